@@ -1,0 +1,1 @@
+//! Criterion benchmarks for Sigil live in `benches/benches/`; this library is empty.

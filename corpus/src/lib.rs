@@ -1,0 +1,1 @@
+//! AWS log corpus generator.

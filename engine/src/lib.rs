@@ -1,0 +1,1 @@
+//! Sigil scanning engine.

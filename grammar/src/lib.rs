@@ -1,0 +1,1 @@
+//! The Sigma condition language.
