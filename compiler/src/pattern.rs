@@ -1,0 +1,432 @@
+//! String matching with Sigma's semantics: case folding, wildcards, regular expressions.
+//!
+//! Matching is case-insensitive unless `|cased`. Folding maps ASCII letters to lowercase and
+//! non-ASCII characters by Unicode's lowercase mapping, except that a non-ASCII character never
+//! folds to an ASCII one (the Kelvin sign `K` stays itself and does not equal `k`). Folding
+//! therefore never turns ASCII into non-ASCII or back, which makes an ASCII-only pattern
+//! comparable byte by byte with `eq_ignore_ascii_case`, and keeps the prefilter's ASCII-folding
+//! automaton sound.
+//!
+//! ```
+//! use sigil_compiler::pattern::{StrMatch, fold_case};
+//! let m = StrMatch::from_sigma_value("*\\cmd.exe", false).unwrap();
+//! assert!(m.is_match("C:\\Windows\\System32\\CMD.EXE"));
+//! assert_eq!(fold_case("ÉCOLE\u{212A}"), "école\u{212A}");
+//! ```
+
+use regex_automata::meta::Regex;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Folds case the Sigma way (see the module docs).
+pub fn fold_case(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if c.to_lowercase().any(|l| l.is_ascii()) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One piece of a wildcard pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GlobToken {
+    /// Literal text (already case-folded unless the pattern is cased).
+    Literal(String),
+    /// `*`: any run of characters.
+    Star,
+    /// `?`: exactly one character.
+    Question,
+}
+
+/// How a string value must relate to the field's text.
+#[derive(Clone, Debug)]
+pub enum StrKind {
+    /// Equal.
+    Equals(String),
+    /// Contains it.
+    Contains(String),
+    /// Starts with it.
+    StartsWith(String),
+    /// Ends with it.
+    EndsWith(String),
+    /// A wildcard pattern that is none of the above.
+    Glob(Vec<GlobToken>),
+    /// A regular expression (`|re`), matched anywhere unless anchored.
+    Regex(SigmaRegex),
+}
+
+/// A compiled `|re` value.
+#[derive(Clone, Debug)]
+pub struct SigmaRegex {
+    /// The regex as written.
+    pub source: String,
+    /// `(?i)` from `|re|i`.
+    pub case_insensitive: bool,
+    /// `(?m)` from `|re|m`.
+    pub multi_line: bool,
+    /// `(?s)` from `|re|s`.
+    pub dot_all: bool,
+    regex: Arc<Regex>,
+}
+
+/// Largest compiled regex Sigil accepts, in bytes of NFA (untrusted rules must not exhaust memory).
+pub const REGEX_SIZE_LIMIT: usize = 4 << 20;
+
+impl SigmaRegex {
+    /// Compiles a Sigma regex. Matching is linear in the haystack (no backtracking).
+    pub fn new(
+        source: &str,
+        case_insensitive: bool,
+        multi_line: bool,
+        dot_all: bool,
+    ) -> Result<Self, String> {
+        let syntax = regex_automata::util::syntax::Config::new()
+            .case_insensitive(case_insensitive)
+            .multi_line(multi_line)
+            .dot_matches_new_line(dot_all);
+        let config = Regex::config()
+            .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+            .hybrid_cache_capacity(2 << 20);
+        let regex = Regex::builder()
+            .syntax(syntax)
+            .configure(config)
+            .build(source)
+            .map_err(|e| e.to_string())?;
+        Ok(SigmaRegex {
+            source: source.to_string(),
+            case_insensitive,
+            multi_line,
+            dot_all,
+            regex: Arc::new(regex),
+        })
+    }
+
+    /// Whether the regex matches anywhere in `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+impl PartialEq for StrKind {
+    fn eq(&self, other: &Self) -> bool {
+        use StrKind::*;
+        match (self, other) {
+            (Equals(a), Equals(b))
+            | (Contains(a), Contains(b))
+            | (StartsWith(a), StartsWith(b))
+            | (EndsWith(a), EndsWith(b)) => a == b,
+            (Glob(a), Glob(b)) => a == b,
+            (Regex(a), Regex(b)) => {
+                (&a.source, a.case_insensitive, a.multi_line, a.dot_all)
+                    == (&b.source, b.case_insensitive, b.multi_line, b.dot_all)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A string value of a rule, ready to test field text against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrMatch {
+    /// What kind of comparison; literal text is pre-folded unless `cased`.
+    pub kind: StrKind,
+    /// `|cased`: compare exactly.
+    pub cased: bool,
+    /// For an equality to a value that reads as a number: that number, so JSON numbers of the
+    /// same value match (`'403'` matches `403` and `403.0`).
+    pub number: Option<f64>,
+}
+
+impl StrMatch {
+    /// Builds a matcher from a Sigma string value with wildcards (`*`, `?`) and escapes
+    /// (`\*`, `\?`, `\\`; a backslash before anything else is literal). Returns `None` for
+    /// values that need no special handling beyond this (never, today; kept total for callers).
+    pub fn from_sigma_value(value: &str, cased: bool) -> Option<StrMatch> {
+        Some(StrMatch::from_tokens(parse_wildcards(value), cased))
+    }
+
+    /// Builds a matcher from wildcard tokens, reducing `x`, `x*`, `*x`, `*x*` to the
+    /// equals/startswith/endswith/contains fast paths.
+    pub fn from_tokens(tokens: Vec<GlobToken>, cased: bool) -> StrMatch {
+        let fold = |s: String| if cased { s } else { fold_case(&s).into_owned() };
+        let tokens: Vec<GlobToken> = tokens
+            .into_iter()
+            .map(|t| match t {
+                GlobToken::Literal(s) => GlobToken::Literal(fold(s)),
+                other => other,
+            })
+            .collect();
+        let kind = match tokens.as_slice() {
+            [] => StrKind::Equals(String::new()),
+            [GlobToken::Literal(s)] => StrKind::Equals(s.clone()),
+            [GlobToken::Star] => StrKind::Contains(String::new()),
+            [GlobToken::Literal(s), GlobToken::Star] => StrKind::StartsWith(s.clone()),
+            [GlobToken::Star, GlobToken::Literal(s)] => StrKind::EndsWith(s.clone()),
+            [GlobToken::Star, GlobToken::Literal(s), GlobToken::Star] => {
+                StrKind::Contains(s.clone())
+            }
+            _ => StrKind::Glob(tokens),
+        };
+        let number = match &kind {
+            StrKind::Equals(s) => parse_number(s),
+            _ => None,
+        };
+        StrMatch {
+            kind,
+            cased,
+            number,
+        }
+    }
+
+    /// A `|re` matcher.
+    pub fn regex(regex: SigmaRegex) -> StrMatch {
+        StrMatch {
+            kind: StrKind::Regex(regex),
+            cased: true,
+            number: None,
+        }
+    }
+
+    /// Tests a field's text.
+    pub fn is_match(&self, text: &str) -> bool {
+        if let StrKind::Regex(re) = &self.kind {
+            return re.is_match(text);
+        }
+        let folded = if self.cased {
+            Cow::Borrowed(text)
+        } else {
+            fold_case(text)
+        };
+        let text = folded.as_ref();
+        match &self.kind {
+            StrKind::Equals(s) => text == s,
+            StrKind::Contains(s) => text.contains(s.as_str()),
+            StrKind::StartsWith(s) => text.starts_with(s.as_str()),
+            StrKind::EndsWith(s) => text.ends_with(s.as_str()),
+            StrKind::Glob(tokens) => glob_match(tokens, text),
+            StrKind::Regex(_) => unreachable!("handled above"),
+        }
+    }
+
+    /// Tests a JSON number: numerically when the value reads as a number, else as text.
+    pub fn is_match_number(&self, value: f64, text: &str) -> bool {
+        self.number.is_some_and(|n| n == value) || self.is_match(text)
+    }
+}
+
+/// Parses a rule value that reads as a plain decimal number (`403`, `-1.5`, `4.03e2`).
+pub fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let plausible = !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && t.bytes().any(|b| b.is_ascii_digit());
+    if !plausible {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// Splits a Sigma value into literal runs and wildcards, resolving escapes.
+pub fn parse_wildcards(value: &str) -> Vec<GlobToken> {
+    let mut tokens = Vec::new();
+    let mut literal = String::new();
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.peek() {
+                Some(&next @ ('*' | '?' | '\\')) => {
+                    literal.push(next);
+                    chars.next();
+                }
+                _ => literal.push('\\'),
+            },
+            '*' | '?' => {
+                if !literal.is_empty() {
+                    tokens.push(GlobToken::Literal(std::mem::take(&mut literal)));
+                }
+                let token = if c == '*' {
+                    GlobToken::Star
+                } else {
+                    GlobToken::Question
+                };
+                // `**` is the same as `*`.
+                if !(token == GlobToken::Star && tokens.last() == Some(&GlobToken::Star)) {
+                    tokens.push(token);
+                }
+            }
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        tokens.push(GlobToken::Literal(literal));
+    }
+    tokens
+}
+
+/// Escapes a literal so that [`parse_wildcards`] gives it back unchanged.
+pub fn escape_wildcards(literal: &str) -> String {
+    let mut out = String::with_capacity(literal.len());
+    for c in literal.chars() {
+        if matches!(c, '*' | '?' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Matches a wildcard pattern against the whole text, in O(text × pattern) at worst.
+///
+/// The pattern is cut at each `*` into segments; the first is anchored at the start, the last
+/// at the end, and each middle segment is matched at its leftmost position (leftmost is always
+/// best for a segment that follows a `*`). `?` matches one character inside a segment.
+fn glob_match(tokens: &[GlobToken], text: &str) -> bool {
+    let segments: Vec<&[GlobToken]> = tokens.split(|t| *t == GlobToken::Star).collect();
+    let text: Vec<char> = text.chars().collect();
+    let (first, rest) = segments
+        .split_first()
+        .expect("split yields one segment at least");
+    let Some(mut pos) = match_segment_at(first, &text, 0) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return pos == text.len();
+    };
+    for segment in middle {
+        let found = (pos..=text.len()).find_map(|start| match_segment_at(segment, &text, start));
+        let Some(end) = found else {
+            return false;
+        };
+        pos = end;
+    }
+    let last_len = segment_len(last);
+    text.len() >= pos + last_len
+        && match_segment_at(last, &text, text.len() - last_len) == Some(text.len())
+}
+
+fn segment_len(segment: &[GlobToken]) -> usize {
+    segment
+        .iter()
+        .map(|t| match t {
+            GlobToken::Literal(s) => s.chars().count(),
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Matches a star-free segment at `start`; returns the end position.
+fn match_segment_at(segment: &[GlobToken], text: &[char], start: usize) -> Option<usize> {
+    let mut pos = start;
+    for token in segment {
+        match token {
+            GlobToken::Literal(s) => {
+                for c in s.chars() {
+                    if text.get(pos) != Some(&c) {
+                        return None;
+                    }
+                    pos += 1;
+                }
+            }
+            GlobToken::Question => {
+                if pos >= text.len() {
+                    return None;
+                }
+                pos += 1;
+            }
+            GlobToken::Star => unreachable!("segments are split at stars"),
+        }
+    }
+    Some(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(value: &str) -> StrMatch {
+        StrMatch::from_sigma_value(value, false).unwrap()
+    }
+
+    #[test]
+    fn folding_never_crosses_the_ascii_boundary() {
+        assert_eq!(fold_case("ABC"), "abc");
+        assert_eq!(fold_case("ÄÖÜ"), "äöü");
+        assert_eq!(fold_case("\u{212A}"), "\u{212A}");
+        assert_eq!(fold_case("\u{17F}"), "\u{17F}");
+        assert!(!m("k").is_match("\u{212A}"));
+        assert!(!m("s").is_match("\u{17F}"));
+        assert!(m("straße").is_match("STRAßE"));
+    }
+
+    #[test]
+    fn wildcards_reduce_to_fast_paths() {
+        assert!(matches!(m("abc").kind, StrKind::Equals(_)));
+        assert!(matches!(m("abc*").kind, StrKind::StartsWith(_)));
+        assert!(matches!(m("*abc").kind, StrKind::EndsWith(_)));
+        assert!(matches!(m("*abc*").kind, StrKind::Contains(_)));
+        assert!(matches!(m("a*c").kind, StrKind::Glob(_)));
+        assert!(matches!(m("a\\*c").kind, StrKind::Equals(ref s) if s == "a*c"));
+    }
+
+    #[test]
+    fn globs_match_whole_text() {
+        assert!(m("a*c").is_match("abbbc"));
+        assert!(m("a*c").is_match("ac"));
+        assert!(!m("a*c").is_match("abcd"));
+        assert!(m("a?c").is_match("abc"));
+        assert!(!m("a?c").is_match("ac"));
+        assert!(m("*a?c*x").is_match("zzabcx"));
+        assert!(m("a*b*b").is_match("abbb"));
+        assert!(!m("a*b*bc").is_match("abc"));
+    }
+
+    #[test]
+    fn escapes_follow_the_spec() {
+        assert_eq!(
+            parse_wildcards("\\cmd.exe"),
+            vec![GlobToken::Literal("\\cmd.exe".into())]
+        );
+        assert_eq!(
+            parse_wildcards("a\\\\*"),
+            vec![GlobToken::Literal("a\\".into()), GlobToken::Star]
+        );
+        assert_eq!(parse_wildcards("\\?"), vec![GlobToken::Literal("?".into())]);
+        assert_eq!(
+            parse_wildcards(&escape_wildcards("a*b\\?")),
+            vec![GlobToken::Literal("a*b\\?".into())]
+        );
+    }
+
+    #[test]
+    fn numeric_strings_match_numbers_by_value() {
+        let m = m("403");
+        assert!(m.is_match_number(403.0, "403"));
+        assert!(!m.is_match_number(404.0, "404"));
+        assert_eq!(parse_number("4.03e2"), Some(403.0));
+        assert_eq!(parse_number("e"), None);
+        assert_eq!(parse_number("inf"), None);
+    }
+
+    #[test]
+    fn regexes_are_case_sensitive_unless_asked() {
+        let re = StrMatch::regex(SigmaRegex::new("^ab+c", false, false, false).unwrap());
+        assert!(re.is_match("abbc-x"));
+        assert!(!re.is_match("ABC"));
+        let re = StrMatch::regex(SigmaRegex::new("ab+c", true, false, false).unwrap());
+        assert!(re.is_match("xxABBC"));
+        assert!(SigmaRegex::new("(a", false, false, false).is_err());
+    }
+}

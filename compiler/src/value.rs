@@ -1,0 +1,602 @@
+//! Applies a field item's modifiers to its values, giving a [`Matcher`].
+//!
+//! Values flow through the modifiers in the order they are written: placeholders are expanded,
+//! encoders (`wide`, `utf16*`, `base64`, `base64offset`) turn text into bytes and bytes into
+//! base64 variants, `windash` multiplies dash variants, and `contains`/`startswith`/`endswith`
+//! finally place wildcards. Every value ends as a [`ValuePattern`].
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{Combine, CompareOp, FieldPath, Matcher, TimePart, ValuePattern};
+use crate::modifier::{Family, FieldKey, Modifier};
+use crate::pattern::{
+    GlobToken, SigmaRegex, StrMatch, escape_wildcards, parse_number, parse_wildcards,
+};
+use crate::placeholders::Placeholders;
+use crate::source::Span;
+use crate::yaml::{Node, Value};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// Most values one item may expand to (`windash` and `expand` multiply).
+pub const MAX_VARIANTS: usize = 4096;
+
+/// What compiling a field item produced.
+pub struct CompiledItem {
+    /// The matcher.
+    pub matcher: Matcher,
+    /// Warnings about it.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Compiles one field item. `key_span` is where the key is written, `values` its value node.
+pub fn compile_item(
+    key: &FieldKey,
+    key_span: Span,
+    values: &Node,
+    placeholders: &Placeholders,
+) -> Result<CompiledItem, Diagnostic> {
+    let items: Vec<&Node> = match &values.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Map(_) => {
+            return Err(Diagnostic::new(
+                Code::InvalidSearch,
+                values.span,
+                format!("the value of `{}` is a mapping", key_text(key)),
+            )
+            .with_label("expected a value or a list of values")
+            .with_help(
+                "nested mappings are not Sigma; use a dotted field name like `a.b: value`",
+            ));
+        }
+        _ => vec![values],
+    };
+    if items.is_empty() {
+        return Err(
+            Diagnostic::new(Code::InvalidValue, values.span, "empty list of values")
+                .with_label("a field needs at least one value"),
+        );
+    }
+    let mut warnings = Vec::new();
+    if let Some(nested) = items
+        .iter()
+        .find(|n| matches!(n.value, Value::Seq(_) | Value::Map(_)))
+    {
+        return Err(Diagnostic::new(
+            Code::InvalidValue,
+            nested.span,
+            format!("a value of `{}` is {}", key_text(key), nested.kind_name()),
+        )
+        .with_label("expected a plain value"));
+    }
+    if items.len() > 1
+        && let Some(null) = items.iter().find(|n| n.value == Value::Null)
+    {
+        warnings.push(
+            Diagnostic::new(
+                Code::NullInList,
+                null.span,
+                "`null` mixed into a list of values",
+            )
+            .with_label("matches a missing field, OR-ed with the other values")
+            .with_help("put the null check in a search of its own for clarity"),
+        );
+    }
+    let all = key.has(Modifier::All);
+    if all && items.len() == 1 {
+        let span = key
+            .modifiers
+            .iter()
+            .find(|(m, _)| *m == Modifier::All)
+            .map_or(key_span, |m| m.1);
+        warnings.push(
+            Diagnostic::new(Code::AllOnSingleValue, span, "`|all` on a single value")
+                .with_label("changes nothing")
+                .with_help("remove `|all`, or give a list of values"),
+        );
+    }
+    let mut patterns = Vec::new();
+    for item in &items {
+        patterns.extend(compile_value(key, item, placeholders)?);
+    }
+    if patterns.len() > MAX_VARIANTS {
+        return Err(Diagnostic::new(
+            Code::InvalidValue,
+            values.span,
+            format!(
+                "these values expand to {} variants (limit {MAX_VARIANTS})",
+                patterns.len()
+            ),
+        ));
+    }
+    let field = (!key.field.is_empty()).then(|| FieldPath::new(&key.field));
+    let combine = if all { Combine::All } else { Combine::Any };
+    let negate = key.has(Modifier::Neq);
+    let span = Span::new(
+        key_span.source,
+        key_span.start,
+        values.span.end.max(key_span.end),
+    );
+    let matcher = Matcher {
+        key: canonical_key(&field, &patterns, combine, negate),
+        field,
+        values: patterns,
+        combine,
+        negate,
+        span,
+    };
+    Ok(CompiledItem { matcher, warnings })
+}
+
+fn key_text(key: &FieldKey) -> String {
+    let mut text = key.field.clone();
+    for (m, _) in &key.modifiers {
+        text.push('|');
+        text.push_str(m.name());
+    }
+    text
+}
+
+fn canonical_key(
+    field: &Option<FieldPath>,
+    values: &[ValuePattern],
+    combine: Combine,
+    negate: bool,
+) -> String {
+    let field = field.as_ref().map_or("<keywords>", |f| f.name.as_str());
+    let values: Vec<String> = values.iter().map(describe).collect();
+    let combine = if combine == Combine::All { " all" } else { "" };
+    let negate = if negate { " neq" } else { "" };
+    format!("{field}{combine}{negate} [{}]", values.join(", "))
+}
+
+/// A short, stable description of a value pattern (for IR dumps and matcher sharing).
+pub fn describe(value: &ValuePattern) -> String {
+    use crate::pattern::StrKind;
+    match value {
+        ValuePattern::Null => "null".into(),
+        ValuePattern::Exists(b) => format!("exists={b}"),
+        ValuePattern::Compare(op, n) => format!("{op:?} {n}").to_lowercase(),
+        ValuePattern::Cidr(net) => format!("cidr {net}"),
+        ValuePattern::FieldRef(path) => format!("fieldref {}", path.name),
+        ValuePattern::TimePart(part, n) => format!("{part:?}={n}").to_lowercase(),
+        ValuePattern::Str(m) => {
+            let cased = if m.cased { " cased" } else { "" };
+            let body = match &m.kind {
+                StrKind::Equals(s) => format!("eq {s:?}"),
+                StrKind::Contains(s) => format!("contains {s:?}"),
+                StrKind::StartsWith(s) => format!("startswith {s:?}"),
+                StrKind::EndsWith(s) => format!("endswith {s:?}"),
+                StrKind::Glob(tokens) => format!("glob {:?}", glob_text(tokens)),
+                StrKind::Regex(re) => {
+                    let flags: String = [
+                        (re.case_insensitive, 'i'),
+                        (re.multi_line, 'm'),
+                        (re.dot_all, 's'),
+                    ]
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, c)| *c)
+                    .collect();
+                    format!("re/{}/{flags}", re.source)
+                }
+            };
+            format!("{body}{cased}")
+        }
+    }
+}
+
+fn glob_text(tokens: &[GlobToken]) -> String {
+    tokens
+        .iter()
+        .map(|t| match t {
+            GlobToken::Literal(s) => escape_wildcards(s),
+            GlobToken::Star => "*".into(),
+            GlobToken::Question => "?".into(),
+        })
+        .collect()
+}
+
+/// Compiles one scalar value into one or more patterns.
+fn compile_value(
+    key: &FieldKey,
+    node: &Node,
+    placeholders: &Placeholders,
+) -> Result<Vec<ValuePattern>, Diagnostic> {
+    let invalid = |message: String| Diagnostic::new(Code::InvalidValue, node.span, message);
+    match key.family() {
+        Family::Exists => match &node.value {
+            Value::Bool(b) => Ok(vec![ValuePattern::Exists(*b)]),
+            Value::Str(s) if s.eq_ignore_ascii_case("true") => Ok(vec![ValuePattern::Exists(true)]),
+            Value::Str(s) if s.eq_ignore_ascii_case("false") => {
+                Ok(vec![ValuePattern::Exists(false)])
+            }
+            _ => Err(invalid(format!(
+                "`|exists` takes true or false, not {}",
+                node.kind_name()
+            ))
+            .with_help("write `field|exists: true`")),
+        },
+        Family::Compare => {
+            let op = [
+                (Modifier::Lt, CompareOp::Lt),
+                (Modifier::Lte, CompareOp::Lte),
+                (Modifier::Gt, CompareOp::Gt),
+                (Modifier::Gte, CompareOp::Gte),
+            ]
+            .into_iter()
+            .find(|(m, _)| key.has(*m))
+            .map(|(_, op)| op)
+            .expect("compare family has a compare modifier");
+            number_of(node)
+                .map(|n| vec![ValuePattern::Compare(op, n)])
+                .ok_or_else(|| invalid(format!("expected a number, found {}", node.kind_name())))
+        }
+        Family::Cidr => {
+            let text =
+                scalar_text(node).ok_or_else(|| invalid("expected a CIDR network".into()))?;
+            parse_cidr(&text)
+                .map(|net| vec![ValuePattern::Cidr(net)])
+                .ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::InvalidCidr,
+                        node.span,
+                        format!("`{text}` is not a network"),
+                    )
+                    .with_label("expected e.g. 10.0.0.0/8 or 2001:db8::/32")
+                })
+        }
+        Family::FieldRef => match &node.value {
+            Value::Str(s) if !s.is_empty() => Ok(vec![ValuePattern::FieldRef(FieldPath::new(s))]),
+            _ => Err(invalid(
+                "`|fieldref` takes the name of another field".into(),
+            )),
+        },
+        Family::TimePart => {
+            let part = [
+                (Modifier::Minute, TimePart::Minute),
+                (Modifier::Hour, TimePart::Hour),
+                (Modifier::Day, TimePart::Day),
+                (Modifier::Week, TimePart::Week),
+                (Modifier::Month, TimePart::Month),
+                (Modifier::Year, TimePart::Year),
+            ]
+            .into_iter()
+            .find(|(m, _)| key.has(*m))
+            .map(|(_, p)| p)
+            .expect("time family has a time modifier");
+            match number_of(node) {
+                Some(n) if n.fract() == 0.0 => Ok(vec![ValuePattern::TimePart(part, n as i64)]),
+                _ => Err(invalid(format!(
+                    "expected a whole number, found {}",
+                    node.kind_name()
+                ))),
+            }
+        }
+        Family::Regex => {
+            let text = scalar_text(node).ok_or_else(|| invalid("`|re` takes a string".into()))?;
+            let regex = SigmaRegex::new(
+                &text,
+                key.has(Modifier::ReInsensitive),
+                key.has(Modifier::ReMultiLine),
+                key.has(Modifier::ReDotAll),
+            )
+            .map_err(|e| {
+                Diagnostic::new(Code::InvalidRegex, node.span, "invalid regular expression")
+                    .with_label(first_line(&e))
+                    .with_help(
+                        "Sigil runs regexes in linear time: look-around and backreferences are \
+                         not supported",
+                    )
+            })?;
+            Ok(vec![ValuePattern::Str(StrMatch::regex(regex))])
+        }
+        Family::String | Family::Generic => string_patterns(key, node, placeholders),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().last().unwrap_or(text).trim().to_string()
+}
+
+/// An intermediate value on its way through the string modifiers.
+enum Text {
+    /// Sigma pattern syntax: wildcards live, escapes pending.
+    Pattern(String),
+    /// Encoded bytes (after `wide`/`utf16*`), not text yet.
+    Bytes(Vec<u8>),
+}
+
+fn string_patterns(
+    key: &FieldKey,
+    node: &Node,
+    placeholders: &Placeholders,
+) -> Result<Vec<ValuePattern>, Diagnostic> {
+    let cased = key.has(Modifier::Cased);
+    let transforms = key
+        .modifiers
+        .iter()
+        .any(|(m, _)| m.family() == Family::String);
+    let keyword = key.field.is_empty();
+    let start = match &node.value {
+        Value::Null if !transforms => return Ok(vec![ValuePattern::Null]),
+        Value::Null => {
+            return Err(Diagnostic::new(
+                Code::InvalidValue,
+                node.span,
+                "`null` cannot take string modifiers",
+            ));
+        }
+        Value::Number { value, text } if !transforms && !keyword => {
+            let mut m = StrMatch::from_tokens(vec![GlobToken::Literal(text.clone())], cased);
+            m.number = Some(*value);
+            return Ok(vec![ValuePattern::Str(m)]);
+        }
+        Value::Number { text, .. } => escape_wildcards(text),
+        Value::Bool(b) => escape_wildcards(&b.to_string()),
+        Value::Str(s) => s.clone(),
+        Value::Seq(_) | Value::Map(_) => unreachable!("checked by the caller"),
+    };
+    let mut texts = vec![Text::Pattern(start)];
+    for &(modifier, span) in &key.modifiers {
+        texts = apply(modifier, texts, span, node, placeholders)?;
+        if texts.len() > MAX_VARIANTS {
+            return Err(Diagnostic::new(
+                Code::InvalidValue,
+                node.span,
+                format!("this value expands to more than {MAX_VARIANTS} variants"),
+            ));
+        }
+    }
+    let wrap_keyword = keyword && !key.has(Modifier::StartsWith) && !key.has(Modifier::EndsWith);
+    Ok(texts
+        .into_iter()
+        .map(|text| {
+            let pattern = match text {
+                Text::Pattern(p) => p,
+                Text::Bytes(bytes) => escape_wildcards(&latin1(&bytes)),
+            };
+            let pattern = if wrap_keyword {
+                wrap(&pattern, true, true)
+            } else {
+                pattern
+            };
+            ValuePattern::Str(StrMatch::from_tokens(parse_wildcards(&pattern), cased))
+        })
+        .collect())
+}
+
+fn apply(
+    modifier: Modifier,
+    texts: Vec<Text>,
+    span: Span,
+    node: &Node,
+    placeholders: &Placeholders,
+) -> Result<Vec<Text>, Diagnostic> {
+    let mut out = Vec::with_capacity(texts.len());
+    for text in texts {
+        match modifier {
+            Modifier::Contains => out.push(map_pattern(text, |p| wrap(p, true, true))),
+            Modifier::StartsWith => out.push(map_pattern(text, |p| wrap(p, false, true))),
+            Modifier::EndsWith => out.push(map_pattern(text, |p| wrap(p, true, false))),
+            Modifier::Expand => match text {
+                Text::Pattern(p) => out.extend(
+                    placeholders
+                        .expand(&p)
+                        .map_err(|name| unknown_placeholder(&name, node.span))?
+                        .into_iter()
+                        .map(Text::Pattern),
+                ),
+                bytes => out.push(bytes),
+            },
+            Modifier::Windash => match text {
+                Text::Pattern(p) => out.extend(windash_variants(&p).into_iter().map(Text::Pattern)),
+                bytes => out.push(bytes),
+            },
+            Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
+                let plain = literal_of(&text, modifier, span)?;
+                out.push(Text::Bytes(encode_utf16(&plain, modifier)));
+            }
+            Modifier::Base64 => {
+                let bytes = bytes_of(&text, modifier, span)?;
+                out.push(Text::Pattern(escape_wildcards(&BASE64.encode(bytes))));
+            }
+            Modifier::Base64Offset => {
+                let bytes = bytes_of(&text, modifier, span)?;
+                out.extend(
+                    base64_offsets(&bytes)
+                        .into_iter()
+                        .map(|v| Text::Pattern(escape_wildcards(&v))),
+                );
+            }
+            _ => out.push(text),
+        }
+    }
+    Ok(out)
+}
+
+fn map_pattern(text: Text, f: impl Fn(&str) -> String) -> Text {
+    match text {
+        Text::Pattern(p) => Text::Pattern(f(&p)),
+        Text::Bytes(b) => Text::Pattern(f(&escape_wildcards(&latin1(&b)))),
+    }
+}
+
+/// Adds `*` at the start and/or end of a pattern unless one is already there.
+fn wrap(pattern: &str, start: bool, end: bool) -> String {
+    let tokens = parse_wildcards(pattern);
+    let mut out = String::with_capacity(pattern.len() + 2);
+    if start && tokens.first() != Some(&GlobToken::Star) {
+        out.push('*');
+    }
+    out.push_str(pattern);
+    if end && tokens.last() != Some(&GlobToken::Star) {
+        out.push('*');
+    }
+    out
+}
+
+fn unknown_placeholder(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownPlaceholder,
+        span,
+        format!("placeholder `%{name}%` has no value"),
+    )
+    .with_label("used with `|expand`")
+    .with_help("give its values in a YAML file passed with `--placeholders FILE`")
+}
+
+/// The literal text of a pattern, for encoders (wildcards cannot be encoded).
+fn literal_of(text: &Text, modifier: Modifier, span: Span) -> Result<String, Diagnostic> {
+    match text {
+        Text::Bytes(b) => Ok(latin1(b)),
+        Text::Pattern(p) => {
+            let tokens = parse_wildcards(p);
+            match tokens.as_slice() {
+                [] => Ok(String::new()),
+                [GlobToken::Literal(s)] => Ok(s.clone()),
+                _ => Err(Diagnostic::new(
+                    Code::InvalidModifierUse,
+                    span,
+                    format!("`{}` cannot encode a value with wildcards", modifier.name()),
+                )
+                .with_help("put `contains`/`startswith`/`endswith` after the encoding modifiers")),
+            }
+        }
+    }
+}
+
+fn bytes_of(text: &Text, modifier: Modifier, span: Span) -> Result<Vec<u8>, Diagnostic> {
+    match text {
+        Text::Bytes(b) => Ok(b.clone()),
+        Text::Pattern(_) => Ok(literal_of(text, modifier, span)?.into_bytes()),
+    }
+}
+
+fn encode_utf16(text: &str, modifier: Modifier) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() * 2 + 2);
+    if modifier == Modifier::Utf16 {
+        out.extend([0xFF, 0xFE]);
+    }
+    for unit in text.encode_utf16() {
+        let bytes = if modifier == Modifier::Utf16Be {
+            unit.to_be_bytes()
+        } else {
+            unit.to_le_bytes()
+        };
+        out.extend(bytes);
+    }
+    out
+}
+
+/// Bytes as text, one character per byte (how encoded bytes appear once decoded as Latin-1).
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+/// The three base64 forms a value takes depending on its offset in the encoded data, trimmed
+/// to the characters that depend on the value alone.
+fn base64_offsets(value: &[u8]) -> Vec<String> {
+    (0..3)
+        .map(|shift| {
+            let mut data = vec![b' '; shift];
+            data.extend_from_slice(value);
+            let encoded = BASE64.encode(&data);
+            let start = [0, 2, 3][shift];
+            let trim_end = [0, 3, 2][data.len() % 3];
+            encoded
+                .get(start..encoded.len().saturating_sub(trim_end))
+                .unwrap_or("")
+                .to_string()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+const DASHES: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
+
+/// Every spelling of a value with each dash-like character replaced by each of the others.
+fn windash_variants(pattern: &str) -> Vec<String> {
+    let mut variants = vec![String::new()];
+    for c in pattern.chars() {
+        if DASHES.contains(&c) && variants.len() * DASHES.len() <= MAX_VARIANTS {
+            variants = variants
+                .iter()
+                .flat_map(|v| DASHES.iter().map(move |d| format!("{v}{d}")))
+                .collect();
+        } else {
+            for v in &mut variants {
+                v.push(c);
+            }
+        }
+    }
+    variants
+}
+
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Number { text, .. } => Some(text.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn number_of(node: &Node) -> Option<f64> {
+    match &node.value {
+        Value::Number { value, .. } => Some(*value),
+        Value::Str(s) => parse_number(s),
+        _ => None,
+    }
+}
+
+/// Parses `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a host network).
+pub fn parse_cidr(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .map(|net| net.trunc())
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_offsets_cover_every_alignment() {
+        // "ping" in a base64-encoded command line, at any offset.
+        let variants = base64_offsets(b"ping");
+        for prefix in ["", "a", "ab", "abc"] {
+            let encoded = BASE64.encode(format!("{prefix}ping -n 1"));
+            assert!(
+                variants.iter().any(|v| encoded.contains(v.as_str())),
+                "{prefix}: {encoded}"
+            );
+        }
+    }
+
+    #[test]
+    fn windash_makes_every_dash_spelling() {
+        let v = windash_variants("-a /b");
+        assert_eq!(v.len(), 25);
+        assert!(v.contains(&"/a -b".to_string()));
+        assert!(v.contains(&"\u{2013}a \u{2015}b".to_string()));
+    }
+
+    #[test]
+    fn cidr_accepts_networks_and_addresses() {
+        assert_eq!(parse_cidr("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(parse_cidr("::1").unwrap().to_string(), "::1/128");
+        assert!(parse_cidr("10.0.0.0/33").is_none());
+        assert!(parse_cidr("nope").is_none());
+    }
+
+    #[test]
+    fn utf16_encodings() {
+        assert_eq!(encode_utf16("cm", Modifier::Utf16Le), [0x63, 0, 0x6d, 0]);
+        assert_eq!(encode_utf16("cm", Modifier::Utf16Be), [0, 0x63, 0, 0x6d]);
+        assert_eq!(encode_utf16("c", Modifier::Utf16), [0xFF, 0xFE, 0x63, 0]);
+    }
+}
