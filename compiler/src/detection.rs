@@ -60,13 +60,15 @@ pub fn parse_detection(
         if name == "condition" {
             condition_node = Some(value);
         } else if !RESERVED.contains(&name) {
-            if let Some(expr) = parse_search(name, value, placeholders, &mut matchers, diags) {
-                searches.push(Search {
-                    name: name.to_string(),
-                    span: key.span,
-                    expr,
-                });
-            }
+            // A search that fails still defines its name, so the condition does not report it
+            // as undefined too; the rule is refused for the search's own error.
+            let expr = parse_search(name, value, placeholders, &mut matchers, diags)
+                .unwrap_or(SearchExpr::Or(Vec::new()));
+            searches.push(Search {
+                name: name.to_string(),
+                span: key.span,
+                expr,
+            });
         }
     }
     let Some(condition_node) = condition_node else {

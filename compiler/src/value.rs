@@ -19,7 +19,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-/// Most values one item may expand to (`windash` and `expand` multiply).
+/// Most variants one value may expand to (`windash` and `expand` multiply).
 pub const MAX_VARIANTS: usize = 4096;
 
 /// What compiling a field item produced.
@@ -99,16 +99,6 @@ pub fn compile_item(
     let mut patterns = Vec::new();
     for item in &items {
         patterns.extend(compile_value(key, item, placeholders)?);
-    }
-    if patterns.len() > MAX_VARIANTS {
-        return Err(Diagnostic::new(
-            Code::InvalidValue,
-            values.span,
-            format!(
-                "these values expand to {} variants (limit {MAX_VARIANTS})",
-                patterns.len()
-            ),
-        ));
     }
     let field = (!key.field.is_empty()).then(|| FieldPath::new(&key.field));
     let combine = if all { Combine::All } else { Combine::Any };
