@@ -105,11 +105,15 @@ fn parse_search(
 ) -> Option<SearchExpr> {
     match &node.value {
         Value::Map(entries) if !entries.is_empty() => {
-            let mut items = Vec::new();
-            for (key, value) in entries {
-                items.push(parse_item(key, value, placeholders, matchers, diags)?);
-            }
-            Some(flatten_and(items))
+            // Every item is compiled, even after a bad one, so all problems are reported.
+            let items: Vec<Option<SearchExpr>> = entries
+                .iter()
+                .map(|(key, value)| parse_item(key, value, placeholders, matchers, diags))
+                .collect();
+            items
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(flatten_and)
         }
         Value::Seq(items) if !items.is_empty() => {
             let keywords: Vec<&Node> = items.iter().filter(|n| n.as_map().is_none()).collect();

@@ -28,6 +28,7 @@
 pub mod correlation;
 pub mod detection;
 pub mod diagnostic;
+pub mod dump;
 pub mod ir;
 pub mod loader;
 pub mod modifier;

@@ -103,7 +103,7 @@ impl SigmaRegex {
             .syntax(syntax)
             .configure(config)
             .build(source)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| regex_error_text(&e))?;
         Ok(SigmaRegex {
             source: source.to_string(),
             case_insensitive,
@@ -116,6 +116,19 @@ impl SigmaRegex {
     /// Whether the regex matches anywhere in `text`.
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
+    }
+}
+
+/// The most specific message of a regex build error (the syntax error, not "pattern 0").
+fn regex_error_text(err: &regex_automata::meta::BuildError) -> String {
+    if let Some(syntax) = err.syntax_error() {
+        let text = syntax.to_string();
+        let last = text.lines().last().unwrap_or("invalid syntax").trim();
+        return last.strip_prefix("error: ").unwrap_or(last).to_string();
+    }
+    match err.size_limit() {
+        Some(limit) => format!("the regex compiles to more than {limit} bytes"),
+        None => err.to_string(),
     }
 }
 

@@ -62,6 +62,9 @@ pub fn parse_rule(
         );
         None
     };
+    if doc.get("filter").is_none() {
+        warn_missing_metadata(doc, &meta, diags);
+    }
     let (kind, matchers) = body?;
     if matches!(kind, RuleKind::Detection(_) | RuleKind::Filter(_))
         && doc.get("logsource").is_none()
@@ -71,9 +74,6 @@ pub fn parse_rule(
                 .with_label("this rule")
                 .with_help("add e.g. `logsource: {product: aws, service: cloudtrail}`"),
         );
-    }
-    if !matches!(kind, RuleKind::Filter(_)) {
-        warn_missing_metadata(doc, &meta, diags);
     }
     let meta = meta?;
     let failed = diags.iter().filter(|d| d.is_error()).count() > errors_before;

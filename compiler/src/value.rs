@@ -274,7 +274,7 @@ fn compile_value(
             )
             .map_err(|e| {
                 Diagnostic::new(Code::InvalidRegex, node.span, "invalid regular expression")
-                    .with_label(first_line(&e))
+                    .with_label(e)
                     .with_help(
                         "Sigil runs regexes in linear time: look-around and backreferences are \
                          not supported",
@@ -284,10 +284,6 @@ fn compile_value(
         }
         Family::String | Family::Generic => string_patterns(key, node, placeholders),
     }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().last().unwrap_or(text).trim().to_string()
 }
 
 /// An intermediate value on its way through the string modifiers.

@@ -1,0 +1,94 @@
+//! Command-line interface: argument definitions and dispatch.
+
+mod check;
+mod debug;
+pub mod diagnostics;
+pub mod exit;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sigil_compiler::{LoadOptions, Loaded, Placeholders, SourceFile, SourceId};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Sigil: Sigma rules over AWS logs, one automaton for all rules.
+#[derive(Parser, Debug)]
+#[command(name = "sigil", version, about, long_about = None)]
+pub struct Cli {
+    /// When to use colour.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When writing to a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate rules: print every error and warning, exit 1 if any rule is refused.
+    Check(check::CheckArgs),
+    /// Print an intermediate stage of the compiler (for debugging and golden tests).
+    Debug(debug::DebugArgs),
+}
+
+/// Options shared by every command that loads rules.
+#[derive(clap::Args, Debug)]
+pub struct RuleArgs {
+    /// YAML file giving values for `|expand` placeholders (`name: [value, ...]`).
+    #[arg(long, value_name = "FILE")]
+    placeholders: Option<PathBuf>,
+}
+
+impl RuleArgs {
+    /// Loads rules from `paths`; placeholder file problems become diagnostics of the load.
+    pub fn load(&self, paths: &[PathBuf]) -> Loaded {
+        let mut options = LoadOptions::default();
+        let mut early = Vec::new();
+        if let Some(path) = &self.placeholders {
+            match read_placeholders(path) {
+                Ok(p) => options.placeholders = p,
+                Err(e) => early.push(e),
+            }
+        }
+        let mut loaded = sigil_compiler::load_paths(paths, &options);
+        for (file, diag) in early {
+            let id = loaded.sources.add(file);
+            let mut diag = diag;
+            diag.primary.span.source = id;
+            loaded.diagnostics.insert(0, diag);
+        }
+        loaded
+    }
+}
+
+fn read_placeholders(
+    path: &Path,
+) -> Result<Placeholders, (SourceFile, sigil_compiler::Diagnostic)> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let diag = sigil_compiler::Diagnostic::new(
+            sigil_compiler::Code::InvalidPlaceholders,
+            sigil_compiler::Span::new(SourceId(0), 0, 0),
+            format!("cannot read placeholder file: {e}"),
+        );
+        (SourceFile::new(path, String::new()), diag)
+    })?;
+    Placeholders::parse(SourceId(0), &text).map_err(|d| (SourceFile::new(path, text), d))
+}
+
+/// Runs a parsed command line; `Err` is a usage error to print.
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    let color = cli.color;
+    match cli.command {
+        Command::Check(args) => Ok(check::run(&args, color)),
+        Command::Debug(args) => debug::run(&args, color),
+    }
+}
