@@ -1,8 +1,9 @@
 //! The typed syntax tree of a condition.
 //!
 //! Every node carries the [`Span`] of the condition text it was parsed from. Chains of one
-//! operator are n-ary (`a and b and c` is one [`ExprKind::And`] with three operands), while a
-//! parenthesized group stays a node of its own, so the tree keeps the shape the author wrote.
+//! operator are n-ary (`a and b and c` is one [`ExprKind::And`] with three operands), but a
+//! parenthesized chain is not merged into an enclosing one (`a and (b and c)` keeps two
+//! `and` nodes), so the tree keeps the shape the author wrote.
 //!
 //! [`Expr`] displays as a canonical S-expression, the format of `sigil debug ast`:
 //!
