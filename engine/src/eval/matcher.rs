@@ -1,0 +1,91 @@
+//! Evaluating one matcher: its field's values against its value patterns.
+//!
+//! - `null` holds when no value at the field is non-null (the field is missing or null);
+//!   `|exists: true` holds when the field is present, even as `null`.
+//! - Every other pattern holds when any value at the field matches it (see [`super::value`]).
+//!   String patterns that search for a substring (`contains`, or wildcards at both ends), and
+//!   keywords, also look inside objects.
+//! - Keywords (a matcher without a field) test the whole record.
+//! - The values combine with OR, or AND under `|all`; `|neq` holds when the field has a non-null
+//!   value and the combination is false.
+
+use super::field::Subject;
+use super::value::{any_scalar, ip_in, number_of, same_value, str_matches, time_part};
+use sigil_compiler::pattern::{GlobToken, StrKind, StrMatch};
+use sigil_compiler::{Combine, Matcher, ValuePattern};
+use simd_json::BorrowedValue;
+
+/// Whether `matcher` holds for `record`.
+pub(super) fn holds(matcher: &Matcher, record: &BorrowedValue) -> bool {
+    let subject = subject_of(matcher);
+    let mut values = matcher
+        .values
+        .iter()
+        .map(|pattern| pattern_holds(pattern, subject, record));
+    let combined = match matcher.combine {
+        Combine::Any => values.any(|held| held),
+        Combine::All => values.all(|held| held),
+    };
+    if matcher.negate {
+        !combined && has_non_null_value(subject, record)
+    } else {
+        combined
+    }
+}
+
+/// Where `matcher` looks.
+pub(super) fn subject_of(matcher: &Matcher) -> Subject<'_> {
+    match &matcher.field {
+        Some(path) => Subject::Field(path),
+        None => Subject::Record,
+    }
+}
+
+fn has_non_null_value(subject: Subject, record: &BorrowedValue) -> bool {
+    subject.any_value(record, &mut |value| !is_null(value))
+}
+
+fn is_null(value: &BorrowedValue) -> bool {
+    matches!(value, BorrowedValue::Static(simd_json::StaticNode::Null))
+}
+
+/// Whether one value pattern holds for the values `subject` finds in `record`.
+fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValue) -> bool {
+    let any_scalar_at = |search_objects: bool, test: &mut dyn FnMut(&BorrowedValue) -> bool| {
+        subject.any_value(record, &mut |value| any_scalar(value, search_objects, test))
+    };
+    match pattern {
+        ValuePattern::Null => !has_non_null_value(subject, record),
+        ValuePattern::Exists(expected) => subject.any_value(record, &mut |_| true) == *expected,
+        ValuePattern::Str(m) => {
+            let search_objects = matches!(subject, Subject::Record) || is_substring_search(m);
+            any_scalar_at(search_objects, &mut |scalar| str_matches(m, scalar))
+        }
+        ValuePattern::Compare(op, bound) => any_scalar_at(false, &mut |scalar| {
+            number_of(scalar).is_some_and(|n| op.holds(n, *bound))
+        }),
+        ValuePattern::Cidr(net) => any_scalar_at(false, &mut |scalar| ip_in(scalar, net)),
+        ValuePattern::TimePart(part, expected) => any_scalar_at(false, &mut |scalar| {
+            time_part(scalar, *part) == Some(*expected)
+        }),
+        ValuePattern::FieldRef(other) => any_scalar_at(false, &mut |scalar| {
+            Subject::Field(other).any_value(record, &mut |value| {
+                any_scalar(value, false, &mut |other_scalar| same_value(scalar, other_scalar))
+            })
+        }),
+    }
+}
+
+/// Whether a string pattern looks for a substring anywhere (`|contains`, `*x*`), which makes it
+/// search inside objects.
+fn is_substring_search(m: &StrMatch) -> bool {
+    match &m.kind {
+        StrKind::Contains(_) => true,
+        StrKind::Glob(tokens) => {
+            tokens.first() == Some(&GlobToken::Star) && tokens.last() == Some(&GlobToken::Star)
+        }
+        StrKind::Equals(_) | StrKind::StartsWith(_) | StrKind::EndsWith(_) | StrKind::Regex(_) => {
+            false
+        }
+    }
+}

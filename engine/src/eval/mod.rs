@@ -1,0 +1,220 @@
+//! The exact evaluator: does a detection rule match a parsed record?
+//!
+//! This is the reference semantics of Sigil (DESIGN §2); the prefilter is proven against it, so
+//! it favours exactness over speed. A rule's [`Condition`] combines its searches, each search is an
+//! And/Or tree of shared [`Matcher`](sigil_compiler::Matcher)s, and each matcher tests the values
+//! found at its field against its [`ValuePattern`](sigil_compiler::ValuePattern)s:
+//!
+//! - [`field`] finds the values at a dotted path (nested objects, literal dotted keys, arrays);
+//! - [`value`] tests one JSON scalar against one kind of pattern;
+//! - [`matcher`] ties the two together (`null`, `exists`, `|all`, `|neq`, keywords);
+//! - [`explain`] reports, for `sigil explain`, what every search and matcher saw.
+//!
+//! Matchers are shared between rules, so an [`Evaluator`] remembers each matcher's result for the
+//! current record; starting a record forgets them all in O(1) by bumping a generation counter.
+//!
+//! ```
+//! use sigil_compiler::{load_str, LoadOptions, RuleId};
+//! use sigil_engine::eval::Evaluator;
+//!
+//! let rule = "title: Console login without MFA\nlogsource: {product: aws}\ndetection:\n  \
+//!             sel:\n    eventName: ConsoleLogin\n    additionalEventData.MFAUsed: 'No'\n  \
+//!             condition: sel\n";
+//! let loaded = load_str("login.yml".as_ref(), rule, &LoadOptions::default());
+//! let mut evaluator = Evaluator::new(&loaded.rules);
+//!
+//! let mut bytes = br#"{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"No"}}"#.to_vec();
+//! let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+//! assert!(evaluator.matches(RuleId(0), &record));
+//! ```
+
+mod explain;
+mod field;
+mod matcher;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+pub use explain::{Explanation, MatcherExplanation, SearchExplanation, explain};
+
+use simd_json::BorrowedValue;
+use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
+
+/// Deepest nesting of arrays and objects the evaluator walks into; anything deeper is treated as
+/// not matching, so that hostile records cannot overflow the stack.
+pub const MAX_DEPTH: usize = 512;
+
+/// Evaluates detection rules against records, one record at a time.
+///
+/// It borrows the immutable [`RuleSet`] and owns per-thread scratch (the matcher memo), so each
+/// worker thread makes its own. Filter and correlation rules never match here: they are applied
+/// by later stages.
+///
+/// ```
+/// use sigil_compiler::{load_str, LoadOptions, RuleId};
+/// use sigil_engine::eval::Evaluator;
+///
+/// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    errorCode: null\n  \
+///             condition: sel\n";
+/// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
+/// let mut evaluator = Evaluator::new(&loaded.rules);
+/// let mut bytes = br#"{"eventName":"GetObject"}"#.to_vec();
+/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+/// assert!(evaluator.matches(RuleId(0), &record));
+/// ```
+#[derive(Debug)]
+pub struct Evaluator<'a> {
+    rules: &'a RuleSet,
+    /// Per matcher: `generation << 1 | result` when evaluated for the current record.
+    memo: Vec<u32>,
+    /// Identifies the current record in `memo`; never 0 once a record has started.
+    generation: u32,
+}
+
+/// Largest generation that still fits `memo` entries next to the result bit.
+const MAX_GENERATION: u32 = u32::MAX >> 1;
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator for `rules`, with an empty memo.
+    ///
+    /// ```
+    /// use sigil_compiler::RuleSet;
+    /// use sigil_engine::eval::Evaluator;
+    /// let rules = RuleSet::default();
+    /// let _evaluator = Evaluator::new(&rules);
+    /// ```
+    pub fn new(rules: &'a RuleSet) -> Self {
+        Evaluator {
+            rules,
+            memo: vec![0; rules.matchers().len()],
+            generation: 0,
+        }
+    }
+
+    /// Starts a new record and tells whether detection rule `rule` matches it. Non-detection
+    /// rules (filters, correlations) never match.
+    ///
+    /// ```
+    /// use sigil_compiler::{load_str, LoadOptions, RuleId};
+    /// use sigil_engine::eval::Evaluator;
+    ///
+    /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    \
+    ///             requestParameters.policyDocument|contains: '\"*\"'\n  condition: sel\n";
+    /// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
+    /// let mut evaluator = Evaluator::new(&loaded.rules);
+    /// let mut bytes = br#"{"requestParameters":{"policyDocument":"{\"Action\":\"*\"}"}}"#.to_vec();
+    /// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    /// assert!(evaluator.matches(RuleId(0), &record));
+    /// ```
+    pub fn matches(&mut self, rule: RuleId, record: &BorrowedValue) -> bool {
+        self.start_record();
+        self.rule_holds(rule, record)
+    }
+
+    /// Starts a new record and appends to `out` (in the order given) every candidate rule that
+    /// matches it. `out` is not cleared first.
+    ///
+    /// ```
+    /// use sigil_compiler::{load_str, LoadOptions, RuleId};
+    /// use sigil_engine::eval::Evaluator;
+    ///
+    /// let rules = "title: a\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: A\n  \
+    ///              condition: sel\n---\ntitle: b\nlogsource: {product: aws}\ndetection:\n  \
+    ///              sel:\n    eventName: B\n  condition: sel\n";
+    /// let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
+    /// let mut evaluator = Evaluator::new(&loaded.rules);
+    /// let mut bytes = br#"{"eventName":"b"}"#.to_vec();
+    /// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    /// let mut out = Vec::new();
+    /// evaluator.matching_rules(&record, [RuleId(0), RuleId(1)], &mut out);
+    /// assert_eq!(out, [RuleId(1)]);
+    /// ```
+    pub fn matching_rules(
+        &mut self,
+        record: &BorrowedValue,
+        candidates: impl IntoIterator<Item = RuleId>,
+        out: &mut Vec<RuleId>,
+    ) {
+        self.start_record();
+        for rule in candidates {
+            if self.rule_holds(rule, record) {
+                out.push(rule);
+            }
+        }
+    }
+
+    /// Forgets every memoized matcher result.
+    fn start_record(&mut self) {
+        if self.generation == MAX_GENERATION {
+            self.memo.fill(0);
+            self.generation = 0;
+        }
+        self.generation += 1;
+    }
+
+    fn rule_holds(&mut self, rule: RuleId, record: &BorrowedValue) -> bool {
+        match detection_of(self.rules, rule) {
+            Some(detection) => self.condition_holds(detection, &detection.condition, record),
+            None => false,
+        }
+    }
+
+    fn condition_holds(
+        &mut self,
+        detection: &'a Detection,
+        condition: &'a Condition,
+        record: &BorrowedValue,
+    ) -> bool {
+        match condition {
+            Condition::And(items) => items
+                .iter()
+                .all(|c| self.condition_holds(detection, c, record)),
+            Condition::Or(items) => items
+                .iter()
+                .any(|c| self.condition_holds(detection, c, record)),
+            Condition::Not(inner) => !self.condition_holds(detection, inner, record),
+            Condition::AtLeast(n, items) => {
+                let needed = *n as usize;
+                needed == 0
+                    || items
+                        .iter()
+                        .filter(|c| self.condition_holds(detection, c, record))
+                        .nth(needed - 1)
+                        .is_some()
+            }
+            Condition::Search(index) => detection
+                .searches
+                .get(*index)
+                .is_some_and(|search| self.search_holds(&search.expr, record)),
+        }
+    }
+
+    fn search_holds(&mut self, expr: &SearchExpr, record: &BorrowedValue) -> bool {
+        match expr {
+            SearchExpr::And(items) => items.iter().all(|e| self.search_holds(e, record)),
+            SearchExpr::Or(items) => items.iter().any(|e| self.search_holds(e, record)),
+            SearchExpr::Matcher(id) => self.matcher_holds(*id, record),
+        }
+    }
+
+    /// A matcher's result for the current record, computed at most once per record.
+    fn matcher_holds(&mut self, id: MatcherId, record: &BorrowedValue) -> bool {
+        let slot = id.0 as usize;
+        let entry = self.memo[slot];
+        if entry >> 1 == self.generation {
+            return entry & 1 == 1;
+        }
+        let held = matcher::holds(self.rules.matcher(id), record);
+        self.memo[slot] = self.generation << 1 | u32::from(held);
+        held
+    }
+}
+
+/// The detection of a detection rule; `None` for filters and correlations.
+fn detection_of(rules: &RuleSet, rule: RuleId) -> Option<&Detection> {
+    match &rules.rule(rule).kind {
+        RuleKind::Detection(detection) => Some(detection),
+        RuleKind::Filter(_) | RuleKind::Correlation(_) => None,
+    }
+}

@@ -1,0 +1,209 @@
+//! Testing one JSON value against one kind of pattern.
+//!
+//! Patterns test scalars. [`any_scalar`] brings a found value down to its scalars: an array
+//! matches when any element does (nested arrays too); an object's values are searched only when
+//! the caller asks (substring patterns and keywords), otherwise an object matches nothing.
+//!
+//! How each scalar reads:
+//!
+//! | JSON        | string patterns                | numbers (`lt`...)  | text (`fieldref`)  |
+//! |-------------|--------------------------------|--------------------|--------------------|
+//! | string      | the string                     | if it reads as one | the string         |
+//! | number      | its value, or canonical text   | its value          | canonical text     |
+//! | `true`      | `"true"`                       | none               | `"true"`           |
+//! | `null`      | never matches                  | none               | none               |
+//!
+//! A number's canonical text is its shortest round-trip decimal form without exponent, and
+//! without a fraction when it is whole (`403.0` reads `403`, `0.5` reads `0.5`).
+
+use super::MAX_DEPTH;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use sigil_compiler::TimePart;
+use sigil_compiler::pattern::{StrMatch, fold_case, parse_number};
+use simd_json::{BorrowedValue, StaticNode};
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+/// Calls `test` on each scalar of `value` (see the module docs), stopping at the first `true`.
+/// With `search_objects`, the values of objects are searched recursively.
+pub(super) fn any_scalar<'v, 'r, F>(
+    value: &'r BorrowedValue<'v>,
+    search_objects: bool,
+    test: &mut F,
+) -> bool
+where
+    F: FnMut(&'r BorrowedValue<'v>) -> bool + ?Sized,
+{
+    scalars_from(value, search_objects, 0, test)
+}
+
+fn scalars_from<'v, 'r, F>(
+    value: &'r BorrowedValue<'v>,
+    search_objects: bool,
+    depth: usize,
+    test: &mut F,
+) -> bool
+where
+    F: FnMut(&'r BorrowedValue<'v>) -> bool + ?Sized,
+{
+    match value {
+        BorrowedValue::Array(_) | BorrowedValue::Object(_) if depth >= MAX_DEPTH => false,
+        BorrowedValue::Array(items) => items
+            .iter()
+            .any(|item| scalars_from(item, search_objects, depth + 1, test)),
+        BorrowedValue::Object(object) => {
+            search_objects
+                && object
+                    .values()
+                    .any(|item| scalars_from(item, search_objects, depth + 1, test))
+        }
+        BorrowedValue::Static(_) | BorrowedValue::String(_) => test(value),
+    }
+}
+
+/// Whether a string pattern matches a scalar.
+pub(super) fn str_matches(pattern: &StrMatch, scalar: &BorrowedValue) -> bool {
+    match scalar {
+        BorrowedValue::String(text) => pattern.is_match(text),
+        BorrowedValue::Static(StaticNode::Bool(b)) => pattern.is_match(bool_text(*b)),
+        BorrowedValue::Static(node) => {
+            let mut buffer = NumberBuffer::new();
+            number_of_node(node).is_some_and(|n| {
+                let text = number_text(node, &mut buffer);
+                pattern.is_match_number(n, &text)
+            })
+        }
+        BorrowedValue::Array(_) | BorrowedValue::Object(_) => false,
+    }
+}
+
+/// The number a scalar holds: a JSON number, or a string that reads as a number.
+pub(super) fn number_of(scalar: &BorrowedValue) -> Option<f64> {
+    match scalar {
+        BorrowedValue::String(text) => parse_number(text),
+        BorrowedValue::Static(node) => number_of_node(node),
+        BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
+    }
+}
+
+/// Whether a scalar is a string holding an IP address inside `net`.
+pub(super) fn ip_in(scalar: &BorrowedValue, net: &ipnet::IpNet) -> bool {
+    match scalar {
+        BorrowedValue::String(text) => text.parse::<IpAddr>().is_ok_and(|ip| net.contains(&ip)),
+        _ => false,
+    }
+}
+
+/// The `part` of the UTC time a scalar holds: an RFC 3339 string, or epoch seconds (or
+/// milliseconds when above 10^11) as a number or a numeric string.
+pub(super) fn time_part(scalar: &BorrowedValue, part: TimePart) -> Option<i64> {
+    let timestamp = match scalar {
+        BorrowedValue::String(text) => match text.parse::<Timestamp>() {
+            Ok(timestamp) => timestamp,
+            Err(_) => epoch(parse_number(text)?)?,
+        },
+        BorrowedValue::Static(node) => epoch(number_of_node(node)?)?,
+        BorrowedValue::Array(_) | BorrowedValue::Object(_) => return None,
+    };
+    let time = TimeZone::UTC.to_datetime(timestamp);
+    Some(match part {
+        TimePart::Minute => time.minute().into(),
+        TimePart::Hour => time.hour().into(),
+        TimePart::Day => time.day().into(),
+        TimePart::Week => time.date().iso_week_date().week().into(),
+        TimePart::Month => time.month().into(),
+        TimePart::Year => time.year().into(),
+    })
+}
+
+/// Epoch seconds, or milliseconds when the magnitude is above 10^11, as a timestamp.
+fn epoch(value: f64) -> Option<Timestamp> {
+    let millis = if value.abs() > 1e11 {
+        value
+    } else {
+        value * 1000.0
+    };
+    // Out-of-range values saturate in the cast and are then refused by jiff.
+    Timestamp::from_millisecond(millis.floor() as i64).ok()
+}
+
+/// Whether two scalars hold the same value for `|fieldref`: by value when either is a JSON number
+/// and both read as numbers, otherwise as text compared case-insensitively. `null` equals nothing.
+pub(super) fn same_value(left: &BorrowedValue, right: &BorrowedValue) -> bool {
+    if is_json_number(left) || is_json_number(right) {
+        if let (Some(a), Some(b)) = (number_of(left), number_of(right)) {
+            return a == b;
+        }
+    }
+    let (mut left_buffer, mut right_buffer) = (NumberBuffer::new(), NumberBuffer::new());
+    match (
+        scalar_text(left, &mut left_buffer),
+        scalar_text(right, &mut right_buffer),
+    ) {
+        (Some(a), Some(b)) => fold_case(&a) == fold_case(&b),
+        _ => false,
+    }
+}
+
+fn is_json_number(scalar: &BorrowedValue) -> bool {
+    matches!(scalar, BorrowedValue::Static(node) if number_of_node(node).is_some())
+}
+
+/// The text a scalar reads as (see the module docs); `None` for `null`.
+pub(super) fn scalar_text<'a>(
+    scalar: &'a BorrowedValue,
+    buffer: &'a mut NumberBuffer,
+) -> Option<Cow<'a, str>> {
+    match scalar {
+        BorrowedValue::String(text) => Some(Cow::Borrowed(text)),
+        BorrowedValue::Static(StaticNode::Bool(b)) => Some(Cow::Borrowed(bool_text(*b))),
+        BorrowedValue::Static(node) => {
+            number_of_node(node).map(|_| number_text(node, buffer))
+        }
+        BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
+    }
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+/// The value of a JSON number node; `None` for booleans and `null`.
+fn number_of_node(node: &StaticNode) -> Option<f64> {
+    match *node {
+        StaticNode::I64(n) => Some(n as f64),
+        StaticNode::U64(n) => Some(n as f64),
+        StaticNode::F64(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// Stack space for a number's text, so that formatting common numbers does not allocate.
+pub(super) struct NumberBuffer([u8; 32]);
+
+impl NumberBuffer {
+    pub(super) fn new() -> Self {
+        NumberBuffer([0; 32])
+    }
+}
+
+/// The canonical text of a number node (see the module docs), in `buffer` when it fits.
+fn number_text<'a>(node: &StaticNode, buffer: &'a mut NumberBuffer) -> Cow<'a, str> {
+    let format = |out: &mut dyn std::io::Write| match *node {
+        StaticNode::I64(n) => write!(out, "{n}"),
+        StaticNode::U64(n) => write!(out, "{n}"),
+        StaticNode::F64(n) => write!(out, "{n}"),
+        _ => Ok(()),
+    };
+    let capacity = buffer.0.len();
+    let mut free = &mut buffer.0[..];
+    if format(&mut free).is_ok() {
+        let written = capacity - free.len();
+        let text = std::str::from_utf8(&buffer.0[..written]).expect("numbers format as ASCII");
+        return Cow::Borrowed(text);
+    }
+    let mut long = Vec::new();
+    format(&mut long).expect("writing to a Vec cannot fail");
+    Cow::Owned(String::from_utf8(long).expect("numbers format as ASCII"))
+}
