@@ -232,7 +232,9 @@ fn compile_condition(
                     ParseErrorKind::TooDeep => Code::ConditionTooDeep,
                     ParseErrorKind::Aggregation => Code::Aggregation,
                     ParseErrorKind::Near => Code::Near,
-                    ParseErrorKind::ZeroQuantifier => Code::InvalidQuantifier,
+                    ParseErrorKind::ZeroQuantifier | ParseErrorKind::QuantifierTooLarge => {
+                        Code::InvalidQuantifier
+                    }
                     _ => Code::ConditionSyntax,
                 };
                 let mut diag = Diagnostic::new(code, span, err.message.clone()).with_label("here");

@@ -184,7 +184,11 @@ impl Loader<'_> {
             self.loaded.refused += 1;
             return;
         }
-        for doc in resolve_collections(docs, &mut self.loaded.diagnostics) {
+        let errors_before = self.loaded.diagnostics.len();
+        let rules = resolve_collections(docs, &mut self.loaded.diagnostics);
+        // Each bad collection document is a rule that could not be loaded.
+        self.loaded.refused += self.loaded.diagnostics.len() - errors_before;
+        for doc in rules {
             let mut diags = Vec::new();
             let parsed = parse_rule(&doc, path, &self.options.placeholders, &mut diags);
             match parsed {

@@ -221,6 +221,36 @@ pub fn parse_key(key: &str, span: Span) -> Result<FieldKey, Diagnostic> {
 }
 
 fn check_combination(key: &FieldKey) -> Result<(), Diagnostic> {
+    check_regex_flags(key)?;
+    check_families(key)?;
+    check_match_kinds(key)
+}
+
+/// `i`, `m` and `s` only make sense after `re`.
+fn check_regex_flags(key: &FieldKey) -> Result<(), Diagnostic> {
+    let flags = [
+        Modifier::ReInsensitive,
+        Modifier::ReMultiLine,
+        Modifier::ReDotAll,
+    ];
+    for &(modifier, span) in &key.modifiers {
+        if flags.contains(&modifier) && !key.has(Modifier::Re) {
+            return Err(Diagnostic::new(
+                Code::InvalidModifierUse,
+                span,
+                format!(
+                    "modifier `{}` is a flag of `re` and needs it",
+                    modifier.name()
+                ),
+            )
+            .with_help(format!("write `|re|{}`", modifier.name())));
+        }
+    }
+    Ok(())
+}
+
+/// Modifiers of two families (say `cidr` and `contains`) cannot share a key.
+fn check_families(key: &FieldKey) -> Result<(), Diagnostic> {
     let mut family: Option<(Family, Modifier)> = None;
     for &(modifier, span) in &key.modifiers {
         let this = modifier.family();
@@ -244,24 +274,11 @@ fn check_combination(key: &FieldKey) -> Result<(), Diagnostic> {
             _ => {}
         }
     }
-    let flags = [
-        Modifier::ReInsensitive,
-        Modifier::ReMultiLine,
-        Modifier::ReDotAll,
-    ];
-    for &(modifier, span) in &key.modifiers {
-        if flags.contains(&modifier) && !key.has(Modifier::Re) {
-            return Err(Diagnostic::new(
-                Code::InvalidModifierUse,
-                span,
-                format!(
-                    "modifier `{}` is a flag of `re` and needs it",
-                    modifier.name()
-                ),
-            )
-            .with_help(format!("write `|re|{}`", modifier.name())));
-        }
-    }
+    Ok(())
+}
+
+/// At most one of `contains`, `startswith`, `endswith`.
+fn check_match_kinds(key: &FieldKey) -> Result<(), Diagnostic> {
     let kinds = [Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith];
     let used: Vec<_> = key
         .modifiers

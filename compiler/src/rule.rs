@@ -62,7 +62,8 @@ pub fn parse_rule(
         );
         None
     };
-    if doc.get("filter").is_none() {
+    let has_body = doc.get("detection").is_some() || doc.get("correlation").is_some();
+    if has_body && doc.get("filter").is_none() {
         warn_missing_metadata(doc, &meta, diags);
     }
     let (kind, matchers) = body?;
@@ -229,6 +230,7 @@ fn parse_filter(
         None => {
             diags.push(
                 Diagnostic::new(Code::InvalidFilter, node.span, "filter has no `rules`")
+                    .with_label("in this filter")
                     .with_help("list the ids or names of the rules this filter applies to"),
             );
             return None;

@@ -221,7 +221,10 @@ fn compile_value(
             .expect("compare family has a compare modifier");
             number_of(node)
                 .map(|n| vec![ValuePattern::Compare(op, n)])
-                .ok_or_else(|| invalid(format!("expected a number, found {}", node.kind_name())))
+                .ok_or_else(|| {
+                    invalid(format!("expected a number, found {}", node.kind_name()))
+                        .with_label("not a number")
+                })
         }
         Family::Cidr => {
             let text =

@@ -128,20 +128,32 @@ fn yaml_error(source: SourceId, text: &str, err: &serde_saphyr::Error) -> Diagno
     let rendered = err.to_string();
     let first = rendered.lines().next().unwrap_or("invalid YAML");
     let message = strip_location_prefix(first);
-    if rendered.contains("budget breached") || rendered.to_lowercase().contains("alias") {
-        Diagnostic::new(
-            Code::YamlLimit,
-            span,
-            format!("YAML exceeds a resource limit: {message}"),
-        )
-        .with_label("limit reached here")
-        .with_help(format!(
-            "a rule file may hold at most {MAX_NODES} nodes (aliases count every node they \
+    let lower = rendered.to_lowercase();
+    if lower.contains("budget breached")
+        || lower.contains("alias")
+        || lower.contains("recursion limit")
+    {
+        let what = if message.contains("Nodes") {
+            format!("the file expands to more than {MAX_NODES} YAML nodes")
+        } else if message.contains("Depth") || message.contains("recursion") {
+            format!("the file nests deeper than {MAX_DEPTH} levels")
+        } else if message.to_lowercase().contains("alias") {
+            "the file's aliases expand too much".to_string()
+        } else {
+            format!("the YAML exceeds a resource limit ({message})")
+        };
+        Diagnostic::new(Code::YamlLimit, span, what)
+            .with_label("limit reached here")
+            .with_help(format!(
+                "a rule file may hold at most {MAX_NODES} nodes (aliases count every node they \
                  expand to) nested at most {MAX_DEPTH} deep"
-        ))
+            ))
     } else {
         Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
             .with_label("here")
+            .with_help(
+                "check brackets, quotes and indentation on this line and the lines before it",
+            )
     }
 }
 

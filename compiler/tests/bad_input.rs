@@ -1,0 +1,101 @@
+//! Hostile and broken rule files: each gets a clear error, nothing panics, memory stays bounded.
+
+use sigil_compiler::{Code, LoadOptions, Loaded, load_paths, load_str};
+
+fn load(text: &str) -> Loaded {
+    load_str("bad.yml".as_ref(), text, &LoadOptions::default())
+}
+
+fn codes(loaded: &Loaded) -> Vec<Code> {
+    loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect()
+}
+
+const RULE_HEAD: &str = "title: t\nid: 7f0c6d7e-1b1a-4d0e-9a1e-000000000001\nlevel: low\n\
+                         logsource: {product: aws, service: cloudtrail}\n";
+
+#[test]
+fn empty_and_whitespace_files_hold_no_rule() {
+    for text in ["", "\n\n", "# only a comment\n", "---\n"] {
+        let loaded = load(text);
+        assert_eq!(codes(&loaded), [Code::NotARule], "{text:?}");
+        assert_eq!(loaded.refused, 1);
+    }
+}
+
+#[test]
+fn text_that_is_not_yaml_is_a_syntax_error_or_not_a_rule() {
+    let loaded = load("this: is: not: yaml\n");
+    assert_eq!(codes(&loaded), [Code::YamlSyntax]);
+    let loaded = load("just a sentence\n");
+    assert_eq!(codes(&loaded), [Code::NotARule]);
+    let loaded = load("\t\u{1}\u{2}{[}]\"");
+    assert_eq!(loaded.refused, 1);
+}
+
+#[test]
+fn invalid_utf8_names_the_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.yml");
+    std::fs::write(&path, b"title: caf\xe9\n").unwrap();
+    let loaded = load_paths(&[path], &LoadOptions::default());
+    assert_eq!(codes(&loaded), [Code::NotUtf8]);
+    assert_eq!(loaded.diagnostics[0].primary.span.start, 10);
+}
+
+#[test]
+fn ten_thousand_nested_parentheses_are_refused_without_overflow() {
+    let condition = format!("{}sel{}", "(".repeat(10_000), ")".repeat(10_000));
+    let text = format!("{RULE_HEAD}detection:\n  sel: {{a: b}}\n  condition: '{condition}'\n");
+    assert_eq!(codes(&load(&text)), [Code::ConditionTooDeep]);
+}
+
+#[test]
+fn ten_thousand_nested_yaml_lists_are_refused() {
+    let text = format!(
+        "{RULE_HEAD}detection: {}{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    assert_eq!(codes(&load(&text)), [Code::YamlLimit]);
+}
+
+#[test]
+fn a_ten_megabyte_rule_loads_or_is_refused_cleanly() {
+    // 10 MB of values in one list: within the node budget, so it loads.
+    let values: String = (0..400_000)
+        .map(|i| format!("    - value{i:014}\n"))
+        .collect();
+    let text = format!("{RULE_HEAD}detection:\n  sel:\n    a:\n{values}  condition: sel\n");
+    assert!(text.len() > 10_000_000);
+    let loaded = load(&text);
+    assert_eq!(loaded.rules.len(), 1, "{:?}", codes(&loaded));
+}
+
+#[test]
+fn a_regex_that_does_not_compile_is_refused() {
+    let text = format!("{RULE_HEAD}detection:\n  sel: {{a|re: '[z-a]'}}\n  condition: sel\n");
+    assert_eq!(codes(&load(&text)), [Code::InvalidRegex]);
+}
+
+#[test]
+fn a_huge_regex_is_refused_not_compiled() {
+    let text = format!(
+        "{RULE_HEAD}detection:\n  sel: {{a|re: '(\\w{{100}}){{100}}'}}\n  condition: sel\n"
+    );
+    assert_eq!(codes(&load(&text)), [Code::InvalidRegex]);
+}
+
+#[test]
+fn one_bad_rule_does_not_stop_the_others() {
+    let good = format!("{RULE_HEAD}detection:\n  sel: {{a: b}}\n  condition: sel\n");
+    let bad = format!("{RULE_HEAD}detection:\n  sel: {{a|nope: b}}\n  condition: sel\n");
+    let loaded = load(&format!("{good}---\n{bad}---\n{good}"));
+    assert_eq!(loaded.rules.len(), 2);
+    assert_eq!(loaded.refused, 1);
+    assert_eq!(codes(&loaded), [Code::UnknownModifier]);
+}
