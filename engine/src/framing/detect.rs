@@ -1,0 +1,123 @@
+//! Recognising a file's [`Shape`], and CloudTrail digest files, from its first bytes.
+//!
+//! Detection looks only at the head of the content (the input layer passes the first 64 KiB),
+//! so it is cheap and gives the same answer however the file is read. After leading whitespace:
+//!
+//! 1. `[` is a [`Shape::JsonArray`].
+//! 2. `{` opening an object with a top-level `"Records"` key holding an array is a
+//!    [`Shape::Envelope`] (other keys may come before it).
+//! 3. `{` otherwise: the objects in the head are walked. If each one sits alone on its line it
+//!    is [`Shape::Ndjson`]; if one spans lines (pretty-printed) or is followed by another on
+//!    the same line (`}{`), it is [`Shape::Concatenated`]. A first object that does not end
+//!    within the head is NDJSON when the head holds no newline (a very long line), and
+//!    concatenated otherwise (a large pretty-printed object).
+//! 4. Anything else, including empty content, is NDJSON: line framing reports what is wrong
+//!    line by line.
+//!
+//! ```
+//! use sigil_engine::framing::{Shape, detect_shape};
+//!
+//! assert_eq!(detect_shape(b"{\"a\":1}\n{\"a\":2}\n"), Shape::Ndjson);
+//! assert_eq!(detect_shape(b"{\"a\":1}{\"a\":2}"), Shape::Concatenated);
+//! assert_eq!(detect_shape(b"{\n  \"a\": 1\n}\n"), Shape::Concatenated);
+//! assert_eq!(detect_shape(b"{\"Version\":1,\"Records\":[]}"), Shape::Envelope);
+//! assert_eq!(detect_shape(b"\n [\n {\"a\":1}\n]"), Shape::JsonArray);
+//! ```
+
+use super::Shape;
+use super::scan::{ScanError, find_byte, member, skip_ws, value_end};
+
+/// Detects the shape of content that starts with `head` (see the [module docs](self)).
+pub fn detect_shape(head: &[u8]) -> Shape {
+    let start = skip_ws(head, 0);
+    match head.get(start) {
+        Some(b'[') => Shape::JsonArray,
+        Some(b'{') if has_records_array(head, start) => Shape::Envelope,
+        Some(b'{') if !one_object_per_line(head, start) => Shape::Concatenated,
+        _ => Shape::Ndjson,
+    }
+}
+
+/// Whether content starting with `head` is a CloudTrail digest file: its first object has the
+/// keys `digestPublicKeyFingerprint` and `digestSignatureAlgorithm`.
+///
+/// Digest files list the hashes of delivered log files, for integrity checks; they are not
+/// events. Their S3 keys give them away (see `input::discover`), but copies under other names
+/// (such as test fixtures) are only recognised by content.
+///
+/// ```
+/// use sigil_engine::framing::is_cloudtrail_digest;
+///
+/// let digest = br#"{"awsAccountId":"1","digestPublicKeyFingerprint":"47aa","digestSignatureAlgorithm":"SHA256withRSA","logFiles":[]}"#;
+/// assert!(is_cloudtrail_digest(digest));
+/// assert!(!is_cloudtrail_digest(br#"{"eventName":"ConsoleLogin"}"#));
+/// ```
+pub fn is_cloudtrail_digest(head: &[u8]) -> bool {
+    let start = skip_ws(head, 0);
+    let (mut fingerprint, mut algorithm) = (false, false);
+    for (key, _) in top_level_members(head, start) {
+        fingerprint |= key == b"digestPublicKeyFingerprint";
+        algorithm |= key == b"digestSignatureAlgorithm";
+    }
+    fingerprint && algorithm
+}
+
+/// Whether the object at `head[start]` has a top-level `"Records": [`.
+fn has_records_array(head: &[u8], start: usize) -> bool {
+    top_level_members(head, start)
+        .any(|(key, value)| key == b"Records" && head.get(value) == Some(&b'['))
+}
+
+/// The top-level members of the object opening at `buf[open]`, as (raw key, value start), up
+/// to the first that cannot be read within `buf`.
+fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item = (&[u8], usize)> {
+    let mut pos = if buf.get(open) == Some(&b'{') {
+        open + 1
+    } else {
+        buf.len()
+    };
+    std::iter::from_fn(move || {
+        pos = skip_ws(buf, pos);
+        if buf.get(pos) == Some(&b',') {
+            pos = skip_ws(buf, pos + 1);
+        }
+        if buf.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let (key, value) = member(buf, pos)?;
+        pos = match (value < buf.len()).then(|| value_end(buf, value)) {
+            Some(Ok(end) | Err(ScanError::TooDeep(end))) => end,
+            _ => buf.len(),
+        };
+        Some((key, value))
+    })
+}
+
+/// Whether the objects in `head`, from the one at `head[start]`, each sit alone on a line.
+fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
+    loop {
+        match value_end(head, start) {
+            Ok(end) | Err(ScanError::TooDeep(end)) => {
+                if find_byte(b'\n', &head[start..end]).is_some() {
+                    return false; // pretty-printed
+                }
+                let next = end
+                    + head[end..]
+                        .iter()
+                        .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r')
+                        .count();
+                match head.get(next) {
+                    Some(b'\n') => {}
+                    Some(b'{') => return false, // glued, or on the same line
+                    _ => return true,           // the end, or garbage that line framing will report
+                }
+                start = skip_ws(head, next);
+                if head.get(start) != Some(&b'{') {
+                    return true;
+                }
+            }
+            Err(ScanError::Truncated) => return find_byte(b'\n', &head[start..]).is_none(),
+            Err(ScanError::Mismatched(_)) => return true,
+        }
+    }
+}

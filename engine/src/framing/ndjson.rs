@@ -1,0 +1,88 @@
+//! NDJSON framing: one record per line.
+//!
+//! Lines end at `\n`. Whitespace around the object, including the `\r` of a CRLF line end, is
+//! not part of the record, and a line holding only whitespace is no record at all. Every other
+//! line is one record slot, good or bad, and takes a number: the line must hold exactly one
+//! object, so `{"a":1}{"b":2}` on one line is [`BadReason::TrailingData`] (a concatenated
+//! file is detected as such and framed by the `document` framer instead).
+//!
+//! ```text
+//! {"a":1}\r\n        record 1: `{"a":1}`
+//!    \n              blank, not a record
+//! [1,2]\n            record 2: bad, not an object
+//!   {"b":[}\n        record 3: bad, mismatched bracket
+//! ```
+//!
+//! A line longer than [`MAX_RECORD_BYTES`] is [`BadReason::TooLarge`] without being looked
+//! at, whatever it holds; [`count_records`](super::count_records) applies the same rule, which
+//! is what lets a file be split into chunks that number their records independently.
+
+use std::ops::Range;
+
+use super::scan::{find_byte, is_ws, value_end};
+use super::{BadReason, BadRecord, Counter, MAX_RECORD_BYTES, RawRecord, scan_failure};
+
+/// Whether `line` (without its `\n`) is a record slot: too long to look at, or not blank.
+pub(super) fn is_record_line(line: &[u8]) -> bool {
+    line.len() > MAX_RECORD_BYTES || line.iter().any(|&b| !is_ws(b))
+}
+
+/// The range of `line` without leading and trailing whitespace, if anything is left.
+fn trimmed(line: &[u8]) -> Option<Range<usize>> {
+    let first = line.iter().position(|&b| !is_ws(b))?;
+    let last = line.iter().rposition(|&b| !is_ws(b))?;
+    Some(first..last + 1)
+}
+
+/// The NDJSON framer: the state of [`records`](super::records) over one buffer.
+pub(super) struct Lines<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    counter: Counter,
+}
+
+impl<'a> Lines<'a> {
+    pub(super) fn new(buf: &'a [u8], counter: Counter) -> Lines<'a> {
+        Lines {
+            buf,
+            pos: 0,
+            counter,
+        }
+    }
+
+    /// The next record slot.
+    pub(super) fn next(&mut self) -> Option<Result<RawRecord<'a>, BadRecord>> {
+        while self.pos < self.buf.len() {
+            let start = self.pos;
+            let end = find_byte(b'\n', &self.buf[start..]).map_or(self.buf.len(), |n| start + n);
+            self.pos = end + 1;
+            let line = &self.buf[start..end];
+            if line.len() > MAX_RECORD_BYTES {
+                let (len, limit) = (line.len() as u64, MAX_RECORD_BYTES as u64);
+                return Some(Err(self
+                    .counter
+                    .bad(start, BadReason::TooLarge { len, limit })));
+            }
+            if let Some(object) = trimmed(line) {
+                return Some(self.frame(start + object.start..start + object.end));
+            }
+        }
+        None
+    }
+
+    /// Checks that `buf[range]`, a trimmed line, is exactly one sound object.
+    fn frame(&mut self, range: Range<usize>) -> Result<RawRecord<'a>, BadRecord> {
+        let (start, end) = (range.start, range.end);
+        if self.buf[start] != b'{' {
+            return Err(self.counter.bad(start, BadReason::NotAnObject));
+        }
+        match value_end(&self.buf[..end], start) {
+            Ok(object_end) if object_end == end => self.counter.finish(self.buf, range),
+            Ok(object_end) => {
+                let at = (object_end - start) as u64;
+                Err(self.counter.bad(start, BadReason::TrailingData { at }))
+            }
+            Err(error) => Err(self.counter.bad(start, scan_failure(error, start))),
+        }
+    }
+}

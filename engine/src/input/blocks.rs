@@ -1,0 +1,346 @@
+//! Blocks: an opened input's content, delivered in pieces that hold whole records.
+//!
+//! A memory-mapped file is a single block. A stream (a compressed file, stdin, a file read
+//! without a map) is read as follows:
+//!
+//! - NDJSON is cut into blocks of about [`BLOCK_BYTES`], each ending at a newline; the bytes
+//!   after the last newline wait for the next block. Each block knows the number of its first
+//!   record (counted with [`count_records`]) and its offset in the stream. A line longer than
+//!   [`MAX_RECORD_BYTES`] is never held whole: once it is known to be too long, the rest of it
+//!   is read and dropped, and it is reported as a [`BadRecord`] in its place. Memory therefore
+//!   stays below about `MAX_RECORD_BYTES + BLOCK_BYTES` per stream.
+//! - The other shapes need the whole document, which is read into one block of at most
+//!   [`MAX_DOCUMENT_BYTES`]; what lies beyond is reported as an [`InputError`].
+//!
+//! ```text
+//! stream:  {..}\n{..}\n{.. | ..}\n{..}\n .. 100 MiB line .. \n{..}\n
+//!          block 1 (records 1-3) | block 2 (records 3..) | BadRecord TooLarge | block 3
+//! ```
+//!
+//! When reading fails midway (a truncated gzip file, a corrupt zstd frame, an I/O error), the
+//! bytes read before the failure are still delivered, the last partial line included (framing
+//! reports it as unbalanced), and the error comes after them; then the blocks end.
+
+use std::io::{self, Read};
+
+use memmap2::Mmap;
+
+use super::{Codec, InputError, InputSource};
+use crate::framing::{
+    self, BadReason, BadRecord, MAX_RECORD_BYTES, Origin, Records, Shape, count_records,
+};
+
+/// The size of the blocks NDJSON streams are read in (8 MiB), before cutting at a newline.
+pub const BLOCK_BYTES: usize = 8 << 20;
+
+/// The largest document read whole (1 GiB), for streamed inputs whose shape is not NDJSON.
+/// Memory-mapped files have no such limit, as their bytes are not copied.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 30;
+
+/// A piece of an input that holds whole records, and where it starts.
+///
+/// Blocks own their bytes (or the file's memory map) and are `Send`, so a driver can read them
+/// on one thread and frame them on others.
+#[derive(Debug)]
+pub struct Block {
+    data: Data,
+    shape: Shape,
+    origin: Origin,
+}
+
+#[derive(Debug)]
+enum Data {
+    Mapped { map: Mmap, start: usize },
+    Owned(Vec<u8>),
+}
+
+impl Block {
+    /// The block's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped { map, start } => &map[*start..],
+            Data::Owned(bytes) => bytes,
+        }
+    }
+
+    /// How the block's records are laid out.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// The number of the block's first record and the stream offset of its first byte.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Frames the block's records (see [`framing::records`]).
+    pub fn records(&self) -> Records<'_> {
+        framing::records(self.bytes(), self.shape, self.origin)
+    }
+}
+
+/// Why [`Blocks`] could not deliver a block.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockError {
+    /// An NDJSON line too long to read was skipped; the next blocks follow.
+    #[error(transparent)]
+    Record(BadRecord),
+    /// Reading the input failed; no blocks follow.
+    #[error(transparent)]
+    Input(InputError),
+}
+
+/// The blocks of an opened input, in order (see the [module docs](self)).
+#[derive(Debug)]
+pub struct Blocks {
+    shape: Shape,
+    state: State,
+}
+
+#[derive(Debug)]
+enum State {
+    Ready(Block),
+    Streamed(Stream),
+    Done,
+}
+
+impl Blocks {
+    /// The blocks of a memory-mapped file whose content starts at `map[start]`.
+    pub(super) fn mapped(map: Mmap, start: usize, shape: Shape) -> Blocks {
+        let origin = Origin {
+            index: 1,
+            offset: start as u64,
+        };
+        let block = Block {
+            data: Data::Mapped { map, start },
+            shape,
+            origin,
+        };
+        Blocks {
+            shape,
+            state: State::Ready(block),
+        }
+    }
+
+    /// The blocks of a stream.
+    pub(super) fn streamed(stream: Stream, shape: Shape) -> Blocks {
+        Blocks {
+            shape,
+            state: State::Streamed(stream),
+        }
+    }
+
+    /// How the input's records are laid out, detected or forced.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+}
+
+impl Iterator for Blocks {
+    type Item = Result<Block, BlockError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Ready(block) => Some(Ok(block)),
+            State::Streamed(mut stream) => {
+                let item = stream.next_block(self.shape);
+                if item.is_some() {
+                    self.state = State::Streamed(stream);
+                }
+                item
+            }
+            State::Done => None,
+        }
+    }
+}
+
+/// A stream being read into blocks.
+pub(super) struct Stream {
+    input: InputSource,
+    codec: Codec,
+    reader: Box<dyn Read + Send>,
+    /// Bytes read and not yet delivered; for NDJSON they start at the start of a line.
+    pending: Vec<u8>,
+    /// The stream offset of `pending[0]`.
+    offset: u64,
+    /// The number of the first record in `pending`.
+    next_index: u64,
+    eof: bool,
+    /// The read error met, reported once the bytes before it are delivered.
+    failure: Option<InputError>,
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stream")
+            .field("input", &self.input)
+            .field("codec", &self.codec)
+            .field("offset", &self.offset)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Stream {
+    pub(super) fn new(input: InputSource, codec: Codec, reader: Box<dyn Read + Send>) -> Stream {
+        Stream {
+            input,
+            codec,
+            reader,
+            pending: Vec::new(),
+            offset: 0,
+            next_index: 1,
+            eof: false,
+            failure: None,
+        }
+    }
+
+    /// The bytes read and not yet delivered.
+    pub(super) fn pending(&self) -> &[u8] {
+        &self.pending
+    }
+
+    /// The stream offset of the first pending byte.
+    pub(super) fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Reads until `len` bytes are pending, or the stream ends or fails.
+    pub(super) fn fill(&mut self, len: usize) {
+        if self.ended() || self.pending.len() >= len {
+            return;
+        }
+        let want = len - self.pending.len();
+        self.pending.reserve(want);
+        match (&mut self.reader)
+            .take(want as u64)
+            .read_to_end(&mut self.pending)
+        {
+            Ok(read) if read < want => self.eof = true,
+            Ok(_) => {}
+            Err(error) => self.failure = Some(self.read_error(error)),
+        }
+    }
+
+    /// Drops the first `len` pending bytes.
+    pub(super) fn drop_front(&mut self, len: usize) {
+        self.pending.drain(..len);
+        self.offset += len as u64;
+    }
+
+    /// Whether nothing more can be read.
+    fn ended(&self) -> bool {
+        self.eof || self.failure.is_some()
+    }
+
+    /// The error for a failed read, after the bytes already pending.
+    fn read_error(&self, error: io::Error) -> InputError {
+        let input = self.input.clone();
+        let output = self.offset + self.pending.len() as u64;
+        match (self.codec, error.kind()) {
+            (Codec::Plain, _) => InputError::Io { input, error },
+            (codec, io::ErrorKind::UnexpectedEof) => InputError::Truncated {
+                input,
+                codec,
+                output,
+            },
+            (
+                codec,
+                io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::Other,
+            ) => InputError::Corrupt {
+                input,
+                codec,
+                output,
+                error,
+            },
+            _ => InputError::Io { input, error },
+        }
+    }
+
+    /// The next block of the stream, or the error that ended it.
+    fn next_block(&mut self, shape: Shape) -> Option<Result<Block, BlockError>> {
+        if shape.needs_whole_document() {
+            self.fill(MAX_DOCUMENT_BYTES + 1);
+            if self.pending.len() > MAX_DOCUMENT_BYTES {
+                self.pending.truncate(MAX_DOCUMENT_BYTES);
+                let (input, limit) = (self.input.clone(), MAX_DOCUMENT_BYTES as u64);
+                self.failure
+                    .get_or_insert(InputError::DocumentTooLarge { input, limit });
+            }
+            return self
+                .deliver(self.pending.len(), shape)
+                .or_else(|| self.finish());
+        }
+        loop {
+            self.fill(BLOCK_BYTES);
+            if let Some(newline) = framing::rfind_byte(b'\n', &self.pending) {
+                return self.deliver(newline + 1, shape);
+            }
+            if self.ended() {
+                return self
+                    .deliver(self.pending.len(), shape)
+                    .or_else(|| self.finish());
+            }
+            // All pending bytes are the start of one line: read on until it ends, up to the limit.
+            if self.pending.len() > MAX_RECORD_BYTES {
+                return Some(Err(BlockError::Record(self.skip_long_line())));
+            }
+            self.fill((self.pending.len() + BLOCK_BYTES).min(MAX_RECORD_BYTES + 1));
+        }
+    }
+
+    /// Delivers the first `len` pending bytes as a block, unless there are none.
+    fn deliver(&mut self, len: usize, shape: Shape) -> Option<Result<Block, BlockError>> {
+        if len == 0 {
+            return None;
+        }
+        let rest = self.pending[len..].to_vec();
+        let mut bytes = std::mem::replace(&mut self.pending, rest);
+        bytes.truncate(len);
+        let origin = Origin {
+            index: self.next_index,
+            offset: self.offset,
+        };
+        self.next_index += count_records(&bytes);
+        self.offset += len as u64;
+        Some(Ok(Block {
+            data: Data::Owned(bytes),
+            shape,
+            origin,
+        }))
+    }
+
+    /// The error that ended the stream, once.
+    fn finish(&mut self) -> Option<Result<Block, BlockError>> {
+        self.failure
+            .take()
+            .map(|error| Err(BlockError::Input(error)))
+    }
+
+    /// Reads past the line that starts the pending bytes, holding at most a block of it at a
+    /// time, and reports it as too large.
+    fn skip_long_line(&mut self) -> BadRecord {
+        let (index, start) = (self.next_index, self.offset);
+        self.next_index += 1;
+        let len = loop {
+            if let Some(newline) = framing::find_byte(b'\n', &self.pending) {
+                self.drop_front(newline + 1);
+                break self.offset - start - 1;
+            }
+            self.drop_front(self.pending.len());
+            if self.ended() {
+                break self.offset - start;
+            }
+            self.fill(BLOCK_BYTES);
+        };
+        let reason = BadReason::TooLarge {
+            len,
+            limit: MAX_RECORD_BYTES as u64,
+        };
+        BadRecord {
+            index,
+            offset: start,
+            reason,
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Discovery: expanding command-line paths into the list of inputs to read.
+//!
+//! Each path given is, in order: `-` (stdin), a file (taken unless its name marks it as an AWS
+//! object that holds no events), or a folder, walked recursively with entries sorted by name,
+//! so that runs are reproducible. While walking, hidden entries and special files are skipped
+//! too, and folders are pruned whole when hidden or named `CloudTrail-Digest`:
+//!
+//! ```text
+//! AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/…_CloudTrail_us-east-1_….json.gz   read
+//! AWSLogs/111122223333/CloudTrail-Digest/                                         skipped, digests
+//! AWSLogs/111122223333/CloudTrail/ConfigWritabilityCheckFile                      skipped
+//! AWSLogs/aws-logs-write-test                                                     skipped
+//! flows/2024/05/01/part-0001.parquet                                              skipped, Parquet
+//! .DS_Store, ._events.json, Thumbs.db, .git/                                      skipped, hidden
+//! ```
+//!
+//! Skips are reported, not hidden, so that statistics can count them. Content-based checks
+//! (Parquet magic bytes, digests under other names, binary data) happen when a file is opened.
+
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use super::{InputError, InputSource, SkipReason, Skipped};
+
+/// What [`discover`] found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// The inputs to read, in command-line order, folders expanded in sorted order.
+    pub inputs: Vec<InputSource>,
+    /// Files and folders left out on purpose.
+    pub skipped: Vec<Skipped>,
+    /// Paths that could not be listed (missing, permission denied, symlink loops).
+    pub errors: Vec<InputError>,
+}
+
+/// Expands `paths` (files, folders, `-` for stdin) into inputs; see the [module docs](self).
+///
+/// ```
+/// use std::path::PathBuf;
+/// use sigil_engine::input::{InputSource, discover};
+///
+/// let found = discover(&[PathBuf::from("-"), PathBuf::from("/no/such/file.json")]);
+/// assert_eq!(found.inputs, [InputSource::Stdin]);
+/// assert_eq!(found.errors.len(), 1);
+/// ```
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut found = Discovery::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            found.inputs.push(InputSource::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => found.walk(path),
+            Ok(_) => found.take(path.clone(), name_skip(path)),
+            Err(error) => {
+                found.errors.push(InputError::Io {
+                    input: InputSource::Path(path.clone()),
+                    error,
+                });
+            }
+        }
+    }
+    found
+}
+
+impl Discovery {
+    /// Records a file as an input, or as skipped.
+    fn take(&mut self, path: PathBuf, skip: Option<SkipReason>) {
+        match skip {
+            Some(reason) => self.skipped.push(Skipped {
+                input: InputSource::Path(path),
+                reason,
+            }),
+            None => self.inputs.push(InputSource::Path(path)),
+        }
+    }
+
+    /// Walks a folder recursively, in sorted order.
+    fn walk(&mut self, root: &Path) {
+        let mut entries = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(entry) = entries.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    let path = error.path().unwrap_or(root).to_path_buf();
+                    let error = std::io::Error::other(error);
+                    self.errors.push(InputError::Io {
+                        input: InputSource::Path(path),
+                        error,
+                    });
+                    continue;
+                }
+            };
+            if entry.depth() == 0 {
+                continue; // the folder given, which is never skipped
+            }
+            let kind = entry.file_type();
+            let skip = walk_skip(entry.path(), kind.is_dir());
+            if kind.is_dir() {
+                if let Some(reason) = skip {
+                    let input = InputSource::Path(entry.into_path());
+                    self.skipped.push(Skipped { input, reason });
+                    entries.skip_current_dir();
+                }
+            } else if kind.is_file() {
+                self.take(entry.into_path(), skip);
+            } else {
+                self.take(entry.into_path(), Some(skip.unwrap_or(SkipReason::Special)));
+            }
+        }
+    }
+}
+
+/// Why an entry met while walking a folder is skipped: hidden entries, then [`name_skip`].
+fn walk_skip(path: &Path, is_dir: bool) -> Option<SkipReason> {
+    let name = path.file_name()?.to_string_lossy();
+    if name.starts_with('.') || (!is_dir && name.eq_ignore_ascii_case("Thumbs.db")) {
+        return Some(SkipReason::Hidden);
+    }
+    if is_dir {
+        return (name == "CloudTrail-Digest").then_some(SkipReason::CloudTrailDigest);
+    }
+    name_skip(path)
+}
+
+/// Why a file is skipped, judging by its path alone.
+fn name_skip(path: &Path) -> Option<SkipReason> {
+    let name = path.file_name()?.to_string_lossy();
+    let in_digest_folder = path
+        .components()
+        .any(|part| part.as_os_str() == "CloudTrail-Digest");
+    if in_digest_folder || name.contains("_CloudTrail-Digest_") {
+        Some(SkipReason::CloudTrailDigest)
+    } else if name == "ConfigWritabilityCheckFile" {
+        Some(SkipReason::ConfigWritabilityCheck)
+    } else if name.starts_with("aws-logs-write-test") {
+        Some(SkipReason::WriteTest)
+    } else if name.to_ascii_lowercase().contains(".parquet") {
+        Some(SkipReason::Parquet)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,220 @@
+//! Inputs: finding log files, opening them, and reading them as blocks of whole records.
+//!
+//! Three steps, one module each:
+//!
+//! 1. [`discover`] expands the paths given on the command line (files, folders walked
+//!    recursively in sorted order, `-` for stdin) into a [`Discovery`]: the inputs to read,
+//!    the files skipped on purpose with their [`SkipReason`] (CloudTrail digests, AWS probe
+//!    objects, hidden files, Parquet), and the paths that could not be listed.
+//! 2. [`open`] (or [`open_reader`] for any byte stream) recognises gzip and zstd by their
+//!    magic bytes, memory-maps plain files (the policy is documented on [`OpenOptions::mmap`]),
+//!    sniffs the content for binary data, Parquet and CloudTrail digests, and detects the
+//!    record [`Shape`](crate::framing::Shape).
+//! 3. The resulting [`Blocks`] yield [`Block`]s of whole records, numbered where they start.
+//!    A memory-mapped file is one block, which a driver may cut into chunks for threads with
+//!    [`split_ndjson`](crate::framing::split_ndjson). Compressed files and stdin are streamed
+//!    in blocks of about [`BLOCK_BYTES`] cut at newlines when they are NDJSON, so memory stays
+//!    bounded however large the input; other shapes need the whole document, up to
+//!    [`MAX_DOCUMENT_BYTES`].
+//!
+//! Errors are values: an unreadable file is an [`InputError`] for that file only, and a record
+//! that cannot be framed is a [`BadRecord`](crate::framing::BadRecord). When a compressed
+//! stream breaks, the records decompressed before the break are still delivered, followed by an
+//! error saying where the stream broke.
+//!
+//! # Example
+//!
+//! ```
+//! use std::io::Write;
+//! use sigil_engine::input::{InputSource, OpenOptions, Opened, discover, open};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+//! gz.write_all(br#"{"Records":[{"eventName":"A"},{"eventName":"B"}]}"#)?;
+//! std::fs::write(dir.path().join("events.json.gz"), gz.finish()?)?;
+//! std::fs::write(dir.path().join(".DS_Store"), b"\0\0\0\x01Bud1")?;
+//!
+//! let found = discover(&[dir.path().to_path_buf()]);
+//! assert_eq!((found.inputs.len(), found.skipped.len()), (1, 1));
+//!
+//! let Opened::Blocks(blocks) = open(&found.inputs[0], &OpenOptions::default())? else {
+//!     panic!("not skipped");
+//! };
+//! let mut names = Vec::new();
+//! for block in blocks {
+//!     let block = block?;
+//!     for record in block.records() {
+//!         names.push(record?.bytes.to_vec());
+//!     }
+//! }
+//! assert_eq!(names, [br#"{"eventName":"A"}"#.to_vec(), br#"{"eventName":"B"}"#.to_vec()]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod blocks;
+mod discover;
+mod open;
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+pub use blocks::{BLOCK_BYTES, Block, BlockError, Blocks, MAX_DOCUMENT_BYTES};
+pub use discover::{Discovery, discover};
+pub use open::{OpenOptions, Opened, open, open_reader};
+
+/// Where a log comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum InputSource {
+    /// A file.
+    Path(PathBuf),
+    /// The standard input (`-` on the command line).
+    Stdin,
+}
+
+impl fmt::Display for InputSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputSource::Path(path) => write!(f, "{}", path.display()),
+            InputSource::Stdin => f.write_str("<stdin>"),
+        }
+    }
+}
+
+/// An input left out on purpose, and why. Not an error: such inputs hold no events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The skipped file or folder.
+    pub input: InputSource,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+/// Why an input is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum SkipReason {
+    /// A CloudTrail digest file (log-file hashes for integrity validation), found by its
+    /// `CloudTrail-Digest` folder, its `_CloudTrail-Digest_` name (backfill digests too) or
+    /// its content.
+    #[error("CloudTrail digest file (integrity hashes, not events)")]
+    CloudTrailDigest,
+    /// The `ConfigWritabilityCheckFile` object AWS Config writes to test bucket access.
+    #[error("AWS Config writability check object")]
+    ConfigWritabilityCheck,
+    /// The `aws-logs-write-test` object AWS log delivery writes to test bucket access.
+    #[error("AWS log delivery write test object")]
+    WriteTest,
+    /// A hidden file or folder met while walking a folder (`.name`, `._name`, `Thumbs.db`).
+    #[error("hidden file")]
+    Hidden,
+    /// Neither a regular file nor a folder (a socket, a FIFO, a device) met while walking.
+    #[error("not a regular file")]
+    Special,
+    /// A Parquet file, by name or by its `PAR1` magic bytes.
+    #[error("Parquet file: not supported, export the logs as JSON to hunt them")]
+    Parquet,
+}
+
+/// How an input's bytes are encoded, as recognised by their magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    /// Not compressed.
+    Plain,
+    /// gzip, possibly several members back to back.
+    Gzip,
+    /// zstd, possibly several frames back to back.
+    Zstd,
+}
+
+impl Codec {
+    /// The codec of content that starts with `magic` (its first four bytes, or fewer if the
+    /// content is shorter).
+    pub fn sniff(magic: &[u8]) -> Codec {
+        match magic {
+            [0x1f, 0x8b, ..] => Codec::Gzip,
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Codec::Zstd,
+            _ => Codec::Plain,
+        }
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Codec::Plain => "plain",
+            Codec::Gzip => "gzip",
+            Codec::Zstd => "zstd",
+        })
+    }
+}
+
+/// An input that cannot be read, or stopped being readable. It concerns that input only.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Opening, listing or reading failed (missing file, permissions, I/O error).
+    #[error("{input}: {error}")]
+    Io {
+        /// The input.
+        input: InputSource,
+        /// The operating system's error.
+        error: io::Error,
+    },
+    /// A compressed stream ends before its end marker: the file was cut short.
+    #[error("{input}: truncated {codec} stream after {output} bytes of output")]
+    Truncated {
+        /// The input.
+        input: InputSource,
+        /// Its compression.
+        codec: Codec,
+        /// How many bytes were decompressed before the break.
+        output: u64,
+    },
+    /// A compressed stream holds invalid data.
+    #[error("{input}: corrupt {codec} stream after {output} bytes of output: {error}")]
+    Corrupt {
+        /// The input.
+        input: InputSource,
+        /// Its compression.
+        codec: Codec,
+        /// How many bytes were decompressed before the corruption.
+        output: u64,
+        /// The decoder's error.
+        error: io::Error,
+    },
+    /// The content starts with binary data, not a JSON log (perhaps compressed with an
+    /// unsupported codec).
+    #[error("{input}: binary data (NUL byte at offset {offset}), not a JSON log")]
+    Binary {
+        /// The input.
+        input: InputSource,
+        /// Where the first NUL byte is, in the decompressed stream.
+        offset: u64,
+    },
+    /// A document that must be framed whole is larger than [`MAX_DOCUMENT_BYTES`]; only its
+    /// first [`MAX_DOCUMENT_BYTES`] were framed.
+    #[error(
+        "{input}: document larger than {limit} bytes, only its beginning was read \
+         (convert it to NDJSON, which is read in blocks)"
+    )]
+    DocumentTooLarge {
+        /// The input.
+        input: InputSource,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+impl InputError {
+    /// The input the error is about.
+    pub fn input(&self) -> &InputSource {
+        match self {
+            InputError::Io { input, .. }
+            | InputError::Truncated { input, .. }
+            | InputError::Corrupt { input, .. }
+            | InputError::Binary { input, .. }
+            | InputError::DocumentTooLarge { input, .. } => input,
+        }
+    }
+}
