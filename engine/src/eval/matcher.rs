@@ -3,15 +3,15 @@
 //! - `null` holds when no value at the field is non-null (the field is missing or null);
 //!   `|exists: true` holds when the field is present, even as `null`.
 //! - Every other pattern holds when any value at the field matches it (see [`super::value`]).
-//!   String patterns that search for a substring (`contains`, or wildcards at both ends), and
-//!   keywords, also look inside objects.
-//! - Keywords (a matcher without a field) test the whole record.
+//!   String patterns also look at every value nested inside an object, as `contains` must on
+//!   CloudTrail's `requestParameters` (DESIGN §2).
+//! - Keywords (a matcher without a field) are string patterns on the whole record, so they
+//!   search every string in it.
 //! - The values combine with OR, or AND under `|all`; `|neq` holds when the field has a non-null
 //!   value and the combination is false.
 
 use super::field::Subject;
 use super::value::{any_scalar, ip_in, number_of, same_value, str_matches, time_part};
-use sigil_compiler::pattern::{GlobToken, StrKind, StrMatch};
 use sigil_compiler::{Combine, Matcher, ValuePattern};
 use simd_json::BorrowedValue;
 
@@ -57,10 +57,7 @@ fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValu
     match pattern {
         ValuePattern::Null => !has_non_null_value(subject, record),
         ValuePattern::Exists(expected) => subject.any_value(record, &mut |_| true) == *expected,
-        ValuePattern::Str(m) => {
-            let search_objects = matches!(subject, Subject::Record) || is_substring_search(m);
-            any_scalar_at(search_objects, &mut |scalar| str_matches(m, scalar))
-        }
+        ValuePattern::Str(m) => any_scalar_at(true, &mut |scalar| str_matches(m, scalar)),
         ValuePattern::Compare(op, bound) => any_scalar_at(false, &mut |scalar| {
             number_of(scalar).is_some_and(|n| op.holds(n, *bound))
         }),
@@ -73,19 +70,5 @@ fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValu
                 any_scalar(value, false, &mut |other_scalar| same_value(scalar, other_scalar))
             })
         }),
-    }
-}
-
-/// Whether a string pattern looks for a substring anywhere (`|contains`, `*x*`), which makes it
-/// search inside objects.
-fn is_substring_search(m: &StrMatch) -> bool {
-    match &m.kind {
-        StrKind::Contains(_) => true,
-        StrKind::Glob(tokens) => {
-            tokens.first() == Some(&GlobToken::Star) && tokens.last() == Some(&GlobToken::Star)
-        }
-        StrKind::Equals(_) | StrKind::StartsWith(_) | StrKind::EndsWith(_) | StrKind::Regex(_) => {
-            false
-        }
     }
 }

@@ -70,10 +70,12 @@ fn numbers_and_numeric_strings() {
     assert!(selects("{status: 403}", r#"{"status":"403"}"#));
     assert!(selects("{status: '403'}", r#"{"status":403}"#));
     assert!(!selects("{status: '403'}", r#"{"status":404}"#));
-    // Numbers read as their canonical text for other string patterns.
-    assert!(selects("{status|startswith: '40'}", r#"{"status":403.0}"#));
-    assert!(selects("{ratio|endswith: '.5'}", r#"{"ratio":0.5}"#));
     assert!(selects("{id: '18446744073709551615'}", r#"{"id":18446744073709551615}"#));
+    // Other string patterns apply to strings only.
+    assert!(!selects("{status|startswith: '40'}", r#"{"status":403}"#));
+    assert!(selects("{status|startswith: '40'}", r#"{"status":"403"}"#));
+    assert!(!selects("{status: '40?'}", r#"{"status":403}"#));
+    assert!(!selects("{status|re: '^403$'}", r#"{"status":403}"#));
 }
 
 #[test]
@@ -84,6 +86,8 @@ fn booleans_read_as_true_and_false() {
     assert!(selects("{mfa: 'false'}", r#"{"mfa":false}"#));
     assert!(!selects("{mfa: 'true'}", r#"{"mfa":false}"#));
     assert!(!selects("{mfa: 'true'}", r#"{"mfa":null}"#));
+    assert!(!selects("{mfa|contains: 'true'}", r#"{"mfa":true}"#));
+    assert!(!selects("{mfa: 'tru*'}", r#"{"mfa":true}"#));
 }
 
 #[test]
@@ -153,24 +157,25 @@ fn paths_walk_objects_arrays_and_dotted_keys() {
 }
 
 #[test]
-fn substring_patterns_search_inside_objects() {
+fn string_patterns_search_inside_objects() {
     let record = r#"{"requestParameters":{"policy":{"Statement":[{"Action":"iam:*"}]},"n":443}}"#;
     assert!(selects("{requestParameters|contains: 'iam:*'}", record));
-    assert!(selects("{requestParameters|contains: '44'}", record));
-    assert!(selects("{requestParameters: '*iam:*'}", record));
-    assert!(!selects("{requestParameters: 'iam:*'}", record));
-    assert!(!selects(r"{requestParameters|endswith: 'iam:\*'}", record));
+    assert!(selects("{requestParameters|startswith: 'IAM:'}", record));
+    assert!(selects(r"{requestParameters: 'iam:\*'}", record));
     assert!(!selects("{requestParameters|contains: policy}", record), "keys are not values");
+    assert!(!selects("{requestParameters|contains: '44'}", record), "numbers are not strings");
+    assert!(selects("{requestParameters: 443}", record), "but equal numbers are found");
+    assert!(!selects("{requestParameters|gt: 400}", record), "comparisons ignore objects");
 }
 
 #[test]
-fn keywords_search_every_value() {
+fn keywords_search_every_string() {
     let record = r#"{"a":{"b":[{"c":"Invoke-Mimikatz"}]},"port":4444,"ok":true}"#;
     assert!(detects("{kw: [mimikatz], condition: kw}", record));
-    assert!(detects("{kw: [nothing, '4444'], condition: kw}", record));
-    assert!(detects("{kw: [rue], condition: kw}", record));
-    assert!(!detects("{kw: [port], condition: kw}", record));
-    assert!(!detects("{kw: [nothing], condition: kw}", record));
+    assert!(detects("{kw: [nothing, 'invoke-'], condition: kw}", record));
+    assert!(!detects("{kw: ['4444'], condition: kw}", record), "numbers are not strings");
+    assert!(!detects("{kw: ['true'], condition: kw}", record));
+    assert!(!detects("{kw: [port], condition: kw}", record), "keys are not values");
 }
 
 #[test]

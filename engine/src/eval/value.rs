@@ -1,26 +1,29 @@
 //! Testing one JSON value against one kind of pattern.
 //!
 //! Patterns test scalars. [`any_scalar`] brings a found value down to its scalars: an array
-//! matches when any element does (nested arrays too); an object's values are searched only when
-//! the caller asks (substring patterns and keywords), otherwise an object matches nothing.
+//! matches when any element does (nested arrays too); an object's values are searched (at any
+//! depth) only when the caller asks, as string patterns do, otherwise an object matches nothing.
 //!
 //! How each scalar reads:
 //!
-//! | JSON        | string patterns                | numbers (`lt`...)  | text (`fieldref`)  |
-//! |-------------|--------------------------------|--------------------|--------------------|
-//! | string      | the string                     | if it reads as one | the string         |
-//! | number      | its value, or canonical text   | its value          | canonical text     |
-//! | `true`      | `"true"`                       | none               | `"true"`           |
-//! | `null`      | never matches                  | none               | none               |
+//! | JSON     | string patterns                         | numbers (`lt`...)  | text (`fieldref`) |
+//! |----------|-----------------------------------------|--------------------|-------------------|
+//! | string   | the string                              | if it reads as one | the string        |
+//! | number   | plain equality to a number only         | its value          | canonical text    |
+//! | boolean  | plain equality to `'true'`/`'false'`    | none               | `true`/`false`    |
+//! | `null`   | never matches                           | none               | none              |
 //!
-//! A number's canonical text is its shortest round-trip decimal form without exponent, and
-//! without a fraction when it is whole (`403.0` reads `403`, `0.5` reads `0.5`).
+//! So `'403'` (or `403`) matches the JSON numbers 403 and 403.0 and `'true'` matches `true`, but
+//! wildcards, `contains`, `startswith`, `endswith` and `re` apply to strings only: a number can
+//! be written `403`, `403.0` or `4.03e2` in the raw record, so letting `contains: '40'` see a
+//! number's text would break the prefilter's contract (DESIGN §3). A number's canonical text
+//! (for `fieldref`) is its shortest round-trip decimal form, without a fraction when it is whole.
 
 use super::MAX_DEPTH;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sigil_compiler::TimePart;
-use sigil_compiler::pattern::{StrMatch, fold_case, parse_number};
+use sigil_compiler::pattern::{StrKind, StrMatch, fold_case, parse_number};
 use simd_json::{BorrowedValue, StaticNode};
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -62,17 +65,21 @@ where
     }
 }
 
-/// Whether a string pattern matches a scalar.
+/// Whether a string pattern matches a scalar (see the module docs).
 pub(super) fn str_matches(pattern: &StrMatch, scalar: &BorrowedValue) -> bool {
+    let plain_equality = matches!(pattern.kind, StrKind::Equals(_));
     match scalar {
         BorrowedValue::String(text) => pattern.is_match(text),
-        BorrowedValue::Static(StaticNode::Bool(b)) => pattern.is_match(bool_text(*b)),
+        BorrowedValue::Static(StaticNode::Bool(b)) => {
+            plain_equality && pattern.is_match(bool_text(*b))
+        }
         BorrowedValue::Static(node) => {
             let mut buffer = NumberBuffer::new();
-            number_of_node(node).is_some_and(|n| {
-                let text = number_text(node, &mut buffer);
-                pattern.is_match_number(n, &text)
-            })
+            plain_equality
+                && number_of_node(node).is_some_and(|n| {
+                    let text = number_text(node, &mut buffer);
+                    pattern.is_match_number(n, &text)
+                })
         }
         BorrowedValue::Array(_) | BorrowedValue::Object(_) => false,
     }
