@@ -349,6 +349,10 @@ def expand_value(raw: str, placeholders: dict) -> list[str]:
             lit.append("%")
             i += 2
             continue
+        if c == "\\" and i + 1 < len(raw) and raw[i + 1] in "\\*?":
+            lit.append(raw[i : i + 2])  # a Sigma escape, resolved later by parse_sigma_string
+            i += 2
+            continue
         if c == "%":
             end = raw.find("%", i + 1)
             if end > i + 1:
