@@ -44,7 +44,11 @@ fn semantics_tables() {
             }
         }
         let failed = failures.len() - before;
-        let _ = writeln!(summary, "{name}: {} passed, {failed} failed", cases.len() - failed);
+        let _ = writeln!(
+            summary,
+            "{name}: {} passed, {failed} failed",
+            cases.len() - failed
+        );
     }
     eprint!("{summary}");
     assert!(
@@ -66,7 +70,9 @@ fn table_cases(text: &str) -> Result<Vec<Node>, String> {
 }
 
 fn case_name(case: &Node) -> &str {
-    case.get("name").and_then(Node::as_str).unwrap_or("<unnamed>")
+    case.get("name")
+        .and_then(Node::as_str)
+        .unwrap_or("<unnamed>")
 }
 
 /// Runs one case: `Err` says how it failed.
@@ -128,7 +134,11 @@ fn flow(node: &Node) -> String {
         Value::Seq(items) => format!("[{}]", join(items.iter().map(flow))),
         Value::Map(entries) => format!(
             "{{{}}}",
-            join(entries.iter().map(|(k, v)| format!("{}: {}", flow(k), flow(v))))
+            join(
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", flow(k), flow(v)))
+            )
         ),
     }
 }
@@ -173,7 +183,12 @@ fn json(node: &Node) -> Result<serde_json::Value, String> {
         Value::Map(entries) => Json::Object(
             entries
                 .iter()
-                .map(|(k, v)| Ok((k.key_text().ok_or("a key is not a scalar")?.to_string(), json(v)?)))
+                .map(|(k, v)| {
+                    Ok((
+                        k.key_text().ok_or("a key is not a scalar")?.to_string(),
+                        json(v)?,
+                    ))
+                })
                 .collect::<Result<_, String>>()?,
         ),
     })

@@ -76,7 +76,9 @@ fn walk<'v, 'r>(
                         .name
                         .get(offset..)
                         .and_then(|rest| object.get(rest))
-                        .is_some_and(|child| walk(child, path, last, path.name.len(), depth + 1, visit))
+                        .is_some_and(|child| {
+                            walk(child, path, last, path.name.len(), depth + 1, visit)
+                        })
             }
         }
         BorrowedValue::Static(_) | BorrowedValue::String(_) => false,

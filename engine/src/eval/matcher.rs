@@ -2,7 +2,7 @@
 //!
 //! - `null` holds when no value at the field is non-null (the field is missing or null);
 //!   `|exists: true` holds when the field is present, even as `null`.
-//! - Every other pattern holds when any value at the field matches it (see [`super::value`]).
+//! - Every other pattern holds when any value at the field matches it (see the `value` module).
 //!   String patterns also look at every value nested inside an object, as `contains` must on
 //!   CloudTrail's `requestParameters` (DESIGN §2).
 //! - Keywords (a matcher without a field) are string patterns on the whole record, so they
@@ -67,7 +67,9 @@ fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValu
         }),
         ValuePattern::FieldRef(other) => any_scalar_at(false, &mut |scalar| {
             Subject::Field(other).any_value(record, &mut |value| {
-                any_scalar(value, false, &mut |other_scalar| same_value(scalar, other_scalar))
+                any_scalar(value, false, &mut |other_scalar| {
+                    same_value(scalar, other_scalar)
+                })
             })
         }),
     }

@@ -5,10 +5,10 @@
 //! And/Or tree of shared [`Matcher`](sigil_compiler::Matcher)s, and each matcher tests the values
 //! found at its field against its [`ValuePattern`](sigil_compiler::ValuePattern)s:
 //!
-//! - [`field`] finds the values at a dotted path (nested objects, literal dotted keys, arrays);
-//! - [`value`] tests one JSON scalar against one kind of pattern;
-//! - [`matcher`] ties the two together (`null`, `exists`, `|all`, `|neq`, keywords);
-//! - [`explain`] reports, for `sigil explain`, what every search and matcher saw.
+//! - `field` finds the values at a dotted path (nested objects, literal dotted keys, arrays);
+//! - `value` tests one JSON scalar against one kind of pattern;
+//! - `matcher` ties the two together (`null`, `exists`, `|all`, `|neq`, keywords);
+//! - [`explain()`] reports, for `sigil explain`, what every search and matcher saw.
 //!
 //! Matchers are shared between rules, so an [`Evaluator`] remembers each matcher's result for the
 //! current record; starting a record forgets them all in O(1) by bumping a generation counter.
@@ -38,8 +38,8 @@ mod tests;
 
 pub use explain::{Explanation, MatcherExplanation, SearchExplanation, explain};
 
-use simd_json::BorrowedValue;
 use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
+use simd_json::BorrowedValue;
 
 /// Deepest nesting of arrays and objects the evaluator walks into; anything deeper is treated as
 /// not matching, so that hostile records cannot overflow the stack.

@@ -29,7 +29,10 @@ fn selects(selection: &str, record: &str) -> bool {
 fn null_means_missing_or_null() {
     assert!(selects("{errorCode: null}", r#"{"a":1}"#));
     assert!(selects("{errorCode: null}", r#"{"errorCode":null}"#));
-    assert!(!selects("{errorCode: null}", r#"{"errorCode":"AccessDenied"}"#));
+    assert!(!selects(
+        "{errorCode: null}",
+        r#"{"errorCode":"AccessDenied"}"#
+    ));
     assert!(!selects("{errorCode: null}", r#"{"errorCode":""}"#));
     assert!(!selects("{errorCode: null}", r#"{"errorCode":[]}"#));
 }
@@ -46,7 +49,10 @@ fn exists_counts_null_as_present() {
 #[test]
 fn string_kinds() {
     let record = r#"{"c":"C:\\Windows\\System32\\CMD.exe /c whoami"}"#;
-    assert!(selects(r"{c: 'c:\windows\system32\cmd.exe /C WHOAMI'}", record));
+    assert!(selects(
+        r"{c: 'c:\windows\system32\cmd.exe /C WHOAMI'}",
+        record
+    ));
     assert!(selects("{c|contains: system32}", record));
     assert!(selects(r"{c|startswith: 'C:\Win'}", record));
     assert!(selects("{c|endswith: whoami}", record));
@@ -70,7 +76,10 @@ fn numbers_and_numeric_strings() {
     assert!(selects("{status: 403}", r#"{"status":"403"}"#));
     assert!(selects("{status: '403'}", r#"{"status":403}"#));
     assert!(!selects("{status: '403'}", r#"{"status":404}"#));
-    assert!(selects("{id: '18446744073709551615'}", r#"{"id":18446744073709551615}"#));
+    assert!(selects(
+        "{id: '18446744073709551615'}",
+        r#"{"id":18446744073709551615}"#
+    ));
     // Other string patterns apply to strings only.
     assert!(!selects("{status|startswith: '40'}", r#"{"status":403}"#));
     assert!(selects("{status|startswith: '40'}", r#"{"status":"403"}"#));
@@ -107,11 +116,23 @@ fn comparisons_take_numbers_and_numeric_strings() {
 fn cidr_takes_address_strings_only() {
     assert!(selects("{ip|cidr: 10.0.0.0/8}", r#"{"ip":"10.1.2.3"}"#));
     assert!(!selects("{ip|cidr: 10.0.0.0/8}", r#"{"ip":"11.1.2.3"}"#));
-    assert!(selects("{ip|cidr: '2001:db8::/32'}", r#"{"ip":"2001:db8::1"}"#));
-    assert!(!selects("{ip|cidr: '2001:db8::/32'}", r#"{"ip":"10.1.2.3"}"#));
-    assert!(!selects("{ip|cidr: 10.0.0.0/8}", r#"{"ip":"AWS Internal"}"#));
+    assert!(selects(
+        "{ip|cidr: '2001:db8::/32'}",
+        r#"{"ip":"2001:db8::1"}"#
+    ));
+    assert!(!selects(
+        "{ip|cidr: '2001:db8::/32'}",
+        r#"{"ip":"10.1.2.3"}"#
+    ));
+    assert!(!selects(
+        "{ip|cidr: 10.0.0.0/8}",
+        r#"{"ip":"AWS Internal"}"#
+    ));
     assert!(!selects("{ip|cidr: 10.0.0.0/8}", r#"{"ip":167837955}"#));
-    assert!(selects("{ip|cidr: [192.168.0.0/16, 10.0.0.0/8]}", r#"{"ip":["1.1.1.1","10.0.0.1"]}"#));
+    assert!(selects(
+        "{ip|cidr: [192.168.0.0/16, 10.0.0.0/8]}",
+        r#"{"ip":["1.1.1.1","10.0.0.1"]}"#
+    ));
 }
 
 #[test]
@@ -135,7 +156,10 @@ fn time_parts_are_utc() {
     assert!(selects("{t|day: 30}", t));
     assert!(selects("{t|month: 12}", t));
     assert!(selects("{t|year: 2024}", t));
-    assert!(selects("{t|week: 1}", t), "ISO week of 2024-12-30 is 2025-W01");
+    assert!(
+        selects("{t|week: 1}", t),
+        "ISO week of 2024-12-30 is 2025-W01"
+    );
     // Epoch seconds, and milliseconds above 10^11.
     assert!(selects("{t|hour: 22}", r#"{"t":1700000000}"#));
     assert!(selects("{t|hour: 22}", r#"{"t":1700000000123}"#));
@@ -149,9 +173,15 @@ fn paths_walk_objects_arrays_and_dotted_keys() {
     assert!(selects(path, r#"{"a":{"b":{"c":"x"}}}"#));
     assert!(selects(path, r#"{"a.b.c":"x"}"#));
     assert!(selects(path, r#"{"a":{"b.c":"x"}}"#));
-    assert!(selects(path, r#"{"a":[{"b":{"c":"y"}},[{"b":[{"c":"x"}]}]]}"#));
+    assert!(selects(
+        path,
+        r#"{"a":[{"b":{"c":"y"}},[{"b":[{"c":"x"}]}]]}"#
+    ));
     assert!(selects(path, r#"{"a":{"b":{"c":["y","x"]}}}"#));
-    assert!(!selects(path, r#"{"A":{"b":{"c":"x"}}}"#), "keys are case-sensitive");
+    assert!(
+        !selects(path, r#"{"A":{"b":{"c":"x"}}}"#),
+        "keys are case-sensitive"
+    );
     assert!(!selects(path, r#"{"a":{"b":"c"}}"#));
     assert!(!selects(path, r#"{"a":"b.c"}"#));
 }
@@ -162,10 +192,22 @@ fn string_patterns_search_inside_objects() {
     assert!(selects("{requestParameters|contains: 'iam:*'}", record));
     assert!(selects("{requestParameters|startswith: 'IAM:'}", record));
     assert!(selects(r"{requestParameters: 'iam:\*'}", record));
-    assert!(!selects("{requestParameters|contains: policy}", record), "keys are not values");
-    assert!(!selects("{requestParameters|contains: '44'}", record), "numbers are not strings");
-    assert!(selects("{requestParameters: 443}", record), "but equal numbers are found");
-    assert!(!selects("{requestParameters|gt: 400}", record), "comparisons ignore objects");
+    assert!(
+        !selects("{requestParameters|contains: policy}", record),
+        "keys are not values"
+    );
+    assert!(
+        !selects("{requestParameters|contains: '44'}", record),
+        "numbers are not strings"
+    );
+    assert!(
+        selects("{requestParameters: 443}", record),
+        "but equal numbers are found"
+    );
+    assert!(
+        !selects("{requestParameters|gt: 400}", record),
+        "comparisons ignore objects"
+    );
 }
 
 #[test]
@@ -173,9 +215,15 @@ fn keywords_search_every_string() {
     let record = r#"{"a":{"b":[{"c":"Invoke-Mimikatz"}]},"port":4444,"ok":true}"#;
     assert!(detects("{kw: [mimikatz], condition: kw}", record));
     assert!(detects("{kw: [nothing, 'invoke-'], condition: kw}", record));
-    assert!(!detects("{kw: ['4444'], condition: kw}", record), "numbers are not strings");
+    assert!(
+        !detects("{kw: ['4444'], condition: kw}", record),
+        "numbers are not strings"
+    );
     assert!(!detects("{kw: ['true'], condition: kw}", record));
-    assert!(!detects("{kw: [port], condition: kw}", record), "keys are not values");
+    assert!(
+        !detects("{kw: [port], condition: kw}", record),
+        "keys are not values"
+    );
 }
 
 #[test]
@@ -296,7 +344,11 @@ fn deep_records_do_not_overflow_the_stack() {
         let mut object = simd_json::borrowed::Object::default();
         object.insert("a".into(), nested_arrays(depth));
         let record = BorrowedValue::Object(Box::new(object));
-        assert_eq!(evaluator.matches(RuleId(0), &record), found, "depth {depth}");
+        assert_eq!(
+            evaluator.matches(RuleId(0), &record),
+            found,
+            "depth {depth}"
+        );
         let BorrowedValue::Object(mut object) = record else {
             unreachable!()
         };

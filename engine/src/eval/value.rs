@@ -138,10 +138,10 @@ fn epoch(value: f64) -> Option<Timestamp> {
 /// Whether two scalars hold the same value for `|fieldref`: by value when either is a JSON number
 /// and both read as numbers, otherwise as text compared case-insensitively. `null` equals nothing.
 pub(super) fn same_value(left: &BorrowedValue, right: &BorrowedValue) -> bool {
-    if is_json_number(left) || is_json_number(right) {
-        if let (Some(a), Some(b)) = (number_of(left), number_of(right)) {
-            return a == b;
-        }
+    if (is_json_number(left) || is_json_number(right))
+        && let (Some(a), Some(b)) = (number_of(left), number_of(right))
+    {
+        return a == b;
     }
     let (mut left_buffer, mut right_buffer) = (NumberBuffer::new(), NumberBuffer::new());
     match (
@@ -165,9 +165,7 @@ pub(super) fn scalar_text<'a>(
     match scalar {
         BorrowedValue::String(text) => Some(Cow::Borrowed(text)),
         BorrowedValue::Static(StaticNode::Bool(b)) => Some(Cow::Borrowed(bool_text(*b))),
-        BorrowedValue::Static(node) => {
-            number_of_node(node).map(|_| number_text(node, buffer))
-        }
+        BorrowedValue::Static(node) => number_of_node(node).map(|_| number_text(node, buffer)),
         BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
     }
 }
