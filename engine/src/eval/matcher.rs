@@ -7,8 +7,8 @@
 //!   CloudTrail's `requestParameters` (DESIGN §2).
 //! - Keywords (a matcher without a field) are string patterns on the whole record, so they
 //!   search every string in it.
-//! - The values combine with OR, or AND under `|all`; `|neq` holds when the field has a non-null
-//!   value and the combination is false.
+//! - The values combine with OR, or AND under `|all`; `|neq` negates the combination, so a
+//!   missing or null field is "different" (as pySigma's `not field = value`).
 
 use super::field::Subject;
 use super::value::{any_scalar, ip_in, number_of, same_value, str_matches, time_part};
@@ -26,11 +26,7 @@ pub(super) fn holds(matcher: &Matcher, record: &BorrowedValue) -> bool {
         Combine::Any => values.any(|held| held),
         Combine::All => values.all(|held| held),
     };
-    if matcher.negate {
-        !combined && has_non_null_value(subject, record)
-    } else {
-        combined
-    }
+    combined != matcher.negate
 }
 
 /// Where `matcher` looks.

@@ -227,12 +227,13 @@ fn keywords_search_every_string() {
 }
 
 #[test]
-fn neq_needs_a_present_field() {
+fn neq_negates_the_whole_item() {
     assert!(selects("{user|neq: root}", r#"{"user":"alice"}"#));
     assert!(!selects("{user|neq: root}", r#"{"user":"Root"}"#));
-    assert!(!selects("{user|neq: root}", r#"{"other":"x"}"#));
-    assert!(!selects("{user|neq: root}", r#"{"user":null}"#));
+    assert!(selects("{user|neq: root}", r#"{"other":"x"}"#));
+    assert!(selects("{user|neq: root}", r#"{"user":null}"#));
     assert!(!selects("{user|neq: [root, admin]}", r#"{"user":"admin"}"#));
+    assert!(!selects("{user|neq: root}", r#"{"user":["alice","root"]}"#));
 }
 
 #[test]
