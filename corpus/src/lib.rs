@@ -266,8 +266,8 @@ impl Generator {
 pub const SAMPLE_SEED: u64 = 20_261_001;
 
 /// The configuration of the committed sample: every source, 250 benign records each over two
-/// hours, [`Layout::Mixed`] (gzipped S3 layout for CloudTrail with digest files, VPC Flow, ALB
-/// and GuardDuty; plain files for WAF and CloudFront).
+/// hours, [`Layout::Mixed`] (gzipped S3 layout for CloudTrail with digest files, WAF, VPC Flow
+/// Logs and GuardDuty; plain text files for ALB and CloudFront).
 pub fn sample_config() -> Config {
     Config {
         seed: SAMPLE_SEED,

@@ -47,7 +47,7 @@ struct GenerateArgs {
     #[arg(long)]
     mb: Option<f64>,
     /// flat (alias ndjson): one plain file per source; s3: AWS delivery layout, gzipped;
-    /// mixed: s3 for cloudtrail, vpcflow, alb and guardduty, flat for the others.
+    /// mixed: flat for alb and cloudfront, s3 for the others.
     #[arg(long, default_value = "flat")]
     layout: Layout,
     /// Time of the first record (RFC 3339).

@@ -23,12 +23,13 @@ use crate::time::Millis;
 use crate::web::{self, HttpRequest, WebTraffic};
 use crate::world::World;
 
-/// Managed rule groups every ACL runs, in evaluation order.
-const RULE_GROUPS: &[&str] = &[
-    "AWS#AWSManagedRulesAmazonIpReputationList",
-    "AWS#AWSManagedRulesCommonRuleSet",
-    "AWS#AWSManagedRulesKnownBadInputsRuleSet",
-    "AWS#AWSManagedRulesSQLiRuleSet",
+/// Managed rule groups every ACL runs, in evaluation order: the rule group id, and the name of
+/// the web ACL rule that references it (the `terminatingRuleId` when it blocks).
+const RULE_GROUPS: &[(&str, &str)] = &[
+    ("AWS#AWSManagedRulesAmazonIpReputationList", "AWS-AWSManagedRulesAmazonIpReputationList"),
+    ("AWS#AWSManagedRulesCommonRuleSet", "AWS-AWSManagedRulesCommonRuleSet"),
+    ("AWS#AWSManagedRulesKnownBadInputsRuleSet", "AWS-AWSManagedRulesKnownBadInputsRuleSet"),
+    ("AWS#AWSManagedRulesSQLiRuleSet", "AWS-AWSManagedRulesSQLiRuleSet"),
 ];
 
 /// The name of the web ACL of `stream`: 0 regional (ALB), 1 global (CloudFront).
@@ -61,13 +62,13 @@ const ALLOW: Verdict = Verdict {
 };
 
 const fn managed_block(
-    group: &'static str,
+    (group, acl_rule): (&'static str, &'static str),
     rule: &'static str,
     label: &'static str,
     match_details: Option<(&'static str, &'static str, &'static [&'static str])>,
 ) -> Verdict {
     Verdict {
-        rule: group,
+        rule: acl_rule,
         rule_type: "MANAGED_RULE_GROUP",
         action: "BLOCK",
         group_rule: Some((group, rule)),
@@ -136,7 +137,7 @@ impl WafGen {
             o.str("httpSourceName", source_name);
             o.str("httpSourceId", &source_id);
             o.arr("ruleGroupList", |a| {
-                for group in RULE_GROUPS {
+                for (group, _) in RULE_GROUPS {
                     a.obj(|g| {
                         g.str("ruleGroupId", group);
                         match verdict.group_rule {

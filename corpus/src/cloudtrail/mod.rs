@@ -49,6 +49,24 @@ const SERVICE_CALLS: &[(Api, u32)] = &[
     (Api { service: "ec2", name: "DescribeInstances" }, 5),
 ];
 
+/// Benign calls that resemble the planted attacks, drawn at [`LOOKALIKE_RATE`] on top of
+/// their catalogue rank so that detections are not separable by the call name alone.
+const LOOKALIKES: &[Api] = &[
+    Api { service: "signin", name: "ConsoleLogin" },
+    Api { service: "iam", name: "CreateAccessKey" },
+    Api { service: "iam", name: "AttachUserPolicy" },
+    Api { service: "iam", name: "AttachRolePolicy" },
+    Api { service: "ec2", name: "AuthorizeSecurityGroupIngress" },
+    Api { service: "s3", name: "PutBucketPolicy" },
+    Api { service: "s3", name: "PutBucketAcl" },
+    Api { service: "cloudtrail", name: "GetTrailStatus" },
+    Api { service: "kms", name: "CreateKey" },
+    Api { service: "guardduty", name: "GetDetector" },
+];
+
+/// Share of benign records drawn from [`LOOKALIKES`].
+const LOOKALIKE_RATE: f64 = 0.03;
+
 /// Share of benign records that fail.
 const ERROR_RATE: f64 = 0.035;
 
@@ -251,7 +269,7 @@ impl SourceGen for CloudTrailGen {
             write_event(rng, &world, &event, out);
             return Self::stream_of(region);
         }
-        let mut api = self.catalog.sample(rng);
+        let mut api = if chance(rng, LOOKALIKE_RATE) { *one(rng, LOOKALIKES) } else { self.catalog.sample(rng) };
         let requirement = match api.name {
             "ConsoleLogin" => Requirement::Person,
             "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey" | "ListAccessKeys" => Requirement::IamUser,

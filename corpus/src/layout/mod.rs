@@ -36,7 +36,7 @@ pub enum Layout {
     Flat,
     /// The S3 object layout AWS delivers, gzipped.
     S3,
-    /// S3 layout for CloudTrail, VPC Flow Logs, ALB and GuardDuty; flat for WAF and CloudFront.
+    /// S3 layout for CloudTrail, WAF, VPC Flow Logs and GuardDuty; flat for ALB and CloudFront.
     Mixed,
 }
 
@@ -45,7 +45,7 @@ impl Layout {
         match self {
             Layout::Flat => false,
             Layout::S3 => true,
-            Layout::Mixed => !matches!(source, Source::Waf | Source::CloudFront),
+            Layout::Mixed => !matches!(source, Source::Alb | Source::CloudFront),
         }
     }
 }
