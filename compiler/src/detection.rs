@@ -298,7 +298,12 @@ impl Resolver<'_> {
                     .enumerate()
                     .filter(|(_, s)| match target {
                         OfTarget::Them => !s.name.starts_with('_'),
-                        OfTarget::Pattern(p) => glob_ident(p, &s.name),
+                        // As with `them`, identifiers starting with `_` are left out unless
+                        // the pattern itself starts with `_`.
+                        OfTarget::Pattern(p) => {
+                            glob_ident(p, &s.name)
+                                && (p.starts_with('_') || !s.name.starts_with('_'))
+                        }
                     })
                     .map(|(i, _)| i)
                     .collect();

@@ -228,7 +228,8 @@ pub struct Matcher {
     pub values: Vec<ValuePattern>,
     /// How the values combine.
     pub combine: Combine,
-    /// `|neq`: the matcher holds when the field exists and matches none of the values.
+    /// `|neq`: the matcher's result is negated, so it holds when the field matches none of
+    /// the values, including when it is missing or null (as pySigma's `not field = value`).
     pub negate: bool,
     /// Where the item is written (key and value).
     pub span: Span,
@@ -291,8 +292,26 @@ pub enum ValuePattern {
     Compare(CompareOp, f64),
     /// `|cidr`.
     Cidr(IpNet),
-    /// `|fieldref`: equal to the value of another field.
-    FieldRef(FieldPath),
-    /// `|minute` ... `|year`: the field's timestamp has this part equal to the value.
-    TimePart(TimePart, i64),
+    /// `|fieldref`: compared with the value of another field.
+    FieldRef(FieldPath, FieldRefKind),
+    /// `|minute` ... `|year`: a part of the field's timestamp compared with a number
+    /// (equality, or the comparison of `|lt`...`|gte`).
+    TimePart(TimePart, Option<CompareOp>, i64),
+    /// One rule value that modifiers expanded into several variants (`windash`,
+    /// `base64offset`, `expand`): holds when any variant does. Only used under `|all`, where
+    /// each value must hold but any of its variants will do.
+    AnyOf(Vec<ValuePattern>),
+}
+
+/// How `|fieldref` compares a field with the other field's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldRefKind {
+    /// The values are equal.
+    Equals,
+    /// The field contains the other field's value (`|fieldref|contains`).
+    Contains,
+    /// The field starts with it.
+    StartsWith,
+    /// The field ends with it.
+    EndsWith,
 }

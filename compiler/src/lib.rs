@@ -42,8 +42,9 @@ pub mod yaml;
 
 pub use diagnostic::{Code, Diagnostic, Label, Severity};
 pub use ir::{
-    Combine, CompareOp, Condition, Detection, FieldPath, Filter, Level, LogSource, Matcher,
-    MatcherId, Rule, RuleId, RuleKind, RuleMeta, Search, SearchExpr, TimePart, ValuePattern,
+    Combine, CompareOp, Condition, Detection, FieldPath, FieldRefKind, Filter, Level, LogSource,
+    Matcher, MatcherId, Rule, RuleId, RuleKind, RuleMeta, Search, SearchExpr, TimePart,
+    ValuePattern,
 };
 pub use loader::{LoadOptions, Loaded, load_paths, load_str};
 pub use placeholders::Placeholders;

@@ -176,13 +176,41 @@ impl FieldKey {
     }
 
     /// The family that decides how values are read (Generic when only generic modifiers).
+    ///
+    /// A time part or a field reference decides even when written after its companions
+    /// (`|gte|hour`, `|contains|fieldref`).
     pub fn family(&self) -> Family {
-        self.modifiers
-            .iter()
-            .map(|&(m, _)| m.family())
-            .find(|f| *f != Family::Generic)
-            .unwrap_or(Family::Generic)
+        self.main().map_or(Family::Generic, |(m, _)| m.family())
     }
+
+    /// The modifier that decides the key's family, with its span.
+    fn main(&self) -> Option<(Modifier, Span)> {
+        let first_of = |family: Family| {
+            self.modifiers
+                .iter()
+                .copied()
+                .find(|(m, _)| m.family() == family)
+        };
+        first_of(Family::TimePart)
+            .or_else(|| first_of(Family::FieldRef))
+            .or_else(|| {
+                self.modifiers
+                    .iter()
+                    .copied()
+                    .find(|(m, _)| m.family() != Family::Generic)
+            })
+    }
+}
+
+/// Whether `modifier` may accompany a key whose family is decided by `main`: its own family,
+/// generic modifiers, a comparison on a time part (`|hour|gte`), and a match kind on a field
+/// reference (`|fieldref|contains`).
+fn may_accompany(main: Modifier, modifier: Modifier) -> bool {
+    let kinds = [Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith];
+    modifier.family() == Family::Generic
+        || modifier.family() == main.family()
+        || (main.family() == Family::TimePart && modifier.family() == Family::Compare)
+        || (main.family() == Family::FieldRef && kinds.contains(&modifier))
 }
 
 /// Parses `field|mod|mod` written at `span`, checking that the modifiers exist and combine.
@@ -251,30 +279,22 @@ fn check_regex_flags(key: &FieldKey) -> Result<(), Diagnostic> {
 
 /// Modifiers of two families (say `cidr` and `contains`) cannot share a key.
 fn check_families(key: &FieldKey) -> Result<(), Diagnostic> {
-    let mut family: Option<(Family, Modifier)> = None;
-    for &(modifier, span) in &key.modifiers {
-        let this = modifier.family();
-        if this == Family::Generic {
-            continue;
-        }
-        match family {
-            Some((first, first_mod)) if first != this => {
-                return Err(Diagnostic::new(
-                    Code::InvalidModifierUse,
-                    span,
-                    format!(
-                        "modifier `{}` cannot be combined with `{}`",
-                        modifier.name(),
-                        first_mod.name()
-                    ),
-                )
-                .with_label("conflicts with an earlier modifier"));
-            }
-            None => family = Some((this, modifier)),
-            _ => {}
-        }
+    let Some((main, _)) = key.main() else {
+        return Ok(());
+    };
+    match key.modifiers.iter().find(|(m, _)| !may_accompany(main, *m)) {
+        Some(&(modifier, span)) => Err(Diagnostic::new(
+            Code::InvalidModifierUse,
+            span,
+            format!(
+                "modifier `{}` cannot be combined with `{}`",
+                modifier.name(),
+                main.name()
+            ),
+        )
+        .with_label("conflicts with another modifier of this key")),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// At most one of `contains`, `startswith`, `endswith`.
@@ -353,6 +373,31 @@ mod tests {
         assert_eq!(err.code, Code::UnknownModifier);
         assert_eq!((err.primary.span.start, err.primary.span.end), (16, 23));
         assert_eq!(err.help.as_deref(), Some("did you mean `endswith`?"));
+    }
+
+    #[test]
+    fn time_parts_compare_and_field_references_take_match_kinds() {
+        for ok in [
+            "x|hour|gte",
+            "x|gte|hour",
+            "x|fieldref|contains",
+            "x|endswith|fieldref|neq",
+        ] {
+            assert!(parse_key(ok, span(ok)).is_ok(), "{ok}");
+        }
+        assert_eq!(
+            parse_key("x|gte|hour", span("x|gte|hour"))
+                .unwrap()
+                .family(),
+            Family::TimePart
+        );
+        for bad in ["x|fieldref|base64", "x|hour|contains", "x|cidr|gt"] {
+            assert_eq!(
+                parse_key(bad, span(bad)).unwrap_err().code,
+                Code::InvalidModifierUse,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -157,9 +157,12 @@ pub struct StrMatch {
     pub kind: StrKind,
     /// `|cased`: compare exactly.
     pub cased: bool,
-    /// For an equality to a value that reads as a number: that number, so JSON numbers of the
-    /// same value match (`'403'` matches `403` and `403.0`).
+    /// For an equality to a value that reads as a JSON number: that number, so JSON numbers of
+    /// the same value match (`'403'` matches `403` and `403.0`).
     pub number: Option<f64>,
+    /// The rule wrote a YAML number (`403`, not `'403'`): strings holding a JSON number of the
+    /// same value match too (`"403.0"`).
+    pub numeric_strings: bool,
 }
 
 impl StrMatch {
@@ -193,13 +196,14 @@ impl StrMatch {
             _ => StrKind::Glob(tokens),
         };
         let number = match &kind {
-            StrKind::Equals(s) => parse_number(s),
+            StrKind::Equals(s) => parse_json_number(s),
             _ => None,
         };
         StrMatch {
             kind,
             cased,
             number,
+            numeric_strings: false,
         }
     }
 
@@ -209,11 +213,19 @@ impl StrMatch {
             kind: StrKind::Regex(regex),
             cased: true,
             number: None,
+            numeric_strings: false,
         }
     }
 
     /// Tests a field's text.
     pub fn is_match(&self, text: &str) -> bool {
+        self.is_text_match(text)
+            || (self.numeric_strings
+                && self.number.is_some()
+                && parse_json_number(text) == self.number)
+    }
+
+    fn is_text_match(&self, text: &str) -> bool {
         if let StrKind::Regex(re) = &self.kind {
             return re.is_match(text);
         }
@@ -237,6 +249,44 @@ impl StrMatch {
     pub fn is_match_number(&self, value: f64, text: &str) -> bool {
         self.number.is_some_and(|n| n == value) || self.is_match(text)
     }
+}
+
+/// Parses text written exactly as a JSON number (`403`, `-1.5`, `4.03e2`; not `0403`, `+1`,
+/// `1.` or `.5`): the form in which a rule string, or a field's string, counts as a number for
+/// equality.
+pub fn parse_json_number(text: &str) -> Option<f64> {
+    let bytes = text.as_bytes();
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    let int_start = i;
+    if digits(&mut i) == 0 || (bytes[int_start] == b'0' && i - int_start > 1) {
+        return None;
+    }
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return None;
+        }
+    }
+    (i == bytes.len())
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+        .filter(|n| n.is_finite())
 }
 
 /// Parses a rule value that reads as a plain decimal number (`403`, `-1.5`, `4.03e2`).
@@ -431,6 +481,25 @@ mod tests {
         assert_eq!(parse_number("4.03e2"), Some(403.0));
         assert_eq!(parse_number("e"), None);
         assert_eq!(parse_number("inf"), None);
+        assert_eq!(parse_json_number("4.03e2"), Some(403.0));
+        assert_eq!(parse_json_number("-0.5"), Some(-0.5));
+        for not_json in [
+            "012345678901",
+            "+1",
+            "1.",
+            ".5",
+            "1e",
+            "",
+            "-",
+            "0x10",
+            " 1",
+        ] {
+            assert_eq!(parse_json_number(not_json), None, "{not_json}");
+        }
+        let mut yaml_number = StrMatch::from_sigma_value("403", false).unwrap();
+        assert!(!yaml_number.is_match("403.0"));
+        yaml_number.numeric_strings = true;
+        assert!(yaml_number.is_match("403.0"));
     }
 
     #[test]

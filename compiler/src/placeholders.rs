@@ -53,27 +53,60 @@ impl Placeholders {
     }
 
     /// Expands every `%name%` in `pattern`; `Err(name)` names a placeholder without values.
+    /// `\%` is a literal percent sign, as the Sigma specification says.
     pub fn expand(&self, pattern: &str) -> Result<Vec<String>, String> {
-        let Some(start) = pattern.find('%') else {
-            return Ok(vec![pattern.to_string()]);
-        };
-        let Some(len) = pattern[start + 1..].find('%') else {
-            return Ok(vec![pattern.to_string()]);
-        };
-        let name = &pattern[start + 1..start + 1 + len];
-        let rest = self.expand(&pattern[start + len + 2..])?;
-        let values = self
-            .values
-            .get(name)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| name.to_string())?;
-        let head = &pattern[..start];
-        Ok(values
-            .iter()
-            .flat_map(|v| rest.iter().map(move |r| format!("{head}{v}{r}")))
-            .take(crate::value::MAX_VARIANTS + 1)
-            .collect())
+        let mut expansions = vec![String::new()];
+        let mut rest = pattern;
+        while !rest.is_empty() {
+            let (literal, placeholder, after) = next_placeholder(rest);
+            for e in &mut expansions {
+                e.push_str(&literal);
+            }
+            if let Some(name) = placeholder {
+                let values = self
+                    .values
+                    .get(name)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| name.to_string())?;
+                expansions = expansions
+                    .iter()
+                    .flat_map(|e| values.iter().map(move |v| format!("{e}{v}")))
+                    .take(crate::value::MAX_VARIANTS + 1)
+                    .collect();
+            }
+            rest = after;
+        }
+        Ok(expansions)
     }
+}
+
+/// Splits `text` into the literal text before the next `%name%` (with `\%` unescaped), the
+/// name, and what follows it. Without a complete placeholder, all of `text` is literal.
+fn next_placeholder(text: &str) -> (String, Option<&str>, &str) {
+    let mut literal = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            // `\\` is an escaped backslash (kept for the wildcard parser); `\%` a literal `%`.
+            '\\' if chars.peek().is_some_and(|&(_, n)| n == '\\') => {
+                literal.push_str("\\\\");
+                chars.next();
+            }
+            '\\' if chars.peek().is_some_and(|&(_, n)| n == '%') => {
+                literal.push('%');
+                chars.next();
+            }
+            '%' => match text[i + 1..].find('%') {
+                Some(len) => {
+                    let end = i + 1 + len;
+                    return (literal, Some(&text[i + 1..end]), &text[end + 1..]);
+                }
+                None => literal.push('%'),
+            },
+            _ => literal.push(c),
+        }
+    }
+    (literal, None, "")
 }
 
 fn scalar(node: &yaml::Node) -> Option<String> {
@@ -95,5 +128,7 @@ mod tests {
         assert_eq!(p.expand("%a%-%b%").unwrap(), ["x-z", "y-z"]);
         assert_eq!(p.expand("plain").unwrap(), ["plain"]);
         assert_eq!(p.expand("%missing%").unwrap_err(), "missing");
+        assert_eq!(p.expand("CORP\\%a%").unwrap(), ["CORP%a%"]);
+        assert_eq!(p.expand("50%").unwrap(), ["50%"]);
     }
 }

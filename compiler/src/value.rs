@@ -6,7 +6,7 @@
 //! finally place wildcards. Every value ends as a [`ValuePattern`].
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{Combine, CompareOp, FieldPath, Matcher, TimePart, ValuePattern};
+use crate::ir::{Combine, CompareOp, FieldPath, FieldRefKind, Matcher, TimePart, ValuePattern};
 use crate::modifier::{Family, FieldKey, Modifier};
 use crate::pattern::{
     GlobToken, SigmaRegex, StrMatch, escape_wildcards, parse_number, parse_wildcards,
@@ -98,7 +98,13 @@ pub fn compile_item(
     }
     let mut patterns = Vec::new();
     for item in &items {
-        patterns.extend(compile_value(key, item, placeholders)?);
+        let mut variants = compile_value(key, item, placeholders)?;
+        // Under `|all` every value must hold, but any variant of a value will do.
+        if all && variants.len() > 1 {
+            patterns.push(ValuePattern::AnyOf(variants));
+        } else {
+            patterns.append(&mut variants);
+        }
     }
     let field = (!key.field.is_empty()).then(|| FieldPath::new(&key.field));
     let combine = if all { Combine::All } else { Combine::Any };
@@ -149,8 +155,15 @@ pub fn describe(value: &ValuePattern) -> String {
         ValuePattern::Exists(b) => format!("exists={b}"),
         ValuePattern::Compare(op, n) => format!("{op:?} {n}").to_lowercase(),
         ValuePattern::Cidr(net) => format!("cidr {net}"),
-        ValuePattern::FieldRef(path) => format!("fieldref {}", path.name),
-        ValuePattern::TimePart(part, n) => format!("{part:?}={n}").to_lowercase(),
+        ValuePattern::FieldRef(path, kind) => format!("fieldref {kind:?} {}", path.name),
+        ValuePattern::TimePart(part, op, n) => match op {
+            Some(op) => format!("{part:?} {op:?} {n}").to_lowercase(),
+            None => format!("{part:?}={n}").to_lowercase(),
+        },
+        ValuePattern::AnyOf(variants) => {
+            let inner: Vec<String> = variants.iter().map(describe).collect();
+            format!("any-of({})", inner.join(", "))
+        }
         ValuePattern::Str(m) => {
             let cased = if m.cased { " cased" } else { "" };
             let body = match &m.kind {
@@ -209,16 +222,7 @@ fn compile_value(
             .with_help("write `field|exists: true`")),
         },
         Family::Compare => {
-            let op = [
-                (Modifier::Lt, CompareOp::Lt),
-                (Modifier::Lte, CompareOp::Lte),
-                (Modifier::Gt, CompareOp::Gt),
-                (Modifier::Gte, CompareOp::Gte),
-            ]
-            .into_iter()
-            .find(|(m, _)| key.has(*m))
-            .map(|(_, op)| op)
-            .expect("compare family has a compare modifier");
+            let op = compare_op(key).expect("compare family has a compare modifier");
             number_of(node)
                 .map(|n| vec![ValuePattern::Compare(op, n)])
                 .ok_or_else(|| {
@@ -241,7 +245,18 @@ fn compile_value(
                 })
         }
         Family::FieldRef => match &node.value {
-            Value::Str(s) if !s.is_empty() => Ok(vec![ValuePattern::FieldRef(FieldPath::new(s))]),
+            Value::Str(s) if !s.is_empty() => {
+                let kind = if key.has(Modifier::Contains) {
+                    FieldRefKind::Contains
+                } else if key.has(Modifier::StartsWith) {
+                    FieldRefKind::StartsWith
+                } else if key.has(Modifier::EndsWith) {
+                    FieldRefKind::EndsWith
+                } else {
+                    FieldRefKind::Equals
+                };
+                Ok(vec![ValuePattern::FieldRef(FieldPath::new(s), kind)])
+            }
             _ => Err(invalid(
                 "`|fieldref` takes the name of another field".into(),
             )),
@@ -260,7 +275,11 @@ fn compile_value(
             .map(|(_, p)| p)
             .expect("time family has a time modifier");
             match number_of(node) {
-                Some(n) if n.fract() == 0.0 => Ok(vec![ValuePattern::TimePart(part, n as i64)]),
+                Some(n) if n.fract() == 0.0 => Ok(vec![ValuePattern::TimePart(
+                    part,
+                    compare_op(key),
+                    n as i64,
+                )]),
                 _ => Err(invalid(format!(
                     "expected a whole number, found {}",
                     node.kind_name()
@@ -320,6 +339,7 @@ fn string_patterns(
         Value::Number { value, text } if !transforms && !keyword => {
             let mut m = StrMatch::from_tokens(vec![GlobToken::Literal(text.clone())], cased);
             m.number = Some(*value);
+            m.numeric_strings = true;
             return Ok(vec![ValuePattern::Str(m)]);
         }
         Value::Number { text, .. } => escape_wildcards(text),
@@ -413,17 +433,31 @@ fn map_pattern(text: Text, f: impl Fn(&str) -> String) -> Text {
 }
 
 /// Adds `*` at the start and/or end of a pattern unless one is already there.
+///
+/// Works on tokens, not text: a value ending in a lone backslash (`'\Temp\'`, a literal
+/// backslash) must not turn the added `*` into an escaped star.
 fn wrap(pattern: &str, start: bool, end: bool) -> String {
-    let tokens = parse_wildcards(pattern);
-    let mut out = String::with_capacity(pattern.len() + 2);
+    let mut tokens = parse_wildcards(pattern);
     if start && tokens.first() != Some(&GlobToken::Star) {
-        out.push('*');
+        tokens.insert(0, GlobToken::Star);
     }
-    out.push_str(pattern);
     if end && tokens.last() != Some(&GlobToken::Star) {
-        out.push('*');
+        tokens.push(GlobToken::Star);
     }
-    out
+    glob_text(&tokens)
+}
+
+/// The comparison of `|lt`, `|lte`, `|gt` or `|gte`, if the key has one.
+fn compare_op(key: &FieldKey) -> Option<CompareOp> {
+    [
+        (Modifier::Lt, CompareOp::Lt),
+        (Modifier::Lte, CompareOp::Lte),
+        (Modifier::Gt, CompareOp::Gt),
+        (Modifier::Gte, CompareOp::Gte),
+    ]
+    .into_iter()
+    .find(|(m, _)| key.has(*m))
+    .map(|(_, op)| op)
 }
 
 fn unknown_placeholder(name: &str, span: Span) -> Diagnostic {

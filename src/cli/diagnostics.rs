@@ -23,7 +23,15 @@ pub struct TextRenderer {
 impl TextRenderer {
     /// A renderer for stdout, coloured per `color`.
     pub fn for_stdout(color: Color) -> Self {
-        let styled = use_color(color, std::io::stdout().is_terminal());
+        Self::styled(use_color(color, std::io::stdout().is_terminal()))
+    }
+
+    /// A renderer for stderr, coloured per `color`.
+    pub fn for_stderr(color: Color) -> Self {
+        Self::styled(use_color(color, std::io::stderr().is_terminal()))
+    }
+
+    fn styled(styled: bool) -> Self {
         let renderer = if styled {
             Renderer::styled()
         } else {

@@ -4,6 +4,7 @@ mod check;
 mod debug;
 pub mod diagnostics;
 pub mod exit;
+mod hunt;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_compiler::{LoadOptions, Loaded, Placeholders, SourceFile, SourceId};
@@ -38,6 +39,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Print an intermediate stage of the compiler (for debugging and golden tests).
     Debug(debug::DebugArgs),
+    /// Hunt through logs with rules and write every match.
+    Hunt(hunt::HuntArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -90,5 +93,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check(args) => Ok(check::run(&args, color)),
         Command::Debug(args) => debug::run(&args, color),
+        Command::Hunt(args) => hunt::run(&args, color),
     }
 }

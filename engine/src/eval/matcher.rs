@@ -11,7 +11,7 @@
 //!   missing or null field is "different" (as pySigma's `not field = value`).
 
 use super::field::Subject;
-use super::value::{any_scalar, ip_in, number_of, same_value, str_matches, time_part};
+use super::value::{any_scalar, field_ref_holds, ip_in, number_of, str_matches, time_part};
 use sigil_compiler::{Combine, Matcher, ValuePattern};
 use simd_json::BorrowedValue;
 
@@ -58,15 +58,21 @@ fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValu
             number_of(scalar).is_some_and(|n| op.holds(n, *bound))
         }),
         ValuePattern::Cidr(net) => any_scalar_at(false, &mut |scalar| ip_in(scalar, net)),
-        ValuePattern::TimePart(part, expected) => any_scalar_at(false, &mut |scalar| {
-            time_part(scalar, *part) == Some(*expected)
+        ValuePattern::TimePart(part, op, expected) => any_scalar_at(false, &mut |scalar| {
+            time_part(scalar, *part).is_some_and(|n| match op {
+                Some(op) => op.holds(n as f64, *expected as f64),
+                None => n == *expected,
+            })
         }),
-        ValuePattern::FieldRef(other) => any_scalar_at(false, &mut |scalar| {
+        ValuePattern::FieldRef(other, kind) => any_scalar_at(false, &mut |scalar| {
             Subject::Field(other).any_value(record, &mut |value| {
                 any_scalar(value, false, &mut |other_scalar| {
-                    same_value(scalar, other_scalar)
+                    field_ref_holds(*kind, scalar, other_scalar)
                 })
             })
         }),
+        ValuePattern::AnyOf(variants) => variants
+            .iter()
+            .any(|variant| pattern_holds(variant, subject, record)),
     }
 }

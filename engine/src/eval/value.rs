@@ -22,8 +22,8 @@
 use super::MAX_DEPTH;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use sigil_compiler::TimePart;
 use sigil_compiler::pattern::{StrKind, StrMatch, fold_case, parse_number};
+use sigil_compiler::{FieldRefKind, TimePart};
 use simd_json::{BorrowedValue, StaticNode};
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -133,6 +133,33 @@ fn epoch(value: f64) -> Option<Timestamp> {
     };
     // Out-of-range values saturate in the cast and are then refused by jiff.
     Timestamp::from_millisecond(millis.floor() as i64).ok()
+}
+
+/// Whether `|fieldref` of `kind` holds between a field's scalar and the other field's: equality
+/// as [`same_value`]; `contains`/`startswith`/`endswith` compare their texts case-insensitively
+/// (the other value is literal text: its `*` and `?` are not wildcards).
+pub(super) fn field_ref_holds(
+    kind: FieldRefKind,
+    scalar: &BorrowedValue,
+    other: &BorrowedValue,
+) -> bool {
+    if kind == FieldRefKind::Equals {
+        return same_value(scalar, other);
+    }
+    let (mut left_buffer, mut right_buffer) = (NumberBuffer::new(), NumberBuffer::new());
+    let (Some(text), Some(other_text)) = (
+        scalar_text(scalar, &mut left_buffer),
+        scalar_text(other, &mut right_buffer),
+    ) else {
+        return false;
+    };
+    let (text, other_text) = (fold_case(&text), fold_case(&other_text));
+    match kind {
+        FieldRefKind::Contains => text.contains(other_text.as_ref()),
+        FieldRefKind::StartsWith => text.starts_with(other_text.as_ref()),
+        FieldRefKind::EndsWith => text.ends_with(other_text.as_ref()),
+        FieldRefKind::Equals => unreachable!("handled above"),
+    }
 }
 
 /// Whether two scalars hold the same value for `|fieldref`: by value when either is a JSON number

@@ -1,0 +1,331 @@
+//! The retro-hunt driver: inputs in, ordered match output and statistics out.
+//!
+//! Inputs are scanned in parallel (rayon): whole files side by side, and a large NDJSON block
+//! (a memory-mapped file) cut at newlines into chunks that workers share. Each task has its own
+//! [`Scanner`] and its own output buffer; buffers are handed to the caller in input order, so
+//! the output is the same whatever the thread count. Inputs are taken in batches, so memory
+//! holds at most one batch of output. Bad records and unreadable files are counted and the
+//! first ones reported; they never stop the hunt.
+
+use crate::framing::{Origin, Shape, count_records, split_ndjson};
+use crate::input::{self, Block, BlockError, InputSource, OpenOptions, Opened};
+use crate::logsource::RecordSource;
+use crate::scan::{Engine, Scanner};
+use crate::sink::MatchRecord;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How many problems are reported in full; the rest are only counted.
+pub const REPORTED_PROBLEMS: usize = 20;
+
+/// Inputs scanned in parallel per batch (bounds the output held in memory).
+const BATCH: usize = 64;
+
+/// NDJSON blocks larger than this are cut into chunks scanned in parallel.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// A problem with one record or one input.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The input.
+    pub input: String,
+    /// The 1-based record number, if the problem is a record's.
+    pub record: Option<u64>,
+    /// What went wrong.
+    pub reason: String,
+}
+
+/// What a hunt did.
+#[derive(Clone, Debug, Default)]
+pub struct HuntStats {
+    /// Inputs scanned (even partly).
+    pub files: u64,
+    /// Inputs that could not be read at all.
+    pub unreadable_files: u64,
+    /// Inputs skipped on purpose (digests, noise, Parquet), with the reason.
+    pub skipped_files: Vec<(String, String)>,
+    /// Bytes framed (after decompression).
+    pub bytes: u64,
+    /// Records framed, good or bad.
+    pub records: u64,
+    /// Records parsed and evaluated.
+    pub parsed: u64,
+    /// Records outside `--from`/`--to`.
+    pub out_of_range: u64,
+    /// Records skipped because they were malformed.
+    pub bad_records: u64,
+    /// Parsed records per [`RecordSource`] (by index).
+    pub records_per_source: [u64; RecordSource::ALL.len()],
+    /// Matches per rule, indexed by `RuleId`.
+    pub matches_per_rule: Vec<u64>,
+    /// The first problems (records and inputs), in input order.
+    pub problems: Vec<Problem>,
+    /// Problems beyond those reported in full.
+    pub more_problems: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl HuntStats {
+    fn new(rules: usize) -> Self {
+        HuntStats {
+            matches_per_rule: vec![0; rules],
+            ..HuntStats::default()
+        }
+    }
+
+    /// Total matches.
+    pub fn matches(&self) -> u64 {
+        self.matches_per_rule.iter().sum()
+    }
+
+    /// Whether any input could not be read, fully or partly, or held bad records.
+    pub fn had_input_errors(&self) -> bool {
+        self.unreadable_files > 0
+            || self.bad_records > 0
+            || self.problems.iter().any(|p| p.record.is_none())
+    }
+
+    fn problem(&mut self, input: &InputSource, record: Option<u64>, reason: String) {
+        if self.problems.len() < REPORTED_PROBLEMS {
+            self.problems.push(Problem {
+                input: input.to_string(),
+                record,
+                reason,
+            });
+        } else {
+            self.more_problems += 1;
+        }
+    }
+
+    fn merge(&mut self, other: HuntStats) {
+        self.files += other.files;
+        self.unreadable_files += other.unreadable_files;
+        self.skipped_files.extend(other.skipped_files);
+        self.bytes += other.bytes;
+        self.records += other.records;
+        self.parsed += other.parsed;
+        self.out_of_range += other.out_of_range;
+        self.bad_records += other.bad_records;
+        for (total, n) in self
+            .records_per_source
+            .iter_mut()
+            .zip(other.records_per_source)
+        {
+            *total += n;
+        }
+        for (total, n) in self.matches_per_rule.iter_mut().zip(other.matches_per_rule) {
+            *total += n;
+        }
+        let room = REPORTED_PROBLEMS.saturating_sub(self.problems.len());
+        let overflow = other.problems.len().saturating_sub(room) as u64;
+        self.problems.extend(other.problems.into_iter().take(room));
+        self.more_problems += other.more_problems + overflow;
+    }
+}
+
+/// Writes one match into a task's output buffer.
+pub type WriteMatch = fn(&mut Vec<u8>, &MatchRecord<'_>);
+
+/// How to hunt.
+pub struct HuntOptions<'a> {
+    /// How matches are written.
+    pub write: WriteMatch,
+    /// How inputs are opened (memory maps, forced shape).
+    pub open: OpenOptions,
+    /// Called once per finished input with its decompressed size.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+/// Hunts through `paths` (files, folders, `-` for stdin). `emit` receives output blocks in
+/// input order; if it fails (a closed pipe), the hunt stops.
+pub fn hunt(
+    engine: &Engine,
+    paths: &[PathBuf],
+    options: &HuntOptions<'_>,
+    emit: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> HuntStats {
+    let started = Instant::now();
+    let mut stats = HuntStats::new(engine.rules().len());
+    let discovery = input::discover(paths);
+    for skipped in discovery.skipped {
+        stats
+            .skipped_files
+            .push((skipped.input.to_string(), skipped.reason.to_string()));
+    }
+    for error in discovery.errors {
+        stats.unreadable_files += 1;
+        stats.problem(error.input(), None, error.to_string());
+    }
+    for batch in discovery.inputs.chunks(BATCH) {
+        let results: Vec<(Vec<u8>, HuntStats)> = batch
+            .par_iter()
+            .map(|source| {
+                let result = scan_input(engine, source, options);
+                (options.progress)(result.1.bytes);
+                result
+            })
+            .collect();
+        for (block, input_stats) in results {
+            stats.merge(input_stats);
+            if emit(&block).is_err() {
+                stats.elapsed = started.elapsed();
+                return stats;
+            }
+        }
+    }
+    stats.elapsed = started.elapsed();
+    stats
+}
+
+/// Scans one input into one output buffer.
+fn scan_input(
+    engine: &Engine,
+    source: &InputSource,
+    options: &HuntOptions<'_>,
+) -> (Vec<u8>, HuntStats) {
+    let mut stats = HuntStats::new(engine.rules().len());
+    let mut out = Vec::new();
+    let blocks = match input::open(source, &options.open) {
+        Ok(Opened::Blocks(blocks)) => blocks,
+        Ok(Opened::Skipped(reason)) => {
+            stats
+                .skipped_files
+                .push((source.to_string(), reason.to_string()));
+            return (out, stats);
+        }
+        Err(error) => {
+            stats.unreadable_files += 1;
+            stats.problem(source, None, error.to_string());
+            return (out, stats);
+        }
+    };
+    stats.files += 1;
+    let name = PathBuf::from(source.to_string());
+    for block in blocks {
+        match block {
+            Ok(block) => {
+                let (block_out, block_stats) = scan_block(engine, &block, &name, source, options);
+                out.extend_from_slice(&block_out);
+                stats.merge(block_stats);
+            }
+            Err(BlockError::Record(bad)) => {
+                stats.records += 1;
+                stats.bad_records += 1;
+                stats.problem(source, Some(bad.index), bad.reason.to_string());
+            }
+            Err(BlockError::Input(error)) => stats.problem(source, None, error.to_string()),
+        }
+    }
+    (out, stats)
+}
+
+/// Scans a block, in parallel chunks when it is a large NDJSON block.
+fn scan_block(
+    engine: &Engine,
+    block: &Block,
+    name: &Path,
+    source: &InputSource,
+    options: &HuntOptions<'_>,
+) -> (Vec<u8>, HuntStats) {
+    let bytes = block.bytes();
+    if block.shape() != Shape::Ndjson || bytes.len() < 2 * CHUNK_BYTES {
+        let mut scanner = engine.scanner();
+        return scan_records(
+            &mut scanner,
+            bytes,
+            block.shape(),
+            block.origin(),
+            name,
+            source,
+            options,
+        );
+    }
+    let ranges = split_ndjson(bytes, bytes.len().div_ceil(CHUNK_BYTES));
+    let mut origins = Vec::with_capacity(ranges.len());
+    let mut origin = block.origin();
+    for range in &ranges {
+        origins.push(origin);
+        origin.index += count_records(&bytes[range.clone()]);
+        origin.offset += range.len() as u64;
+    }
+    let parts: Vec<(Vec<u8>, HuntStats)> = ranges
+        .par_iter()
+        .zip(origins)
+        .map_init(
+            || engine.scanner(),
+            |scanner, (range, origin)| {
+                scan_records(
+                    scanner,
+                    &bytes[range.clone()],
+                    Shape::Ndjson,
+                    origin,
+                    name,
+                    source,
+                    options,
+                )
+            },
+        )
+        .collect();
+    let mut out = Vec::new();
+    let mut stats = HuntStats::new(engine.rules().len());
+    for (part_out, part_stats) in parts {
+        out.extend_from_slice(&part_out);
+        stats.merge(part_stats);
+    }
+    (out, stats)
+}
+
+/// Frames and scans the records of one buffer.
+fn scan_records(
+    scanner: &mut Scanner<'_>,
+    bytes: &[u8],
+    shape: Shape,
+    origin: Origin,
+    name: &Path,
+    source: &InputSource,
+    options: &HuntOptions<'_>,
+) -> (Vec<u8>, HuntStats) {
+    let rules = scanner.rules();
+    let mut stats = HuntStats::new(rules.len());
+    let mut out = Vec::new();
+    stats.bytes = bytes.len() as u64;
+    for record in crate::framing::records(bytes, shape, origin) {
+        stats.records += 1;
+        let record = match record {
+            Ok(record) => record,
+            Err(bad) => {
+                stats.bad_records += 1;
+                stats.problem(source, Some(bad.index), bad.reason.to_string());
+                continue;
+            }
+        };
+        let found = match scanner.scan(record.bytes) {
+            Ok(found) => found,
+            Err(error) => {
+                stats.bad_records += 1;
+                stats.problem(source, Some(record.index), error.to_string());
+                continue;
+            }
+        };
+        if found.out_of_range {
+            stats.out_of_range += 1;
+            continue;
+        }
+        stats.parsed += 1;
+        stats.records_per_source[found.source as usize] += 1;
+        for &rule in found.rules {
+            stats.matches_per_rule[rule.0 as usize] += 1;
+            let m = MatchRecord {
+                rule: rules.rule(rule),
+                timestamp: found.timestamp,
+                path: name,
+                record: record.index,
+                event: record.bytes,
+            };
+            (options.write)(&mut out, &m);
+        }
+    }
+    (out, stats)
+}
