@@ -271,6 +271,7 @@ fn check_regex_flags(key: &FieldKey) -> Result<(), Diagnostic> {
                     modifier.name()
                 ),
             )
+            .with_label("only valid after `re`")
             .with_help(format!("write `|re|{}`", modifier.name())));
         }
     }
