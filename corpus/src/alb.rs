@@ -63,7 +63,13 @@ impl AlbGen {
     }
 
     /// Writes one line for `request` answered at `time`; returns the trace id.
-    fn write(&mut self, time: Millis, stream: usize, request: &HttpRequest, out: &mut String) -> String {
+    fn write(
+        &mut self,
+        time: Millis,
+        stream: usize,
+        request: &HttpRequest,
+        out: &mut String,
+    ) -> String {
         let rng = &mut self.rng;
         let lb = &self.world.load_balancers[stream];
         let blocked_by_waf = request.status == 403 && request.method == "POST";
@@ -109,7 +115,11 @@ impl AlbGen {
             request.method,
             lb.host,
             request.path_and_query(),
-            if request.is_http2() { "HTTP/2.0" } else { "HTTP/1.1" },
+            if request.is_http2() {
+                "HTTP/2.0"
+            } else {
+                "HTTP/1.1"
+            },
             request.user_agent
         );
         let (cipher, protocol) = if chance(rng, 0.7) {
@@ -120,10 +130,18 @@ impl AlbGen {
         let _ = write!(
             out,
             "{cipher} {protocol} {} \"{trace}\" \"{}\" \"{}\" {} ",
-            if target.is_some() { lb.target_group_arn.as_str() } else { "-" },
+            if target.is_some() {
+                lb.target_group_arn.as_str()
+            } else {
+                "-"
+            },
             lb.host,
             self.certificates[stream],
-            if target.is_some() { *one(rng, &[0, 1, 2]) } else { 0 }
+            if target.is_some() {
+                *one(rng, &[0, 1, 2])
+            } else {
+                0
+            }
         );
         created.write_iso_micros(rng.random_range(0..1000), out);
         match target {

@@ -77,7 +77,12 @@ fn write_encoded(value: &str, out: &mut String) {
         return;
     }
     for byte in value.bytes() {
-        if byte.is_ascii_graphic() && !matches!(byte, b'"' | b'<' | b'>' | b'\\' | b'`' | b'{' | b'}' | b'|' | b'^') {
+        if byte.is_ascii_graphic()
+            && !matches!(
+                byte,
+                b'"' | b'<' | b'>' | b'\\' | b'`' | b'{' | b'}' | b'|' | b'^'
+            )
+        {
             out.push(char::from(byte));
         } else {
             let _ = write!(out, "%{byte:02X}");
@@ -95,11 +100,21 @@ pub(crate) struct CloudFrontGen {
 impl CloudFrontGen {
     pub(crate) fn new(world: Arc<World>, mut rng: Rng) -> Self {
         let traffic = WebTraffic::new(&mut rng, 4_000);
-        CloudFrontGen { world, rng, traffic }
+        CloudFrontGen {
+            world,
+            rng,
+            traffic,
+        }
     }
 
     /// Writes one line; returns the request id.
-    fn write(&mut self, time: Millis, stream: usize, request: &HttpRequest, out: &mut String) -> String {
+    fn write(
+        &mut self,
+        time: Millis,
+        stream: usize,
+        request: &HttpRequest,
+        out: &mut String,
+    ) -> String {
         let rng = &mut self.rng;
         let (_, domain) = &self.world.distributions[stream];
         let result = match request.status {

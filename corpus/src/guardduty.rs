@@ -30,11 +30,19 @@ enum Kind {
     /// Inbound port probe against an instance.
     PortProbe { port: u16, name: &'static str },
     /// Inbound or outbound connection of an instance.
-    Connection { port: u16, name: &'static str, inbound: bool },
+    Connection {
+        port: u16,
+        name: &'static str,
+        inbound: bool,
+    },
     /// DNS query by an instance.
     Dns { domain: &'static str },
     /// API call with an access key.
-    ApiCall { api: &'static str, service: &'static str, bucket: bool },
+    ApiCall {
+        api: &'static str,
+        service: &'static str,
+        bucket: bool,
+    },
 }
 
 /// A finding type with its severity and title.
@@ -46,9 +54,44 @@ struct FindingType {
 }
 
 const BENIGN_TYPES: &[(FindingType, u32)] = &[
-    (FindingType { name: "Recon:EC2/PortProbeUnprotectedPort", severity: 2, title: "Unprotected port on EC2 instance {resource} is being probed.", kind: Kind::PortProbe { port: 22, name: "SSH" } }, 6),
-    (FindingType { name: "UnauthorizedAccess:EC2/SSHBruteForce", severity: 2, title: "{remote} is performing SSH brute force attacks against {resource}.", kind: Kind::Connection { port: 22, name: "SSH", inbound: true } }, 3),
-    (FindingType { name: "UnauthorizedAccess:EC2/RDPBruteForce", severity: 2, title: "{remote} is performing RDP brute force attacks against {resource}.", kind: Kind::Connection { port: 3389, name: "RDP", inbound: true } }, 1),
+    (
+        FindingType {
+            name: "Recon:EC2/PortProbeUnprotectedPort",
+            severity: 2,
+            title: "Unprotected port on EC2 instance {resource} is being probed.",
+            kind: Kind::PortProbe {
+                port: 22,
+                name: "SSH",
+            },
+        },
+        6,
+    ),
+    (
+        FindingType {
+            name: "UnauthorizedAccess:EC2/SSHBruteForce",
+            severity: 2,
+            title: "{remote} is performing SSH brute force attacks against {resource}.",
+            kind: Kind::Connection {
+                port: 22,
+                name: "SSH",
+                inbound: true,
+            },
+        },
+        3,
+    ),
+    (
+        FindingType {
+            name: "UnauthorizedAccess:EC2/RDPBruteForce",
+            severity: 2,
+            title: "{remote} is performing RDP brute force attacks against {resource}.",
+            kind: Kind::Connection {
+                port: 3389,
+                name: "RDP",
+                inbound: true,
+            },
+        },
+        1,
+    ),
 ];
 
 /// Finding types planted by [`Scenario::GuardDutyFinding`], one finding each.
@@ -61,11 +104,54 @@ pub const PLANTED_TYPES: &[&str] = &[
 ];
 
 const PLANTED: [FindingType; 5] = [
-    FindingType { name: PLANTED_TYPES[0], severity: 8, title: "EC2 instance {resource} is querying a domain name that is associated with Bitcoin-related activity.", kind: Kind::Dns { domain: "xmr-eu1.nanopool.org" } },
-    FindingType { name: PLANTED_TYPES[1], severity: 8, title: "EC2 instance {resource} is communicating with a known command and control server {remote}.", kind: Kind::Connection { port: 443, name: "HTTPS", inbound: false } },
-    FindingType { name: PLANTED_TYPES[2], severity: 8, title: "Credentials for instance role {resource} used from external IP address {remote}.", kind: Kind::ApiCall { api: "DescribeInstances", service: "ec2.amazonaws.com", bucket: false } },
-    FindingType { name: PLANTED_TYPES[3], severity: 5, title: "Reconnaissance API ListObjects was invoked from a known malicious IP address {remote}.", kind: Kind::ApiCall { api: "ListObjects", service: "s3.amazonaws.com", bucket: true } },
-    FindingType { name: PLANTED_TYPES[4], severity: 2, title: "CloudTrail logging was disabled by {resource} calling StopLogging.", kind: Kind::ApiCall { api: "StopLogging", service: "cloudtrail.amazonaws.com", bucket: false } },
+    FindingType {
+        name: PLANTED_TYPES[0],
+        severity: 8,
+        title: "EC2 instance {resource} is querying a domain name that is associated with Bitcoin-related activity.",
+        kind: Kind::Dns {
+            domain: "xmr-eu1.nanopool.org",
+        },
+    },
+    FindingType {
+        name: PLANTED_TYPES[1],
+        severity: 8,
+        title: "EC2 instance {resource} is communicating with a known command and control server {remote}.",
+        kind: Kind::Connection {
+            port: 443,
+            name: "HTTPS",
+            inbound: false,
+        },
+    },
+    FindingType {
+        name: PLANTED_TYPES[2],
+        severity: 8,
+        title: "Credentials for instance role {resource} used from external IP address {remote}.",
+        kind: Kind::ApiCall {
+            api: "DescribeInstances",
+            service: "ec2.amazonaws.com",
+            bucket: false,
+        },
+    },
+    FindingType {
+        name: PLANTED_TYPES[3],
+        severity: 5,
+        title: "Reconnaissance API ListObjects was invoked from a known malicious IP address {remote}.",
+        kind: Kind::ApiCall {
+            api: "ListObjects",
+            service: "s3.amazonaws.com",
+            bucket: true,
+        },
+    },
+    FindingType {
+        name: PLANTED_TYPES[4],
+        severity: 2,
+        title: "CloudTrail logging was disabled by {resource} calling StopLogging.",
+        kind: Kind::ApiCall {
+            api: "StopLogging",
+            service: "cloudtrail.amazonaws.com",
+            bucket: false,
+        },
+    },
 ];
 
 /// Generates GuardDuty findings.
@@ -80,12 +166,22 @@ impl GuardDutyGen {
     }
 
     /// Writes one finding of `finding` seen last at `time` from `remote`; returns its id.
-    fn write(&mut self, time: Millis, finding: &FindingType, remote: Ipv4Addr, archived: bool, out: &mut String) -> String {
+    fn write(
+        &mut self,
+        time: Millis,
+        finding: &FindingType,
+        remote: Ipv4Addr,
+        archived: bool,
+        out: &mut String,
+    ) -> String {
         let rng = &mut self.rng;
         let world = &self.world;
         let region = world.vpcs[0].region;
         let id = hex_string(rng, 32);
-        let count = if matches!(finding.kind, Kind::PortProbe { .. } | Kind::Connection { inbound: true, .. }) {
+        let count = if matches!(
+            finding.kind,
+            Kind::PortProbe { .. } | Kind::Connection { inbound: true, .. }
+        ) {
             rng.random_range(1..400)
         } else {
             1
@@ -94,7 +190,9 @@ impl GuardDutyGen {
         let instance = one(rng, &world.instances);
         let role = &world.roles[world.roles.len() - 1];
         let key_holder = match finding.kind {
-            Kind::ApiCall { api: "StopLogging", .. } => world.users[world.attacker.stolen_user].name.as_str(),
+            Kind::ApiCall {
+                api: "StopLogging", ..
+            } => world.users[world.attacker.stolen_user].name.as_str(),
             _ => role.name.as_str(),
         };
         let resource_name = match finding.kind {
@@ -113,7 +211,13 @@ impl GuardDutyGen {
             o.str("region", region);
             o.str("partition", "aws");
             o.str("id", &id);
-            o.str("arn", &format!("arn:aws:guardduty:{region}:{}:detector/{}/finding/{id}", world.account, world.detector_id));
+            o.str(
+                "arn",
+                &format!(
+                    "arn:aws:guardduty:{region}:{}:detector/{}/finding/{id}",
+                    world.account, world.detector_id
+                ),
+            );
             o.str("type", finding.name);
             o.obj("resource", |r| match finding.kind {
                 Kind::ApiCall { bucket, .. } => {
@@ -121,7 +225,14 @@ impl GuardDutyGen {
                         k.str("accessKeyId", &crate::ids::access_key_string(rng, "ASIA"));
                         k.str("principalId", &role.principal_id);
                         k.str("userName", key_holder);
-                        k.str("userType", if key_holder == role.name { "AssumedRole" } else { "IAMUser" });
+                        k.str(
+                            "userType",
+                            if key_holder == role.name {
+                                "AssumedRole"
+                            } else {
+                                "IAMUser"
+                            },
+                        );
                     });
                     if bucket {
                         r.arr("s3BucketDetails", |a| {
@@ -133,7 +244,10 @@ impl GuardDutyGen {
                             });
                         });
                     }
-                    r.str("resourceType", if bucket { "S3Bucket" } else { "AccessKey" });
+                    r.str(
+                        "resourceType",
+                        if bucket { "S3Bucket" } else { "AccessKey" },
+                    );
                 }
                 _ => {
                     r.obj("instanceDetails", |d| {
@@ -157,8 +271,20 @@ impl GuardDutyGen {
             o.obj("service", |s| {
                 s.str("serviceName", "guardduty");
                 s.str("detectorId", &world.detector_id);
-                s.obj("action", |a| write_action(a, finding.kind, &remote_ip, remote));
-                s.str("resourceRole", if matches!(finding.kind, Kind::PortProbe { .. } | Kind::Connection { inbound: true, .. }) { "TARGET" } else { "ACTOR" });
+                s.obj("action", |a| {
+                    write_action(a, finding.kind, &remote_ip, remote)
+                });
+                s.str(
+                    "resourceRole",
+                    if matches!(
+                        finding.kind,
+                        Kind::PortProbe { .. } | Kind::Connection { inbound: true, .. }
+                    ) {
+                        "TARGET"
+                    } else {
+                        "ACTOR"
+                    },
+                );
                 s.obj("additionalInfo", |i| {
                     let value = object_string(|v| v.str("threatListName", "ProofPoint"));
                     i.str("value", &value);
@@ -170,7 +296,10 @@ impl GuardDutyGen {
                 s.int("count", count);
             });
             o.int("severity", i64::from(finding.severity));
-            o.str("createdAt", &time_text(first_seen.plus(3 * Millis::MINUTE).min(time)));
+            o.str(
+                "createdAt",
+                &time_text(first_seen.plus(3 * Millis::MINUTE).min(time)),
+            );
             o.str("updatedAt", &time_text(time));
             o.str("title", &title);
             o.str("description", &title);
@@ -207,14 +336,28 @@ fn write_action(a: &mut Obj<'_>, kind: Kind, remote_text: &str, remote: Ipv4Addr
                 });
             });
         }
-        Kind::Connection { port, name, inbound } => {
+        Kind::Connection {
+            port,
+            name,
+            inbound,
+        } => {
             a.str("actionType", "NETWORK_CONNECTION");
             a.obj("networkConnectionAction", |n| {
-                n.str("connectionDirection", if inbound { "INBOUND" } else { "OUTBOUND" });
-                n.obj(if inbound { "localPortDetails" } else { "remotePortDetails" }, |l| {
-                    l.int("port", i64::from(port));
-                    l.str("portName", name);
-                });
+                n.str(
+                    "connectionDirection",
+                    if inbound { "INBOUND" } else { "OUTBOUND" },
+                );
+                n.obj(
+                    if inbound {
+                        "localPortDetails"
+                    } else {
+                        "remotePortDetails"
+                    },
+                    |l| {
+                        l.int("port", i64::from(port));
+                        l.str("portName", name);
+                    },
+                );
                 n.str("protocol", "TCP");
                 n.bool("blocked", false);
                 remote_details(n);

@@ -30,6 +30,7 @@
 //! `corpus/samples/`.
 #![deny(missing_docs)]
 
+mod alb;
 mod cloudfront;
 mod cloudtrail;
 mod guardduty;
@@ -43,7 +44,6 @@ mod stream;
 mod time;
 mod vpcflow;
 mod waf;
-mod alb;
 mod web;
 mod world;
 
@@ -56,9 +56,9 @@ pub use alb::ALB_FIELDS;
 pub use cloudfront::CLOUDFRONT_FIELDS;
 pub use guardduty::PLANTED_TYPES as PLANTED_GUARDDUTY_TYPES;
 pub use layout::{GROUND_TRUTH_FILE, Layout, Summary};
-pub use vpcflow::{V2_FIELDS, V5_FIELDS};
 pub use scenario::{GroundTruth, Plant, Scenario};
 pub use stream::{Record, RecordInfo, RecordStream, StreamSpec};
+pub use vpcflow::{V2_FIELDS, V5_FIELDS};
 
 use pick::rng_for;
 use stream::SourceGen;
@@ -126,7 +126,10 @@ impl FromStr for Source {
             .find(|source| source.name() == text)
             .ok_or_else(|| {
                 let names: Vec<&str> = Source::ALL.iter().map(|s| s.name()).collect();
-                format!("unknown source `{text}` (expected one of {})", names.join(", "))
+                format!(
+                    "unknown source `{text}` (expected one of {})",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -184,9 +187,11 @@ pub struct Generator {
     world: Arc<World>,
 }
 
-/// RNG stream numbers: the world, then per source one for records and one for file layout.
+/// RNG stream numbers: the world, then per source one each for records, the clock (times and
+/// planting positions) and the file layout.
 const WORLD_STREAM: u64 = 0;
 const RECORD_STREAM_BASE: u64 = 100;
+const CLOCK_STREAM_BASE: u64 = 150;
 const LAYOUT_STREAM_BASE: u64 = 200;
 /// Benign records generated to estimate the mean record size for [`Size::Megabytes`].
 const PILOT_RECORDS: u64 = 400;
@@ -208,9 +213,8 @@ impl Generator {
         let benign = match self.config.size {
             Size::Events(count) => count,
             Size::Megabytes(megabytes) => {
-                let pilot = self.stream_with(source, PILOT_RECORDS, 0);
+                let mut pilot = self.stream_with(source, PILOT_RECORDS, 0);
                 let mut text = String::new();
-                let mut pilot = pilot;
                 let mut bytes = 0u64;
                 while pilot.next_into(&mut text).is_some() {
                     bytes += text.len() as u64 + 1;
@@ -227,19 +231,17 @@ impl Generator {
         let rng = rng_for(seed, RECORD_STREAM_BASE + source.index());
         let world = Arc::clone(&self.world);
         let generator: Box<dyn SourceGen> = match source {
-            Source::CloudTrail => Box::new(cloudtrail::CloudTrailGen::new(world, rng.clone())),
-            Source::Waf => Box::new(waf::WafGen::new(world, rng.clone())),
-            Source::VpcFlow => Box::new(vpcflow::VpcFlowGen::new(world, rng.clone())),
-            Source::Alb => Box::new(alb::AlbGen::new(world, rng.clone())),
-            Source::CloudFront => Box::new(cloudfront::CloudFrontGen::new(world, rng.clone())),
-            Source::GuardDuty => Box::new(guardduty::GuardDutyGen::new(world, rng.clone())),
+            Source::CloudTrail => Box::new(cloudtrail::CloudTrailGen::new(world, rng)),
+            Source::Waf => Box::new(waf::WafGen::new(world, rng)),
+            Source::VpcFlow => Box::new(vpcflow::VpcFlowGen::new(world, rng)),
+            Source::Alb => Box::new(alb::AlbGen::new(world, rng)),
+            Source::CloudFront => Box::new(cloudfront::CloudFrontGen::new(world, rng)),
+            Source::GuardDuty => Box::new(guardduty::GuardDutyGen::new(world, rng)),
         };
-        let mut clock_rng = rng;
-        clock_rng.set_stream(RECORD_STREAM_BASE + 50 + source.index());
         RecordStream::new(
             source,
             generator,
-            clock_rng,
+            rng_for(seed, CLOCK_STREAM_BASE + source.index()),
             Millis(self.config.start.as_millisecond()),
             self.config.span.as_millis() as i64,
             benign,

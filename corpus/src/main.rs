@@ -14,7 +14,11 @@ use clap::{Args, Parser, Subcommand};
 use sigil_corpus::{Config, Generator, Layout, Size, Source, Summary};
 
 #[derive(Parser)]
-#[command(name = "sigil-corpus", version, about = "Seeded generator of realistic AWS logs with planted attacks")]
+#[command(
+    name = "sigil-corpus",
+    version,
+    about = "Seeded generator of realistic AWS logs with planted attacks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +42,11 @@ struct GenerateArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Comma-separated sources: cloudtrail, waf, vpcflow, alb, cloudfront, guardduty.
-    #[arg(long, value_delimiter = ',', default_value = "cloudtrail,waf,vpcflow,alb,cloudfront,guardduty")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "cloudtrail,waf,vpcflow,alb,cloudfront,guardduty"
+    )]
     sources: Vec<Source>,
     /// Benign records per source (planted records come on top).
     #[arg(long, conflicts_with = "mb")]

@@ -44,7 +44,12 @@ pub(crate) fn attacker_ipv4(rng: &mut Rng) -> Ipv4Addr {
 
 /// A random address in `10.<second>.0.0/16`.
 pub(crate) fn private_ipv4(rng: &mut Rng, second: u8) -> Ipv4Addr {
-    Ipv4Addr::new(10, second, rng.random_range(0..16), rng.random_range(4..255))
+    Ipv4Addr::new(
+        10,
+        second,
+        rng.random_range(0..16),
+        rng.random_range(4..255),
+    )
 }
 
 /// The two-letter country of a client address (stable for a given address).
@@ -79,7 +84,10 @@ mod tests {
         for _ in 0..1000 {
             let benign = public_ipv4(&mut rng).octets()[0];
             assert!(!ATTACKER_FIRST_OCTETS.contains(&benign));
-            assert!(!matches!(benign, 10 | 127 | 172 | 192 | 100 | 169 | 198 | 203));
+            assert!(!matches!(
+                benign,
+                10 | 127 | 172 | 192 | 100 | 169 | 198 | 203
+            ));
         }
     }
 }

@@ -145,7 +145,9 @@ impl RecordStream {
         if let Some(planted) = self.pending.pop_front() {
             self.last = self.last.max(planted.time);
             out.push_str(&planted.text);
-            let scenario = self.pending_scenario.expect("pending records have a scenario");
+            let scenario = self
+                .pending_scenario
+                .expect("pending records have a scenario");
             return Some(RecordInfo {
                 time_ms: planted.time.0,
                 stream: planted.stream,

@@ -172,7 +172,10 @@ mod tests {
         // 2026-10-01T13:05:09.042Z
         let t = Millis(1_790_859_909_042);
         assert_eq!(t.format(Millis::write_iso_seconds), "2026-10-01T13:05:09Z");
-        assert_eq!(t.format(Millis::write_iso_millis), "2026-10-01T13:05:09.042Z");
+        assert_eq!(
+            t.format(Millis::write_iso_millis),
+            "2026-10-01T13:05:09.042Z"
+        );
         assert_eq!(t.format(Millis::write_compact_minute), "20261001T1305Z");
         assert_eq!(t.format(Millis::write_compact_second), "20261001T130509Z");
         assert_eq!(t.format(Millis::write_date_path), "2026/10/01");
@@ -183,6 +186,9 @@ mod tests {
         let mut micros = String::new();
         t.write_iso_micros(7, &mut micros);
         assert_eq!(micros, "2026-10-01T13:05:09.042007Z");
-        assert_eq!(t.floor(5 * Millis::MINUTE).format(Millis::write_clock), "13:05:00");
+        assert_eq!(
+            t.floor(5 * Millis::MINUTE).format(Millis::write_clock),
+            "13:05:00"
+        );
     }
 }

@@ -108,7 +108,10 @@ impl VpcFlowGen {
         let members = (0..world.vpcs.len())
             .map(|vpc| {
                 let indices = world.instances.iter().enumerate();
-                indices.filter(|(_, i)| i.vpc == vpc).map(|(index, _)| index).collect()
+                indices
+                    .filter(|(_, i)| i.vpc == vpc)
+                    .map(|(index, _)| index)
+                    .collect()
             })
             .collect();
         VpcFlowGen {
@@ -126,7 +129,15 @@ impl VpcFlowGen {
         let members = &self.members[vpc];
         let index = *one(rng, members);
         let instance = &instances[index];
-        let kind = *weighted(rng, &[("east_west", 45), ("dns", 15), ("egress", 30), ("probe", 10)]);
+        let kind = *weighted(
+            rng,
+            &[
+                ("east_west", 45),
+                ("dns", 15),
+                ("egress", 30),
+                ("probe", 10),
+            ],
+        );
         let mut flow = Flow {
             instance: index,
             src: instance.ip,
@@ -226,11 +237,21 @@ impl VpcFlowGen {
                     vpc_info.region,
                     vpc_info.az_id,
                     if f.ingress { "ingress" } else { "egress" },
-                    if f.ingress { "-" } else if f.dst.octets()[0] == 10 { "1" } else { "8" }
+                    if f.ingress {
+                        "-"
+                    } else if f.dst.octets()[0] == 10 {
+                        "1"
+                    } else {
+                        "8"
+                    }
                 );
             }
             None => {
-                let _ = write!(out, "- - - - {} {} - - - - - -", vpc_info.region, vpc_info.az_id);
+                let _ = write!(
+                    out,
+                    "- - - - {} {} - - - - - -",
+                    vpc_info.region, vpc_info.az_id
+                );
             }
         }
     }
@@ -247,7 +268,11 @@ impl SourceGen for VpcFlowGen {
                 StreamSpec {
                     region: vpc.region,
                     resource: vpc.flow_log_id.clone(),
-                    flat_file: if index == 0 { "vpcflow-v2.log" } else { "vpcflow-v5.log" },
+                    flat_file: if index == 0 {
+                        "vpcflow-v2.log"
+                    } else {
+                        "vpcflow-v5.log"
+                    },
                     header: Some(format!("{}\n", fields.join(" "))),
                 }
             })

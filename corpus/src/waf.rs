@@ -26,15 +26,31 @@ use crate::world::World;
 /// Managed rule groups every ACL runs, in evaluation order: the rule group id, and the name of
 /// the web ACL rule that references it (the `terminatingRuleId` when it blocks).
 const RULE_GROUPS: &[(&str, &str)] = &[
-    ("AWS#AWSManagedRulesAmazonIpReputationList", "AWS-AWSManagedRulesAmazonIpReputationList"),
-    ("AWS#AWSManagedRulesCommonRuleSet", "AWS-AWSManagedRulesCommonRuleSet"),
-    ("AWS#AWSManagedRulesKnownBadInputsRuleSet", "AWS-AWSManagedRulesKnownBadInputsRuleSet"),
-    ("AWS#AWSManagedRulesSQLiRuleSet", "AWS-AWSManagedRulesSQLiRuleSet"),
+    (
+        "AWS#AWSManagedRulesAmazonIpReputationList",
+        "AWS-AWSManagedRulesAmazonIpReputationList",
+    ),
+    (
+        "AWS#AWSManagedRulesCommonRuleSet",
+        "AWS-AWSManagedRulesCommonRuleSet",
+    ),
+    (
+        "AWS#AWSManagedRulesKnownBadInputsRuleSet",
+        "AWS-AWSManagedRulesKnownBadInputsRuleSet",
+    ),
+    (
+        "AWS#AWSManagedRulesSQLiRuleSet",
+        "AWS-AWSManagedRulesSQLiRuleSet",
+    ),
 ];
 
 /// The name of the web ACL of `stream`: 0 regional (ALB), 1 global (CloudFront).
 fn acl_name(stream: usize) -> &'static str {
-    if stream == 0 { "prod-web-acl" } else { "cdn-web-acl" }
+    if stream == 0 {
+        "prod-web-acl"
+    } else {
+        "cdn-web-acl"
+    }
 }
 
 /// Why a request was terminated, when it was.
@@ -98,7 +114,14 @@ impl WafGen {
         }
     }
 
-    fn write(&mut self, time: Millis, stream: usize, request: &HttpRequest, verdict: &Verdict, out: &mut String) -> String {
+    fn write(
+        &mut self,
+        time: Millis,
+        stream: usize,
+        request: &HttpRequest,
+        verdict: &Verdict,
+        out: &mut String,
+    ) -> String {
         let world = &self.world;
         let rng = &mut self.rng;
         let mut request_id = String::with_capacity(64);
@@ -113,7 +136,11 @@ impl WafGen {
         }
         let (host, source_name, source_id) = if stream == 0 {
             let lb = &world.load_balancers[0];
-            (lb.host.clone(), "ALB", format!("{}-{}", world.account, lb.resource))
+            (
+                lb.host.clone(),
+                "ALB",
+                format!("{}-{}", world.account, lb.resource),
+            )
         } else {
             let (id, _) = &world.distributions[0];
             (format!("www.{}.com", world.company), "CF", id.clone())
@@ -198,7 +225,10 @@ impl WafGen {
             }
             if request.method == "POST" {
                 o.int("requestBodySize", request.request_bytes as i64 / 3);
-                o.int("requestBodySizeInspectedByWAF", request.request_bytes as i64 / 3);
+                o.int(
+                    "requestBodySizeInspectedByWAF",
+                    request.request_bytes as i64 / 3,
+                );
             }
             let mut ja3 = String::with_capacity(32);
             stable_hex(request.user_agent, 32, &mut ja3);
@@ -229,7 +259,10 @@ fn write_headers(a: &mut Arr<'_>, request: &HttpRequest, host: &str) {
         header("Content-Type", "application/json");
     }
     if browser {
-        header("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        header(
+            "Accept",
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        );
         header("Accept-Language", "en-US,en;q=0.9");
         header("Accept-Encoding", "gzip, deflate, br");
         if let Some(referer) = request.referer {
@@ -248,7 +281,11 @@ impl SourceGen for WafGen {
     fn streams(&self) -> Vec<StreamSpec> {
         (0..2)
             .map(|stream| StreamSpec {
-                region: if stream == 0 { self.world.load_balancers[0].region } else { "us-east-1" },
+                region: if stream == 0 {
+                    self.world.load_balancers[0].region
+                } else {
+                    "us-east-1"
+                },
                 resource: acl_name(stream).to_owned(),
                 flat_file: "waf.jsonl",
                 header: None,

@@ -56,14 +56,38 @@ impl HttpRequest {
 
 /// Browser and client user agents of benign traffic, with weights.
 const BENIGN_AGENTS: &[(&str, u32)] = &[
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36", 30),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15", 14),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1", 16),
-    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.6668.70 Mobile Safari/537.36", 10),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0", 8),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 Edg/129.0.0.0", 6),
-    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 3),
-    ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", 2),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
+        30,
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15",
+        14,
+    ),
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+        16,
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.6668.70 Mobile Safari/537.36",
+        10,
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0",
+        8,
+    ),
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 Edg/129.0.0.0",
+        6,
+    ),
+    (
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        3,
+    ),
+    (
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        2,
+    ),
     ("okhttp/4.12.0", 4),
     ("python-requests/2.32.3", 2),
     ("curl/8.9.1", 2),
@@ -98,17 +122,43 @@ const fn page(
 const PAGES: &[(Page, u32)] = &[
     (page("/", "GET", "text/html", 14_000.0), 40),
     (page("/index.html", "GET", "text/html", 14_000.0), 6),
-    (page("/static/js/main.{hash}.js", "GET", "application/javascript", 180_000.0), 25),
-    (page("/static/css/main.{hash}.css", "GET", "text/css", 40_000.0), 18),
-    (page("/static/img/hero-{id}.webp", "GET", "image/webp", 90_000.0), 16),
+    (
+        page(
+            "/static/js/main.{hash}.js",
+            "GET",
+            "application/javascript",
+            180_000.0,
+        ),
+        25,
+    ),
+    (
+        page("/static/css/main.{hash}.css", "GET", "text/css", 40_000.0),
+        18,
+    ),
+    (
+        page("/static/img/hero-{id}.webp", "GET", "image/webp", 90_000.0),
+        16,
+    ),
     (page("/favicon.ico", "GET", "image/x-icon", 4_000.0), 8),
     (page("/products", "GET", "text/html", 22_000.0), 14),
     (page("/products/{id}", "GET", "text/html", 18_000.0), 22),
-    (page("/api/v1/products", "GET", "application/json", 6_000.0), 20),
-    (page("/api/v1/products/{id}", "GET", "application/json", 1_800.0), 18),
+    (
+        page("/api/v1/products", "GET", "application/json", 6_000.0),
+        20,
+    ),
+    (
+        page("/api/v1/products/{id}", "GET", "application/json", 1_800.0),
+        18,
+    ),
     (page("/api/v1/cart", "POST", "application/json", 900.0), 8),
-    (page("/api/v1/orders/{id}", "GET", "application/json", 1_200.0), 6),
-    (page("/api/v1/session", "POST", "application/json", 600.0), 5),
+    (
+        page("/api/v1/orders/{id}", "GET", "application/json", 1_200.0),
+        6,
+    ),
+    (
+        page("/api/v1/session", "POST", "application/json", 600.0),
+        5,
+    ),
     (page("/login", "GET", "text/html", 9_000.0), 4),
     (page("/search", "GET", "text/html", 16_000.0), 9),
     (page("/health", "GET", "application/json", 30.0), 5),
@@ -232,40 +282,75 @@ fn fill_template(rng: &mut Rng, template: &str) -> String {
 
 /// Planted web attack payloads: (path, query, variant), by scenario.
 const SQL_INJECTIONS: &[(&str, &str, &str)] = &[
-    ("/products", "id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--", "union_select"),
+    (
+        "/products",
+        "id=1%27%20UNION%20SELECT%20username,password%20FROM%20users--",
+        "union_select",
+    ),
     ("/search", "q=1%27+OR+%271%27%3D%271", "or_true"),
-    ("/api/v1/products", "sort=name;DROP%20TABLE%20users--", "stacked_query"),
+    (
+        "/api/v1/products",
+        "sort=name;DROP%20TABLE%20users--",
+        "stacked_query",
+    ),
     ("/products/1", "id=1%20AND%20SLEEP(5)", "time_based"),
     ("/login", "user=admin%27--&pass=x", "comment_bypass"),
 ];
 
 const CROSS_SITE_SCRIPTING: &[(&str, &str, &str)] = &[
-    ("/search", "q=%3Cscript%3Ealert(document.cookie)%3C/script%3E", "script_tag"),
+    (
+        "/search",
+        "q=%3Cscript%3Ealert(document.cookie)%3C/script%3E",
+        "script_tag",
+    ),
     ("/search", "q=%22%3E%3Csvg/onload=alert(1)%3E", "svg_onload"),
-    ("/products", "ref=%3Cimg%20src=x%20onerror=alert(1)%3E", "img_onerror"),
-    ("/login", "next=javascript:alert(document.domain)", "javascript_uri"),
+    (
+        "/products",
+        "ref=%3Cimg%20src=x%20onerror=alert(1)%3E",
+        "img_onerror",
+    ),
+    (
+        "/login",
+        "next=javascript:alert(document.domain)",
+        "javascript_uri",
+    ),
 ];
 
 const PATH_TRAVERSALS: &[(&str, &str, &str)] = &[
     ("/static/../../../../etc/passwd", "", "dot_dot_slash"),
     ("/download", "file=../../../../etc/passwd", "query_dot_dot"),
-    ("/static/..%2f..%2f..%2f..%2fetc%2fshadow", "", "encoded_slash"),
-    ("/images", "path=%2e%2e%2f%2e%2e%2f%2e%2e%2fwindows%2fwin.ini", "encoded_dots"),
+    (
+        "/static/..%2f..%2f..%2f..%2fetc%2fshadow",
+        "",
+        "encoded_slash",
+    ),
+    (
+        "/images",
+        "path=%2e%2e%2f%2e%2e%2f%2e%2e%2fwindows%2fwin.ini",
+        "encoded_dots",
+    ),
 ];
 
 const SCANNERS: &[(&str, &str)] = &[
     ("sqlmap/1.8.9#stable (https://sqlmap.org)", "sqlmap"),
-    ("Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:000416)", "nikto"),
+    (
+        "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:000416)",
+        "nikto",
+    ),
+];
+
+/// Ordinary-looking clients of the attacks that do not announce a scanner.
+const ATTACK_CLIENT_AGENTS: &[&str] = &[
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
+    "python-requests/2.32.3",
+    "curl/8.9.1",
 ];
 
 const SCANNER_PATHS: &[&str] = &["/", "/admin/", "/login", "/backup.zip", "/config.php"];
 
 /// A planted attack request of `scenario` from `client`, and its variant name.
-fn attack(
-    rng: &mut Rng,
-    scenario: Scenario,
-    client: Ipv4Addr,
-) -> (HttpRequest, &'static str) {
+fn attack(rng: &mut Rng, scenario: Scenario, client: Ipv4Addr) -> (HttpRequest, &'static str) {
+    let user_agent = *one(rng, ATTACK_CLIENT_AGENTS);
     let mut request = HttpRequest {
         client_ip: client,
         client_port: ephemeral_port(rng),
@@ -273,7 +358,7 @@ fn attack(
         path: String::new(),
         query: String::new(),
         http_version: "HTTP/1.1",
-        user_agent: *one(rng, &[BENIGN_AGENTS[0].0, "python-requests/2.32.3", "curl/8.9.1"]),
+        user_agent,
         referer: None,
         status: *one(rng, &[200, 400, 404, 500]),
         request_bytes: log_normal(rng, 380.0, 0.2, 4_000),

@@ -24,7 +24,13 @@ pub(crate) const REGIONS: &[(&str, u32)] = &[
     ("ap-southeast-2", 8),
 ];
 
-const COMPANIES: &[&str] = &["anycompany", "examplecorp", "northwind", "octank", "tailspin"];
+const COMPANIES: &[&str] = &[
+    "anycompany",
+    "examplecorp",
+    "northwind",
+    "octank",
+    "tailspin",
+];
 
 const HUMANS: &[&str] = &[
     "alice.nguyen",
@@ -57,8 +63,14 @@ const WORKLOAD_ROLES: &[(&str, SessionStyle)] = &[
     ("ec2-app-instance-role", SessionStyle::Instance),
     ("lambda-image-resizer", SessionStyle::Lambda),
     ("lambda-order-events", SessionStyle::Lambda),
-    ("github-actions-deploy", SessionStyle::Fixed("GitHubActions")),
-    ("datadog-integration", SessionStyle::Fixed("DatadogAWSIntegration")),
+    (
+        "github-actions-deploy",
+        SessionStyle::Fixed("GitHubActions"),
+    ),
+    (
+        "datadog-integration",
+        SessionStyle::Fixed("DatadogAWSIntegration"),
+    ),
     ("OrganizationAccountAccessRole", SessionStyle::Sdk),
     ("backup-service-role", SessionStyle::Sdk),
 ];
@@ -194,7 +206,10 @@ pub(crate) struct World {
 impl World {
     /// Draws a world from `rng`.
     pub(crate) fn new(rng: &mut Rng) -> Self {
-        let account = format!("{:012}", rand::Rng::random_range(rng, 100_000_000_000u64..1_000_000_000_000));
+        let account = format!(
+            "{:012}",
+            rand::Rng::random_range(rng, 100_000_000_000u64..1_000_000_000_000)
+        );
         let company = *one(rng, COMPANIES);
         let office_ips: Vec<Ipv4Addr> = (0..4).map(|_| public_ipv4(rng)).collect();
         let nat_ips: Vec<Ipv4Addr> = (0..3).map(|_| public_ipv4(rng)).collect();
@@ -207,7 +222,11 @@ impl World {
                 principal_id: principal_id_string(rng, "AIDA"),
                 access_key: access_key_string(rng, "AKIA"),
                 human,
-                home_ip: if human { *one(rng, &office_ips) } else { *one(rng, &nat_ips) },
+                home_ip: if human {
+                    *one(rng, &office_ips)
+                } else {
+                    *one(rng, &nat_ips)
+                },
             })
             .collect();
         let mut roles: Vec<Role> = SSO_PERMISSION_SETS
@@ -297,10 +316,17 @@ impl World {
             roles,
             office_ips,
             nat_ips,
-            buckets: ["assets", "logs", "backups", "data-lake", "terraform-state", "uploads"]
-                .iter()
-                .map(|suffix| format!("{company}-{}-{suffix}", &account[8..]))
-                .collect(),
+            buckets: [
+                "assets",
+                "logs",
+                "backups",
+                "data-lake",
+                "terraform-state",
+                "uploads",
+            ]
+            .iter()
+            .map(|suffix| format!("{company}-{}-{suffix}", &account[8..]))
+            .collect(),
             kms_keys: (0..5).map(|_| uuid_string(rng)).collect(),
             security_groups: (0..8).map(|_| resource_id_string(rng, "sg")).collect(),
             vpcs,

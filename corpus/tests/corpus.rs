@@ -50,7 +50,9 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 fn text_of(path: &str, bytes: &[u8]) -> String {
     if path.ends_with(".gz") {
         let mut text = String::new();
-        MultiGzDecoder::new(bytes).read_to_string(&mut text).expect("gzip");
+        MultiGzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .expect("gzip");
         text
     } else {
         String::from_utf8(bytes.to_vec()).expect("utf-8")
@@ -110,9 +112,15 @@ fn same_seed_same_bytes_different_seed_different_bytes() {
     for layout in [Layout::Flat, Layout::S3] {
         let first = tree(generate(config(11, layout, 120)).path());
         let second = tree(generate(config(11, layout, 120)).path());
-        assert!(first == second, "{layout:?}: same seed gave different output");
+        assert!(
+            first == second,
+            "{layout:?}: same seed gave different output"
+        );
         let other = tree(generate(config(12, layout, 120)).path());
-        assert_ne!(first, other, "{layout:?}: different seeds gave the same output");
+        assert_ne!(
+            first, other,
+            "{layout:?}: different seeds gave the same output"
+        );
     }
 }
 
@@ -131,7 +139,10 @@ fn every_file_is_well_formed() {
             *seen.entry(source).or_insert(0) += 1;
         }
         for source in Source::ALL {
-            assert!(seen.contains_key(source.name()), "{layout:?}: no {source} file");
+            assert!(
+                seen.contains_key(source.name()),
+                "{layout:?}: no {source} file"
+            );
         }
     }
 }
@@ -140,7 +151,10 @@ fn every_file_is_well_formed() {
 fn check_file(path: &str, text: &str) -> &'static str {
     if is_digest(path) {
         let digest: Value = serde_json::from_str(text).expect("digest parses");
-        assert!(digest.get("Records").is_none() && digest["logFiles"].is_array(), "{path}");
+        assert!(
+            digest.get("Records").is_none() && digest["logFiles"].is_array(),
+            "{path}"
+        );
         return "cloudtrail";
     }
     if is_envelope(path) {
@@ -155,7 +169,10 @@ fn check_file(path: &str, text: &str) -> &'static str {
     let lines: Vec<&str> = text.lines().collect();
     if path.contains("vpcflow") {
         let header: Vec<&str> = lines[0].split(' ').collect();
-        assert!(header == V2_FIELDS || header == V5_FIELDS, "{path}: {header:?}");
+        assert!(
+            header == V2_FIELDS || header == V5_FIELDS,
+            "{path}: {header:?}"
+        );
         for line in &lines[1..] {
             assert_eq!(line.split(' ').count(), header.len(), "{path}: {line}");
         }
@@ -163,7 +180,10 @@ fn check_file(path: &str, text: &str) -> &'static str {
     }
     if path.contains("cloudfront") {
         assert_eq!(lines[0], "#Version: 1.0");
-        let fields: Vec<&str> = lines[1].trim_start_matches("#Fields: ").split(' ').collect();
+        let fields: Vec<&str> = lines[1]
+            .trim_start_matches("#Fields: ")
+            .split(' ')
+            .collect();
         assert_eq!(fields, CLOUDFRONT_FIELDS);
         for line in &lines[2..] {
             assert_eq!(line.split('\t').count(), fields.len(), "{path}: {line}");
@@ -202,7 +222,10 @@ fn ground_truth_points_at_records_holding_their_keys() {
                 .entry(entry.file.as_str())
                 .or_insert_with(|| records(&entry.file, &files[&entry.file]));
             let record = &records[usize::try_from(entry.record).unwrap() - 1];
-            assert!(record.contains(&entry.key), "{layout:?} {entry:?}: {record}");
+            assert!(
+                record.contains(&entry.key),
+                "{layout:?} {entry:?}: {record}"
+            );
         }
         for scenario in Scenario::ALL {
             for source in scenario.sources() {
@@ -210,7 +233,10 @@ fn ground_truth_points_at_records_holding_their_keys() {
                     .iter()
                     .filter(|e| e.scenario == scenario.name() && e.source == source.name())
                     .count();
-                assert!(planted >= 2, "{layout:?}: {scenario:?} in {source}: {planted}");
+                assert!(
+                    planted >= 2,
+                    "{layout:?}: {scenario:?} in {source}: {planted}"
+                );
             }
         }
     }
@@ -237,13 +263,21 @@ fn cloudtrail_scenario(record: &Value) -> Option<&'static str> {
             let arn = record["userIdentity"]["arn"].as_str()?;
             (!arn.contains(user)).then_some("create_access_key_for_other_user")
         }
-        "AttachUserPolicy" if params["policyArn"].as_str()?.ends_with("/AdministratorAccess") => {
+        "AttachUserPolicy"
+            if params["policyArn"]
+                .as_str()?
+                .ends_with("/AdministratorAccess") =>
+        {
             Some("attach_administrator_policy")
         }
         "AuthorizeSecurityGroupIngress" if params.to_string().contains("0.0.0.0/0") => {
             Some("security_group_open_to_world")
         }
-        "PutBucketPolicy" if params["bucketPolicy"].to_string().contains(r#""Principal":"*""#) => {
+        "PutBucketPolicy"
+            if params["bucketPolicy"]
+                .to_string()
+                .contains(r#""Principal":"*""#) =>
+        {
             Some("s3_bucket_made_public")
         }
         "PutBucketAcl" if params.to_string().contains("AllUsers") => Some("s3_bucket_made_public"),
@@ -267,7 +301,10 @@ fn planted_cloudtrail_scenarios_are_exactly_the_detections() {
     for line in text_of("cloudtrail.jsonl", &files["cloudtrail.jsonl"]).lines() {
         let record: Value = serde_json::from_str(line).unwrap();
         if let Some(scenario) = cloudtrail_scenario(&record) {
-            detected.push((scenario.to_owned(), record["eventID"].as_str().unwrap().to_owned()));
+            detected.push((
+                scenario.to_owned(),
+                record["eventID"].as_str().unwrap().to_owned(),
+            ));
         }
     }
     planted.sort();
@@ -283,9 +320,17 @@ fn streams_are_sorted_by_time_and_mb_sizing_is_close() {
     });
     for source in Source::ALL {
         let records: Vec<_> = generator.stream(source).collect();
-        assert!(records.windows(2).all(|pair| pair[0].time_ms <= pair[1].time_ms), "{source}");
+        assert!(
+            records
+                .windows(2)
+                .all(|pair| pair[0].time_ms <= pair[1].time_ms),
+            "{source}"
+        );
         let bytes: usize = records.iter().map(|record| record.text.len() + 1).sum();
-        assert!((700_000..1_500_000).contains(&bytes), "{source}: {bytes} bytes");
+        assert!(
+            (700_000..1_500_000).contains(&bytes),
+            "{source}: {bytes} bytes"
+        );
     }
 }
 
@@ -300,15 +345,25 @@ fn committed_sample_is_reproduced_byte_for_byte() {
     sigil_corpus::write_sample(dir.path()).unwrap();
     let regenerated = tree(dir.path());
     let names = |files: &BTreeMap<String, Vec<u8>>| files.keys().cloned().collect::<Vec<_>>();
-    assert_eq!(names(&committed), names(&regenerated), "sample file list changed");
+    assert_eq!(
+        names(&committed),
+        names(&regenerated),
+        "sample file list changed"
+    );
     for (path, bytes) in &committed {
-        assert!(bytes == &regenerated[path], "{path} differs; rerun `sigil-corpus sample`");
+        assert!(
+            bytes == &regenerated[path],
+            "{path} differs; rerun `sigil-corpus sample`"
+        );
     }
     let total: usize = committed.values().map(Vec::len).sum();
     assert!(total < 1_000_000, "sample is {total} bytes");
     let truth = ground_truth(&committed);
     for scenario in Scenario::ALL {
-        assert!(truth.iter().any(|e| e.scenario == scenario.name()), "{scenario:?}");
+        assert!(
+            truth.iter().any(|e| e.scenario == scenario.name()),
+            "{scenario:?}"
+        );
     }
     assert!(committed.keys().any(|path| is_envelope(path)));
     assert!(committed.keys().any(|path| is_digest(path)));

@@ -86,10 +86,24 @@ impl Api {
     /// Whether CloudTrail marks the call `readOnly`.
     pub(super) fn read_only(self) -> bool {
         const READ_PREFIXES: &[&str] = &[
-            "Describe", "List", "Get", "Head", "Lookup", "BatchGet", "BatchCheck", "Validate",
-            "Decrypt", "Encrypt", "Generate", "ReEncrypt", "AssumeRole", "Decode",
+            "Describe",
+            "List",
+            "Get",
+            "Head",
+            "Lookup",
+            "BatchGet",
+            "BatchCheck",
+            "Validate",
+            "Decrypt",
+            "Encrypt",
+            "Generate",
+            "ReEncrypt",
+            "AssumeRole",
+            "Decode",
         ];
-        READ_PREFIXES.iter().any(|prefix| self.name.starts_with(prefix))
+        READ_PREFIXES
+            .iter()
+            .any(|prefix| self.name.starts_with(prefix))
             && self.name != "GenerateCredentialReport"
     }
 
@@ -131,7 +145,11 @@ impl Catalog {
                 Some((service, words.collect()))
             })
             .collect();
-        let longest = services.iter().map(|(_, names)| names.len()).max().unwrap_or(0);
+        let longest = services
+            .iter()
+            .map(|(_, names)| names.len())
+            .max()
+            .unwrap_or(0);
         for rank in 0..longest {
             for (service, names) in &services {
                 if let Some(&name) = names.get(rank) {
@@ -166,9 +184,23 @@ mod tests {
     fn catalog_has_hundreds_of_apis_and_no_planted_attack_calls() {
         let catalog = Catalog::new();
         assert!(catalog.len() > 300, "{}", catalog.len());
-        for forbidden in ["StopLogging", "DeleteTrail", "ScheduleKeyDeletion", "DeleteDetector"] {
-            assert!(catalog.apis.iter().all(|api| api.name != forbidden), "{forbidden}");
+        for forbidden in [
+            "StopLogging",
+            "DeleteTrail",
+            "ScheduleKeyDeletion",
+            "DeleteDetector",
+        ] {
+            assert!(
+                catalog.apis.iter().all(|api| api.name != forbidden),
+                "{forbidden}"
+            );
         }
-        assert_eq!(catalog.apis[0], Api { service: "sts", name: "AssumeRole" });
+        assert_eq!(
+            catalog.apis[0],
+            Api {
+                service: "sts",
+                name: "AssumeRole"
+            }
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::json::Obj;
 use crate::net::public_ipv4;
 use crate::pick::{Rng, chance, one, weighted};
 use crate::time::Millis;
-use crate::world::{RoleKind, SessionStyle, World, INVOKING_SERVICES};
+use crate::world::{INVOKING_SERVICES, RoleKind, SessionStyle, World};
 
 /// Console browsers of people.
 pub(super) const CONSOLE_AGENTS: &[&str] = &[
@@ -30,7 +30,8 @@ const TERRAFORM_AGENT: &str = "APN/1.0 HashiCorp/1.0 Terraform/1.9.7 (+https://w
 const BOTO3_AGENT: &str = "Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#5.10.226-234.878.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.36";
 const LAMBDA_AGENT: &str = "Boto3/1.35.36 md/Botocore#1.35.36 ua/2.0 os/linux#5.10.226-234.878.amzn2.x86_64 md/arch#x86_64 lang/python#3.12.6 md/pyimpl#CPython exec-env/AWS_Lambda_python3.12 cfg/retry-mode#legacy Botocore/1.35.36";
 const ECS_AGENT: &str = "aws-sdk-java/2.28.16 Linux/5.10.225-213.878.amzn2.x86_64 OpenJDK_64-Bit_Server_VM/21.0.4+7-LTS Java/21.0.4 vendor/Amazon.com_Inc. md/internal exec-env/AWS_ECS_FARGATE io/sync http/Apache cfg/retry-mode/legacy";
-const INSTANCE_AGENT: &str = "aws-sdk-go/1.55.5 (go1.22.7; linux; amd64) amazon-ssm-agent/3.3.987.0";
+const INSTANCE_AGENT: &str =
+    "aws-sdk-go/1.55.5 (go1.22.7; linux; amd64) amazon-ssm-agent/3.3.987.0";
 const CI_AGENT: &str = "aws-cli/2.18.5 md/awscrt#0.22.0 ua/2.0 os/linux#6.8.0-1014-azure md/arch#x86_64 lang/python#3.12.6 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.22 md/prompt#off md/command#cloudformation.deploy";
 const FEDERATED_AGENT: &str = "aws-sdk-go-v2/1.32.2 ua/2.1 os/linux lang/go#1.23.2 md/GOOS#linux md/GOARCH#amd64 api/s3#1.65.3";
 
@@ -110,7 +111,13 @@ impl Callers {
     }
 
     /// A benign caller at `now` that satisfies `requirement`.
-    pub(super) fn pick(&mut self, rng: &mut Rng, world: &World, now: Millis, requirement: Requirement) -> Caller {
+    pub(super) fn pick(
+        &mut self,
+        rng: &mut Rng,
+        world: &World,
+        now: Millis,
+        requirement: Requirement,
+    ) -> Caller {
         let (humans, machines) = (&self.humans, &self.machines);
         let sso_roles = &self.sso_roles;
         let principal = match requirement {
@@ -120,10 +127,24 @@ impl Callers {
                 _ => Principal::Root,
             },
             Requirement::IamUser => Principal::User(*one(rng, machines)),
-            Requirement::Anyone => match *weighted(rng, &[(0, 500), (1, 140), (2, 120), (3, 120), (4, 60), (5, 20), (6, 2)]) {
+            Requirement::Anyone => match *weighted(
+                rng,
+                &[
+                    (0, 500),
+                    (1, 140),
+                    (2, 120),
+                    (3, 120),
+                    (4, 60),
+                    (5, 20),
+                    (6, 2),
+                ],
+            ) {
                 0 => Principal::Role(*one(rng, &self.workload_roles)),
                 1 => Principal::Role(*one(rng, sso_roles)),
-                2 => Principal::Service(*one(rng, INVOKING_SERVICES)),
+                2 => {
+                    let service = *one(rng, INVOKING_SERVICES);
+                    Principal::Service(service)
+                }
                 3 => Principal::User(*one(rng, machines)),
                 4 => Principal::User(*one(rng, humans)),
                 5 => Principal::Federated(*one(rng, machines)),
@@ -134,7 +155,13 @@ impl Callers {
     }
 
     /// The caller for `principal` at `now`, reusing or renewing its session.
-    pub(super) fn caller(&mut self, rng: &mut Rng, world: &World, now: Millis, principal: Principal) -> Caller {
+    pub(super) fn caller(
+        &mut self,
+        rng: &mut Rng,
+        world: &World,
+        now: Millis,
+        principal: Principal,
+    ) -> Caller {
         let mut caller = Caller {
             principal,
             access_key: None,
@@ -158,7 +185,8 @@ impl Callers {
                 let person = &world.users[user];
                 caller.source_ip = person.home_ip.to_string();
                 if person.human {
-                    let session = self.session(rng, world.roles.len() + user, now, |_| person.name.clone());
+                    let session =
+                        self.session(rng, world.roles.len() + user, now, |_| person.name.clone());
                     caller.access_key = Some(session.access_key.clone());
                     caller.session_created = Some(session.created);
                     caller.mfa = true;
@@ -166,20 +194,32 @@ impl Callers {
                     caller.user_agent = *one(rng, CONSOLE_AGENTS);
                 } else {
                     caller.access_key = Some(person.access_key.clone());
-                    caller.user_agent = if person.name == "terraform" { TERRAFORM_AGENT } else { BOTO3_AGENT };
+                    caller.user_agent = if person.name == "terraform" {
+                        TERRAFORM_AGENT
+                    } else {
+                        BOTO3_AGENT
+                    };
                 }
             }
             Principal::Role(role) => {
                 let kind = world.roles[role].kind;
-                let session = self.session(rng, role, now, |rng| session_name(rng, world, kind, now));
+                let session =
+                    self.session(rng, role, now, |rng| session_name(rng, world, kind, now));
                 caller.access_key = Some(session.access_key.clone());
                 caller.session_name = session.name.clone();
                 caller.session_created = Some(session.created);
                 let (agent, ip) = match kind {
                     RoleKind::Sso => {
-                        let person = world.users.iter().find(|u| session.name.starts_with(&u.name));
+                        let person = world
+                            .users
+                            .iter()
+                            .find(|u| session.name.starts_with(&u.name));
                         let ip = person.map_or(world.office_ips[1], |p| p.home_ip);
-                        let agent = if chance(rng, 0.6) { *one(rng, CONSOLE_AGENTS) } else { *one(rng, CLI_AGENTS) };
+                        let agent = if chance(rng, 0.6) {
+                            *one(rng, CONSOLE_AGENTS)
+                        } else {
+                            *one(rng, CLI_AGENTS)
+                        };
                         caller.console = agent != CLI_AGENTS[0] && agent != CLI_AGENTS[1];
                         (agent, ip)
                     }
@@ -191,7 +231,11 @@ impl Callers {
                             SessionStyle::Sdk => BOTO3_AGENT,
                             SessionStyle::Fixed(_) => CI_AGENT,
                         };
-                        let ip = if matches!(style, SessionStyle::Fixed(_)) { public_ipv4(rng) } else { *one(rng, &world.nat_ips) };
+                        let ip = if matches!(style, SessionStyle::Fixed(_)) {
+                            public_ipv4(rng)
+                        } else {
+                            *one(rng, &world.nat_ips)
+                        };
                         (agent, ip)
                     }
                 };
@@ -213,7 +257,13 @@ impl Callers {
         caller
     }
 
-    fn session(&mut self, rng: &mut Rng, slot: usize, now: Millis, name: impl FnOnce(&mut Rng) -> String) -> &Session {
+    fn session(
+        &mut self,
+        rng: &mut Rng,
+        slot: usize,
+        now: Millis,
+        name: impl FnOnce(&mut Rng) -> String,
+    ) -> &Session {
         let expired = match &self.sessions[slot] {
             Some(session) => now.0 - session.created.0 > SESSION_LIFETIME_MS,
             None => true,
@@ -236,13 +286,22 @@ fn rng_minutes(rng: &mut Rng, max: i64) -> i64 {
 fn session_name(rng: &mut Rng, world: &World, kind: RoleKind, now: Millis) -> String {
     match kind {
         RoleKind::Sso => {
-            let humans: Vec<&str> = world.users.iter().filter(|u| u.human).map(|u| u.name.as_str()).collect();
+            let humans: Vec<&str> = world
+                .users
+                .iter()
+                .filter(|u| u.human)
+                .map(|u| u.name.as_str())
+                .collect();
             format!("{}@{}.com", one(rng, &humans), world.company)
         }
         RoleKind::Workload(SessionStyle::Instance) => one(rng, &world.instances).id.clone(),
         RoleKind::Workload(SessionStyle::EcsTask) => crate::ids::hex_string(rng, 32),
-        RoleKind::Workload(SessionStyle::Lambda) => format!("lambda-{}", crate::ids::hex_string(rng, 8)),
-        RoleKind::Workload(SessionStyle::Sdk) => format!("botocore-session-{}", now.epoch_seconds()),
+        RoleKind::Workload(SessionStyle::Lambda) => {
+            format!("lambda-{}", crate::ids::hex_string(rng, 8))
+        }
+        RoleKind::Workload(SessionStyle::Sdk) => {
+            format!("botocore-session-{}", now.epoch_seconds())
+        }
         RoleKind::Workload(SessionStyle::Fixed(name)) => name.to_owned(),
     }
 }
@@ -256,7 +315,10 @@ pub(super) fn caller_arn(world: &World, caller: &Caller) -> String {
             "arn:aws:sts::{}:assumed-role/{}/{}",
             world.account, world.roles[role].name, caller.session_name
         ),
-        Principal::Federated(_) => format!("arn:aws:sts::{}:federated-user/{}", world.account, caller.session_name),
+        Principal::Federated(_) => format!(
+            "arn:aws:sts::{}:federated-user/{}",
+            world.account, caller.session_name
+        ),
         Principal::Service(_) => String::new(),
     }
 }
@@ -278,7 +340,10 @@ pub(super) fn write_identity(o: &mut Obj<'_>, world: &World, caller: &Caller) {
             s.obj("attributes", |a| {
                 let created = caller.session_created.unwrap_or(Millis(0));
                 a.str("creationDate", &created.format(Millis::write_iso_seconds));
-                a.str("mfaAuthenticated", if caller.mfa { "true" } else { "false" });
+                a.str(
+                    "mfaAuthenticated",
+                    if caller.mfa { "true" } else { "false" },
+                );
             });
         });
     };
@@ -314,7 +379,10 @@ pub(super) fn write_identity(o: &mut Obj<'_>, world: &World, caller: &Caller) {
         Principal::Role(role) => {
             let role = &world.roles[role];
             o.str("type", "AssumedRole");
-            o.str("principalId", &format!("{}:{}", role.principal_id, caller.session_name));
+            o.str(
+                "principalId",
+                &format!("{}:{}", role.principal_id, caller.session_name),
+            );
             o.str("arn", &caller_arn(world, caller));
             o.str("accountId", &world.account);
             if let Some(key) = &caller.access_key {
@@ -326,14 +394,20 @@ pub(super) fn write_identity(o: &mut Obj<'_>, world: &World, caller: &Caller) {
         Principal::Federated(user) => {
             let issuer = &world.users[user];
             o.str("type", "FederatedUser");
-            o.str("principalId", &format!("{}:{}", world.account, caller.session_name));
+            o.str(
+                "principalId",
+                &format!("{}:{}", world.account, caller.session_name),
+            );
             o.str("arn", &caller_arn(world, caller));
             o.str("accountId", &world.account);
             if let Some(key) = &caller.access_key {
                 o.str("accessKeyId", key);
             }
             let issuer_arn = world.iam_arn(&format!("user/{}", issuer.name));
-            session_context(o, Some(("IAMUser", &issuer.principal_id, issuer_arn, &issuer.name)));
+            session_context(
+                o,
+                Some(("IAMUser", &issuer.principal_id, issuer_arn, &issuer.name)),
+            );
         }
     }
 }

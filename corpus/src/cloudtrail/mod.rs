@@ -42,26 +42,86 @@ enum EventKind {
 
 /// Calls that AWS services make for the account (`userIdentity.type` `AWSService`).
 const SERVICE_CALLS: &[(Api, u32)] = &[
-    (Api { service: "sts", name: "AssumeRole" }, 60),
-    (Api { service: "kms", name: "Decrypt" }, 20),
-    (Api { service: "kms", name: "GenerateDataKey" }, 10),
-    (Api { service: "config", name: "PutEvaluations" }, 5),
-    (Api { service: "ec2", name: "DescribeInstances" }, 5),
+    (
+        Api {
+            service: "sts",
+            name: "AssumeRole",
+        },
+        60,
+    ),
+    (
+        Api {
+            service: "kms",
+            name: "Decrypt",
+        },
+        20,
+    ),
+    (
+        Api {
+            service: "kms",
+            name: "GenerateDataKey",
+        },
+        10,
+    ),
+    (
+        Api {
+            service: "config",
+            name: "PutEvaluations",
+        },
+        5,
+    ),
+    (
+        Api {
+            service: "ec2",
+            name: "DescribeInstances",
+        },
+        5,
+    ),
 ];
 
 /// Benign calls that resemble the planted attacks, drawn at [`LOOKALIKE_RATE`] on top of
 /// their catalogue rank so that detections are not separable by the call name alone.
 const LOOKALIKES: &[Api] = &[
-    Api { service: "signin", name: "ConsoleLogin" },
-    Api { service: "iam", name: "CreateAccessKey" },
-    Api { service: "iam", name: "AttachUserPolicy" },
-    Api { service: "iam", name: "AttachRolePolicy" },
-    Api { service: "ec2", name: "AuthorizeSecurityGroupIngress" },
-    Api { service: "s3", name: "PutBucketPolicy" },
-    Api { service: "s3", name: "PutBucketAcl" },
-    Api { service: "cloudtrail", name: "GetTrailStatus" },
-    Api { service: "kms", name: "CreateKey" },
-    Api { service: "guardduty", name: "GetDetector" },
+    Api {
+        service: "signin",
+        name: "ConsoleLogin",
+    },
+    Api {
+        service: "iam",
+        name: "CreateAccessKey",
+    },
+    Api {
+        service: "iam",
+        name: "AttachUserPolicy",
+    },
+    Api {
+        service: "iam",
+        name: "AttachRolePolicy",
+    },
+    Api {
+        service: "ec2",
+        name: "AuthorizeSecurityGroupIngress",
+    },
+    Api {
+        service: "s3",
+        name: "PutBucketPolicy",
+    },
+    Api {
+        service: "s3",
+        name: "PutBucketAcl",
+    },
+    Api {
+        service: "cloudtrail",
+        name: "GetTrailStatus",
+    },
+    Api {
+        service: "kms",
+        name: "CreateKey",
+    },
+    Api {
+        service: "guardduty",
+        name: "GetDetector",
+    },
 ];
 
 /// Share of benign records drawn from [`LOOKALIKES`].
@@ -91,7 +151,10 @@ impl CloudTrailGen {
     }
 
     fn stream_of(region: &str) -> usize {
-        REGIONS.iter().position(|(name, _)| *name == region).unwrap_or(0)
+        REGIONS
+            .iter()
+            .position(|(name, _)| *name == region)
+            .unwrap_or(0)
     }
 }
 
@@ -102,7 +165,9 @@ fn console_login(rng: &mut Rng, caller: &Caller, mfa: bool, success: bool, paylo
         o.str("ConsoleLogin", if success { "Success" } else { "Failure" });
     });
     Obj::write(&mut payload.additional, |o| {
-        let mut login_to = String::from("https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_");
+        let mut login_to = String::from(
+            "https://console.aws.amazon.com/console/home?hashArgs=%23&isauthcode=true&state=hashArgsFromTB_us-east-1_",
+        );
         hex(rng, 16, &mut login_to);
         o.str_gson("LoginTo", &login_to);
         o.str("MobileVersion", "No");
@@ -123,12 +188,30 @@ fn error_for(rng: &mut Rng, world: &World, api: Api, caller: &Caller) -> (&'stat
         )
     };
     match (api.service, api.name) {
-        ("s3", "GetBucketPolicy") => ("NoSuchBucketPolicy", "The bucket policy does not exist".to_owned()),
-        ("s3", "GetBucketEncryption") => ("ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found".to_owned()),
-        ("s3", "GetBucketLifecycle") => ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist".to_owned()),
-        ("secretsmanager", _) if chance(rng, 0.5) => ("ResourceNotFoundException", "Secrets Manager can't find the specified secret.".to_owned()),
+        ("s3", "GetBucketPolicy") => (
+            "NoSuchBucketPolicy",
+            "The bucket policy does not exist".to_owned(),
+        ),
+        ("s3", "GetBucketEncryption") => (
+            "ServerSideEncryptionConfigurationNotFoundError",
+            "The server side encryption configuration was not found".to_owned(),
+        ),
+        ("s3", "GetBucketLifecycle") => (
+            "NoSuchLifecycleConfiguration",
+            "The lifecycle configuration does not exist".to_owned(),
+        ),
+        ("secretsmanager", _) if chance(rng, 0.5) => (
+            "ResourceNotFoundException",
+            "Secrets Manager can't find the specified secret.".to_owned(),
+        ),
         ("ssm", "GetParameter") => ("ParameterNotFound", String::new()),
-        ("ec2", _) if chance(rng, 0.7) => ("Client.UnauthorizedOperation", format!("You are not authorized to perform this operation. {}", denied())),
+        ("ec2", _) if chance(rng, 0.7) => (
+            "Client.UnauthorizedOperation",
+            format!(
+                "You are not authorized to perform this operation. {}",
+                denied()
+            ),
+        ),
         _ if chance(rng, 0.35) => ("ThrottlingException", "Rate exceeded".to_owned()),
         ("s3", _) => ("AccessDenied", "Access Denied".to_owned()),
         _ => ("AccessDenied", denied()),
@@ -176,7 +259,14 @@ fn write_event(rng: &mut Rng, world: &World, event: &Event<'_>, out: &mut String
             o.str("sourceIPAddress", &source);
             o.str("userAgent", &source);
         } else {
-            o.str("sourceIPAddress", if internal { "AWS Internal" } else { &event.caller.source_ip });
+            o.str(
+                "sourceIPAddress",
+                if internal {
+                    "AWS Internal"
+                } else {
+                    &event.caller.source_ip
+                },
+            );
             o.str("userAgent", event.caller.user_agent);
         }
         if let Some((code, message)) = &event.error {
@@ -189,7 +279,11 @@ fn write_event(rng: &mut Rng, world: &World, event: &Event<'_>, out: &mut String
         }
         let or_null = |json: &str| if json.is_empty() { "null" } else { json }.to_owned();
         o.raw("requestParameters", &or_null(&event.payload.request));
-        let response = if event.error.is_some() { "null".to_owned() } else { or_null(&event.payload.response) };
+        let response = if event.error.is_some() {
+            "null".to_owned()
+        } else {
+            or_null(&event.payload.response)
+        };
         o.raw("responseElements", &response);
         if !event.payload.additional.is_empty() {
             o.raw("additionalEventData", &event.payload.additional);
@@ -208,11 +302,14 @@ fn write_event(rng: &mut Rng, world: &World, event: &Event<'_>, out: &mut String
         if !event.payload.resources.is_empty() {
             o.raw("resources", &event.payload.resources);
         }
-        o.str("eventType", match event.kind {
-            EventKind::ApiCall => "AwsApiCall",
-            EventKind::ConsoleSignIn => "AwsConsoleSignIn",
-            EventKind::ServiceEvent => "AwsServiceEvent",
-        });
+        o.str(
+            "eventType",
+            match event.kind {
+                EventKind::ApiCall => "AwsApiCall",
+                EventKind::ConsoleSignIn => "AwsConsoleSignIn",
+                EventKind::ServiceEvent => "AwsServiceEvent",
+            },
+        );
         let data = api.is_data_event();
         o.bool("managementEvent", !data);
         o.str("recipientAccountId", &world.account);
@@ -224,13 +321,28 @@ fn write_event(rng: &mut Rng, world: &World, event: &Event<'_>, out: &mut String
         o.str("eventCategory", if data { "Data" } else { "Management" });
         if !internal && !service_caller && event.kind != EventKind::ServiceEvent {
             o.obj("tlsDetails", |t| {
-                let tls13 = api.name.len() % 3 != 0;
+                let tls13 = !api.name.len().is_multiple_of(3);
                 t.str("tlsVersion", if tls13 { "TLSv1.3" } else { "TLSv1.2" });
-                t.str("cipherSuite", if tls13 { "TLS_AES_128_GCM_SHA256" } else { "ECDHE-RSA-AES128-GCM-SHA256" });
+                t.str(
+                    "cipherSuite",
+                    if tls13 {
+                        "TLS_AES_128_GCM_SHA256"
+                    } else {
+                        "ECDHE-RSA-AES128-GCM-SHA256"
+                    },
+                );
                 let host = match api.service {
                     "signin" => "signin.aws.amazon.com".to_owned(),
                     _ if api.is_global() => source.clone(),
-                    service => format!("{}.{}.amazonaws.com", if service == "cloudwatch" { "monitoring" } else { service }, event.region),
+                    service => format!(
+                        "{}.{}.amazonaws.com",
+                        if service == "cloudwatch" {
+                            "monitoring"
+                        } else {
+                            service
+                        },
+                        event.region
+                    ),
                 };
                 t.str("clientProvidedHostHeader", &host);
             });
@@ -260,26 +372,58 @@ impl SourceGen for CloudTrailGen {
         let rng = &mut self.rng;
         self.payload.clear();
         if chance(rng, 0.008) {
-            let api = Api { service: "kms", name: "RotateKey" };
+            let api = Api {
+                service: "kms",
+                name: "RotateKey",
+            };
             let region = *weighted(rng, REGIONS);
-            let key = format!("arn:aws:kms:{region}:{}:key/{}", world.account, one(rng, &world.kms_keys));
-            params::write_resources(&mut self.payload.resources, &world.account, "AWS::KMS::Key", &key);
-            let caller = self.callers.caller(rng, &world, time, Principal::Service("kms.amazonaws.com"));
-            let event = Event { time, region, api, caller: &caller, payload: &self.payload, error: None, kind: EventKind::ServiceEvent };
+            let key = format!(
+                "arn:aws:kms:{region}:{}:key/{}",
+                world.account,
+                one(rng, &world.kms_keys)
+            );
+            params::write_resources(
+                &mut self.payload.resources,
+                &world.account,
+                "AWS::KMS::Key",
+                &key,
+            );
+            let caller =
+                self.callers
+                    .caller(rng, &world, time, Principal::Service("kms.amazonaws.com"));
+            let event = Event {
+                time,
+                region,
+                api,
+                caller: &caller,
+                payload: &self.payload,
+                error: None,
+                kind: EventKind::ServiceEvent,
+            };
             write_event(rng, &world, &event, out);
             return Self::stream_of(region);
         }
-        let mut api = if chance(rng, LOOKALIKE_RATE) { *one(rng, LOOKALIKES) } else { self.catalog.sample(rng) };
+        let mut api = if chance(rng, LOOKALIKE_RATE) {
+            *one(rng, LOOKALIKES)
+        } else {
+            self.catalog.sample(rng)
+        };
         let requirement = match api.name {
             "ConsoleLogin" => Requirement::Person,
-            "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey" | "ListAccessKeys" => Requirement::IamUser,
+            "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey" | "ListAccessKeys" => {
+                Requirement::IamUser
+            }
             _ => Requirement::Anyone,
         };
         let caller = self.callers.pick(rng, &world, time, requirement);
         if matches!(caller.principal, Principal::Service(_)) {
             api = *weighted(rng, SERVICE_CALLS);
         }
-        let region = if api.is_global() || api.name == "ConsoleLogin" { REGIONS[0].0 } else { *weighted(rng, REGIONS) };
+        let region = if api.is_global() || api.name == "ConsoleLogin" {
+            REGIONS[0].0
+        } else {
+            *weighted(rng, REGIONS)
+        };
         let mut kind = EventKind::ApiCall;
         let mut error = None;
         if api.name == "ConsoleLogin" {
@@ -291,13 +435,26 @@ impl SourceGen for CloudTrailGen {
                 error = Some(("", "Failed authentication".to_owned()));
             }
         } else {
-            let call = Call { world: &world, caller: &caller, region, time };
+            let call = Call {
+                world: &world,
+                caller: &caller,
+                region,
+                time,
+            };
             params::fill(rng, api, &call, &mut self.payload);
             if !matches!(caller.principal, Principal::Service(_)) && chance(rng, ERROR_RATE) {
                 error = Some(error_for(rng, &world, api, &caller));
             }
         }
-        let event = Event { time, region, api, caller: &caller, payload: &self.payload, error, kind };
+        let event = Event {
+            time,
+            region,
+            api,
+            caller: &caller,
+            payload: &self.payload,
+            error,
+            kind,
+        };
         write_event(rng, &world, &event, out);
         Self::stream_of(region)
     }
@@ -320,7 +477,13 @@ impl SourceGen for CloudTrailGen {
                 };
                 let mut text = String::with_capacity(2048);
                 let key = write_event(&mut self.rng, &world, &event, &mut text);
-                let record = Planted { time: now, stream: Self::stream_of(planted.region), text, key, detail: Some(planted.detail.to_owned()) };
+                let record = Planted {
+                    time: now,
+                    stream: Self::stream_of(planted.region),
+                    text,
+                    key,
+                    detail: Some(planted.detail.to_owned()),
+                };
                 now = now.plus(self.rng.random_range(5..90) * Millis::SECOND);
                 record
             })

@@ -14,7 +14,9 @@ use rand::Rng as _;
 
 use super::catalog::Api;
 use super::identity::{Caller, Principal};
-use crate::ids::{access_key_string, hex, hex_string, mixed_alnum, principal_id_string, uuid_string};
+use crate::ids::{
+    access_key_string, hex, hex_string, mixed_alnum, principal_id_string, uuid_string,
+};
 use crate::json::{Obj, object_string};
 use crate::pick::{Rng, chance, one};
 use crate::time::Millis;
@@ -54,32 +56,79 @@ pub(super) struct Call<'a> {
 }
 
 /// The resource parameter most calls of a service take, and a value for it.
-fn resource_parameter(rng: &mut Rng, call: &Call<'_>, service: &str) -> Option<(&'static str, String)> {
+fn resource_parameter(
+    rng: &mut Rng,
+    call: &Call<'_>,
+    service: &str,
+) -> Option<(&'static str, String)> {
     let world = call.world;
     let account = &world.account;
     let region = call.region;
     Some(match service {
-        "lambda" => ("functionName", (*one(rng, &["image-resizer", "order-events", "report-builder"])).to_owned()),
-        "logs" => ("logGroupName", format!("/aws/lambda/{}", one(rng, &["image-resizer", "order-events"]))),
+        "lambda" => (
+            "functionName",
+            (*one(rng, &["image-resizer", "order-events", "report-builder"])).to_owned(),
+        ),
+        "logs" => (
+            "logGroupName",
+            format!(
+                "/aws/lambda/{}",
+                one(rng, &["image-resizer", "order-events"])
+            ),
+        ),
         "ecs" => ("cluster", "prod".to_owned()),
-        "ecr" => ("repositoryName", (*one(rng, &["api", "worker", "web"])).to_owned()),
-        "dynamodb" => ("tableName", (*one(rng, &["orders", "sessions", "inventory"])).to_owned()),
-        "sqs" => ("queueUrl", format!("https://sqs.{region}.amazonaws.com/{account}/order-events")),
+        "ecr" => (
+            "repositoryName",
+            (*one(rng, &["api", "worker", "web"])).to_owned(),
+        ),
+        "dynamodb" => (
+            "tableName",
+            (*one(rng, &["orders", "sessions", "inventory"])).to_owned(),
+        ),
+        "sqs" => (
+            "queueUrl",
+            format!("https://sqs.{region}.amazonaws.com/{account}/order-events"),
+        ),
         "sns" => ("topicArn", format!("arn:aws:sns:{region}:{account}:alerts")),
         "rds" => ("dBInstanceIdentifier", "prod-postgres".to_owned()),
-        "cloudformation" => ("stackName", (*one(rng, &["prod-api", "prod-network", "observability"])).to_owned()),
-        "elasticloadbalancing" => ("targetGroupArns", world.load_balancers[0].target_group_arn.clone()),
+        "cloudformation" => (
+            "stackName",
+            (*one(rng, &["prod-api", "prod-network", "observability"])).to_owned(),
+        ),
+        "elasticloadbalancing" => (
+            "targetGroupArns",
+            world.load_balancers[0].target_group_arn.clone(),
+        ),
         "autoscaling" => ("autoScalingGroupName", "eks-prod-nodes".to_owned()),
         "events" => ("name", "nightly-report".to_owned()),
-        "states" => ("stateMachineArn", format!("arn:aws:states:{region}:{account}:stateMachine:order-fulfilment")),
+        "states" => (
+            "stateMachineArn",
+            format!("arn:aws:states:{region}:{account}:stateMachine:order-fulfilment"),
+        ),
         "glue" => ("databaseName", "analytics".to_owned()),
         "athena" => ("workGroup", "primary".to_owned()),
         "cloudtrail" => ("name", world.trail_name.clone()),
         "guardduty" => ("detectorId", world.detector_id.clone()),
         "eks" => ("name", "prod".to_owned()),
-        "secretsmanager" => ("secretId", format!("prod/api/{}", one(rng, &["db", "stripe", "jwt"]))),
-        "ssm" => ("name", format!("/prod/{}/{}", one(rng, &["api", "worker"]), one(rng, &["db-url", "feature-flags", "log-level"]))),
-        "kms" => ("keyId", format!("arn:aws:kms:{region}:{account}:key/{}", one(rng, &world.kms_keys))),
+        "secretsmanager" => (
+            "secretId",
+            format!("prod/api/{}", one(rng, &["db", "stripe", "jwt"])),
+        ),
+        "ssm" => (
+            "name",
+            format!(
+                "/prod/{}/{}",
+                one(rng, &["api", "worker"]),
+                one(rng, &["db-url", "feature-flags", "log-level"])
+            ),
+        ),
+        "kms" => (
+            "keyId",
+            format!(
+                "arn:aws:kms:{region}:{account}:key/{}",
+                one(rng, &world.kms_keys)
+            ),
+        ),
         "ec2" => ("instanceId", one(rng, &world.instances).id.clone()),
         "iam" => ("roleName", one(rng, &world.roles).name.clone()),
         "route53" => ("hostedZoneId", "Z04518322N1DVK8VXCAXT".to_owned()),
@@ -94,19 +143,37 @@ pub(super) fn fill(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Paylo
     match (api.service, api.name) {
         ("sts", "AssumeRole") => assume_role(rng, call, payload),
         ("kms", "Decrypt" | "GenerateDataKey" | "Encrypt") => {
-            let key = format!("arn:aws:kms:{}:{}:key/{}", call.region, world.account, one(rng, &world.kms_keys));
+            let key = format!(
+                "arn:aws:kms:{}:{}:key/{}",
+                call.region,
+                world.account,
+                one(rng, &world.kms_keys)
+            );
             let bucket = one(rng, &world.buckets);
             Obj::write(&mut payload.request, |o| {
                 if api.name != "Decrypt" {
                     o.str("keyId", &key);
                 }
-                o.obj("encryptionContext", |c| c.str("aws:s3:arn", &format!("arn:aws:s3:::{bucket}/data/part-{}.parquet", rng.random_range(0..9999))));
+                o.obj("encryptionContext", |c| {
+                    c.str(
+                        "aws:s3:arn",
+                        &format!(
+                            "arn:aws:s3:::{bucket}/data/part-{}.parquet",
+                            rng.random_range(0..9999)
+                        ),
+                    )
+                });
                 o.str("encryptionAlgorithm", "SYMMETRIC_DEFAULT");
                 if api.name == "GenerateDataKey" {
                     o.str("keySpec", "AES_256");
                 }
             });
-            write_resources(&mut payload.resources, &world.account, "AWS::KMS::Key", &key);
+            write_resources(
+                &mut payload.resources,
+                &world.account,
+                "AWS::KMS::Key",
+                &key,
+            );
         }
         ("s3", _) => s3_call(rng, api, call, payload),
         ("ssm", "GetParameter" | "GetParameters") => Obj::write(&mut payload.request, |o| {
@@ -115,42 +182,68 @@ pub(super) fn fill(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Paylo
             o.bool("withDecryption", true);
         }),
         ("ssm", "StartSession") => ssm_session(rng, call, payload),
-        ("iam", "CreateRole" | "PutRolePolicy" | "PutUserPolicy" | "CreatePolicy" | "CreatePolicyVersion") => iam_policy(rng, api, call, payload),
-        ("iam", "AttachUserPolicy" | "AttachRolePolicy" | "DetachRolePolicy") => Obj::write(&mut payload.request, |o| {
-            if api.name == "AttachUserPolicy" {
-                o.str("userName", &one(rng, &world.users).name);
-            } else {
-                o.str("roleName", &one(rng, &world.roles).name);
-            }
-            let custom = world.iam_arn("policy/ci-deploy");
-            let policy = *one(rng, &[
-                "arn:aws:iam::aws:policy/ReadOnlyAccess",
-                "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
-                "arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess",
-                custom.as_str(),
-            ]);
-            o.str("policyArn", policy);
-        }),
-        ("iam", "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey" | "ListAccessKeys") => iam_own_key(rng, api, call, payload),
-        ("ec2", "AuthorizeSecurityGroupIngress" | "AuthorizeSecurityGroupEgress" | "RevokeSecurityGroupIngress") => security_group_rule(rng, call, payload),
+        (
+            "iam",
+            "CreateRole"
+            | "PutRolePolicy"
+            | "PutUserPolicy"
+            | "CreatePolicy"
+            | "CreatePolicyVersion",
+        ) => iam_policy(rng, api, call, payload),
+        ("iam", "AttachUserPolicy" | "AttachRolePolicy" | "DetachRolePolicy") => {
+            Obj::write(&mut payload.request, |o| {
+                if api.name == "AttachUserPolicy" {
+                    o.str("userName", &one(rng, &world.users).name);
+                } else {
+                    o.str("roleName", &one(rng, &world.roles).name);
+                }
+                let custom = world.iam_arn("policy/ci-deploy");
+                let policy = *one(
+                    rng,
+                    &[
+                        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+                        "arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess",
+                        custom.as_str(),
+                    ],
+                );
+                o.str("policyArn", policy);
+            })
+        }
+        ("iam", "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey" | "ListAccessKeys") => {
+            iam_own_key(rng, api, call, payload)
+        }
+        (
+            "ec2",
+            "AuthorizeSecurityGroupIngress"
+            | "AuthorizeSecurityGroupEgress"
+            | "RevokeSecurityGroupIngress",
+        ) => security_group_rule(rng, call, payload),
         ("ec2", name) if name.starts_with("Describe") => {
             if chance(rng, 0.5) {
                 Obj::write(&mut payload.request, |o| {
                     o.obj("filterSet", |f| {
-                        f.arr("items", |a| a.obj(|i| {
-                            i.str("name", "vpc-id");
-                            i.obj("valueSet", |v| v.arr("items", |a| a.obj(|x| x.str("value", &world.vpcs[0].id))));
-                        }));
+                        f.arr("items", |a| {
+                            a.obj(|i| {
+                                i.str("name", "vpc-id");
+                                i.obj("valueSet", |v| {
+                                    v.arr("items", |a| a.obj(|x| x.str("value", &world.vpcs[0].id)))
+                                });
+                            })
+                        });
                     });
                     o.int("maxResults", 1000);
                 });
             }
         }
         (service, name) => {
-            let listing = name.starts_with("List") || (name.starts_with("Describe") && name.ends_with('s'));
+            let listing =
+                name.starts_with("List") || (name.starts_with("Describe") && name.ends_with('s'));
             if listing {
                 if chance(rng, 0.4) {
-                    Obj::write(&mut payload.request, |o| o.int("maxResults", *one(rng, &[50, 100, 1000])));
+                    Obj::write(&mut payload.request, |o| {
+                        o.int("maxResults", *one(rng, &[50, 100, 1000]))
+                    });
                 }
             } else if let Some((key, value)) = resource_parameter(rng, call, service) {
                 Obj::write(&mut payload.request, |o| o.str(key, &value));
@@ -186,7 +279,11 @@ fn assume_role(rng: &mut Rng, call: &Call<'_>, payload: &mut Payload) {
     let role = one(rng, &world.roles);
     let role_arn = world.iam_arn(&format!("role{}{}", role.path, role.name));
     let session = match call.caller.principal {
-        Principal::Service(service) => format!("{}-{}", service.split('.').next().unwrap_or("aws"), rng.random_range(1_000_000_000u64..9_999_999_999)),
+        Principal::Service(service) => format!(
+            "{}-{}",
+            service.split('.').next().unwrap_or("aws"),
+            rng.random_range(1_000_000_000u64..9_999_999_999)
+        ),
         _ => format!("botocore-session-{}", call.time.epoch_seconds()),
     };
     Obj::write(&mut payload.request, |o| {
@@ -198,10 +295,21 @@ fn assume_role(rng: &mut Rng, call: &Call<'_>, payload: &mut Payload) {
         write_credentials(o, rng, call.time.plus(Millis::HOUR));
         o.obj("assumedRoleUser", |u| {
             u.str("assumedRoleId", &format!("{}:{session}", role.principal_id));
-            u.str("arn", &format!("arn:aws:sts::{}:assumed-role/{}/{session}", world.account, role.name));
+            u.str(
+                "arn",
+                &format!(
+                    "arn:aws:sts::{}:assumed-role/{}/{session}",
+                    world.account, role.name
+                ),
+            );
         });
     });
-    write_resources(&mut payload.resources, &world.account, "AWS::IAM::Role", &role_arn);
+    write_resources(
+        &mut payload.resources,
+        &world.account,
+        "AWS::IAM::Role",
+        &role_arn,
+    );
 }
 
 /// S3 bucket sub-resource calls: `{bucketName, Host, <subresource>: ""}`, S3 request ids,
@@ -211,7 +319,11 @@ fn s3_call(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
     let bucket = one(rng, &world.buckets);
     let host = format!("{bucket}.s3.{}.amazonaws.com", call.region);
     payload.s3_request_id = true;
-    let sub_resource = api.name.trim_start_matches("Get").trim_start_matches("Put").trim_start_matches("Bucket");
+    let sub_resource = api
+        .name
+        .trim_start_matches("Get")
+        .trim_start_matches("Put")
+        .trim_start_matches("Bucket");
     Obj::write(&mut payload.request, |o| match api.name {
         "ListBuckets" => o.str("Host", "s3.amazonaws.com"),
         "PutBucketPolicy" => {
@@ -219,14 +331,25 @@ fn s3_call(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
             o.str("Host", &host);
             o.obj("bucketPolicy", |p| {
                 p.str("Version", "2012-10-17");
-                p.arr("Statement", |a| a.obj(|s| {
-                    s.str("Sid", "AWSCloudTrailWrite");
-                    s.str("Effect", "Allow");
-                    s.obj("Principal", |pr| pr.str("Service", "cloudtrail.amazonaws.com"));
-                    s.str("Action", "s3:PutObject");
-                    s.str("Resource", &format!("arn:aws:s3:::{bucket}/AWSLogs/{}/*", world.account));
-                    s.obj("Condition", |c| c.obj("StringEquals", |e| e.str("s3:x-amz-acl", "bucket-owner-full-control")));
-                }));
+                p.arr("Statement", |a| {
+                    a.obj(|s| {
+                        s.str("Sid", "AWSCloudTrailWrite");
+                        s.str("Effect", "Allow");
+                        s.obj("Principal", |pr| {
+                            pr.str("Service", "cloudtrail.amazonaws.com")
+                        });
+                        s.str("Action", "s3:PutObject");
+                        s.str(
+                            "Resource",
+                            &format!("arn:aws:s3:::{bucket}/AWSLogs/{}/*", world.account),
+                        );
+                        s.obj("Condition", |c| {
+                            c.obj("StringEquals", |e| {
+                                e.str("s3:x-amz-acl", "bucket-owner-full-control")
+                            })
+                        });
+                    })
+                });
             });
             o.str("policy", "");
         }
@@ -257,26 +380,52 @@ fn s3_call(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
     Obj::write(&mut payload.additional, |o| {
         o.str("SignatureVersion", "SigV4");
         o.str("CipherSuite", "TLS_AES_128_GCM_SHA256");
-        o.int("bytesTransferredIn", if api.name.starts_with("Put") { rng.random_range(200..90_000) } else { 0 });
+        o.int(
+            "bytesTransferredIn",
+            if api.name.starts_with("Put") {
+                rng.random_range(200..90_000)
+            } else {
+                0
+            },
+        );
         o.str("AuthenticationMethod", "AuthHeader");
         let mut amz_id = String::new();
         mixed_alnum(rng, 76, &mut amz_id);
         o.str("x-amz-id-2", &amz_id);
-        o.int("bytesTransferredOut", if api.name.starts_with("Get") { rng.random_range(100..400_000) } else { 0 });
+        o.int(
+            "bytesTransferredOut",
+            if api.name.starts_with("Get") {
+                rng.random_range(100..400_000)
+            } else {
+                0
+            },
+        );
     });
     if api.name != "ListBuckets" {
-        write_resources(&mut payload.resources, &world.account, "AWS::S3::Bucket", &format!("arn:aws:s3:::{bucket}"));
+        write_resources(
+            &mut payload.resources,
+            &world.account,
+            "AWS::S3::Bucket",
+            &format!("arn:aws:s3:::{bucket}"),
+        );
     }
 }
 
 fn ssm_session(rng: &mut Rng, call: &Call<'_>, payload: &mut Payload) {
     let instance = &one(rng, &call.world.instances).id;
-    let session = format!("{}-{}", call.caller.session_name.split('@').next().unwrap_or("ssm"), hex_string(rng, 17));
+    let session = format!(
+        "{}-{}",
+        call.caller.session_name.split('@').next().unwrap_or("ssm"),
+        hex_string(rng, 17)
+    );
     Obj::write(&mut payload.request, |o| o.str("target", instance));
     Obj::write(&mut payload.response, |o| {
         o.str("sessionId", &session);
         o.str("tokenValue", "Value hidden due to security reasons.");
-        let mut url = format!("wss://ssmmessages.{}.amazonaws.com/v1/data-channel/{session}?role=publish_subscribe&cell-number=", call.region);
+        let mut url = format!(
+            "wss://ssmmessages.{}.amazonaws.com/v1/data-channel/{session}?role=publish_subscribe&cell-number=",
+            call.region
+        );
         mixed_alnum(rng, 60, &mut url);
         url.push_str("==");
         o.str_gson("streamUrl", &url);
@@ -293,11 +442,13 @@ fn policy_document(bucket: &str) -> String {
 fn trust_policy(service: &str) -> String {
     object_string(|o| {
         o.str("Version", "2012-10-17");
-        o.arr("Statement", |a| a.obj(|s| {
-            s.str("Effect", "Allow");
-            s.obj("Principal", |p| p.str("Service", service));
-            s.str("Action", "sts:AssumeRole");
-        }));
+        o.arr("Statement", |a| {
+            a.obj(|s| {
+                s.str("Effect", "Allow");
+                s.obj("Principal", |p| p.str("Service", service));
+                s.str("Action", "sts:AssumeRole");
+            })
+        });
     })
 }
 
@@ -328,14 +479,16 @@ fn iam_policy(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
                 o.str("assumeRolePolicyDocument", &trust);
                 o.str("description", "Task role");
             });
-            Obj::write(&mut payload.response, |o| o.obj("role", |r| {
-                r.str("path", "/");
-                r.str("roleName", &role);
-                r.str("roleId", &principal_id_string(rng, "AROA"));
-                r.str("arn", &world.iam_arn(&format!("role/{role}")));
-                r.str("createDate", &created);
-                r.str("assumeRolePolicyDocument", &url_encode(&trust));
-            }));
+            Obj::write(&mut payload.response, |o| {
+                o.obj("role", |r| {
+                    r.str("path", "/");
+                    r.str("roleName", &role);
+                    r.str("roleId", &principal_id_string(rng, "AROA"));
+                    r.str("arn", &world.iam_arn(&format!("role/{role}")));
+                    r.str("createDate", &created);
+                    r.str("assumeRolePolicyDocument", &url_encode(&trust));
+                })
+            });
         }
         "CreatePolicy" | "CreatePolicyVersion" => {
             let arn = world.iam_arn(&format!("policy/{name}"));
@@ -348,17 +501,22 @@ fn iam_policy(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
                 }
                 o.str("policyDocument", &policy_document(bucket));
             });
-            Obj::write(&mut payload.response, |o| o.obj("policy", |p| {
-                p.str("policyName", &name);
-                p.str("policyId", &format!("ANPA{}", hex_string(rng, 17).to_uppercase()));
-                p.str("arn", &arn);
-                p.str("path", "/");
-                p.str("defaultVersionId", "v1");
-                p.int("attachmentCount", 0);
-                p.bool("isAttachable", true);
-                p.str("createDate", &created);
-                p.str("updateDate", &created);
-            }));
+            Obj::write(&mut payload.response, |o| {
+                o.obj("policy", |p| {
+                    p.str("policyName", &name);
+                    p.str(
+                        "policyId",
+                        &format!("ANPA{}", hex_string(rng, 17).to_uppercase()),
+                    );
+                    p.str("arn", &arn);
+                    p.str("path", "/");
+                    p.str("defaultVersionId", "v1");
+                    p.int("attachmentCount", 0);
+                    p.bool("isAttachable", true);
+                    p.str("createDate", &created);
+                    p.str("updateDate", &created);
+                })
+            });
         }
         _ => Obj::write(&mut payload.request, |o| {
             if api.name == "PutUserPolicy" {
@@ -382,12 +540,14 @@ fn iam_own_key(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) 
     match api.name {
         "CreateAccessKey" => {
             Obj::write(&mut payload.request, |o| o.str("userName", user));
-            Obj::write(&mut payload.response, |o| o.obj("accessKey", |k| {
-                k.str("userName", user);
-                k.str("accessKeyId", &access_key_string(rng, "AKIA"));
-                k.str("status", "Active");
-                k.str("createDate", &created);
-            }));
+            Obj::write(&mut payload.response, |o| {
+                o.obj("accessKey", |k| {
+                    k.str("userName", user);
+                    k.str("accessKeyId", &access_key_string(rng, "AKIA"));
+                    k.str("status", "Active");
+                    k.str("createDate", &created);
+                })
+            });
         }
         "UpdateAccessKey" | "DeleteAccessKey" => Obj::write(&mut payload.request, |o| {
             o.str("userName", user);
@@ -402,23 +562,31 @@ fn iam_own_key(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) 
 
 /// Writes an `ipPermissions` rule for `port` allowing `cidr`, or another security group.
 pub(super) fn write_ip_permissions(o: &mut Obj<'_>, port: i64, cidr: Option<&str>, group: &str) {
-    o.obj("ipPermissions", |p| p.arr("items", |a| a.obj(|i| {
-        i.str("ipProtocol", "tcp");
-        i.int("fromPort", port);
-        i.int("toPort", port);
-        match cidr {
-            Some(cidr) => {
-                i.obj("groups", |_| {});
-                i.obj("ipRanges", |r| r.arr("items", |a| a.obj(|c| c.str("cidrIp", cidr))));
-            }
-            None => {
-                i.obj("groups", |g| g.arr("items", |a| a.obj(|x| x.str("groupId", group))));
-                i.obj("ipRanges", |_| {});
-            }
-        }
-        i.obj("ipv6Ranges", |_| {});
-        i.obj("prefixListIds", |_| {});
-    })));
+    o.obj("ipPermissions", |p| {
+        p.arr("items", |a| {
+            a.obj(|i| {
+                i.str("ipProtocol", "tcp");
+                i.int("fromPort", port);
+                i.int("toPort", port);
+                match cidr {
+                    Some(cidr) => {
+                        i.obj("groups", |_| {});
+                        i.obj("ipRanges", |r| {
+                            r.arr("items", |a| a.obj(|c| c.str("cidrIp", cidr)))
+                        });
+                    }
+                    None => {
+                        i.obj("groups", |g| {
+                            g.arr("items", |a| a.obj(|x| x.str("groupId", group)))
+                        });
+                        i.obj("ipRanges", |_| {});
+                    }
+                }
+                i.obj("ipv6Ranges", |_| {});
+                i.obj("prefixListIds", |_| {});
+            })
+        })
+    });
 }
 
 fn security_group_rule(rng: &mut Rng, call: &Call<'_>, payload: &mut Payload) {
@@ -426,7 +594,15 @@ fn security_group_rule(rng: &mut Rng, call: &Call<'_>, payload: &mut Payload) {
     let group = one(rng, &world.security_groups);
     let peer = one(rng, &world.security_groups);
     let office = format!("{}/32", one(rng, &world.office_ips));
-    let cidr = *one(rng, &[Some("10.0.0.0/16"), Some("10.1.0.0/16"), Some(office.as_str()), None]);
+    let cidr = *one(
+        rng,
+        &[
+            Some("10.0.0.0/16"),
+            Some("10.1.0.0/16"),
+            Some(office.as_str()),
+            None,
+        ],
+    );
     let port = *one(rng, &[443, 5432, 6379, 8080, 22]);
     Obj::write(&mut payload.request, |o| {
         o.str("groupId", group);

@@ -59,7 +59,9 @@ impl FromStr for Layout {
             "flat" | "ndjson" => Ok(Layout::Flat),
             "s3" => Ok(Layout::S3),
             "mixed" => Ok(Layout::Mixed),
-            _ => Err(format!("unknown layout `{text}` (expected flat, ndjson, s3 or mixed)")),
+            _ => Err(format!(
+                "unknown layout `{text}` (expected flat, ndjson, s3 or mixed)"
+            )),
         }
     }
 }

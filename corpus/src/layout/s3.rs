@@ -150,7 +150,10 @@ impl S3Sink {
             }
             Source::VpcFlow => {
                 aws_logs_prefix(&mut key, "vpcflowlogs");
-                key.push_str(&format!("{account}_vpcflowlogs_{region}_{}_", spec.resource));
+                key.push_str(&format!(
+                    "{account}_vpcflowlogs_{region}_{}_",
+                    spec.resource
+                ));
                 delivered.write_compact_minute(&mut key);
                 key.push('_');
                 hex(rng, 8, &mut key);
@@ -159,7 +162,9 @@ impl S3Sink {
             Source::Alb => {
                 aws_logs_prefix(&mut key, "elasticloadbalancing");
                 let resource = spec.resource.replace('/', ".");
-                key.push_str(&format!("{account}_elasticloadbalancing_{region}_{resource}_"));
+                key.push_str(&format!(
+                    "{account}_elasticloadbalancing_{region}_{resource}_"
+                ));
                 delivered.write_compact_minute(&mut key);
                 key.push('_');
                 write_ip(*one(rng, &self.nodes[stream]), &mut key);
@@ -200,7 +205,9 @@ impl S3Sink {
     }
 
     fn open_object(&mut self, stream: usize, window: Millis, time: Millis) -> io::Result<()> {
-        let delay = self.rng.random_range(30 * Millis::SECOND..4 * Millis::MINUTE);
+        let delay = self
+            .rng
+            .random_range(30 * Millis::SECOND..4 * Millis::MINUTE);
         let delivered = window.plus(self.rolling.window_ms + delay);
         let path = self.object_key(stream, window, delivered);
         let mut writer = gzip(create_file(&self.out_dir, &path)?);
@@ -209,7 +216,9 @@ impl S3Sink {
         } else if let Some(header) = &self.streams[stream].header {
             writer.write_all(header.as_bytes())?;
         }
-        let cap = self.rng.random_range(self.rolling.records_per_object.clone());
+        let cap = self
+            .rng
+            .random_range(self.rolling.records_per_object.clone());
         self.open[stream] = Some(OpenObject {
             path,
             window,
