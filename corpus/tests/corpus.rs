@@ -127,7 +127,7 @@ fn same_seed_same_bytes_different_seed_different_bytes() {
 #[test]
 fn every_file_is_well_formed() {
     for layout in [Layout::Flat, Layout::S3] {
-        let dir = generate(config(5, layout, 300));
+        let dir = generate(config(5, layout, 150));
         let files = tree(dir.path());
         let mut seen = BTreeMap::new();
         for (path, bytes) in &files {
@@ -212,7 +212,7 @@ fn ground_truth_points_at_records_holding_their_keys() {
     for layout in [Layout::Flat, Layout::S3, Layout::Mixed] {
         let dir = generate(Config {
             plants_per_scenario: 2,
-            ..config(9, layout, 400)
+            ..config(9, layout, 200)
         });
         let files = tree(dir.path());
         let truth = ground_truth(&files);
@@ -290,7 +290,7 @@ fn planted_cloudtrail_scenarios_are_exactly_the_detections() {
     let dir = generate(Config {
         sources: vec![Source::CloudTrail],
         plants_per_scenario: 2,
-        ..config(21, Layout::Flat, 20_000)
+        ..config(21, Layout::Flat, 6_000)
     });
     let files = tree(dir.path());
     let mut planted: Vec<(String, String)> = ground_truth(&files)
@@ -315,7 +315,7 @@ fn planted_cloudtrail_scenarios_are_exactly_the_detections() {
 #[test]
 fn streams_are_sorted_by_time_and_mb_sizing_is_close() {
     let generator = Generator::new(Config {
-        size: Size::Megabytes(1.0),
+        size: Size::Megabytes(0.5),
         ..Config::default()
     });
     for source in Source::ALL {
@@ -328,7 +328,7 @@ fn streams_are_sorted_by_time_and_mb_sizing_is_close() {
         );
         let bytes: usize = records.iter().map(|record| record.text.len() + 1).sum();
         assert!(
-            (700_000..1_500_000).contains(&bytes),
+            (350_000..750_000).contains(&bytes),
             "{source}: {bytes} bytes"
         );
     }

@@ -279,7 +279,8 @@ fn write_event(rng: &mut Rng, world: &World, event: &Event<'_>, out: &mut String
         }
         let or_null = |json: &str| if json.is_empty() { "null" } else { json }.to_owned();
         o.raw("requestParameters", &or_null(&event.payload.request));
-        let response = if event.error.is_some() {
+        let failed_call = event.error.is_some() && event.kind != EventKind::ConsoleSignIn;
+        let response = if failed_call {
             "null".to_owned()
         } else {
             or_null(&event.payload.response)
@@ -288,7 +289,7 @@ fn write_event(rng: &mut Rng, world: &World, event: &Event<'_>, out: &mut String
         if !event.payload.additional.is_empty() {
             o.raw("additionalEventData", &event.payload.additional);
         }
-        if event.kind != EventKind::ConsoleSignIn {
+        if event.kind == EventKind::ApiCall {
             let mut request_id = String::with_capacity(36);
             if event.payload.s3_request_id {
                 upper_alnum(rng, 16, &mut request_id);
@@ -415,7 +416,7 @@ impl SourceGen for CloudTrailGen {
             }
             _ => Requirement::Anyone,
         };
-        let caller = self.callers.pick(rng, &world, time, requirement);
+        let mut caller = self.callers.pick(rng, &world, time, requirement);
         if matches!(caller.principal, Principal::Service(_)) {
             api = *weighted(rng, SERVICE_CALLS);
         }
@@ -428,6 +429,9 @@ impl SourceGen for CloudTrailGen {
         let mut error = None;
         if api.name == "ConsoleLogin" {
             kind = EventKind::ConsoleSignIn;
+            // A sign-in is not made with session credentials.
+            caller.access_key = None;
+            caller.console = false;
             let success = !chance(rng, 0.04);
             let sso = matches!(caller.principal, Principal::Role(_));
             console_login(rng, &caller, !sso && success, success, &mut self.payload);
