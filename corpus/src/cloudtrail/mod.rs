@@ -11,6 +11,7 @@
 
 mod attacks;
 mod catalog;
+mod iam;
 mod identity;
 mod params;
 

@@ -3,21 +3,16 @@
 //!
 //! The common calls and the look-alikes of the planted attacks get realistic shapes: STS
 //! credentials, KMS encryption contexts, S3 bucket sub-resources with `Host` and
-//! `additionalEventData`, IAM policy documents as JSON *strings* (and URL-encoded in responses,
-//! as IAM returns them), security-group rules for private ranges, bucket policies for service
-//! principals, SSM session stream URLs with `\u003d`-escaped query strings. Other calls get the
+//! `additionalEventData`, IAM policy documents and own access keys (in [`super::iam`]),
+//! security-group rules for private ranges, bucket policies for service principals, SSM session stream URLs with `\u003d`-escaped query strings. Other calls get the
 //! resource parameter their service usually takes, or nothing for listings.
-
-use std::fmt::Write as _;
 
 use rand::Rng as _;
 
 use super::catalog::Api;
 use super::identity::{Caller, Principal};
-use crate::ids::{
-    access_key_string, hex, hex_string, mixed_alnum, principal_id_string, uuid_string,
-};
-use crate::json::{Obj, object_string};
+use crate::ids::{access_key_string, hex, hex_string, mixed_alnum, uuid_string};
+use crate::json::Obj;
 use crate::pick::{Rng, chance, one};
 use crate::time::Millis;
 use crate::world::World;
@@ -189,7 +184,7 @@ pub(super) fn fill(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Paylo
             | "PutUserPolicy"
             | "CreatePolicy"
             | "CreatePolicyVersion",
-        ) => iam_policy(rng, api, call, payload),
+        ) => super::iam::policy_call(rng, api, call, payload),
         ("iam", "AttachUserPolicy" | "AttachRolePolicy" | "DetachRolePolicy") => {
             Obj::write(&mut payload.request, |o| {
                 if api.name == "AttachUserPolicy" {
@@ -211,7 +206,7 @@ pub(super) fn fill(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Paylo
             })
         }
         ("iam", "CreateAccessKey" | "UpdateAccessKey" | "DeleteAccessKey" | "ListAccessKeys") => {
-            iam_own_key(rng, api, call, payload)
+            super::iam::own_key_call(rng, api, call, payload)
         }
         (
             "ec2",
@@ -430,134 +425,6 @@ fn ssm_session(rng: &mut Rng, call: &Call<'_>, payload: &mut Payload) {
         url.push_str("==");
         o.str_gson("streamUrl", &url);
     });
-}
-
-/// A policy document allowing read access to one bucket, pretty-printed as the console does.
-fn policy_document(bucket: &str) -> String {
-    format!(
-        "{{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {{\n      \"Effect\": \"Allow\",\n      \"Action\": [\"s3:GetObject\", \"s3:ListBucket\"],\n      \"Resource\": [\"arn:aws:s3:::{bucket}\", \"arn:aws:s3:::{bucket}/*\"]\n    }}\n  ]\n}}"
-    )
-}
-
-fn trust_policy(service: &str) -> String {
-    object_string(|o| {
-        o.str("Version", "2012-10-17");
-        o.arr("Statement", |a| {
-            a.obj(|s| {
-                s.str("Effect", "Allow");
-                s.obj("Principal", |p| p.str("Service", service));
-                s.str("Action", "sts:AssumeRole");
-            })
-        });
-    })
-}
-
-/// Percent-encodes JSON the way IAM returns policy documents in responses.
-fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'*') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
-}
-
-fn iam_policy(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
-    let world = call.world;
-    let bucket = one(rng, &world.buckets);
-    let name = format!("{}-read", bucket.rsplit('-').next().unwrap_or("data"));
-    let created = call.time.format(Millis::write_java_datetime);
-    match api.name {
-        "CreateRole" => {
-            let role = format!("app-{}", crate::ids::lower_alnum_string(rng, 6));
-            let trust = trust_policy("ecs-tasks.amazonaws.com");
-            Obj::write(&mut payload.request, |o| {
-                o.str("roleName", &role);
-                o.str("assumeRolePolicyDocument", &trust);
-                o.str("description", "Task role");
-            });
-            Obj::write(&mut payload.response, |o| {
-                o.obj("role", |r| {
-                    r.str("path", "/");
-                    r.str("roleName", &role);
-                    r.str("roleId", &principal_id_string(rng, "AROA"));
-                    r.str("arn", &world.iam_arn(&format!("role/{role}")));
-                    r.str("createDate", &created);
-                    r.str("assumeRolePolicyDocument", &url_encode(&trust));
-                })
-            });
-        }
-        "CreatePolicy" | "CreatePolicyVersion" => {
-            let arn = world.iam_arn(&format!("policy/{name}"));
-            Obj::write(&mut payload.request, |o| {
-                if api.name == "CreatePolicy" {
-                    o.str("policyName", &name);
-                } else {
-                    o.str("policyArn", &arn);
-                    o.bool("setAsDefault", true);
-                }
-                o.str("policyDocument", &policy_document(bucket));
-            });
-            Obj::write(&mut payload.response, |o| {
-                o.obj("policy", |p| {
-                    p.str("policyName", &name);
-                    p.str(
-                        "policyId",
-                        &format!("ANPA{}", hex_string(rng, 17).to_uppercase()),
-                    );
-                    p.str("arn", &arn);
-                    p.str("path", "/");
-                    p.str("defaultVersionId", "v1");
-                    p.int("attachmentCount", 0);
-                    p.bool("isAttachable", true);
-                    p.str("createDate", &created);
-                    p.str("updateDate", &created);
-                })
-            });
-        }
-        _ => Obj::write(&mut payload.request, |o| {
-            if api.name == "PutUserPolicy" {
-                o.str("userName", &one(rng, &world.users).name);
-            } else {
-                o.str("roleName", &one(rng, &world.roles).name);
-            }
-            o.str("policyName", &name);
-            o.str("policyDocument", &policy_document(bucket));
-        }),
-    }
-}
-
-/// Key management by an IAM user on its own keys (never another user's).
-fn iam_own_key(rng: &mut Rng, api: Api, call: &Call<'_>, payload: &mut Payload) {
-    let Principal::User(user) = call.caller.principal else {
-        return;
-    };
-    let user = &call.world.users[user].name;
-    let created = call.time.format(Millis::write_java_datetime);
-    match api.name {
-        "CreateAccessKey" => {
-            Obj::write(&mut payload.request, |o| o.str("userName", user));
-            Obj::write(&mut payload.response, |o| {
-                o.obj("accessKey", |k| {
-                    k.str("userName", user);
-                    k.str("accessKeyId", &access_key_string(rng, "AKIA"));
-                    k.str("status", "Active");
-                    k.str("createDate", &created);
-                })
-            });
-        }
-        "UpdateAccessKey" | "DeleteAccessKey" => Obj::write(&mut payload.request, |o| {
-            o.str("userName", user);
-            o.str("accessKeyId", &access_key_string(rng, "AKIA"));
-            if api.name == "UpdateAccessKey" {
-                o.str("status", "Inactive");
-            }
-        }),
-        _ => Obj::write(&mut payload.request, |o| o.str("userName", user)),
-    }
 }
 
 /// Writes an `ipPermissions` rule for `port` allowing `cidr`, or another security group.
