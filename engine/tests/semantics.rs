@@ -5,11 +5,14 @@
 //! `detection: {sel: <selection>, condition: sel}`) or a whole `detection:`, optional
 //! `placeholders:` (name -> values), an `event:` (a JSON object written in YAML) and the expected
 //! `match:`. Every case becomes a one-rule file, loaded with the compiler; the event is turned into
-//! JSON text and parsed with simd-json, as the engine does. All failures are reported at once.
+//! JSON text and parsed with simd-json, as the engine does. Each case also goes through the whole
+//! hunt path (an NDJSON file in, JSONL out), which must agree. All failures are reported at once.
 
 use sigil_compiler::yaml::{Node, Value, parse_documents};
-use sigil_compiler::{LoadOptions, Placeholders, RuleId, SourceId, load_str};
+use sigil_compiler::{LoadOptions, LogSource, Placeholders, RuleId, RuleSet, SourceId, load_str};
 use sigil_engine::eval::Evaluator;
+use sigil_engine::input::OpenOptions;
+use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -110,10 +113,16 @@ fn run_case(case: &Node) -> Result<(), String> {
         ));
     }
 
-    let mut bytes = serde_json::to_vec(&json(event)?).expect("JSON values serialize");
+    let event_json = serde_json::to_vec(&json(event)?).expect("JSON values serialize");
+    let mut bytes = event_json.clone();
     let record = simd_json::to_borrowed_value(&mut bytes).map_err(|e| e.to_string())?;
     let got = Evaluator::new(&loaded.rules).matches(RuleId(0), &record);
-    if got == expected {
+    let through_hunt = hunt_path(loaded.rules, &event_json);
+    if got != through_hunt {
+        Err(format!(
+            "the evaluator says {got} but the hunt path (file in, JSONL out) says {through_hunt}"
+        ))
+    } else if got == expected {
         Ok(())
     } else {
         Err(format!(
@@ -121,6 +130,43 @@ fn run_case(case: &Node) -> Result<(), String> {
             serde_json::to_string(&json(event)?).expect("JSON values serialize")
         ))
     }
+}
+
+/// Runs the case through the whole hunt path: the event written to an NDJSON file, framed,
+/// scanned and written as JSONL. True when a match came out, carrying the event unchanged.
+fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let input = dir.path().join("events.jsonl");
+    let mut file = event.to_vec();
+    file.push(b'\n');
+    std::fs::write(&input, file).expect("writable temporary file");
+    let options = ScanOptions {
+        forced_logsource: Some(LogSource { product: Some("test".into()), ..LogSource::default() }),
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(rules, options);
+    let hunt_options = HuntOptions {
+        write: sink::write_jsonl,
+        open: OpenOptions::default(),
+        progress: &|_| {},
+    };
+    let mut out = Vec::new();
+    let stats = hunt(&engine, &[input], &hunt_options, &mut |block| {
+        out.extend_from_slice(block);
+        Ok(())
+    });
+    assert_eq!((stats.records, stats.bad_records), (1, 0), "the event frames as one record");
+    let lines: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).expect("JSONL output"))
+        .collect();
+    for line in &lines {
+        let original: serde_json::Value = serde_json::from_slice(event).expect("JSON event");
+        assert_eq!(line["event"], original, "the match carries the event unchanged");
+        assert_eq!(line["source"]["record"], 1);
+    }
+    !lines.is_empty()
 }
 
 /// A YAML node as YAML flow text that parses back to the same node (strings stay strings,

@@ -144,7 +144,7 @@ impl Iterator for Blocks {
             State::Ready(block) => Some(Ok(block)),
             State::Streamed(mut stream) => {
                 let item = stream.next_block(self.shape);
-                if item.is_some() {
+                if let Some(Ok(_) | Err(BlockError::Record(_))) = item {
                     self.state = State::Streamed(stream);
                 }
                 item
@@ -312,6 +312,7 @@ impl Stream {
 
     /// The error that ended the stream, once.
     fn finish(&mut self) -> Option<Result<Block, BlockError>> {
+        self.eof = true; // a failed reader is not read again
         self.failure
             .take()
             .map(|error| Err(BlockError::Input(error)))
