@@ -141,7 +141,10 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
     file.push(b'\n');
     std::fs::write(&input, file).expect("writable temporary file");
     let options = ScanOptions {
-        forced_logsource: Some(LogSource { product: Some("test".into()), ..LogSource::default() }),
+        forced_logsource: Some(LogSource {
+            product: Some("test".into()),
+            ..LogSource::default()
+        }),
         ..ScanOptions::default()
     };
     let engine = Engine::new(rules, options);
@@ -155,7 +158,11 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
         out.extend_from_slice(block);
         Ok(())
     });
-    assert_eq!((stats.records, stats.bad_records), (1, 0), "the event frames as one record");
+    assert_eq!(
+        (stats.records, stats.bad_records),
+        (1, 0),
+        "the event frames as one record"
+    );
     let lines: Vec<serde_json::Value> = out
         .split(|&b| b == b'\n')
         .filter(|line| !line.is_empty())
@@ -163,7 +170,10 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
         .collect();
     for line in &lines {
         let original: serde_json::Value = serde_json::from_slice(event).expect("JSON event");
-        assert_eq!(line["event"], original, "the match carries the event unchanged");
+        assert_eq!(
+            line["event"], original,
+            "the match carries the event unchanged"
+        );
         assert_eq!(line["source"]["record"], 1);
     }
     !lines.is_empty()
