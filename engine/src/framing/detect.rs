@@ -1,33 +1,35 @@
 //! Recognising a file's [`Shape`], and CloudTrail digest files, from its first bytes.
 //!
-//! Detection looks only at the head of the content (the input layer passes the first 64 KiB),
-//! so it is cheap and gives the same answer however the file is read. After leading whitespace:
-//!
-//! 1. `[` is a [`Shape::JsonArray`].
-//! 2. `{` opening an object with a top-level `"Records"` key holding an array is a
-//!    [`Shape::Envelope`] (other keys may come before it).
-//! 3. `{` otherwise: the objects in the head are walked. If each one sits alone on its line it
-//!    is [`Shape::Ndjson`]; if one spans lines (pretty-printed) or is followed by another on
-//!    the same line (`}{`), it is [`Shape::Concatenated`]. A first object that does not end
-//!    within the head is NDJSON when the head holds no newline (a very long line), and
-//!    concatenated otherwise (a large pretty-printed object).
-//! 4. Anything else, including empty content, is NDJSON: line framing reports what is wrong
-//!    line by line.
-//!
-//! ```
-//! use sigil_engine::framing::{Shape, detect_shape};
-//!
-//! assert_eq!(detect_shape(b"{\"a\":1}\n{\"a\":2}\n"), Shape::Ndjson);
-//! assert_eq!(detect_shape(b"{\"a\":1}{\"a\":2}"), Shape::Concatenated);
-//! assert_eq!(detect_shape(b"{\n  \"a\": 1\n}\n"), Shape::Concatenated);
-//! assert_eq!(detect_shape(b"{\"Version\":1,\"Records\":[]}"), Shape::Envelope);
-//! assert_eq!(detect_shape(b"\n [\n {\"a\":1}\n]"), Shape::JsonArray);
-//! ```
+//! The rules are documented on [`detect_shape`], the one entry point.
 
 use super::Shape;
 use super::scan::{ScanError, find_byte, member, skip_ws, value_end};
 
-/// Detects the shape of content that starts with `head` (see the [module docs](self)).
+/// Detects the shape of content that starts with `head`.
+///
+/// Detection looks only at the head of the content (the input layer passes the first 64 KiB),
+/// so it is cheap and gives the same answer however the file is read. After leading whitespace:
+///
+/// 1. `[` is a [`Shape::JsonArray`].
+/// 2. `{` opening an object with a top-level `"Records"` key holding an array is a
+///    [`Shape::Envelope`] (other keys may come before it).
+/// 3. `{` otherwise: the objects in the head are walked. If each one sits alone on its line it
+///    is [`Shape::Ndjson`]; if one spans lines (pretty-printed) or is followed by another on
+///    the same line (`}{`), it is [`Shape::Concatenated`]. A first object that does not end
+///    within the head is NDJSON when the head holds no newline (a very long line), and
+///    concatenated otherwise (a large pretty-printed object).
+/// 4. Anything else, including empty content, is NDJSON: line framing reports what is wrong
+///    line by line.
+///
+/// ```
+/// use sigil_engine::framing::{Shape, detect_shape};
+///
+/// assert_eq!(detect_shape(b"{\"a\":1}\n{\"a\":2}\n"), Shape::Ndjson);
+/// assert_eq!(detect_shape(b"{\"a\":1}{\"a\":2}"), Shape::Concatenated);
+/// assert_eq!(detect_shape(b"{\n  \"a\": 1\n}\n"), Shape::Concatenated);
+/// assert_eq!(detect_shape(b"{\"Version\":1,\"Records\":[]}"), Shape::Envelope);
+/// assert_eq!(detect_shape(b"\n [\n {\"a\":1}\n]"), Shape::JsonArray);
+/// ```
 pub fn detect_shape(head: &[u8]) -> Shape {
     let start = skip_ws(head, 0);
     match head.get(start) {

@@ -5,29 +5,6 @@
 //! number the records as if the buffer were framed in one piece, each chunk's [`Origin`](super::Origin) needs
 //! the number of records in the chunks before it: [`count_records`] gives that without
 //! framing, by looking at one byte of most lines.
-//!
-//! ```
-//! use rayon::prelude::*;
-//! use sigil_engine::framing::{Origin, Shape, count_records, records, split_ndjson};
-//!
-//! let log = b"{\"n\":1}\n\n{\"n\":2}\r\n{\"n\":3}\n  \n{\"n\":4}".repeat(1000);
-//! let chunks = split_ndjson(&log, 4);
-//! let counts: Vec<u64> = chunks.par_iter().map(|r| count_records(&log[r.clone()])).collect();
-//!
-//! // Each chunk starts numbering after the records of the chunks before it.
-//! let mut next = Origin::START.index;
-//! let origins: Vec<Origin> = chunks.iter().zip(&counts).map(|(range, count)| {
-//!     let origin = Origin { index: next, offset: range.start as u64 };
-//!     next += count;
-//!     origin
-//! }).collect();
-//!
-//! let indices: Vec<u64> = chunks.par_iter().zip(&origins)
-//!     .flat_map_iter(|(range, &origin)| records(&log[range.clone()], Shape::Ndjson, origin))
-//!     .map(|record| record.unwrap().index)
-//!     .collect();
-//! assert_eq!(indices, (1..=4000).collect::<Vec<u64>>());
-//! ```
 
 use std::ops::Range;
 
@@ -39,6 +16,32 @@ use super::scan::find_byte;
 ///
 /// Chunks are about `buf.len() / parts` bytes; a line longer than that makes its chunk longer
 /// (and there may be fewer chunks). `parts == 0` is taken as 1.
+///
+/// To frame the chunks on threads and still number records as a whole, give each chunk the
+/// [`Origin`](super::Origin) that follows the records of the chunks before it:
+///
+/// ```
+/// use rayon::prelude::*;
+/// use sigil_engine::framing::{Origin, Shape, count_records, records, split_ndjson};
+///
+/// let log = b"{\"n\":1}\n\n{\"n\":2}\r\n{\"n\":3}\n  \n{\"n\":4}\n".repeat(1000);
+/// let chunks = split_ndjson(&log, 4);
+/// let counts: Vec<u64> = chunks.par_iter().map(|r| count_records(&log[r.clone()])).collect();
+///
+/// // Each chunk starts numbering after the records of the chunks before it.
+/// let mut next = Origin::START.index;
+/// let origins: Vec<Origin> = chunks.iter().zip(&counts).map(|(range, count)| {
+///     let origin = Origin { index: next, offset: range.start as u64 };
+///     next += count;
+///     origin
+/// }).collect();
+///
+/// let indices: Vec<u64> = chunks.par_iter().zip(&origins)
+///     .flat_map_iter(|(range, &origin)| records(&log[range.clone()], Shape::Ndjson, origin))
+///     .map(|record| record.unwrap().index)
+///     .collect();
+/// assert_eq!(indices, (1..=4000).collect::<Vec<u64>>());
+/// ```
 pub fn split_ndjson(buf: &[u8], parts: usize) -> Vec<Range<usize>> {
     let target = buf.len().div_ceil(parts.max(1)).max(1);
     let mut chunks = Vec::with_capacity(parts);

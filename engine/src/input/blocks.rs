@@ -1,25 +1,6 @@
 //! Blocks: an opened input's content, delivered in pieces that hold whole records.
 //!
-//! A memory-mapped file is a single block. A stream (a compressed file, stdin, a file read
-//! without a map) is read as follows:
-//!
-//! - NDJSON is cut into blocks of about [`BLOCK_BYTES`], each ending at a newline; the bytes
-//!   after the last newline wait for the next block. Each block knows the number of its first
-//!   record (counted with [`count_records`]) and its offset in the stream. A line longer than
-//!   [`MAX_RECORD_BYTES`] is never held whole: once it is known to be too long, the rest of it
-//!   is read and dropped, and it is reported as a [`BadRecord`] in its place. Memory therefore
-//!   stays below about `MAX_RECORD_BYTES + BLOCK_BYTES` per stream.
-//! - The other shapes need the whole document, which is read into one block of at most
-//!   [`MAX_DOCUMENT_BYTES`]; what lies beyond is reported as an [`InputError`].
-//!
-//! ```text
-//! stream:  {..}\n{..}\n{.. | ..}\n{..}\n .. 100 MiB line .. \n{..}\n
-//!          block 1 (records 1-3) | block 2 (records 3..) | BadRecord TooLarge | block 3
-//! ```
-//!
-//! When reading fails midway (a truncated gzip file, a corrupt zstd frame, an I/O error), the
-//! bytes read before the failure are still delivered, the last partial line included (framing
-//! reports it as unbalanced), and the error comes after them; then the blocks end.
+//! How streams are cut into blocks is documented on [`Blocks`].
 
 use std::io::{self, Read};
 
@@ -90,7 +71,28 @@ pub enum BlockError {
     Input(InputError),
 }
 
-/// The blocks of an opened input, in order (see the [module docs](self)).
+/// The blocks of an opened input, in order.
+///
+/// A memory-mapped file is a single block. A stream (a compressed file, stdin, a file read
+/// without a map) is read as follows:
+///
+/// - NDJSON is cut into blocks of about [`BLOCK_BYTES`], each ending at a newline; the bytes
+///   after the last newline wait for the next block. Each block knows the number of its first
+///   record (counted with [`count_records`]) and its offset in the stream. A line longer than
+///   [`MAX_RECORD_BYTES`] is never held whole: once it is known to be too long, the rest of it
+///   is read and dropped, and it is reported as a [`BadRecord`] in its place. Memory therefore
+///   stays below about `MAX_RECORD_BYTES + BLOCK_BYTES` per stream.
+/// - The other shapes need the whole document, which is read into one block of at most
+///   [`MAX_DOCUMENT_BYTES`]; what lies beyond is reported as an [`InputError`].
+///
+/// ```text
+/// stream:  {..}\n{..}\n{.. | ..}\n{..}\n .. 100 MiB line .. \n{..}\n
+///          block 1 (records 1-3) | block 2 (records 3..) | BadRecord TooLarge | block 3
+/// ```
+///
+/// When reading fails midway (a truncated gzip file, a corrupt zstd frame, an I/O error), the
+/// bytes read before the failure are still delivered, the last partial line included (framing
+/// reports it as unbalanced), and the error comes after them; then the blocks end.
 #[derive(Debug)]
 pub struct Blocks {
     shape: Shape,

@@ -1,21 +1,6 @@
 //! Discovery: expanding command-line paths into the list of inputs to read.
 //!
-//! Each path given is, in order: `-` (stdin), a file (taken unless its name marks it as an AWS
-//! object that holds no events), or a folder, walked recursively with entries sorted by name,
-//! so that runs are reproducible. While walking, hidden entries and special files are skipped
-//! too, and folders are pruned whole when hidden or named `CloudTrail-Digest`:
-//!
-//! ```text
-//! AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/…_CloudTrail_us-east-1_….json.gz   read
-//! AWSLogs/111122223333/CloudTrail-Digest/                                         skipped, digests
-//! AWSLogs/111122223333/CloudTrail/ConfigWritabilityCheckFile                      skipped
-//! AWSLogs/aws-logs-write-test                                                     skipped
-//! flows/2024/05/01/part-0001.parquet                                              skipped, Parquet
-//! .DS_Store, ._events.json, Thumbs.db, .git/                                      skipped, hidden
-//! ```
-//!
-//! Skips are reported, not hidden, so that statistics can count them. Content-based checks
-//! (Parquet magic bytes, digests under other names, binary data) happen when a file is opened.
+//! The rules are documented on [`discover`], the one entry point.
 
 use std::path::{Path, PathBuf};
 
@@ -34,7 +19,24 @@ pub struct Discovery {
     pub errors: Vec<InputError>,
 }
 
-/// Expands `paths` (files, folders, `-` for stdin) into inputs; see the [module docs](self).
+/// Expands `paths` (files, folders, `-` for stdin) into inputs.
+///
+/// Each path given is, in order: `-` (stdin), a file (taken unless its name marks it as an AWS
+/// object that holds no events), or a folder, walked recursively with entries sorted by name,
+/// so that runs are reproducible. While walking, hidden entries and special files are skipped
+/// too, and folders are pruned whole when hidden or named `CloudTrail-Digest`:
+///
+/// ```text
+/// AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/…_CloudTrail_us-east-1_….json.gz   read
+/// AWSLogs/111122223333/CloudTrail-Digest/                                         skipped, digests
+/// AWSLogs/111122223333/CloudTrail/ConfigWritabilityCheckFile                      skipped
+/// AWSLogs/aws-logs-write-test                                                     skipped
+/// flows/2024/05/01/part-0001.parquet                                              skipped, Parquet
+/// .DS_Store, ._events.json, Thumbs.db, .git/                                      skipped, hidden
+/// ```
+///
+/// Skips are reported, not hidden, so that statistics can count them. Content-based checks
+/// (Parquet magic bytes, digests under other names, binary data) happen when a file is opened.
 ///
 /// ```
 /// use std::path::PathBuf;

@@ -93,7 +93,7 @@ pub struct Skipped {
 }
 
 /// Why an input is skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, thiserror::Error)]
 pub enum SkipReason {
     /// A CloudTrail digest file (log-file hashes for integrity validation), found by its
     /// `CloudTrail-Digest` folder, its `_CloudTrail-Digest_` name (backfill digests too) or

@@ -62,7 +62,14 @@ pub enum Opened {
     Skipped(SkipReason),
 }
 
-/// Opens a file or stdin (see the [module docs](self)).
+/// Opens a file or stdin.
+///
+/// gzip and zstd are recognised by their magic bytes, whatever the file is called. Plain
+/// files are memory-mapped or read as [`OpenOptions::mmap`] allows. Then the first 64 KiB of
+/// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed:
+/// Parquet magic (`PAR1`) and CloudTrail digests make the input [`Opened::Skipped`], a NUL
+/// byte in the first 8 KiB makes it an [`InputError::Binary`], and anything else gets its
+/// [`Shape`] detected (see [`detect_shape`](framing::detect_shape)) unless one is forced.
 ///
 /// Errors here concern opening only; errors met while reading come from [`Blocks`].
 pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputError> {
