@@ -9,7 +9,18 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
+        Err(err) => {
+            // `--help` and `--version` are not errors; everything else is a usage error (1).
+            let _ = err.print();
+            return cli::exit::code(if err.use_stderr() {
+                cli::exit::USAGE
+            } else {
+                cli::exit::CLEAN
+            });
+        }
+    };
     match cli::run(args) {
         Ok(code) => code,
         Err(err) => {

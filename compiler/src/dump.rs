@@ -48,11 +48,12 @@ fn dump_detection(out: &mut String, detection: &Detection) {
             search_expr(&search.expr)
         );
     }
-    let _ = writeln!(
-        out,
-        "  condition = {}",
-        condition(&detection.condition, detection)
-    );
+    let _ = writeln!(out, "  condition = {}", condition_text(detection));
+}
+
+/// A detection's condition as an S-expression over search names: `(and selection (not filter))`.
+pub fn condition_text(detection: &Detection) -> String {
+    condition(&detection.condition, detection)
 }
 
 fn search_expr(expr: &SearchExpr) -> String {

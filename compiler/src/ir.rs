@@ -77,13 +77,21 @@ pub struct LogSource {
     pub category: Option<String>,
 }
 
+/// `product/service`, or `product/category/service` when a category is set, with `*` for an
+/// unset part: the form `--logsource` takes.
 impl fmt::Display for LogSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<&str> = [&self.product, &self.category, &self.service]
-            .into_iter()
-            .map(|p| p.as_deref().unwrap_or("*"))
-            .collect();
-        write!(f, "{}", parts.join("/"))
+        let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "*".into());
+        match &self.category {
+            None => write!(f, "{}/{}", part(&self.product), part(&self.service)),
+            Some(_) => write!(
+                f,
+                "{}/{}/{}",
+                part(&self.product),
+                part(&self.category),
+                part(&self.service)
+            ),
+        }
     }
 }
 

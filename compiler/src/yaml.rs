@@ -89,6 +89,36 @@ impl Node {
         }
     }
 
+    /// The node as a JSON value (example events in test files are written in YAML). Numbers
+    /// keep their spelling where JSON can (integers stay integers); keys must be scalars.
+    pub fn to_json(&self) -> Result<serde_json::Value, String> {
+        use serde_json::Value as Json;
+        Ok(match &self.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number { value, text } => match (text.parse::<i64>(), text.parse::<u64>()) {
+                (Ok(n), _) => n.into(),
+                (_, Ok(n)) => n.into(),
+                _ => serde_json::Number::from_f64(*value)
+                    .map(Json::Number)
+                    .ok_or_else(|| format!("`{text}` is not a JSON number"))?,
+            },
+            Value::Str(s) => Json::String(s.clone()),
+            Value::Seq(items) => {
+                Json::Array(items.iter().map(Node::to_json).collect::<Result<_, _>>()?)
+            }
+            Value::Map(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| {
+                        let key = k.key_text().ok_or("a key is not a scalar")?;
+                        Ok((key.to_string(), v.to_json()?))
+                    })
+                    .collect::<Result<_, String>>()?,
+            ),
+        })
+    }
+
     /// A short name of the node's kind for messages ("a string", "a list", ...).
     pub fn kind_name(&self) -> &'static str {
         match &self.value {

@@ -113,7 +113,7 @@ fn run_case(case: &Node) -> Result<(), String> {
         ));
     }
 
-    let event_json = serde_json::to_vec(&json(event)?).expect("JSON values serialize");
+    let event_json = serde_json::to_vec(&event.to_json()?).expect("JSON values serialize");
     let mut bytes = event_json.clone();
     let record = simd_json::to_borrowed_value(&mut bytes).map_err(|e| e.to_string())?;
     let got = Evaluator::new(&loaded.rules).matches(RuleId(0), &record);
@@ -127,7 +127,7 @@ fn run_case(case: &Node) -> Result<(), String> {
     } else {
         Err(format!(
             "expected match: {expected}, got: {got}\n    rule: {detection}\n    event: {}",
-            serde_json::to_string(&json(event)?).expect("JSON values serialize")
+            serde_json::to_string(&event.to_json()?).expect("JSON values serialize")
         ))
     }
 }
@@ -219,35 +219,6 @@ fn quote(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// The event of a case as JSON: integers stay integers, other numbers become floats.
-fn json(node: &Node) -> Result<serde_json::Value, String> {
-    use serde_json::Value as Json;
-    Ok(match &node.value {
-        Value::Null => Json::Null,
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Number { value, text } => match (text.parse::<i64>(), text.parse::<u64>()) {
-            (Ok(n), _) => n.into(),
-            (_, Ok(n)) => n.into(),
-            _ => serde_json::Number::from_f64(*value)
-                .map(Json::Number)
-                .ok_or_else(|| format!("`{text}` is not a JSON number"))?,
-        },
-        Value::Str(s) => Json::String(s.clone()),
-        Value::Seq(items) => Json::Array(items.iter().map(json).collect::<Result<_, _>>()?),
-        Value::Map(entries) => Json::Object(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    Ok((
-                        k.key_text().ok_or("a key is not a scalar")?.to_string(),
-                        json(v)?,
-                    ))
-                })
-                .collect::<Result<_, String>>()?,
-        ),
-    })
 }
 
 /// The `placeholders:` of a case: each name with its value or list of values.

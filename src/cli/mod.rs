@@ -4,7 +4,10 @@ mod check;
 mod debug;
 pub mod diagnostics;
 pub mod exit;
+mod explain;
 mod hunt;
+mod list;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_compiler::{LoadOptions, Loaded, Placeholders, SourceFile, SourceId};
@@ -41,6 +44,12 @@ enum Command {
     Debug(debug::DebugArgs),
     /// Hunt through logs with rules and write every match.
     Hunt(hunt::HuntArgs),
+    /// Run each rule's example events (`<rule>.tests.yml`); exit 1 on any failure.
+    Test(test::TestArgs),
+    /// Show why an event did or did not match: every search and matcher, with the values seen.
+    Explain(explain::ExplainArgs),
+    /// List rules: id, level, logsource, title, tags.
+    List(list::ListArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -94,5 +103,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Check(args) => Ok(check::run(&args, color)),
         Command::Debug(args) => debug::run(&args, color),
         Command::Hunt(args) => hunt::run(&args, color),
+        Command::Test(args) => Ok(test::run(&args, color)),
+        Command::Explain(args) => explain::run(&args, color),
+        Command::List(args) => Ok(list::run(&args, color)),
     }
 }

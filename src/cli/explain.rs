@@ -1,0 +1,82 @@
+//! `sigil explain`: why an event did, or did not, match a rule.
+
+use super::{Color, RuleArgs, exit};
+use sigil_compiler::RuleKind;
+use sigil_engine::eval::explain;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `sigil explain`.
+#[derive(clap::Args, Debug)]
+pub struct ExplainArgs {
+    /// The rule file (or folder).
+    #[arg(short = 'r', long = "rule", required = true, value_name = "RULE")]
+    rule: PathBuf,
+    /// A file holding one event as JSON (`-` for stdin).
+    #[arg(value_name = "EVENT")]
+    event: PathBuf,
+    #[command(flatten)]
+    rules: RuleArgs,
+}
+
+/// Runs `sigil explain`: exit 0 when every rule matched, 1 otherwise (or on an error).
+pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
+    let text = if args.event.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("stdin: {e}"))?
+    } else {
+        std::fs::read_to_string(&args.event)
+            .map_err(|e| format!("{}: {e}", args.event.display()))?
+    };
+    let mut bytes = text.trim().as_bytes().to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes)
+        .map_err(|e| format!("{}: not a JSON event: {e}", args.event.display()))?;
+    let loaded = args.rules.load(std::slice::from_ref(&args.rule));
+    let renderer = super::diagnostics::TextRenderer::for_stderr(color);
+    for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+        eprintln!("{}\n", renderer.render(diag, &loaded.sources));
+    }
+    let mut all_matched = loaded.refused == 0;
+    for (id, rule) in loaded.rules.iter() {
+        let RuleKind::Detection(detection) = &rule.kind else {
+            continue;
+        };
+        let Some(explanation) = explain(&loaded.rules, id, &record) else {
+            continue;
+        };
+        all_matched &= explanation.matched;
+        println!("rule {:?} ({})", rule.meta.title, rule.meta.path.display());
+        for search in &explanation.searches {
+            println!("  search {}: {}", search.name, verdict(search.held));
+            for m in &search.matchers {
+                let seen = if m.seen.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    m.seen.join(", ")
+                };
+                println!(
+                    "    {:<5} {}  (saw: {seen})",
+                    verdict(m.held),
+                    m.description
+                );
+            }
+        }
+        println!(
+            "  condition {}: {}",
+            sigil_compiler::dump::condition_text(detection),
+            if explanation.matched {
+                "MATCH"
+            } else {
+                "no match"
+            }
+        );
+    }
+    Ok(exit::code(if all_matched {
+        exit::CLEAN
+    } else {
+        exit::USAGE
+    }))
+}
+
+fn verdict(held: bool) -> &'static str {
+    if held { "true" } else { "false" }
+}

@@ -1,0 +1,359 @@
+//! `sigil hunt` end to end: the JSONL contract, the table and CSV formats, exit codes, stats,
+//! and the same matches whatever way the records arrive (plain, gzip, zstd, envelope, array,
+//! stdin, a file big enough to be split across threads).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+
+const RULE: &str = "title: CloudTrail logging stopped
+id: 6c3e9b0a-3f1e-4a53-9d4c-2a1f0b7e5d11
+level: high
+tags: [attack.defense-evasion, attack.t1562.008]
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    eventSource: cloudtrail.amazonaws.com
+    eventName: [StopLogging, DeleteTrail]
+  condition: selection
+";
+
+/// Three CloudTrail records: the second and third match.
+fn records() -> Vec<String> {
+    ["DescribeTrails", "StopLogging", "DeleteTrail"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            format!(
+                r#"{{"eventVersion":"1.08","eventTime":"2026-11-0{}T10:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{name}","awsRegion":"us-east-1","userIdentity":{{"type":"IAMUser","userName":"alice"}}}}"#,
+                i + 1
+            )
+        })
+        .collect()
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rule.yml"), RULE).unwrap();
+        Fixture { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn hunt(&self, args: &[&str]) -> (String, String, i32) {
+        self.hunt_with_stdin(args, Vec::new())
+    }
+
+    fn hunt_with_stdin(&self, args: &[&str], stdin: Vec<u8>) -> (String, String, i32) {
+        let rule = self.path("rule.yml");
+        let output = Command::cargo_bin("sigil")
+            .unwrap()
+            .current_dir(self.dir.path())
+            .arg("hunt")
+            .arg("-r")
+            .arg(&rule)
+            .args(args)
+            .write_stdin(stdin)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+            output.status.code().unwrap_or(-1),
+        )
+    }
+}
+
+fn ndjson() -> Vec<u8> {
+    records().join("\n").into_bytes()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// (record number, eventName) of every match, from JSONL output.
+fn matches(jsonl: &str) -> Vec<(u64, String)> {
+    jsonl
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let name = v["event"]["eventName"].as_str().unwrap().to_string();
+            (v["source"]["record"].as_u64().unwrap(), name)
+        })
+        .collect()
+}
+
+#[test]
+fn jsonl_records_follow_the_contract() {
+    let fx = Fixture::new();
+    fx.write("events.jsonl", &ndjson());
+    let (out, _, code) = fx.hunt(&["events.jsonl", "--format", "jsonl"]);
+    assert_eq!(code, 0);
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let first = &lines[0];
+    let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["event", "rule", "source", "timestamp"]);
+    assert_eq!(first["rule"]["id"], "6c3e9b0a-3f1e-4a53-9d4c-2a1f0b7e5d11");
+    assert_eq!(first["rule"]["title"], "CloudTrail logging stopped");
+    assert_eq!(first["rule"]["level"], "high");
+    assert_eq!(
+        first["rule"]["tags"],
+        serde_json::json!(["attack.defense-evasion", "attack.t1562.008"])
+    );
+    assert!(
+        first["rule"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("rule.yml")
+    );
+    assert_eq!(first["timestamp"], "2026-11-02T10:00:00Z");
+    assert_eq!(first["source"]["path"], "events.jsonl");
+    assert_eq!(first["source"]["record"], 2);
+    // The event is the original record, byte for byte.
+    let event_start = out.find("\"event\":").unwrap() + "\"event\":".len();
+    assert!(out[event_start..].starts_with(&records()[1]));
+}
+
+#[test]
+fn every_way_in_gives_the_same_matches() {
+    let fx = Fixture::new();
+    let ndjson = ndjson();
+    let envelope = format!("{{\"Records\":[{}]}}", records().join(","));
+    let pretty_array = format!("[\n  {}\n]\n", records().join(",\n  "));
+    fx.write("plain.jsonl", &ndjson);
+    fx.write("crlf.jsonl", records().join("\r\n\r\n").as_bytes());
+    fx.write("envelope.json", envelope.as_bytes());
+    fx.write("envelope.json.gz", &gzip(envelope.as_bytes()));
+    // Two gzip members back to back, as concatenated deliveries are.
+    let (a, b) = ndjson.split_at(ndjson.iter().position(|&c| c == b'\n').unwrap() + 1);
+    fx.write("members.jsonl.gz", &[gzip(a), gzip(b)].concat());
+    fx.write("events.zst", &zstd::encode_all(&ndjson[..], 3).unwrap());
+    fx.write("no-extension", &gzip(&ndjson));
+    fx.write("array.json", pretty_array.as_bytes());
+    let expected = vec![
+        (2, "StopLogging".to_string()),
+        (3, "DeleteTrail".to_string()),
+    ];
+    for name in [
+        "plain.jsonl",
+        "crlf.jsonl",
+        "envelope.json",
+        "envelope.json.gz",
+        "members.jsonl.gz",
+        "events.zst",
+        "no-extension",
+        "array.json",
+    ] {
+        let (out, err, code) = fx.hunt(&[name, "--format", "jsonl"]);
+        assert_eq!(matches(&out), expected, "{name}: {err}");
+        assert_eq!(code, 0, "{name}: {err}");
+    }
+    let (out, _, _) = fx.hunt_with_stdin(&["-", "--format", "jsonl"], ndjson.clone());
+    assert_eq!(matches(&out), expected, "stdin");
+}
+
+#[test]
+fn a_big_file_split_across_threads_keeps_input_order() {
+    let fx = Fixture::new();
+    // ~12 MB: large enough to be cut into chunks scanned in parallel.
+    let records = records();
+    let mut big = String::new();
+    for i in 0..40_000 {
+        big.push_str(&records[i % 3]);
+        big.push('\n');
+    }
+    fx.write("big.jsonl", big.as_bytes());
+    let (one, _, _) = fx.hunt(&["big.jsonl", "--format", "jsonl", "--threads", "1"]);
+    let (many, _, _) = fx.hunt(&["big.jsonl", "--format", "jsonl", "--threads", "4"]);
+    let found = matches(&many);
+    assert_eq!(found.len(), 26_666);
+    assert_eq!(one, many);
+    assert!(found.windows(2).all(|w| w[0].0 < w[1].0), "input order");
+    assert!(
+        found
+            .iter()
+            .all(|(n, name)| (*n % 3 == 2) == (name == "StopLogging"))
+    );
+}
+
+#[test]
+fn table_and_csv_formats() {
+    let fx = Fixture::new();
+    fx.write("events.jsonl", &ndjson());
+    let (table, _, _) = fx.hunt(&["events.jsonl", "--format", "table"]);
+    let expected_table = "\
+TIME                     LEVEL         RULE                                               SOURCE
+2026-11-02T10:00:00Z     high          CloudTrail logging stopped                         events.jsonl:2
+2026-11-03T10:00:00Z     high          CloudTrail logging stopped                         events.jsonl:3
+";
+    assert_eq!(table, expected_table);
+    let (csv, _, _) = fx.hunt(&["events.jsonl", "--format", "csv"]);
+    let expected_csv = "\
+timestamp,level,rule_id,rule_title,path,record
+2026-11-02T10:00:00Z,high,6c3e9b0a-3f1e-4a53-9d4c-2a1f0b7e5d11,CloudTrail logging stopped,events.jsonl,2
+2026-11-03T10:00:00Z,high,6c3e9b0a-3f1e-4a53-9d4c-2a1f0b7e5d11,CloudTrail logging stopped,events.jsonl,3
+";
+    assert_eq!(csv, expected_csv);
+}
+
+#[test]
+fn output_file_level_and_time_filters() {
+    let fx = Fixture::new();
+    fx.write("events.jsonl", &ndjson());
+    let (out, _, code) = fx.hunt(&["events.jsonl", "-o", "out.jsonl"]);
+    assert_eq!((out.as_str(), code), ("", 0));
+    let written = std::fs::read_to_string(fx.path("out.jsonl")).unwrap();
+    assert_eq!(matches(&written).len(), 2);
+    let (out, _, _) = fx.hunt(&["events.jsonl", "--format", "jsonl", "--level", "critical"]);
+    assert_eq!(out, "");
+    let (out, _, _) = fx.hunt(&["events.jsonl", "--format", "jsonl", "--from", "2026-11-03"]);
+    assert_eq!(matches(&out), [(3, "DeleteTrail".to_string())]);
+    let (out, _, _) = fx.hunt(&[
+        "events.jsonl",
+        "--format",
+        "jsonl",
+        "--to",
+        "2026-11-02T12:00:00Z",
+    ]);
+    assert_eq!(matches(&out), [(2, "StopLogging".to_string())]);
+}
+
+#[test]
+fn stats_count_what_happened() {
+    let fx = Fixture::new();
+    let mut data = ndjson();
+    data.extend_from_slice(b"\n{\"broken\": \n");
+    fx.write("events.jsonl", &data);
+    let (_, err, code) = fx.hunt(&["events.jsonl", "--format", "jsonl", "--stats"]);
+    assert!(
+        err.contains("records:  4 framed, 3 parsed, 1 malformed"),
+        "{err}"
+    );
+    assert!(err.contains("matches:  2"), "{err}");
+    assert!(
+        err.contains("events.jsonl: record 4:"),
+        "the bad record is named: {err}"
+    );
+    assert_eq!(code, 2, "malformed input gives exit code 2");
+}
+
+#[test]
+fn exit_codes() {
+    let fx = Fixture::new();
+    fx.write("events.jsonl", &ndjson());
+    // 0: clean.
+    assert_eq!(fx.hunt(&["events.jsonl"]).2, 0);
+    // 2: an input could not be read; matches of the other inputs are still written.
+    let (out, err, code) = fx.hunt(&["events.jsonl", "missing.jsonl", "--format", "jsonl"]);
+    assert_eq!((matches(&out).len(), code), (2, 2), "{err}");
+    assert!(err.contains("missing.jsonl"), "{err}");
+    // 2: a truncated gzip file; the records before the break are still scanned.
+    let gz = gzip(&ndjson());
+    fx.write("cut.jsonl.gz", &gz[..gz.len() - 12]);
+    let (out, err, code) = fx.hunt(&["cut.jsonl.gz", "--format", "jsonl"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("truncated gzip"), "{err}");
+    assert!(
+        !matches(&out).is_empty(),
+        "records before the break are scanned"
+    );
+    // 1: a usage error.
+    assert_eq!(fx.hunt(&["events.jsonl", "--level", "severe"]).2, 1);
+    // 1: a rule that cannot be loaded (the others still hunt).
+    std::fs::write(
+        fx.path("bad.yml"),
+        "title: bad\nlogsource: {}\ndetection: {condition: nope}\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("sigil")
+        .unwrap()
+        .current_dir(fx.dir.path())
+        .args([
+            "hunt",
+            "-r",
+            "rule.yml",
+            "-r",
+            "bad.yml",
+            "events.jsonl",
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(matches(&String::from_utf8(output.stdout).unwrap()).len(), 2);
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_is_scanned() {
+    let fx = Fixture::new();
+    let records = records();
+    let mut data = Vec::new();
+    data.extend_from_slice(records[1].as_bytes());
+    data.extend_from_slice(b"\n{\"eventName\": \"StopLogging\", broken\n");
+    data.extend_from_slice(b"\xff\xfe not utf-8\n");
+    data.extend_from_slice(&[b'['; 10_000]);
+    data.push(b'\n');
+    data.extend_from_slice(records[2].as_bytes());
+    data.push(b'\n');
+    fx.write("mixed.jsonl", &data);
+    fx.write("binary.bin", &[0u8, 1, 2, 3, 0, 0, 0xff, 0x10]);
+    let (out, err, code) = fx.hunt(&["mixed.jsonl", "binary.bin", "--format", "jsonl", "--stats"]);
+    assert_eq!(
+        matches(&out),
+        [
+            (1, "StopLogging".to_string()),
+            (5, "DeleteTrail".to_string())
+        ]
+    );
+    assert!(err.contains("3 malformed"), "{err}");
+    assert!(err.contains("binary"), "{err}");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_rule_pack_and_real_logs_skip_digests() {
+    let fx = Fixture::new();
+    let digest_dir = fx.path("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/02");
+    std::fs::create_dir_all(&digest_dir).unwrap();
+    std::fs::write(
+        digest_dir.join(
+            "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20261102T100000Z.json.gz",
+        ),
+        gzip(b"{\"awsAccountId\":\"111122223333\",\"digestStartTime\":\"2026-11-02T09:00:00Z\"}"),
+    )
+    .unwrap();
+    let log_dir = fx.path("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02");
+    std::fs::create_dir_all(&log_dir).unwrap();
+    let envelope = format!("{{\"Records\":[{}]}}", records().join(","));
+    std::fs::write(
+        log_dir.join("111122223333_CloudTrail_us-east-1_20261102T1000Z_abcdefghijklmnop.json.gz"),
+        gzip(envelope.as_bytes()),
+    )
+    .unwrap();
+    let (out, err, code) = fx.hunt(&["AWSLogs", "--format", "jsonl", "--stats"]);
+    assert_eq!(matches(&out).len(), 2, "{err}");
+    assert!(err.contains("1 scanned, 1 skipped"), "{err}");
+    assert_eq!(code, 0, "{err}");
+}
