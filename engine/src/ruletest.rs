@@ -43,26 +43,44 @@ pub fn tests_path(rule_file: &Path) -> Option<PathBuf> {
 /// Reads a test file.
 pub fn load_tests(path: &Path) -> Result<Vec<TestCase>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let docs = parse_documents(SourceId(0), &text).map_err(|d| format!("{}: {}", path.display(), d.message))?;
-    let doc = docs.first().ok_or_else(|| format!("{}: empty test file", path.display()))?;
+    let docs = parse_documents(SourceId(0), &text)
+        .map_err(|d| format!("{}: {}", path.display(), d.message))?;
+    let doc = docs
+        .first()
+        .ok_or_else(|| format!("{}: empty test file", path.display()))?;
     let mut cases = Vec::new();
     for (key, must_match) in [("matches", true), ("non_matches", false)] {
         let Some(list) = doc.get(key) else { continue };
         let items: Vec<&Node> = match &list.value {
             sigil_compiler::yaml::Value::Seq(items) => items.iter().collect(),
-            _ => return Err(format!("{}: `{key}` must be a list of cases", path.display())),
+            _ => {
+                return Err(format!(
+                    "{}: `{key}` must be a list of cases",
+                    path.display()
+                ));
+            }
         };
         for (i, item) in items.into_iter().enumerate() {
-            let name = item.get("name").and_then(Node::as_str).map_or_else(|| format!("{key}[{i}]"), str::to_string);
+            let name = item
+                .get("name")
+                .and_then(Node::as_str)
+                .map_or_else(|| format!("{key}[{i}]"), str::to_string);
             let event = item
                 .get("event")
                 .ok_or_else(|| format!("{}: case `{name}` has no `event`", path.display()))?
                 .to_json()
                 .map_err(|e| format!("{}: case `{name}`: {e}", path.display()))?;
             if !event.is_object() {
-                return Err(format!("{}: case `{name}`: the event must be a mapping", path.display()));
+                return Err(format!(
+                    "{}: case `{name}`: the event must be a mapping",
+                    path.display()
+                ));
             }
-            cases.push(TestCase { name, event: event.to_string(), must_match });
+            cases.push(TestCase {
+                name,
+                event: event.to_string(),
+                must_match,
+            });
         }
     }
     Ok(cases)
