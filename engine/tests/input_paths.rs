@@ -289,7 +289,11 @@ fn block_boundaries_do_not_change_records() {
     while bytes.len() < 20 << 20 {
         for value in &values {
             bytes.extend_from_slice(compact(value).as_bytes());
-            bytes.extend_from_slice(if expected.is_multiple_of(5) { b"\r\n\n" } else { b"\n" });
+            bytes.extend_from_slice(if expected.is_multiple_of(5) {
+                b"\r\n\n"
+            } else {
+                b"\n"
+            });
             expected += 1;
         }
     }
