@@ -15,7 +15,8 @@ use super::scan::{ScanError, find_byte, member, skip_ws, value_end};
 ///    [`Shape::Envelope`] (other keys may come before it).
 /// 3. `{` otherwise: the objects in the head are walked. If each one sits alone on its line it
 ///    is [`Shape::Ndjson`]; if one spans lines (pretty-printed) or is followed by another on
-///    the same line (`}{`), it is [`Shape::Concatenated`]. A first object that does not end
+///    the same line (`}{`), it is [`Shape::Concatenated`]. An object that never closes after
+///    a good single-line one is a broken NDJSON line. A first object that does not end
 ///    within the head is NDJSON when the head holds no newline (a very long line), and
 ///    concatenated otherwise (a large pretty-printed object).
 /// 4. Anything else, including empty content, is NDJSON: line framing reports what is wrong
@@ -26,6 +27,8 @@ use super::scan::{ScanError, find_byte, member, skip_ws, value_end};
 ///
 /// assert_eq!(detect_shape(b"{\"a\":1}\n{\"a\":2}\n"), Shape::Ndjson);
 /// assert_eq!(detect_shape(b"{\"a\":1}{\"a\":2}"), Shape::Concatenated);
+/// // A broken line after a good one is a bad NDJSON record, not a pretty-printed document.
+/// assert_eq!(detect_shape(b"{\"a\":1}\n{\"a\": oops\n{\"a\":2}\n"), Shape::Ndjson);
 /// assert_eq!(detect_shape(b"{\n  \"a\": 1\n}\n"), Shape::Concatenated);
 /// assert_eq!(detect_shape(b"{\"Version\":1,\"Records\":[]}"), Shape::Envelope);
 /// assert_eq!(detect_shape(b"\n [\n {\"a\":1}\n]"), Shape::JsonArray);
@@ -97,6 +100,9 @@ fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item = (&[u8], us
 
 /// Whether the objects in `head`, from the one at `head[start]`, each sit alone on a line.
 fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
+    // Once a complete object has been seen alone on its line, a later object that does not
+    // close is a broken NDJSON line, not the start of a pretty-printed document.
+    let mut seen_line = false;
     loop {
         match value_end(head, start) {
             Ok(end) | Err(ScanError::TooDeep(end)) => {
@@ -109,7 +115,7 @@ fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
                         .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r')
                         .count();
                 match head.get(next) {
-                    Some(b'\n') => {}
+                    Some(b'\n') => seen_line = true,
                     Some(b'{') => return false, // glued, or on the same line
                     _ => return true,           // the end, or garbage that line framing will report
                 }
@@ -118,7 +124,9 @@ fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
                     return true;
                 }
             }
-            Err(ScanError::Truncated) => return find_byte(b'\n', &head[start..]).is_none(),
+            Err(ScanError::Truncated) => {
+                return seen_line || find_byte(b'\n', &head[start..]).is_none();
+            }
             Err(ScanError::Mismatched(_)) => return true,
         }
     }

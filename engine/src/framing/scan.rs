@@ -36,17 +36,17 @@ pub(crate) fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
 
 /// The index of the first `needle` in `hay`.
 pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
+    memchr::memchr(needle, hay)
 }
 
 /// The index of the last `needle` in `hay`.
 pub(crate) fn rfind_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().rposition(|&b| b == needle)
+    memchr::memrchr(needle, hay)
 }
 
 /// The index of the first `"` or `\` in `hay`: the only bytes that matter inside a string.
 fn find_quote_or_escape(hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == b'"' || b == b'\\')
+    memchr::memchr2(b'"', b'\\', hay)
 }
 
 /// Why a value has no well-formed end.
