@@ -24,6 +24,9 @@ pub const MAX_RULE_FILE_BYTES: u64 = 16 << 20;
 pub struct LoadOptions {
     /// Values for `|expand` placeholders.
     pub placeholders: Placeholders,
+    /// A YAML file of further placeholder values (`--placeholders`), read by the load; its
+    /// problems are diagnostics of the load like any rule file's.
+    pub placeholder_file: Option<PathBuf>,
 }
 
 /// What a load produced.
@@ -49,9 +52,12 @@ impl Loaded {
 /// Loads rules from files and folders.
 pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     let mut loader = Loader {
-        options,
+        placeholders: options.placeholders.clone(),
         loaded: Loaded::default(),
     };
+    if let Some(file) = &options.placeholder_file {
+        loader.read_placeholders(file);
+    }
     for path in paths {
         for file in rule_files(path, &mut loader.loaded) {
             loader.load_file(&file);
@@ -63,7 +69,7 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
 /// Loads rules from text (as if read from `path`).
 pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> Loaded {
     let mut loader = Loader {
-        options,
+        placeholders: options.placeholders.clone(),
         loaded: Loaded::default(),
     };
     let id = loader
@@ -117,12 +123,43 @@ fn io_error(loaded: &mut Loaded, path: &Path, message: &str) {
     loaded.refused += 1;
 }
 
-struct Loader<'a> {
-    options: &'a LoadOptions,
+struct Loader {
+    placeholders: Placeholders,
     loaded: Loaded,
 }
 
-impl Loader<'_> {
+impl Loader {
+    /// Reads a placeholder file; a problem with it refuses the load's use of it (counted once).
+    fn read_placeholders(&mut self, path: &Path) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) => {
+                let id = self
+                    .loaded
+                    .sources
+                    .add(SourceFile::new(path, String::new()));
+                self.loaded.diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidPlaceholders,
+                        Span::new(id, 0, 0),
+                        format!("cannot read placeholder file: {e}"),
+                    )
+                    .with_label("this file"),
+                );
+                self.loaded.refused += 1;
+                return;
+            }
+        };
+        let id = self.loaded.sources.add(SourceFile::new(path, text));
+        match Placeholders::parse(id, &self.loaded.sources.get(id).text) {
+            Ok(values) => self.placeholders.extend(values),
+            Err(diag) => {
+                self.loaded.diagnostics.push(diag);
+                self.loaded.refused += 1;
+            }
+        }
+    }
+
     fn load_file(&mut self, path: &Path) {
         let bytes = match std::fs::metadata(path) {
             Ok(meta) if meta.len() > MAX_RULE_FILE_BYTES => Err(format!(
@@ -190,7 +227,7 @@ impl Loader<'_> {
         self.loaded.refused += self.loaded.diagnostics.len() - errors_before;
         for doc in rules {
             let mut diags = Vec::new();
-            let parsed = parse_rule(&doc, path, &self.options.placeholders, &mut diags);
+            let parsed = parse_rule(&doc, path, &self.placeholders, &mut diags);
             match parsed {
                 Some(p) => {
                     self.loaded.rules.add(p.rule, p.matchers);

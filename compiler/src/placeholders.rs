@@ -27,6 +27,11 @@ impl Placeholders {
         Placeholders { values }
     }
 
+    /// Adds (or replaces) the values of `other`.
+    pub fn extend(&mut self, other: Placeholders) {
+        self.values.extend(other.values);
+    }
+
     /// Parses a placeholder file's text.
     pub fn parse(source: SourceId, text: &str) -> Result<Self, Diagnostic> {
         let docs = yaml::parse_documents(source, text)?;

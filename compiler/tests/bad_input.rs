@@ -99,3 +99,21 @@ fn one_bad_rule_does_not_stop_the_others() {
     assert_eq!(loaded.refused, 1);
     assert_eq!(codes(&loaded), [Code::UnknownModifier]);
 }
+
+proptest::proptest! {
+    /// Any text loads without panicking, and every diagnostic points inside its file.
+    #[test]
+    fn loading_never_panics(text in "(title|detection|condition|sel|logsource|\\||:|-|\\[|\\]|\\{|\\}|'|\"|\\\\|\\*|%|&a|\\*a| |\n|  |re|contains|all|base64offset|windash|cidr|1 of|not|and|or|\\(|\\)|[a-z0-9.]{1,4}|é|\u{212A})*") {
+        let loaded = load(&text);
+        for diag in &loaded.diagnostics {
+            let file = loaded.sources.get(diag.primary.span.source);
+            proptest::prop_assert!(diag.primary.span.start <= file.text.len());
+        }
+    }
+
+    /// A valid rule head followed by a random detection body never panics either.
+    #[test]
+    fn random_detections_never_panic(body in "(  sel: |  sel:\n    |a|b\\.c|\\|contains|\\|re|\\|all|\\|cidr|\\|gt|\\|base64|\\|expand|: |\n    - |\n  condition: |sel|not |1 of s\\*|[a-z*?\\\\%]{1,5}|'|\\d{1,3}|null|true)*") {
+        let _ = load(&format!("{RULE_HEAD}detection:\n{body}\n"));
+    }
+}

@@ -46,7 +46,9 @@ fn main() {
                 let mut scanner = engine.scanner();
                 let mut out = Vec::new();
                 for (number, line) in part {
-                    let Ok(found) = scanner.scan(line.as_bytes()) else { continue };
+                    let Ok(found) = scanner.scan(line.as_bytes()) else {
+                        continue;
+                    };
                     for &rule in found.rules {
                         let record = MatchRecord {
                             rule: engine.rules().rule(rule),

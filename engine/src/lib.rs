@@ -9,7 +9,7 @@
 //! 3. [`scan`]: parse each record (simd-json), tag its [`logsource`], and [`eval`]uate the
 //!    rules that apply to it;
 //! 4. [`sink`]: write matches (JSONL, CSV, table);
-//! 5. [`hunt`]: the parallel driver that runs it all over many inputs, in input order.
+//! 5. [`mod@hunt`]: the parallel driver that runs it all over many inputs, in input order.
 //!
 //! A pipeline embeds the engine by loading rules with `sigil_compiler`, building an [`Engine`]
 //! once, and giving each thread its own [`Scanner`]:

@@ -98,6 +98,7 @@ fn run_case(case: &Node) -> Result<(), String> {
     );
     let options = LoadOptions {
         placeholders: placeholders(case.get("placeholders")),
+        ..LoadOptions::default()
     };
     let loaded = load_str("case.yml".as_ref(), &rule, &options);
     let errors: Vec<&str> = loaded

@@ -10,8 +10,8 @@ mod list;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sigil_compiler::{LoadOptions, Loaded, Placeholders, SourceFile, SourceId};
-use std::path::{Path, PathBuf};
+use sigil_compiler::{LoadOptions, Loaded};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Sigil: Sigma rules over AWS logs, one automaton for all rules.
@@ -61,39 +61,14 @@ pub struct RuleArgs {
 }
 
 impl RuleArgs {
-    /// Loads rules from `paths`; placeholder file problems become diagnostics of the load.
+    /// Loads rules from `paths`, with the placeholder file if one was given.
     pub fn load(&self, paths: &[PathBuf]) -> Loaded {
-        let mut options = LoadOptions::default();
-        let mut early = Vec::new();
-        if let Some(path) = &self.placeholders {
-            match read_placeholders(path) {
-                Ok(p) => options.placeholders = p,
-                Err(e) => early.push(e),
-            }
-        }
-        let mut loaded = sigil_compiler::load_paths(paths, &options);
-        for (file, diag) in early {
-            let id = loaded.sources.add(file);
-            let mut diag = diag;
-            diag.primary.span.source = id;
-            loaded.diagnostics.insert(0, diag);
-        }
-        loaded
+        let options = LoadOptions {
+            placeholder_file: self.placeholders.clone(),
+            ..LoadOptions::default()
+        };
+        sigil_compiler::load_paths(paths, &options)
     }
-}
-
-fn read_placeholders(
-    path: &Path,
-) -> Result<Placeholders, (SourceFile, sigil_compiler::Diagnostic)> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let diag = sigil_compiler::Diagnostic::new(
-            sigil_compiler::Code::InvalidPlaceholders,
-            sigil_compiler::Span::new(SourceId(0), 0, 0),
-            format!("cannot read placeholder file: {e}"),
-        );
-        (SourceFile::new(path, String::new()), diag)
-    })?;
-    Placeholders::parse(SourceId(0), &text).map_err(|d| (SourceFile::new(path, text), d))
 }
 
 /// Runs a parsed command line; `Err` is a usage error to print.
