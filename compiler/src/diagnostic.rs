@@ -117,6 +117,8 @@ codes! {
     AllOnSingleValue = ("all_single_value", Warning),
     /// `N of` with N other than 1: not in the Sigma specification.
     NonStandardQuantifier = ("non_standard_quantifier", Warning),
+    /// A rule the literal prefilter cannot rule out: it is evaluated on every record.
+    NoLiteral = ("no_literal", Warning),
 }
 
 /// A span with a message, shown under the source line.
