@@ -5,7 +5,7 @@
 //! Skipped, with a notice, when the collection is absent.
 
 use sigil_compiler::{Code, LoadOptions, Placeholders, load_paths};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn collection() -> Option<PathBuf> {
@@ -21,7 +21,8 @@ fn collection() -> Option<PathBuf> {
     }
 }
 
-/// Codes that mark a construct Sigil refuses on purpose (legacy syntax the spec dropped).
+/// Codes that mark a construct Sigil refuses on purpose (legacy syntax the spec dropped). Apart
+/// from those, Sigil refuses only conditions that are not Sigma at all (`unsupported/`).
 const DELIBERATE: &[Code] = &[Code::Aggregation, Code::Near];
 
 /// A value for every `%name%` placeholder used in the collection, as a user's placeholder file
@@ -54,25 +55,40 @@ fn sigmahq_rules_load() {
         ..LoadOptions::default()
     };
     let loaded = load_paths(std::slice::from_ref(&root), &options);
+    // pySigma's verdict per file (`scripts/pysigma_compat.py` wrote the list it refuses).
+    let pysigma_refuses: BTreeSet<&str> = include_str!("data/pysigma_refused.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     let mut unexpected = Vec::new();
+    let mut refused_files = BTreeSet::new();
     for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
         *by_code.entry(diag.code.id()).or_default() += 1;
         let path = loaded.sources.path(diag.primary.span.source);
-        // `unsupported/` holds rules in syntax that no Sigma tool accepts (`write ... to list`,
-        // `count(x) per y`): a clear syntax error is the right answer there.
-        let legacy = path.components().any(|c| c.as_os_str() == "unsupported");
-        let expected =
-            DELIBERATE.contains(&diag.code) || (legacy && diag.code == Code::ConditionSyntax);
-        if !expected {
-            unexpected.push(format!(
-                "{}: {} {}",
-                path.display(),
-                diag.code.id(),
-                diag.message
-            ));
+        let relative = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .into_owned();
+        // Sigil refuses a rule only where pySigma does too, and then for a construct it refuses
+        // on purpose (legacy aggregations, `near`) or with a clear syntax error.
+        let explained = DELIBERATE.contains(&diag.code) || diag.code == Code::ConditionSyntax;
+        if !pysigma_refuses.contains(relative.as_str()) || !explained {
+            unexpected.push(format!("{relative}: {} {}", diag.code.id(), diag.message));
         }
+        refused_files.insert(relative);
     }
+    let both = refused_files
+        .iter()
+        .filter(|f| pysigma_refuses.contains(f.as_str()))
+        .count();
+    println!(
+        "pySigma refuses {} files; Sigil refuses {} files, all of them among pySigma's ({both})",
+        pysigma_refuses.len(),
+        refused_files.len()
+    );
     println!(
         "SigmaHQ: {} rules loaded, {} refused, {} warnings; refusals by code: {by_code:?}",
         loaded.rules.len(),
