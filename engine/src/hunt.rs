@@ -10,7 +10,7 @@
 use crate::framing::{Origin, Shape, count_records, split_ndjson};
 use crate::input::{self, Block, BlockError, InputSource, OpenOptions, Opened};
 use crate::logsource::RecordSource;
-use crate::scan::{Engine, Scanner};
+use crate::scan::{Engine, ScanStats, Scanner};
 use crate::sink::MatchRecord;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -49,14 +49,18 @@ pub struct HuntStats {
     pub bytes: u64,
     /// Records framed, good or bad.
     pub records: u64,
-    /// Records parsed and evaluated.
+    /// Records scanned without error and within `--from`/`--to`: parsed and evaluated, or ruled
+    /// out by the prefilter without parsing (`scan.parsed` counts the records parsed).
     pub parsed: u64,
     /// Records outside `--from`/`--to`.
     pub out_of_range: u64,
     /// Records skipped because they were malformed.
     pub bad_records: u64,
-    /// Parsed records per [`RecordSource`] (by index).
+    /// Parsed records per [`RecordSource`] (by index); records the prefilter ruled out are not
+    /// parsed, so their source is not known.
     pub records_per_source: [u64; RecordSource::ALL.len()],
+    /// What the scanners did: records parsed, rules evaluated, time shares.
+    pub scan: ScanStats,
     /// Matches per rule, indexed by `RuleId`.
     pub matches_per_rule: Vec<u64>,
     /// The first problems (records and inputs), in input order.
@@ -108,6 +112,7 @@ impl HuntStats {
         self.parsed += other.parsed;
         self.out_of_range += other.out_of_range;
         self.bad_records += other.bad_records;
+        self.scan.merge(&other.scan);
         for (total, n) in self
             .records_per_source
             .iter_mut()
@@ -314,7 +319,9 @@ fn scan_records(
             continue;
         }
         stats.parsed += 1;
-        stats.records_per_source[found.source as usize] += 1;
+        if found.parsed {
+            stats.records_per_source[found.source as usize] += 1;
+        }
         for &rule in found.rules {
             stats.matches_per_rule[rule.0 as usize] += 1;
             let m = MatchRecord {
@@ -327,5 +334,6 @@ fn scan_records(
             (options.write)(&mut out, &m);
         }
     }
+    stats.scan = scanner.take_stats();
     (out, stats)
 }

@@ -36,6 +36,7 @@ pub mod framing;
 pub mod hunt;
 pub mod input;
 pub mod logsource;
+pub mod prefilter;
 pub mod ruletest;
 pub mod scan;
 pub mod sink;

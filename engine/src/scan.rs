@@ -1,8 +1,21 @@
 //! Scanning records: the shared [`Engine`] and the per-thread [`Scanner`].
 //!
-//! An [`Engine`] holds the immutable rule set and the scan options; it is `Send + Sync` and
-//! shared by every worker. Each worker makes its own [`Scanner`], which owns the scratch state
-//! (the parse buffer, the evaluator's memo table, the match list), so scanning needs no locks.
+//! An [`Engine`] holds the immutable rule set, the [`Prefilter`] and the scan options; it is
+//! `Send + Sync` and shared by every worker. Each worker makes its own [`Scanner`], which owns the
+//! scratch state (the literal bitset, the parse buffer, the evaluator's memo table, the match
+//! list), so scanning needs no locks.
+//!
+//! A record goes through three steps:
+//!
+//! 1. the prefilter scans its raw bytes once and names the candidate rules (all of them if the
+//!    record holds an optional JSON escape, see [`crate::prefilter`]);
+//! 2. only if some rule is a candidate, the record is parsed (simd-json) and its source
+//!    recognised; a record that is not parsed is only checked to be UTF-8 and to look like an
+//!    object, so truncated lines and binary junk are still reported as bad records;
+//! 3. the candidates that apply to the record's source are evaluated exactly.
+//!
+//! With [`ScanOptions::prefilter`] off, every record is parsed and every rule of its source
+//! evaluated; the matches are the same (the soundness contract of [`Prefilter`]).
 //!
 //! ```
 //! use sigil_engine::{Engine, ScanOptions};
@@ -23,13 +36,15 @@
 
 use crate::eval::Evaluator;
 use crate::logsource::{RecordSource, applies};
+use crate::prefilter::{Prefilter, PrefilterScratch, Verdict};
 use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleKind, RuleSet};
 use simd_json::prelude::*;
+use std::time::{Duration, Instant};
 
 /// What to scan for.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ScanOptions {
     /// Only rules of at least this level.
     pub min_level: Option<Level>,
@@ -39,6 +54,22 @@ pub struct ScanOptions {
     pub from: Option<Timestamp>,
     /// Only events at or before this time.
     pub to: Option<Timestamp>,
+    /// Use the literal prefilter (default); off (`--no-prefilter`) parses and evaluates every
+    /// record, with the same matches.
+    pub prefilter: bool,
+}
+
+impl Default for ScanOptions {
+    /// All rules, detected log sources, no time range, prefilter on.
+    fn default() -> Self {
+        ScanOptions {
+            min_level: None,
+            forced_logsource: None,
+            from: None,
+            to: None,
+            prefilter: true,
+        }
+    }
 }
 
 /// The compiled rules and options, shared by all scanning threads.
@@ -47,6 +78,10 @@ pub struct Engine {
     options: ScanOptions,
     /// Per [`RecordSource`] (by index): the detection rules that apply to its records.
     routes: Vec<Vec<RuleId>>,
+    /// Per rule: bit `s` set when the rule applies to records of source `s`.
+    sources: Vec<u8>,
+    /// The literal prefilter, unless turned off.
+    prefilter: Option<Prefilter>,
 }
 
 impl Engine {
@@ -74,11 +109,27 @@ impl Engine {
                     .filter(|&id| applies(&rules.rule(id).meta.logsource, &logsource))
                     .collect()
             })
-            .collect();
+            .collect::<Vec<Vec<RuleId>>>();
+        let mut sources = vec![0u8; rules.len()];
+        for (source, route) in routes.iter().enumerate() {
+            for rule in route {
+                sources[rule.0 as usize] |= 1 << source;
+            }
+        }
+        let prefilter = options.prefilter.then(|| {
+            let routed: Vec<RuleId> = eligible
+                .iter()
+                .copied()
+                .filter(|rule| sources[rule.0 as usize] != 0)
+                .collect();
+            Prefilter::new(&rules, &routed)
+        });
         Engine {
             rules,
             options,
             routes,
+            sources,
+            prefilter,
         }
     }
 
@@ -97,13 +148,21 @@ impl Engine {
         &self.options
     }
 
+    /// The prefilter; `None` when [`ScanOptions::prefilter`] is off.
+    pub fn prefilter(&self) -> Option<&Prefilter> {
+        self.prefilter.as_ref()
+    }
+
     /// A scanner for one thread.
     pub fn scanner(&self) -> Scanner<'_> {
         Scanner {
             engine: self,
             evaluator: Evaluator::new(&self.rules),
+            scratch: self.prefilter.as_ref().map(Prefilter::scratch),
+            candidates: Vec::new(),
             buffer: Vec::new(),
             matched: Vec::new(),
+            stats: ScanStats::default(),
         }
     }
 }
@@ -124,20 +183,80 @@ pub enum RecordError {
 pub struct RecordMatches<'s> {
     /// The rules that matched, in rule order.
     pub rules: &'s [RuleId],
-    /// The event's time, when a known field holds it.
+    /// The event's time, when a known field holds it (`None` when not parsed).
     pub timestamp: Option<Timestamp>,
-    /// Whether the record was outside `--from`/`--to` and therefore not evaluated.
+    /// Whether the record was outside `--from`/`--to` and therefore not evaluated (only known
+    /// when parsed).
     pub out_of_range: bool,
-    /// What kind of record it is.
+    /// What kind of record it is ([`RecordSource::Unknown`] when not parsed).
     pub source: RecordSource,
+    /// Whether the record was parsed: false when the prefilter ruled out every rule.
+    pub parsed: bool,
+}
+
+/// What a [`Scanner`] did, for `--stats`. Times are measured on one record in
+/// [`ScanStats::SAMPLE_EVERY`], so they cost nothing noticeable; use them as shares.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScanStats {
+    /// Records given to [`Scanner::scan`].
+    pub records: u64,
+    /// Records that bypassed the prefilter (optional JSON escapes), or all with it off.
+    pub bypassed: u64,
+    /// Records parsed with simd-json.
+    pub parsed: u64,
+    /// Rules evaluated exactly, summed over the records.
+    pub rules_evaluated: u64,
+    /// Records whose steps were timed.
+    pub sampled: u64,
+    /// Time of the sampled records in the prefilter (escape check, automaton, formulas).
+    pub prefilter_time: Duration,
+    /// Time of the sampled records in parsing (and the shape check of unparsed ones).
+    pub parse_time: Duration,
+    /// Time of the sampled records in exact evaluation.
+    pub evaluate_time: Duration,
+}
+
+impl ScanStats {
+    /// One record in this many is timed.
+    pub const SAMPLE_EVERY: u64 = 32;
+
+    /// Adds `other` to these statistics.
+    pub fn merge(&mut self, other: &ScanStats) {
+        self.records += other.records;
+        self.bypassed += other.bypassed;
+        self.parsed += other.parsed;
+        self.rules_evaluated += other.rules_evaluated;
+        self.sampled += other.sampled;
+        self.prefilter_time += other.prefilter_time;
+        self.parse_time += other.parse_time;
+        self.evaluate_time += other.evaluate_time;
+    }
+
+    /// Mean number of rules evaluated per record.
+    pub fn rules_per_record(&self) -> f64 {
+        self.rules_evaluated as f64 / self.records.max(1) as f64
+    }
+
+    /// Shares of the sampled time spent in prefilter, parse and evaluation (summing to 1), if
+    /// any record was timed.
+    pub fn time_shares(&self) -> Option<[f64; 3]> {
+        let parts = [self.prefilter_time, self.parse_time, self.evaluate_time];
+        let total: f64 = parts.iter().map(Duration::as_secs_f64).sum();
+        (total > 0.0).then(|| parts.map(|d| d.as_secs_f64() / total))
+    }
 }
 
 /// Per-thread scanning state.
 pub struct Scanner<'e> {
     engine: &'e Engine,
     evaluator: Evaluator<'e>,
+    /// The prefilter's scratch, when it is on.
+    scratch: Option<PrefilterScratch>,
+    /// The current record's candidate rules (when the prefilter filtered it).
+    candidates: Vec<RuleId>,
     buffer: Vec<u8>,
     matched: Vec<RuleId>,
+    stats: ScanStats,
 }
 
 impl<'e> Scanner<'e> {
@@ -146,33 +265,122 @@ impl<'e> Scanner<'e> {
         &self.engine.rules
     }
 
-    /// Parses one record (a JSON object's bytes) and evaluates the rules that apply to it.
+    /// What this scanner did so far.
+    pub fn stats(&self) -> &ScanStats {
+        &self.stats
+    }
+
+    /// Returns what this scanner did so far and starts counting afresh.
+    pub fn take_stats(&mut self) -> ScanStats {
+        std::mem::take(&mut self.stats)
+    }
+
+    /// Scans one record (a JSON object's bytes): prefilter, parse if some rule may match, and
+    /// evaluate the candidate rules that apply to it (see the module docs).
     pub fn scan(&mut self, record: &[u8]) -> Result<RecordMatches<'_>, RecordError> {
+        self.stats.records += 1;
+        let mut clock = Clock::start(self.stats.records.is_multiple_of(ScanStats::SAMPLE_EVERY));
+        let filtered = match (&self.engine.prefilter, &mut self.scratch) {
+            (Some(prefilter), Some(scratch)) => {
+                prefilter.candidates(record, scratch, &mut self.candidates) == Verdict::Filtered
+            }
+            _ => false,
+        };
+        self.stats.bypassed += u64::from(!filtered);
+        clock.lap(&mut self.stats.prefilter_time);
+        self.matched.clear();
+        if filtered && self.candidates.is_empty() {
+            let shape = check_shape(record);
+            clock.lap(&mut self.stats.parse_time);
+            self.stats.sampled += u64::from(clock.on());
+            shape?;
+            return Ok(RecordMatches {
+                rules: &self.matched,
+                timestamp: None,
+                out_of_range: false,
+                source: RecordSource::Unknown,
+                parsed: false,
+            });
+        }
+        self.stats.parsed += 1;
         self.buffer.clear();
         self.buffer.extend_from_slice(record);
-        let value = simd_json::to_borrowed_value(&mut self.buffer)
-            .map_err(|e| RecordError::Json(e.to_string()))?;
+        let parsed = simd_json::to_borrowed_value(&mut self.buffer);
+        clock.lap(&mut self.stats.parse_time);
+        let value = parsed.map_err(|e| RecordError::Json(e.to_string()))?;
         if value.as_object().is_none() {
             return Err(RecordError::NotAnObject);
         }
         let options = &self.engine.options;
         let timestamp = event_time(&value);
-        self.matched.clear();
         let out_of_range = match timestamp {
             Some(t) => options.from.is_some_and(|f| t < f) || options.to.is_some_and(|to| t > to),
             None => options.from.is_some() || options.to.is_some(),
         };
         let source = RecordSource::detect(&value);
         if !out_of_range {
-            let candidates = self.engine.rules_for(source).iter().copied();
-            self.evaluator
-                .matching_rules(&value, candidates, &mut self.matched);
+            let counted = &mut self.stats.rules_evaluated;
+            if filtered {
+                let sources = &self.engine.sources;
+                let applies = self
+                    .candidates
+                    .iter()
+                    .copied()
+                    .filter(|rule| sources[rule.0 as usize] & (1 << source as u8) != 0)
+                    .inspect(|_| *counted += 1);
+                self.evaluator
+                    .matching_rules(&value, applies, &mut self.matched);
+            } else {
+                let applies = self.engine.rules_for(source);
+                *counted += applies.len() as u64;
+                self.evaluator
+                    .matching_rules(&value, applies.iter().copied(), &mut self.matched);
+            }
         }
+        clock.lap(&mut self.stats.evaluate_time);
+        self.stats.sampled += u64::from(clock.on());
         Ok(RecordMatches {
             rules: &self.matched,
             timestamp,
             out_of_range,
             source,
+            parsed: true,
         })
+    }
+}
+
+/// The cheap check of a record that is not parsed: UTF-8, and braces at both ends (after
+/// whitespace). It catches truncated and binary records, not every malformed one.
+fn check_shape(record: &[u8]) -> Result<(), RecordError> {
+    let text = std::str::from_utf8(record).map_err(|e| RecordError::Json(e.to_string()))?;
+    let text = text.trim_matches([' ', '\t', '\n', '\r']);
+    if !text.starts_with('{') {
+        return Err(RecordError::NotAnObject);
+    }
+    if !text.ends_with('}') {
+        return Err(RecordError::Json("truncated record: no closing `}`".into()));
+    }
+    Ok(())
+}
+
+/// Times the steps of a sampled record; does nothing for the others.
+struct Clock(Option<Instant>);
+
+impl Clock {
+    fn start(on: bool) -> Clock {
+        Clock(on.then(Instant::now))
+    }
+
+    fn on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Adds the time since the last lap to `total`.
+    fn lap(&mut self, total: &mut Duration) {
+        if let Some(last) = &mut self.0 {
+            let now = Instant::now();
+            *total += now - *last;
+            *last = now;
+        }
     }
 }

@@ -100,6 +100,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         forced_logsource,
         from: args.from,
         to: args.to,
+        prefilter: !args.no_prefilter,
     };
     let engine = Engine::new(loaded.rules, options);
     if let Some(threads) = args.threads {

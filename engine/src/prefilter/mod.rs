@@ -1,0 +1,244 @@
+//! The prefilter: one automaton over the literals of all rules, and per record the rules that
+//! can match it.
+//!
+//! [`Literals`] gives every rule a monotone formula over "this literal occurs in the raw record".
+//! A [`Prefilter`] puts all literals into ONE aho-corasick automaton (ASCII case-insensitive) and
+//! indexes, per literal, the rules whose formula mentions it. For a record it:
+//!
+//! 1. bypasses itself (every rule is a candidate) if the record holds an optional JSON escape
+//!    (`\u....` or `\/`), which could hide a literal;
+//! 2. runs the automaton once over the raw bytes, overlapping matches, setting one bit per
+//!    literal seen (in a per-thread [`PrefilterScratch`]);
+//! 3. evaluates the formulas of the rules triggered by a literal seen, and adds the rules that
+//!    need no literal at all (formula `true`).
+//!
+//! Rules not triggered need not be evaluated: a formula without constants is false when no
+//! literal it mentions occurs. The candidates come out in rule order.
+//!
+//! ```
+//! use sigil_compiler::{RuleId, load_str};
+//! use sigil_engine::prefilter::{Prefilter, Verdict};
+//! let rules = "title: a\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: StopLogging}\n  \
+//!              condition: sel\n---\ntitle: b\nlogsource: {product: aws}\ndetection:\n  \
+//!              sel: {eventName|contains: Delete}\n  condition: sel\n";
+//! let loaded = load_str("r.yml".as_ref(), rules, &Default::default());
+//! let prefilter = Prefilter::new(&loaded.rules, &[RuleId(0), RuleId(1)]);
+//! let mut scratch = prefilter.scratch();
+//! let mut candidates = Vec::new();
+//! let record = br#"{"eventName":"DeleteTrail"}"#;
+//! assert_eq!(prefilter.candidates(record, &mut scratch, &mut candidates), Verdict::Filtered);
+//! assert_eq!(candidates, [RuleId(1)]);
+//! let escaped = br#"{"eventName":"\u0053topLogging"}"#;
+//! assert_eq!(prefilter.candidates(escaped, &mut scratch, &mut candidates), Verdict::Bypass);
+//! ```
+//!
+//! # Soundness contract
+//!
+//! **If a rule matches a record, the rule is among the record's candidates** (or the record
+//! bypasses the prefilter). False positives are allowed, false negatives never. The tests
+//! `prefilter_soundness` (random rules and records) and `prefilter_real` (real and generated
+//! logs) check it against the exact evaluator with the prefilter on and off.
+
+mod escape;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use sigil_compiler::RuleId;
+use sigil_compiler::RuleSet;
+use sigil_compiler::literals::{Formula, LiteralId, Literals};
+
+pub use escape::has_optional_escape;
+
+/// Literal bytes up to which the automaton is built as a DFA (fastest, about 1 KiB of table
+/// per literal byte at worst); above it, a contiguous NFA (compact, somewhat slower).
+pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
+
+/// The literals of a rule set in one automaton, and which rules each literal triggers.
+///
+/// Built once per [`Engine`](crate::Engine), immutable, shared by all threads.
+///
+/// Contract: if a rule matches a record, its formula is true for that record (false positives
+/// allowed, false negatives never), so [`Prefilter::candidates`] never leaves out a rule that
+/// matches.
+#[derive(Debug)]
+pub struct Prefilter {
+    literals: Literals,
+    automaton: AhoCorasick,
+    /// Per literal: the eligible rules whose formula mentions it, ascending, without repeats.
+    triggers: Vec<Vec<RuleId>>,
+    /// Eligible rules whose formula is `true`, ascending.
+    always: Vec<RuleId>,
+    /// Number of rules in the rule set.
+    rule_count: usize,
+}
+
+/// What the prefilter decided for one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The record holds an optional JSON escape: every eligible rule is a candidate.
+    Bypass,
+    /// The candidates were computed (possibly none).
+    Filtered,
+}
+
+/// Per-thread scratch of a [`Prefilter`]: the literal bitset and the rule marks.
+#[derive(Clone, Debug)]
+pub struct PrefilterScratch {
+    /// One bit per literal: seen in the current record.
+    seen: Vec<u64>,
+    /// The literals seen in the current record, in the order first seen.
+    hits: Vec<LiteralId>,
+    /// Per rule: the generation in which its formula was last evaluated.
+    marks: Vec<u32>,
+    generation: u32,
+}
+
+impl Prefilter {
+    /// Extracts the literals of `rules` and builds the automaton. Only `eligible` rules (the
+    /// detection rules the engine evaluates) can become candidates.
+    pub fn new(rules: &RuleSet, eligible: &[RuleId]) -> Prefilter {
+        let literals = Literals::extract(rules);
+        let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
+        let mut always = Vec::new();
+        let mut eligible = eligible.to_vec();
+        eligible.sort_unstable();
+        eligible.dedup();
+        for &rule in &eligible {
+            match literals.rule(rule) {
+                Formula::True => always.push(rule),
+                Formula::False => {}
+                formula => formula.for_each_literal(&mut |id| {
+                    let list = &mut triggers[id.0 as usize];
+                    if list.last() != Some(&rule) {
+                        list.push(rule);
+                    }
+                }),
+            }
+        }
+        let total: usize = literals.literals().iter().map(Vec::len).sum();
+        let kind = if total <= DFA_LITERAL_BYTES {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(literals.literals())
+            .expect("literals are few and short enough for an automaton");
+        Prefilter {
+            literals,
+            automaton,
+            triggers,
+            always,
+            rule_count: rules.len(),
+        }
+    }
+
+    /// The literals and formulas.
+    pub fn literals(&self) -> &Literals {
+        &self.literals
+    }
+
+    /// The kind of automaton built (DFA or contiguous NFA).
+    pub fn automaton_kind(&self) -> AhoCorasickKind {
+        self.automaton.kind()
+    }
+
+    /// Heap memory used by the automaton, in bytes.
+    pub fn memory_usage(&self) -> usize {
+        self.automaton.memory_usage()
+    }
+
+    /// The eligible rules that need no literal: candidates for every record.
+    pub fn always(&self) -> &[RuleId] {
+        &self.always
+    }
+
+    /// Fresh scratch for one thread.
+    pub fn scratch(&self) -> PrefilterScratch {
+        PrefilterScratch {
+            seen: vec![0; self.literals.literals().len().div_ceil(64)],
+            hits: Vec::new(),
+            marks: vec![0; self.rule_count],
+            generation: 0,
+        }
+    }
+
+    /// Puts into `candidates` (cleared first, then in rule order) the eligible rules that can
+    /// match `record`, unless the record bypasses the prefilter (then `candidates` is left
+    /// empty and every eligible rule must be evaluated).
+    pub fn candidates(
+        &self,
+        record: &[u8],
+        scratch: &mut PrefilterScratch,
+        candidates: &mut Vec<RuleId>,
+    ) -> Verdict {
+        candidates.clear();
+        if has_optional_escape(record) {
+            return Verdict::Bypass;
+        }
+        self.scan(record, scratch);
+        candidates.extend_from_slice(&self.always);
+        scratch.next_generation();
+        let PrefilterScratch {
+            seen,
+            hits,
+            marks,
+            generation,
+        } = scratch;
+        for &literal in hits.iter() {
+            for &rule in &self.triggers[literal.0 as usize] {
+                let mark = &mut marks[rule.0 as usize];
+                if *mark == *generation {
+                    continue;
+                }
+                *mark = *generation;
+                if self.literals.rule(rule).holds(&mut |id| bit(seen, id)) {
+                    candidates.push(rule);
+                }
+            }
+        }
+        for literal in hits.drain(..) {
+            seen[literal.0 as usize / 64] = 0;
+        }
+        if candidates.len() > self.always.len() {
+            candidates.sort_unstable();
+        }
+        Verdict::Filtered
+    }
+
+    /// Runs the automaton over `record`, recording each literal seen once.
+    fn scan(&self, record: &[u8], scratch: &mut PrefilterScratch) {
+        let literal_count = self.literals.literals().len();
+        if literal_count == 0 {
+            return;
+        }
+        for found in self.automaton.find_overlapping_iter(record) {
+            let id = LiteralId(found.pattern().as_u32());
+            let word = &mut scratch.seen[id.0 as usize / 64];
+            let mask = 1u64 << (id.0 % 64);
+            if *word & mask == 0 {
+                *word |= mask;
+                scratch.hits.push(id);
+                if scratch.hits.len() == literal_count {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl PrefilterScratch {
+    fn next_generation(&mut self) {
+        if self.generation == u32::MAX {
+            self.marks.fill(0);
+            self.generation = 0;
+        }
+        self.generation += 1;
+    }
+}
+
+fn bit(seen: &[u64], id: LiteralId) -> bool {
+    seen[id.0 as usize / 64] & (1u64 << (id.0 % 64)) != 0
+}

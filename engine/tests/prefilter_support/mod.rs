@@ -1,0 +1,88 @@
+//! Shared by the prefilter tests: scanning records with the prefilter on and off, and checking
+//! the literal formulas directly against the raw bytes.
+
+use sigil_compiler::RuleSet;
+use sigil_compiler::literals::LiteralId;
+use sigil_engine::prefilter::has_optional_escape;
+use sigil_engine::{Engine, ScanOptions};
+
+/// Two engines over the same rules: prefilter on, prefilter off.
+pub struct Pair {
+    pub on: Engine,
+    pub off: Engine,
+}
+
+impl Pair {
+    /// `rules` is loaded twice by `load` (a `RuleSet` is not `Clone`).
+    pub fn new(load: impl Fn() -> RuleSet, options: ScanOptions) -> Pair {
+        let on = Engine::new(
+            load(),
+            ScanOptions {
+                prefilter: true,
+                ..options.clone()
+            },
+        );
+        let off = Engine::new(
+            load(),
+            ScanOptions {
+                prefilter: false,
+                ..options
+            },
+        );
+        Pair { on, off }
+    }
+
+    /// Scans `records` both ways; returns the number of (rule, record) matches and of rules the
+    /// prefilter spared the evaluator, or the first difference. Also checks the contract on the formulas themselves: every rule that matches a
+    /// record without optional escapes has a formula true for the record's bytes (literals found
+    /// by a naive case-insensitive search, not by the automaton).
+    pub fn compare<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(u64, u64), String> {
+        let (mut on, mut off) = (self.on.scanner(), self.off.scanner());
+        let prefilter = self.on.prefilter().expect("prefilter on");
+        let mut matches = 0;
+        for (index, record) in records.into_iter().enumerate() {
+            let with = on.scan(record).map(|m| m.rules.to_vec());
+            let without = off.scan(record).map(|m| m.rules.to_vec());
+            let without = match (with, without) {
+                (Ok(with), Ok(without)) if with == without => without,
+                (Err(_), Err(_)) => continue,
+                (Ok(with), Err(e)) if with.is_empty() => {
+                    let _ = e; // a malformed record the prefilter did not need to parse
+                    continue;
+                }
+                (with, without) => {
+                    return Err(format!(
+                        "record {index}: prefilter on {with:?}, off {without:?}\n{}",
+                        String::from_utf8_lossy(record)
+                    ));
+                }
+            };
+            matches += without.len() as u64;
+            if has_optional_escape(record) {
+                continue;
+            }
+            let lower = record.to_ascii_lowercase();
+            for rule in without {
+                let formula = prefilter.literals().rule(rule);
+                let mut present =
+                    |id: LiteralId| contains(&lower, prefilter.literals().literal(id));
+                if !formula.holds(&mut present) {
+                    return Err(format!(
+                        "record {index} matches {rule:?} but its formula {} is false\n{}",
+                        prefilter.literals().render(formula),
+                        String::from_utf8_lossy(record)
+                    ));
+                }
+            }
+        }
+        let spared = off.stats().rules_evaluated - on.stats().rules_evaluated;
+        Ok((matches, spared))
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
