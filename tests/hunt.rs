@@ -113,7 +113,7 @@ fn jsonl_records_follow_the_contract() {
     assert_eq!(lines.len(), 2);
     let first = &lines[0];
     let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["event", "rule", "source", "timestamp"]);
+    assert_eq!(keys, ["rule", "timestamp", "source", "event"]);
     assert_eq!(first["rule"]["id"], "6c3e9b0a-3f1e-4a53-9d4c-2a1f0b7e5d11");
     assert_eq!(first["rule"]["title"], "CloudTrail logging stopped");
     assert_eq!(first["rule"]["level"], "high");

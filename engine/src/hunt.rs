@@ -1,26 +1,29 @@
 //! The retro-hunt driver: inputs in, ordered match output and statistics out.
 //!
-//! Inputs are scanned in parallel (rayon): whole files side by side, and a large NDJSON block
-//! (a memory-mapped file) cut at newlines into chunks that workers share. Each task has its own
-//! [`Scanner`] and its own output buffer; buffers are handed to the caller in input order, so
-//! the output is the same whatever the thread count. Inputs are taken in batches, so memory
-//! holds at most one batch of output. Bad records and unreadable files are counted and the
-//! first ones reported; they never stop the hunt.
+//! The inputs become a sequence of work units, in input order: a whole input (a compressed
+//! file or stdin, decompressed as it is scanned, or a small file), or a newline-aligned chunk
+//! of a large memory-mapped NDJSON file. Units are scanned in parallel (rayon) in waves of a few
+//! per thread, each with the worker's own [`Scanner`] and its own output buffer; after each
+//! wave the buffers are handed to the caller in unit order, so the output is the same whatever
+//! the thread count, and memory holds one wave of output. The pages of a scanned chunk are
+//! released, so a hunt's resident size does not grow with the size of a mapped file. Bad
+//! records and unreadable files are counted and the first ones reported; they never stop the
+//! hunt.
 
 use crate::framing::{Origin, Shape, count_records, split_ndjson};
-use crate::input::{self, Block, BlockError, InputSource, OpenOptions, Opened};
+use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened};
 use crate::logsource::RecordSource;
 use crate::scan::{Engine, ScanStats, Scanner};
 use crate::sink::MatchRecord;
 use rayon::prelude::*;
+use std::collections::VecDeque;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How many problems are reported in full; the rest are only counted.
 pub const REPORTED_PROBLEMS: usize = 20;
-
-/// Inputs scanned in parallel per batch (bounds the output held in memory).
-const BATCH: usize = 64;
 
 /// NDJSON blocks larger than this are cut into chunks scanned in parallel.
 const CHUNK_BYTES: usize = 4 << 20;
@@ -152,7 +155,8 @@ pub fn hunt(
     emit: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> HuntStats {
     let started = Instant::now();
-    let mut stats = HuntStats::new(engine.rules().len());
+    let rules = engine.rules().len();
+    let mut stats = HuntStats::new(rules);
     let discovery = input::discover(paths);
     for skipped in discovery.skipped {
         stats
@@ -163,17 +167,27 @@ pub fn hunt(
         stats.unreadable_files += 1;
         stats.problem(error.input(), None, error.to_string());
     }
-    for batch in discovery.inputs.chunks(BATCH) {
-        let results: Vec<(Vec<u8>, HuntStats)> = batch
-            .par_iter()
-            .map(|source| {
-                let result = scan_input(engine, source, options);
-                (options.progress)(result.1.bytes);
-                result
-            })
+    let mut units = Units {
+        inputs: discovery.inputs.into_iter(),
+        pending: VecDeque::new(),
+        options,
+        rules,
+    };
+    let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
+    loop {
+        let wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
+        if wave.is_empty() {
+            break;
+        }
+        let results: Vec<(Vec<u8>, HuntStats)> = wave
+            .into_par_iter()
+            .map_init(
+                || engine.scanner(),
+                |scanner, unit| run_unit(scanner, unit, options),
+            )
             .collect();
-        for (block, input_stats) in results {
-            stats.merge(input_stats);
+        for (block, unit_stats) in results {
+            stats.merge(unit_stats);
             if emit(&block).is_err() {
                 stats.elapsed = started.elapsed();
                 return stats;
@@ -184,34 +198,159 @@ pub fn hunt(
     stats
 }
 
-/// Scans one input into one output buffer.
-fn scan_input(
-    engine: &Engine,
-    source: &InputSource,
+/// Work units handed to the threads per wave, per thread: enough to balance uneven units,
+/// few enough to bound the output held in memory.
+const UNITS_PER_THREAD: usize = 4;
+
+/// One piece of work, in input order.
+enum Unit {
+    /// A whole opened input, scanned by one task: compressed files and stdin (read and
+    /// decompressed as they are scanned), and files too small to be worth cutting.
+    Input { source: InputSource, blocks: Blocks },
+    /// A newline-aligned chunk of a large memory-mapped NDJSON file; chunks of one file are
+    /// scanned side by side and their pages released once scanned.
+    Chunk {
+        source: Arc<InputSource>,
+        block: Arc<Block>,
+        range: Range<usize>,
+        origin: Origin,
+        first: bool,
+    },
+    /// An input that only contributes statistics (skipped on purpose, or unreadable).
+    Done(HuntStats),
+}
+
+/// The work units of a hunt, opening inputs lazily, in input order.
+struct Units<'a> {
+    inputs: std::vec::IntoIter<InputSource>,
+    pending: VecDeque<Unit>,
+    options: &'a HuntOptions<'a>,
+    rules: usize,
+}
+
+impl Iterator for Units<'_> {
+    type Item = Unit;
+
+    fn next(&mut self) -> Option<Unit> {
+        if let Some(unit) = self.pending.pop_front() {
+            return Some(unit);
+        }
+        let source = self.inputs.next()?;
+        let mut stats = HuntStats::new(self.rules);
+        let blocks = match input::open(&source, &self.options.open) {
+            Ok(Opened::Blocks(blocks)) => blocks,
+            Ok(Opened::Skipped(reason)) => {
+                stats
+                    .skipped_files
+                    .push((source.to_string(), reason.to_string()));
+                return Some(Unit::Done(stats));
+            }
+            Err(error) => {
+                stats.unreadable_files += 1;
+                stats.problem(&source, None, error.to_string());
+                return Some(Unit::Done(stats));
+            }
+        };
+        let block = match blocks.into_mapped() {
+            Ok(block)
+                if block.shape() == Shape::Ndjson && block.bytes().len() >= 2 * CHUNK_BYTES =>
+            {
+                block
+            }
+            Ok(block) => {
+                return Some(Unit::Input {
+                    source,
+                    blocks: Blocks::from(block),
+                });
+            }
+            Err(blocks) => return Some(Unit::Input { source, blocks }),
+        };
+        let (block, source) = (Arc::new(block), Arc::new(source));
+        let bytes = block.bytes();
+        let mut origin = block.origin();
+        for (i, range) in split_ndjson(bytes, bytes.len().div_ceil(CHUNK_BYTES))
+            .into_iter()
+            .enumerate()
+        {
+            // Numbering needs every chunk's record count up front; counting touches the pages,
+            // so they are released again until the chunk is scanned.
+            let next = Origin {
+                index: origin.index + count_records(&bytes[range.clone()]),
+                offset: origin.offset + range.len() as u64,
+            };
+            block.release(range.clone());
+            self.pending.push_back(Unit::Chunk {
+                source: Arc::clone(&source),
+                block: Arc::clone(&block),
+                range,
+                origin,
+                first: i == 0,
+            });
+            origin = next;
+        }
+        self.pending.pop_front()
+    }
+}
+
+/// Scans one unit into an output buffer.
+fn run_unit(
+    scanner: &mut Scanner<'_>,
+    unit: Unit,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
-    let mut stats = HuntStats::new(engine.rules().len());
-    let mut out = Vec::new();
-    let blocks = match input::open(source, &options.open) {
-        Ok(Opened::Blocks(blocks)) => blocks,
-        Ok(Opened::Skipped(reason)) => {
-            stats
-                .skipped_files
-                .push((source.to_string(), reason.to_string()));
-            return (out, stats);
+    let (out, stats) = match unit {
+        Unit::Done(stats) => (Vec::new(), stats),
+        Unit::Chunk {
+            source,
+            block,
+            range,
+            origin,
+            first,
+        } => {
+            let name = PathBuf::from(source.to_string());
+            let bytes = &block.bytes()[range.clone()];
+            let (out, mut stats) = scan_records(
+                scanner,
+                bytes,
+                Shape::Ndjson,
+                origin,
+                &name,
+                &source,
+                options,
+            );
+            stats.files = u64::from(first);
+            block.release(range);
+            (out, stats)
         }
-        Err(error) => {
-            stats.unreadable_files += 1;
-            stats.problem(source, None, error.to_string());
-            return (out, stats);
-        }
+        Unit::Input { source, blocks } => scan_input(scanner, &source, blocks, options),
     };
-    stats.files += 1;
+    (options.progress)(stats.bytes);
+    (out, stats)
+}
+
+/// Scans a whole opened input, block by block.
+fn scan_input(
+    scanner: &mut Scanner<'_>,
+    source: &InputSource,
+    blocks: Blocks,
+    options: &HuntOptions<'_>,
+) -> (Vec<u8>, HuntStats) {
+    let mut stats = HuntStats::new(scanner.rules().len());
+    stats.files = 1;
+    let mut out = Vec::new();
     let name = PathBuf::from(source.to_string());
     for block in blocks {
         match block {
             Ok(block) => {
-                let (block_out, block_stats) = scan_block(engine, &block, &name, source, options);
+                let (block_out, block_stats) = scan_records(
+                    scanner,
+                    block.bytes(),
+                    block.shape(),
+                    block.origin(),
+                    &name,
+                    source,
+                    options,
+                );
                 out.extend_from_slice(&block_out);
                 stats.merge(block_stats);
             }
@@ -222,62 +361,6 @@ fn scan_input(
             }
             Err(BlockError::Input(error)) => stats.problem(source, None, error.to_string()),
         }
-    }
-    (out, stats)
-}
-
-/// Scans a block, in parallel chunks when it is a large NDJSON block.
-fn scan_block(
-    engine: &Engine,
-    block: &Block,
-    name: &Path,
-    source: &InputSource,
-    options: &HuntOptions<'_>,
-) -> (Vec<u8>, HuntStats) {
-    let bytes = block.bytes();
-    if block.shape() != Shape::Ndjson || bytes.len() < 2 * CHUNK_BYTES {
-        let mut scanner = engine.scanner();
-        return scan_records(
-            &mut scanner,
-            bytes,
-            block.shape(),
-            block.origin(),
-            name,
-            source,
-            options,
-        );
-    }
-    let ranges = split_ndjson(bytes, bytes.len().div_ceil(CHUNK_BYTES));
-    let mut origins = Vec::with_capacity(ranges.len());
-    let mut origin = block.origin();
-    for range in &ranges {
-        origins.push(origin);
-        origin.index += count_records(&bytes[range.clone()]);
-        origin.offset += range.len() as u64;
-    }
-    let parts: Vec<(Vec<u8>, HuntStats)> = ranges
-        .par_iter()
-        .zip(origins)
-        .map_init(
-            || engine.scanner(),
-            |scanner, (range, origin)| {
-                scan_records(
-                    scanner,
-                    &bytes[range.clone()],
-                    Shape::Ndjson,
-                    origin,
-                    name,
-                    source,
-                    options,
-                )
-            },
-        )
-        .collect();
-    let mut out = Vec::new();
-    let mut stats = HuntStats::new(engine.rules().len());
-    for (part_out, part_stats) in parts {
-        out.extend_from_slice(&part_out);
-        stats.merge(part_stats);
     }
     (out, stats)
 }

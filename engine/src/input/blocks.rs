@@ -54,6 +54,32 @@ impl Block {
         self.origin
     }
 
+    /// Tells the system that `range` of the block (offsets into [`Block::bytes`]) has been
+    /// scanned: the pages of a memory-mapped block are dropped from this process's memory (they
+    /// stay in the page cache, and are read again from it if touched). This keeps the resident
+    /// size of a hunt bounded however large the mapped files are. Owned blocks ignore it.
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        if let Data::Mapped { map, start } = &self.data {
+            let page = 4096;
+            // Only whole pages inside the range: a page shared with a neighbouring chunk may
+            // still be in use by another thread.
+            let first = (start + range.start).div_ceil(page) * page;
+            let last = (start + range.end) / page * page;
+            if last > first {
+                // SAFETY: the map is a read-only mapping of a file. `DontNeed` only drops pages
+                // from this process; any later access faults them in again from the file, so no
+                // byte seen through `bytes()` can change.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        first,
+                        last - first,
+                    )
+                };
+            }
+        }
+    }
+
     /// Frames the block's records (see [`framing::records`]).
     pub fn records(&self) -> Records<'_> {
         framing::records(self.bytes(), self.shape, self.origin)
@@ -135,6 +161,28 @@ impl Blocks {
     /// How the input's records are laid out, detected or forced.
     pub fn shape(&self) -> Shape {
         self.shape
+    }
+
+    /// The one block of a memory-mapped input, so that a driver can cut it into chunks for
+    /// several threads; the blocks themselves when the input is streamed.
+    pub fn into_mapped(self) -> Result<Block, Blocks> {
+        match self.state {
+            State::Ready(block) if matches!(block.data, Data::Mapped { .. }) => Ok(block),
+            state => Err(Blocks {
+                shape: self.shape,
+                state,
+            }),
+        }
+    }
+}
+
+impl From<Block> for Blocks {
+    /// The blocks of an input that is that one block.
+    fn from(block: Block) -> Blocks {
+        Blocks {
+            shape: block.shape,
+            state: State::Ready(block),
+        }
     }
 }
 
