@@ -357,3 +357,34 @@ fn a_rule_pack_and_real_logs_skip_digests() {
     assert!(err.contains("1 scanned, 1 skipped"), "{err}");
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn from_skips_cloudtrail_files_delivered_before_it_unopened() {
+    let fx = Fixture::new();
+    let dir = fx.path("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02");
+    std::fs::create_dir_all(&dir).unwrap();
+    let envelope = format!("{{\"Records\":[{}]}}", records().join(","));
+    // Delivered before the events' times: a file that cannot be read (not gzip) proves it is
+    // never opened, since opening it would be an error.
+    std::fs::write(
+        dir.join("111122223333_CloudTrail_us-east-1_20261101T0000Z_aaaaaaaaaaaaaaaa.json.gz"),
+        b"\x1f\x8bbroken",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("111122223333_CloudTrail_us-east-1_20261103T1010Z_bbbbbbbbbbbbbbbb.json.gz"),
+        gzip(envelope.as_bytes()),
+    )
+    .unwrap();
+    let (out, err, code) = fx.hunt(&[
+        "AWSLogs",
+        "--format",
+        "jsonl",
+        "--from",
+        "2026-11-02",
+        "--stats",
+    ]);
+    assert_eq!(matches(&out).len(), 2, "{err}");
+    assert!(err.contains("delivered before --from"), "{err}");
+    assert_eq!(code, 0, "{err}");
+}

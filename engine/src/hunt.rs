@@ -13,7 +13,7 @@
 use crate::framing::{Origin, Shape, count_records, split_ndjson};
 use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened};
 use crate::logsource::RecordSource;
-use crate::scan::{Engine, ScanStats, Scanner};
+use crate::scan::{Engine, ScanOptions, ScanStats, Scanner};
 use crate::sink::MatchRecord;
 use rayon::prelude::*;
 use std::collections::VecDeque;
@@ -171,6 +171,7 @@ pub fn hunt(
         inputs: discovery.inputs.into_iter(),
         pending: VecDeque::new(),
         options,
+        scan: engine.options(),
         rules,
     };
     let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
@@ -225,7 +226,31 @@ struct Units<'a> {
     inputs: std::vec::IntoIter<InputSource>,
     pending: VecDeque<Unit>,
     options: &'a HuntOptions<'a>,
+    scan: &'a ScanOptions,
     rules: usize,
+}
+
+/// How long after `--to` a CloudTrail file may still hold events up to `--to`: AWS delivers
+/// within about 15 minutes; an hour leaves room for late deliveries.
+const DELIVERY_MARGIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
+/// Why a CloudTrail log file can be left unopened: its delivery time (in its S3 name) shows it
+/// holds no event in `--from`/`--to`.
+fn outside_time_range(source: &InputSource, scan: &ScanOptions) -> Option<&'static str> {
+    let InputSource::Path(path) = source else {
+        return None;
+    };
+    if scan.from.is_none() && scan.to.is_none() {
+        return None;
+    }
+    let delivered = input::cloudtrail_delivery_time(path)?;
+    if scan.from.is_some_and(|from| delivered < from) {
+        Some("CloudTrail file delivered before --from: holds only earlier events")
+    } else if scan.to.is_some_and(|to| delivered > to + DELIVERY_MARGIN) {
+        Some("CloudTrail file delivered over an hour after --to: holds only later events")
+    } else {
+        None
+    }
 }
 
 impl Iterator for Units<'_> {
@@ -237,6 +262,12 @@ impl Iterator for Units<'_> {
         }
         let source = self.inputs.next()?;
         let mut stats = HuntStats::new(self.rules);
+        if let Some(reason) = outside_time_range(&source, self.scan) {
+            stats
+                .skipped_files
+                .push((source.to_string(), reason.into()));
+            return Some(Unit::Done(stats));
+        }
         let blocks = match input::open(&source, &self.options.open) {
             Ok(Opened::Blocks(blocks)) => blocks,
             Ok(Opened::Skipped(reason)) => {

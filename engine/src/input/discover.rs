@@ -148,3 +148,29 @@ fn name_skip(path: &Path) -> Option<SkipReason> {
         None
     }
 }
+
+/// The delivery time in a CloudTrail log file's S3 name
+/// (`<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`), if the name has one.
+///
+/// CloudTrail delivers a file a few minutes after the events it holds (up to about 15), so a
+/// file delivered before a hunt's `--from` holds only older events and need not be opened.
+///
+/// ```
+/// use std::path::Path;
+/// use sigil_engine::input::cloudtrail_delivery_time;
+///
+/// let path = Path::new("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/\
+///     111122223333_CloudTrail_us-east-1_20261102T1005Z_abcdefghijklmnop.json.gz");
+/// assert_eq!(cloudtrail_delivery_time(path).unwrap().to_string(), "2026-11-02T10:05:00Z");
+/// assert!(cloudtrail_delivery_time(Path::new("events.json")).is_none());
+/// ```
+pub fn cloudtrail_delivery_time(path: &Path) -> Option<jiff::Timestamp> {
+    let name = path.file_name()?.to_str()?;
+    let (_, rest) = name.split_once("_CloudTrail_")?;
+    let stamp = rest.split('_').nth(1)?;
+    let civil = jiff::civil::DateTime::strptime("%Y%m%dT%H%MZ", stamp).ok()?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|zoned| zoned.timestamp())
+}
