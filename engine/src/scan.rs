@@ -72,6 +72,10 @@ impl Default for ScanOptions {
     }
 }
 
+/// One bit per [`RecordSource`].
+type SourceMask = u32;
+const _: () = assert!(RecordSource::ALL.len() <= SourceMask::BITS as usize);
+
 /// The compiled rules and options, shared by all scanning threads.
 pub struct Engine {
     rules: RuleSet,
@@ -79,7 +83,7 @@ pub struct Engine {
     /// Per [`RecordSource`] (by index): the detection rules that apply to its records.
     routes: Vec<Vec<RuleId>>,
     /// Per rule: bit `s` set when the rule applies to records of source `s`.
-    sources: Vec<u8>,
+    sources: Vec<SourceMask>,
     /// The literal prefilter, unless turned off.
     prefilter: Option<Prefilter>,
 }
@@ -110,7 +114,7 @@ impl Engine {
                     .collect()
             })
             .collect::<Vec<Vec<RuleId>>>();
-        let mut sources = vec![0u8; rules.len()];
+        let mut sources = vec![0; rules.len()];
         for (source, route) in routes.iter().enumerate() {
             for rule in route {
                 sources[rule.0 as usize] |= 1 << source;
@@ -326,7 +330,7 @@ impl<'e> Scanner<'e> {
                     .candidates
                     .iter()
                     .copied()
-                    .filter(|rule| sources[rule.0 as usize] & (1 << source as u8) != 0)
+                    .filter(|rule| sources[rule.0 as usize] & (1 << source as u32) != 0)
                     .inspect(|_| *counted += 1);
                 self.evaluator
                     .matching_rules(&value, applies, &mut self.matched);

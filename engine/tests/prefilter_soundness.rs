@@ -462,3 +462,14 @@ fn prefilter_on_and_off_match_the_same() {
         "the prefilter must rule out rules often enough to be tested"
     );
 }
+
+/// Found by the long run once `RecordSource` grew past eight kinds: the per-rule mask of
+/// sources was a `u8`, so in release builds the bit of `Unknown` wrapped onto another source and
+/// a rule for `product: aws` was evaluated (and matched, by `not`) on a record of no known source.
+#[test]
+fn regression_source_mask_wider_than_eight_sources() {
+    let rule = r#"{"title":"r","logsource":{"product":"aws"},"detection":{"sel0":{"eventName":"ConsoleLogin"},"condition":"not sel0"}}"#;
+    let records = [br#"{"a":[1e3,"NuLL4.03e2"],"b":[0,"cmd"]}"#.to_vec()];
+    let [_, matches, _] = check(&[rule.to_string()], &records).unwrap();
+    assert_eq!(matches, 0, "an unknown record is not an AWS record");
+}
