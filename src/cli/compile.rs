@@ -1,0 +1,113 @@
+//! `sigil compile`: what the prefilter makes of a rule set, and `sigil debug literals`.
+//!
+//! `sigil compile RULES --stats` builds the one automaton the hunt would build and reports the
+//! number of literals, the automaton's kind and memory, a histogram of literal lengths, and every
+//! rule without a usable literal (evaluated on every record) with its `no_literal` warning.
+
+use super::diagnostics::TextRenderer;
+use super::{Color, RuleArgs, exit};
+use sigil_compiler::literals;
+use sigil_compiler::{Loaded, RuleId, RuleKind};
+use sigil_engine::prefilter::Prefilter;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `sigil compile`.
+#[derive(clap::Args, Debug)]
+pub struct CompileArgs {
+    /// Rule files or folders.
+    #[arg(required = true, value_name = "RULES")]
+    paths: Vec<PathBuf>,
+    /// Print the literal statistics and the rules without a literal.
+    #[arg(long)]
+    stats: bool,
+    #[command(flatten)]
+    rule_args: RuleArgs,
+}
+
+/// Runs `sigil compile`.
+pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
+    let loaded = load(&args.rule_args, &args.paths, color)?;
+    let detections: Vec<RuleId> = loaded
+        .rules
+        .iter()
+        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
+        .map(|(id, _)| id)
+        .collect();
+    let prefilter = Prefilter::new(&loaded.rules, &detections);
+    let lits = prefilter.literals().literals();
+    println!(
+        "{} rules ({} detections), {} literals in one {:?} automaton of {} KiB; {} rules without a literal",
+        loaded.rules.len(),
+        detections.len(),
+        lits.len(),
+        prefilter.automaton_kind(),
+        prefilter.memory_usage().div_ceil(1024),
+        prefilter.always().len(),
+    );
+    if args.stats {
+        print_histogram(lits.iter().map(Vec::len));
+        let renderer = TextRenderer::for_stdout(color);
+        let warnings = literals::warnings(&loaded.rules);
+        if !warnings.is_empty() {
+            println!("\nrules evaluated on every record:");
+        }
+        for warning in &warnings {
+            println!("{}\n", renderer.render(warning, &loaded.sources));
+        }
+    }
+    Ok(exit::code(if loaded.refused > 0 {
+        exit::USAGE
+    } else {
+        exit::CLEAN
+    }))
+}
+
+/// Runs `sigil debug literals RULES`: each matcher's literals and each rule's formula.
+pub fn debug_literals(
+    rule_args: &RuleArgs,
+    paths: &[PathBuf],
+    color: Color,
+) -> Result<ExitCode, String> {
+    let loaded = load(rule_args, paths, color)?;
+    print!("{}", literals::dump(&loaded.rules));
+    Ok(exit::code(if loaded.refused > 0 {
+        exit::USAGE
+    } else {
+        exit::CLEAN
+    }))
+}
+
+/// Loads rules, printing the errors of refused ones to stderr.
+fn load(rule_args: &RuleArgs, paths: &[PathBuf], color: Color) -> Result<Loaded, String> {
+    let loaded = rule_args.load(paths);
+    let renderer = TextRenderer::for_stderr(color);
+    for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+        eprintln!("{}\n", renderer.render(diag, &loaded.sources));
+    }
+    if loaded.rules.is_empty() && loaded.refused > 0 {
+        return Err("no rule could be loaded; run `sigil check` on the rules".into());
+    }
+    Ok(loaded)
+}
+
+/// Literal lengths in power-of-two buckets: `3-3`, `4-7`, `8-15`, ...
+fn print_histogram(lengths: impl Iterator<Item = usize>) {
+    let mut buckets = [0usize; 8];
+    for len in lengths {
+        let bucket = (usize::BITS - len.leading_zeros()).saturating_sub(2) as usize;
+        buckets[bucket.min(buckets.len() - 1)] += 1;
+    }
+    let widest = buckets.iter().copied().max().unwrap_or(0).max(1);
+    println!("\nliteral length  count");
+    for (i, &count) in buckets.iter().enumerate() {
+        let low = (1usize << (i + 1)).max(literals::MIN_LITERAL_LEN);
+        let label = if i + 1 == buckets.len() {
+            format!("{low}+")
+        } else {
+            format!("{low}-{}", (1usize << (i + 2)) - 1)
+        };
+        let bar = "#".repeat((count * 40).div_ceil(widest));
+        println!("{label:>14}  {count:>5} {bar}");
+    }
+}
