@@ -32,6 +32,7 @@
 #![deny(missing_docs)]
 
 pub mod eval;
+pub mod formats;
 pub mod framing;
 pub mod hunt;
 pub mod input;

@@ -1,10 +1,25 @@
 //! Which log a record comes from, and which rules apply to it.
 //!
-//! Each record is tagged with a [`RecordSource`], recognised from its fields: a CloudTrail
-//! record has `eventVersion` and `eventSource`; a WAF log record has `webaclId` and
-//! `httpRequest`; a GuardDuty finding has `schemaVersion`, `type`, `severity` and `resource`.
-//! Every source maps to a Sigma [`LogSource`] (`product: aws, service: cloudtrail`...). A rule
-//! applies to a record when every part of the rule's logsource that is set equals the
+//! Each record is tagged with a [`RecordSource`]. Records read from text logs (see
+//! [`crate::formats`]) know their source from the reader; JSON records are recognised from their
+//! top-level fields by [`RecordSource::detect`], which also recognises the records the text
+//! readers write. Every source maps to a Sigma [`LogSource`] (`product: aws, service:
+//! cloudtrail`...), Sigma's taxonomy naming only CloudTrail:
+//!
+//! | source         | `service`    | recognised by (top-level fields)                               |
+//! |----------------|--------------|----------------------------------------------------------------|
+//! | CloudTrail     | `cloudtrail` | `eventVersion` and `eventSource`                               |
+//! | WAF            | `waf`        | `webaclId` and `httpRequest`                                   |
+//! | GuardDuty      | `guardduty`  | `schemaVersion`, `type`, `severity` and `resource`             |
+//! | VPC Flow Logs  | `vpcflow`    | `srcaddr`, `log-status` or `interface-id`                      |
+//! | ALB            | `alb`        | `target_processing_time` (access), `tls_verify_status` (connection) |
+//! | Classic ELB    | `elb`        | `backend_processing_time`                                      |
+//! | NLB            | `nlb`        | `tls_handshake_time` and `listener`                            |
+//! | CloudFront     | `cloudfront` | `x-edge-request-id` or `x-edge-location`                       |
+//! | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
+//! | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
+//!
+//! A rule applies to a record when every part of the rule's logsource that is set equals the
 //! record's.
 
 use sigil_compiler::LogSource;
@@ -20,35 +35,70 @@ pub enum RecordSource {
     Waf,
     /// Amazon GuardDuty findings (`product: aws, service: guardduty`).
     GuardDuty,
+    /// VPC (and transit gateway) flow logs (`product: aws, service: vpcflow`).
+    VpcFlow,
+    /// Application Load Balancer access and connection logs (`product: aws, service: alb`).
+    Alb,
+    /// Classic Load Balancer access logs (`product: aws, service: elb`).
+    Elb,
+    /// Network Load Balancer access logs (`product: aws, service: nlb`).
+    Nlb,
+    /// CloudFront standard logs (`product: aws, service: cloudfront`).
+    CloudFront,
+    /// CloudWatch Logs log events (`product: aws, service: cloudwatch`).
+    CloudWatch,
+    /// AWS Config configuration items (`product: aws, service: config`).
+    Config,
     /// Anything else: only rules without a logsource constraint apply.
     Unknown,
 }
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 4] = [
+    pub const ALL: [RecordSource; 11] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
+        RecordSource::VpcFlow,
+        RecordSource::Alb,
+        RecordSource::Elb,
+        RecordSource::Nlb,
+        RecordSource::CloudFront,
+        RecordSource::CloudWatch,
+        RecordSource::Config,
         RecordSource::Unknown,
     ];
 
+    /// The `service` of the source's logsource (`None` for [`RecordSource::Unknown`]).
+    pub fn service(self) -> Option<&'static str> {
+        Some(match self {
+            RecordSource::CloudTrail => "cloudtrail",
+            RecordSource::Waf => "waf",
+            RecordSource::GuardDuty => "guardduty",
+            RecordSource::VpcFlow => "vpcflow",
+            RecordSource::Alb => "alb",
+            RecordSource::Elb => "elb",
+            RecordSource::Nlb => "nlb",
+            RecordSource::CloudFront => "cloudfront",
+            RecordSource::CloudWatch => "cloudwatch",
+            RecordSource::Config => "config",
+            RecordSource::Unknown => return None,
+        })
+    }
+
     /// The Sigma logsource of records of this kind.
     pub fn logsource(self) -> LogSource {
-        let aws = |service: &str| LogSource {
-            product: Some("aws".into()),
-            service: Some(service.into()),
-            category: None,
-        };
-        match self {
-            RecordSource::CloudTrail => aws("cloudtrail"),
-            RecordSource::Waf => aws("waf"),
-            RecordSource::GuardDuty => aws("guardduty"),
-            RecordSource::Unknown => LogSource::default(),
+        match self.service() {
+            Some(service) => LogSource {
+                product: Some("aws".into()),
+                service: Some(service.into()),
+                category: None,
+            },
+            None => LogSource::default(),
         }
     }
 
-    /// Recognises a record's source from its top-level fields.
+    /// Recognises a record's source from its top-level fields (see the [module docs](self)).
     pub fn detect(record: &BorrowedValue) -> RecordSource {
         let has = |key: &str| record.get(key).is_some();
         if has("eventVersion") && has("eventSource") {
@@ -57,6 +107,20 @@ impl RecordSource {
             RecordSource::Waf
         } else if has("schemaVersion") && has("type") && has("severity") && has("resource") {
             RecordSource::GuardDuty
+        } else if has("srcaddr") || has("log-status") || has("interface-id") {
+            RecordSource::VpcFlow
+        } else if has("target_processing_time") || has("tls_verify_status") {
+            RecordSource::Alb
+        } else if has("backend_processing_time") {
+            RecordSource::Elb
+        } else if has("tls_handshake_time") && has("listener") {
+            RecordSource::Nlb
+        } else if has("x-edge-request-id") || has("x-edge-location") {
+            RecordSource::CloudFront
+        } else if has("logGroup") && has("message") {
+            RecordSource::CloudWatch
+        } else if has("configurationItemCaptureTime") && has("resourceType") {
+            RecordSource::Config
         } else {
             RecordSource::Unknown
         }
@@ -111,6 +175,50 @@ mod tests {
         // An S3 event notification also has `Records`-style fields but is not CloudTrail.
         let s3 = r#"{"eventVersion":"2.1","s3":{}}"#;
         assert_eq!(source_of(s3), RecordSource::Unknown);
+        for (json, source) in [
+            (
+                r#"{"version":2,"srcaddr":"10.0.0.1"}"#,
+                RecordSource::VpcFlow,
+            ),
+            (
+                r#"{"instance-id":"i-1","interface-id":"eni-1"}"#,
+                RecordSource::VpcFlow,
+            ),
+            (
+                r#"{"type":"h2","target_processing_time":0.1}"#,
+                RecordSource::Alb,
+            ),
+            (
+                r#"{"timestamp":"t","tls_verify_status":"Success"}"#,
+                RecordSource::Alb,
+            ),
+            (r#"{"backend_processing_time":0.1}"#, RecordSource::Elb),
+            (
+                r#"{"type":"tls","listener":"x","tls_handshake_time":2}"#,
+                RecordSource::Nlb,
+            ),
+            (
+                r#"{"x-edge-location":"LAX1","c-ip":"1.2.3.4"}"#,
+                RecordSource::CloudFront,
+            ),
+            (r#"{"logGroup":"g","message":{}}"#, RecordSource::CloudWatch),
+            (
+                r#"{"configurationItemCaptureTime":"t","resourceType":"AWS::S3::Bucket"}"#,
+                RecordSource::Config,
+            ),
+        ] {
+            assert_eq!(source_of(json), source, "{json}");
+        }
+    }
+
+    #[test]
+    fn every_source_has_its_logsource() {
+        for (index, source) in RecordSource::ALL.into_iter().enumerate() {
+            assert_eq!(source as usize, index);
+            let logsource = source.logsource();
+            assert_eq!(logsource.service.as_deref(), source.service());
+            assert_eq!(logsource.product.is_some(), source != RecordSource::Unknown);
+        }
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn has_records_array(head: &[u8], start: usize) -> bool {
 
 /// The top-level members of the object opening at `buf[open]`, as (raw key, value start), up
 /// to the first that cannot be read within `buf`.
-fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item = (&[u8], usize)> {
+pub(crate) fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item = (&[u8], usize)> {
     let mut pos = if buf.get(open) == Some(&b'{') {
         open + 1
     } else {

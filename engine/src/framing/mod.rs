@@ -65,7 +65,8 @@ use std::str::FromStr;
 pub use detect::{detect_shape, is_cloudtrail_digest};
 pub use split::{count_records, split_ndjson};
 
-pub(crate) use scan::{find_byte, rfind_byte};
+pub(crate) use detect::top_level_members;
+pub(crate) use scan::{find_byte, rfind_byte, skip_ws, value_end};
 
 /// The largest record framing accepts, in bytes (16 MiB). A longer NDJSON line, or a longer
 /// element of a document, is a [`BadReason::TooLarge`] record. CloudTrail caps its events at
