@@ -94,6 +94,7 @@ fn explain_shows_every_search_and_matcher() {
     true  additionalEventData.MFAUsed [eq "no"]  (saw: "No")
   search filter_sso: true
     true  userIdentity.type [eq "assumedrole"]  (saw: "AssumedRole")
+  prefilter: passes (the rule's literals are present)
   condition (and selection (not filter_sso)): no match
 "#;
     assert_eq!((out.as_str(), code), (expected, 1));

@@ -241,6 +241,9 @@ impl Loader {
     fn finish(mut self) -> Loaded {
         self.check_ids();
         self.check_references();
+        // Rules the prefilter cannot narrow down are evaluated on every record: say which.
+        let slow = crate::literals::warnings(&self.loaded.rules);
+        self.loaded.diagnostics.extend(slow);
         self.loaded
     }
 

@@ -78,13 +78,9 @@ pub fn debug_literals(
     }))
 }
 
-/// Loads rules, printing the errors of refused ones to stderr.
+/// Loads rules (errors of refused ones on stderr); an error when none could be loaded.
 fn load(rule_args: &RuleArgs, paths: &[PathBuf], color: Color) -> Result<Loaded, String> {
-    let loaded = rule_args.load(paths);
-    let renderer = TextRenderer::for_stderr(color);
-    for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        eprintln!("{}\n", renderer.render(diag, &loaded.sources));
-    }
+    let loaded = rule_args.load_reporting_errors(paths, color);
     if loaded.rules.is_empty() && loaded.refused > 0 {
         return Err("no rule could be loaded; run `sigil check` on the rules".into());
     }

@@ -27,6 +27,14 @@ enum Stage {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// Each matcher's literals and each rule's prefilter formula.
+    Literals {
+        /// Rule files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RuleArgs,
+    },
 }
 
 /// Runs `sigil debug`.
@@ -43,11 +51,7 @@ pub fn run(args: &DebugArgs, color: Color) -> Result<ExitCode, String> {
             )),
         },
         Stage::Ir { paths, rules } => {
-            let loaded = rules.load(paths);
-            let renderer = super::diagnostics::TextRenderer::for_stdout(color);
-            for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-                eprintln!("{}", renderer.render(diag, &loaded.sources));
-            }
+            let loaded = rules.load_reporting_errors(paths, color);
             print!("{}", sigil_compiler::dump::dump_ir(&loaded.rules));
             Ok(exit::code(if loaded.refused > 0 {
                 exit::USAGE
@@ -55,5 +59,6 @@ pub fn run(args: &DebugArgs, color: Color) -> Result<ExitCode, String> {
                 exit::CLEAN
             }))
         }
+        Stage::Literals { paths, rules } => super::compile::debug_literals(rules, paths, color),
     }
 }

@@ -1,8 +1,9 @@
 //! `sigil explain`: why an event did, or did not, match a rule.
 
 use super::{Color, RuleArgs, exit};
-use sigil_compiler::RuleKind;
+use sigil_compiler::{RuleId, RuleKind};
 use sigil_engine::eval::explain;
+use sigil_engine::prefilter::{Prefilter, Verdict};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,11 +31,22 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
     let mut bytes = text.trim().as_bytes().to_vec();
     let record = simd_json::to_borrowed_value(&mut bytes)
         .map_err(|e| format!("{}: not a JSON event: {e}", args.event.display()))?;
-    let loaded = args.rules.load(std::slice::from_ref(&args.rule));
-    let renderer = super::diagnostics::TextRenderer::for_stderr(color);
-    for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        eprintln!("{}\n", renderer.render(diag, &loaded.sources));
-    }
+    let loaded = args
+        .rules
+        .load_reporting_errors(std::slice::from_ref(&args.rule), color);
+    let detections: Vec<RuleId> = loaded
+        .rules
+        .iter()
+        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
+        .map(|(id, _)| id)
+        .collect();
+    let prefilter = Prefilter::new(&loaded.rules, &detections);
+    let mut candidates = Vec::new();
+    let prefiltered = prefilter.candidates(
+        text.trim().as_bytes(),
+        &mut prefilter.scratch(),
+        &mut candidates,
+    );
     let mut all_matched = loaded.refused == 0;
     for (id, rule) in loaded.rules.iter() {
         let RuleKind::Detection(detection) = &rule.kind else {
@@ -60,6 +72,18 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
                 );
             }
         }
+        let passes = match prefiltered {
+            Verdict::Bypass => {
+                "passes (the record holds optional JSON escapes, so it bypasses the prefilter)"
+            }
+            Verdict::Filtered if candidates.contains(&id) => {
+                "passes (the rule's literals are present)"
+            }
+            Verdict::Filtered => {
+                "stops it (a literal the rule needs is missing: see `sigil debug literals`)"
+            }
+        };
+        println!("  prefilter: {passes}");
         println!(
             "  condition {}: {}",
             sigil_compiler::dump::condition_text(detection),

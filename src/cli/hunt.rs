@@ -255,6 +255,23 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
         mb / secs,
         stats.records as f64 / secs
     );
+    let scan = &stats.scan;
+    eprintln!(
+        "prefilter: {} of {} records parsed ({:.1}%), {} bypassed (optional escapes), {:.2} rules evaluated per record",
+        scan.parsed,
+        scan.records,
+        100.0 * scan.parsed as f64 / scan.records.max(1) as f64,
+        scan.bypassed,
+        scan.rules_per_record()
+    );
+    if let Some([prefilter, parse, evaluate]) = scan.time_shares() {
+        eprintln!(
+            "time:     prefilter {:.0}%, parse {:.0}%, evaluate {:.0}% (sampled, framing and output excluded)",
+            prefilter * 100.0,
+            parse * 100.0,
+            evaluate * 100.0
+        );
+    }
     eprintln!("matches:  {}", stats.matches());
     let mut per_rule: Vec<(u64, usize)> = stats
         .matches_per_rule

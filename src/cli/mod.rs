@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and dispatch.
 
 mod check;
+mod compile;
 mod debug;
 pub mod diagnostics;
 pub mod exit;
@@ -42,6 +43,9 @@ enum Command {
     Check(check::CheckArgs),
     /// Print an intermediate stage of the compiler (for debugging and golden tests).
     Debug(debug::DebugArgs),
+    /// Compile rules as a hunt would; `--stats` shows the literals, the automaton and the
+    /// rules that have no literal (evaluated on every record).
+    Compile(compile::CompileArgs),
     /// Hunt through logs with rules and write every match.
     Hunt(hunt::HuntArgs),
     /// Run each rule's example events (`<rule>.tests.yml`); exit 1 on any failure.
@@ -61,6 +65,17 @@ pub struct RuleArgs {
 }
 
 impl RuleArgs {
+    /// Loads rules and prints the errors of the refused ones to stderr (for commands whose
+    /// output is something else than diagnostics).
+    pub fn load_reporting_errors(&self, paths: &[PathBuf], color: Color) -> Loaded {
+        let loaded = self.load(paths);
+        let renderer = diagnostics::TextRenderer::for_stderr(color);
+        for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{}\n", renderer.render(diag, &loaded.sources));
+        }
+        loaded
+    }
+
     /// Loads rules from `paths`, with the placeholder file if one was given.
     pub fn load(&self, paths: &[PathBuf]) -> Loaded {
         let options = LoadOptions {
@@ -77,6 +92,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check(args) => Ok(check::run(&args, color)),
         Command::Debug(args) => debug::run(&args, color),
+        Command::Compile(args) => compile::run(&args, color),
         Command::Hunt(args) => hunt::run(&args, color),
         Command::Test(args) => Ok(test::run(&args, color)),
         Command::Explain(args) => explain::run(&args, color),
