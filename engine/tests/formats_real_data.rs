@@ -51,9 +51,8 @@ fn read(bytes: &[u8], format: TextFormat) -> Read_ {
     while let Some(item) = lines.next_record() {
         match item {
             Ok(record) => {
-                let value = serde_json::from_slice(record.json).unwrap_or_else(|e| {
-                    panic!("{e}: {}", String::from_utf8_lossy(record.json))
-                });
+                let value = serde_json::from_slice(record.json)
+                    .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(record.json)));
                 read.records.push((value, record.source, record.index));
             }
             Err(bad) => read.bad.push(bad),
@@ -112,7 +111,10 @@ fn elastic_vpc_flow_logs() {
     let forced = read(&broken, TextFormat::VpcFlow(None));
     assert!(forced.records.is_empty());
     assert_eq!(forced.bad.len(), 1);
-    assert_eq!(forced.bad[0].reason, LineError::UnknownVpcLayout { found: 4 });
+    assert_eq!(
+        forced.bad[0].reason,
+        LineError::UnknownVpcLayout { found: 4 }
+    );
     println!("beats-bad.log forced as vpcflow: {}", forced.bad[0]);
 
     let files = read_dir(
@@ -136,7 +138,11 @@ fn elastic_vpc_flow_logs() {
         ]
     );
     for (_, read) in &files {
-        assert!(read.records.iter().all(|(_, s, _)| *s == RecordSource::VpcFlow));
+        assert!(
+            read.records
+                .iter()
+                .all(|(_, s, _)| *s == RecordSource::VpcFlow)
+        );
     }
 
     let reject = &records(&files, "beats-accept-reject-traffic.log")[1].0;
@@ -157,21 +163,21 @@ fn elastic_vpc_flow_logs() {
     assert!(nodata.get("srcaddr").is_none() && nodata.get("action").is_none());
     assert_eq!(nodata["start"], 1431280876);
 
-    // Header lines repeated before each record; line numbers count them.
+    // Header lines repeated before each record take no number.
     let repeated = records(&files, "test-tcp-flag-sequence.log");
     assert_eq!(repeated[0].0["tcp-flags"], 2);
     assert_eq!(repeated[0].0["bytes"], 568);
-    assert_eq!(
-        repeated.iter().map(|r| r.2).collect::<Vec<_>>(),
-        [2, 4, 6]
-    );
+    assert_eq!(repeated.iter().map(|r| r.2).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(repeated[2].0["log-status"], "NODATA");
 
     let ecs = &records(&files, "test-ecs-samples.log")[0].0;
     assert_eq!(ecs["ecs-cluster-name"], "frontend-cluster");
     assert_eq!(ecs["ecs-task-id"], "6adbd0d6-211");
     assert_eq!(ecs["flow-direction"], "ingress");
-    assert_eq!(records(&files, "test-v8-samples.log")[0].0["reject-reason"], "BPA");
+    assert_eq!(
+        records(&files, "test-v8-samples.log")[0].0["reject-reason"],
+        "BPA"
+    );
 
     let tgw = &records(&files, "test-tgw-samples.log")[0].0;
     assert_eq!(tgw["tgw-id"], "tgw-0a12bc34de56f7890");
@@ -231,7 +237,10 @@ fn elastic_load_balancer_logs() {
     assert_eq!(space["target_processing_time"], -1);
     assert_eq!(space["classification_reason"], "SpaceInUri");
     assert!(space.get("target_ip").is_none());
-    assert_eq!(alb[3].0["alpn_client_preference_list"], r#""h2","http/1.1""#);
+    assert_eq!(
+        alb[3].0["alpn_client_preference_list"],
+        r#""h2","http/1.1""#
+    );
     assert_eq!(alb[4].0["alpn_client_preference_list"], r#"\"http/1.1\""#);
     assert_eq!(alb[5].0["timestamp"], "2024-10-25T17:33:59Z");
     assert!(alb[5].0.get("tls_cipher").is_none());
@@ -246,7 +255,10 @@ fn elastic_load_balancer_logs() {
         health["request_url"],
         "http://internal-service-alb.example.com:80-/"
     );
-    assert_eq!(health["conn_trace_id"], "TID_00000000000000000000000000000000");
+    assert_eq!(
+        health["conn_trace_id"],
+        "TID_00000000000000000000000000000000"
+    );
 
     let blocked = &records(&files, "beats-application-lb-http.log")[1].0;
     assert_eq!(blocked["elb_status_code"], 504);
@@ -265,11 +277,15 @@ fn elastic_load_balancer_logs() {
 #[test]
 fn elastic_cloudfront_logs() {
     let Some(data) = shared_data() else { return };
-    let files = read_dir(&data.join("elastic-aws-fixtures/cloudfront_logs"), &[".log"], &[]);
+    let files = read_dir(
+        &data.join("elastic-aws-fixtures/cloudfront_logs"),
+        &[".log"],
+        &[],
+    );
     assert_eq!(counts(&files), [("test-cloudfront.log", 12)]);
     let lines = records(&files, "test-cloudfront.log");
     assert!(lines.iter().all(|r| r.1 == RecordSource::CloudFront));
-    assert_eq!(lines[0].2, 3, "line numbers count the header lines");
+    assert_eq!(lines[0].2, 1, "header lines are not numbered");
     let first = &lines[0].0;
     assert_eq!(
         first["cs(User-Agent)"],
@@ -295,17 +311,28 @@ fn aws_log_parser_samples() {
     let dir = data.join("aws-log-parser-samples");
     let alb = read_dir(&dir.join("alb"), &[".log", ".log.gz"], &[]);
     assert_eq!(alb.len(), 13);
-    assert!(alb.iter().all(|(_, read)| read.records.len() == 1
-        && read.records[0].1 == RecordSource::Alb));
+    assert!(
+        alb.iter()
+            .all(|(_, read)| read.records.len() == 1 && read.records[0].1 == RecordSource::Alb)
+    );
     let lambda = &records(&alb, "loadbalancer_lambda_failed_entry.log")[0].0;
     assert_eq!(lambda["error_reason"], "LambdaInvalidResponse");
     let auth = &records(&alb, "loadbalancer_http2_entry_auth_error.log")[0].0;
     assert_eq!(auth["matched_rule_priority"], -1);
-    assert_eq!(auth["conn_trace_id"], "TID_b33932fc40603344b9a76c1b94b208fd");
+    assert_eq!(
+        auth["conn_trace_id"],
+        "TID_b33932fc40603344b9a76c1b94b208fd"
+    );
     let query = &records(&alb, "loadbalancer_http_entry.log")[0].0;
-    assert_eq!(query["request_url"], "http://www.example.com:80/?a=b&c=d&zip=98101");
+    assert_eq!(
+        query["request_url"],
+        "http://www.example.com:80/?a=b&c=d&zip=98101"
+    );
     let wss = &records(&alb, "loadbalancer_secured_websockets_entry.log")[0].0;
-    assert_eq!((wss["type"].as_str(), wss["elb_status_code"].as_u64()), (Some("wss"), Some(101)));
+    assert_eq!(
+        (wss["type"].as_str(), wss["elb_status_code"].as_u64()),
+        (Some("wss"), Some(101))
+    );
     assert_eq!(
         records(&alb, "loadbalancer_http2_entry.log.gz")[0].0,
         records(&alb, "loadbalancer_http2_entry.log")[0].0

@@ -36,7 +36,7 @@
 
 use std::sync::LazyLock;
 
-use super::fields::{Fields, Kind, Scratch, Token, split_spaces, split_tabs, write_field};
+use super::fields::{Fields, Kind, Scratch, Token, split_tabs, write_field};
 use super::json::Object;
 use super::{LineError, LineKind};
 use crate::logsource::RecordSource;
@@ -182,10 +182,6 @@ impl CloudFrontReader {
                 self.set_fields(fields);
             }
             return Ok(LineKind::Header);
-        }
-        split_spaces(line, &mut self.tokens);
-        if self.tokens.is_empty() {
-            return Ok(LineKind::Blank);
         }
         split_tabs(line, &mut self.tokens);
         let (found, expected) = (self.tokens.len(), self.fields.len());

@@ -39,9 +39,9 @@
 //! let mut records = text_records(log, Origin::START, &mut reader);
 //! let record = records.next_record().unwrap().unwrap();
 //! assert_eq!(record.json, br#"{"version":2,"srcaddr":"10.0.0.1","dstaddr":"10.0.0.2","dstport":22,"action":"REJECT"}"#);
-//! assert_eq!((record.index, record.source), (2, RecordSource::VpcFlow));
+//! assert_eq!((record.index, record.source), (1, RecordSource::VpcFlow));
 //! let bad = records.next_record().unwrap().unwrap_err();
-//! assert_eq!(bad.to_string(), "line 3 at byte 69: 4 fields where the header names 5");
+//! assert_eq!(bad.to_string(), "record 2 at byte 69: 4 fields where the header names 5");
 //! assert!(records.next_record().is_none());
 //! ```
 //!
@@ -129,6 +129,36 @@ impl TextFormat {
     }
 }
 
+impl TextFormat {
+    /// How many records [`text_records`] numbers in `buf` (whole lines of a file of this
+    /// format): its lines but for blank and header lines. A driver that reads a large file in
+    /// chunks in parallel numbers each chunk's first record with the counts of the chunks
+    /// before it.
+    ///
+    /// ```
+    /// use sigil_engine::formats::TextFormat;
+    /// let log = b"#Version: 1.0\n#Fields: date time\n2024-01-01\t00:00:00\n\n2024-01-01\t00:00:01\n";
+    /// let format = TextFormat::from_name("cloudfront").unwrap();
+    /// assert_eq!(format.count_records(log), 2);
+    /// ```
+    pub fn count_records(&self, buf: &[u8]) -> u64 {
+        let header = |line: &[u8]| match self {
+            TextFormat::VpcFlow(_) => vpcflow::is_header(line),
+            TextFormat::LoadBalancer => false,
+            TextFormat::CloudFront(_) => line.first() == Some(&b'#'),
+        };
+        let lines = buf.strip_suffix(b"\n").unwrap_or(buf);
+        if lines.is_empty() {
+            return 0;
+        }
+        lines
+            .split(|&b| b == b'\n')
+            .map(trim_line_end)
+            .filter(|line| line.len() > MAX_RECORD_BYTES || !(is_blank(line) || header(line)))
+            .count() as u64
+    }
+}
+
 impl fmt::Display for TextFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -167,7 +197,7 @@ pub fn detect(path: Option<&Path>, head: &[u8]) -> Option<TextFormat> {
     let mut lines = head
         .split(|&b| b == b'\n')
         .map(trim_line_end)
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace));
+        .filter(|line| !is_blank(line));
     let first = lines.next().unwrap_or_default();
     let first_byte = first.iter().find(|b| !b.is_ascii_whitespace());
     if matches!(first_byte, Some(b'{' | b'[')) {
@@ -219,6 +249,11 @@ fn format_of_path(path: &Path) -> Option<TextFormat> {
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     (hour_shaped && id_shaped).then(|| TextFormat::CloudFront(cloudfront::default_fields()))
+}
+
+/// Whether `line` holds only whitespace.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
 }
 
 /// `line` without a trailing carriage return.
@@ -318,7 +353,7 @@ impl TextReader {
     /// appended. Bytes that are not UTF-8 are replaced by U+FFFD. Never panics.
     pub fn read_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<LineKind, LineError> {
         let line = trim_line_end(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if is_blank(line) {
             return Ok(LineKind::Blank);
         }
         let line = match std::str::from_utf8(line) {
@@ -340,8 +375,8 @@ pub struct TextRecord<'a> {
     pub json: &'a [u8],
     /// The line it was read from (without its newline).
     pub line: &'a [u8],
-    /// The line's 1-based number in its file: header and blank lines are numbered too, so
-    /// this is the line number an editor shows.
+    /// The record's 1-based number in its file. Data lines are numbered, good and bad alike;
+    /// header and blank lines are not (as blank NDJSON lines are not).
     pub index: u64,
     /// The offset of the line's first byte in the file's (decompressed) stream.
     pub offset: u64,
@@ -351,9 +386,9 @@ pub struct TextRecord<'a> {
 
 /// A line that could not be read, and where it is.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {index} at byte {offset}: {reason}")]
+#[error("record {index} at byte {offset}: {reason}")]
 pub struct BadLine {
-    /// The line's 1-based number in its file.
+    /// The line's 1-based record number in its file (see [`TextRecord::index`]).
     pub index: u64,
     /// The offset of the line's first byte in the file's (decompressed) stream.
     pub offset: u64,
@@ -370,9 +405,9 @@ pub struct TextRecords<'a> {
     out: Vec<u8>,
 }
 
-/// Reads the lines of `buf` with `reader`; the first line is numbered `origin.index` and
-/// starts at stream offset `origin.offset`. For a chunk of a file, give the number of its
-/// first line (newlines before it, plus one).
+/// Reads the lines of `buf` with `reader`; the first record is numbered `origin.index`, and
+/// `buf` starts at stream offset `origin.offset`. For a chunk of a file, give the number of
+/// records before it plus one (see [`TextFormat::count_records`]).
 pub fn text_records<'a>(
     buf: &'a [u8],
     origin: Origin,
@@ -399,22 +434,19 @@ impl TextRecords<'_> {
             let line = &self.buf[start..end];
             let index = self.origin.index;
             let offset = self.origin.offset + start as u64;
-            self.origin.index += 1;
-            let bad = |reason| {
-                Some(Err(BadLine {
-                    index,
-                    offset,
-                    reason,
-                }))
-            };
-            if line.len() > MAX_RECORD_BYTES {
-                return bad(LineError::TooLong {
+            self.out.clear();
+            let read = if line.len() > MAX_RECORD_BYTES {
+                Err(LineError::TooLong {
                     len: line.len(),
                     limit: MAX_RECORD_BYTES,
-                });
+                })
+            } else {
+                self.reader.read_line(line, &mut self.out)
+            };
+            if !matches!(read, Ok(LineKind::Header | LineKind::Blank)) {
+                self.origin.index += 1;
             }
-            self.out.clear();
-            match self.reader.read_line(line, &mut self.out) {
+            match read {
                 Ok(LineKind::Record(source)) => {
                     return Some(Ok(TextRecord {
                         json: &self.out,
@@ -425,7 +457,13 @@ impl TextRecords<'_> {
                     }));
                 }
                 Ok(LineKind::Header | LineKind::Blank) => {}
-                Err(reason) => return bad(reason),
+                Err(reason) => {
+                    return Some(Err(BadLine {
+                        index,
+                        offset,
+                        reason,
+                    }));
+                }
             }
         }
         None

@@ -224,18 +224,23 @@ fn header_name(token: &[u8]) -> &[u8] {
         .unwrap_or(token)
 }
 
-/// Whether the tokens of `line` are a header line: the first is a known field name and all
-/// are shaped like field names (lower-case letters, digits and hyphens). Data lines start
-/// with a version number, an id (`i-...`, `eni-...`) or a value in upper case.
-fn is_header(line: &[u8], tokens: &[Token]) -> bool {
-    let Some(first) = tokens.first() else {
-        return false;
-    };
-    let known =
-        std::str::from_utf8(header_name(first.text(line))).is_ok_and(|n| KNOWN.contains(&n));
+/// The names on a header line, as written (see [`header_name`]).
+fn names(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line.split(|&b| b == b' ' || b == b'\t')
+        .filter(|name| !name.is_empty())
+        .map(header_name)
+}
+
+/// Whether `line` is a header line: its first name is a known field name and all are shaped
+/// like field names (lower-case letters, digits and hyphens). Data lines start with a version
+/// number, an id (`i-...`, `eni-...`) or a value in upper case. Allocates nothing.
+pub(crate) fn is_header(line: &[u8]) -> bool {
+    let known = names(line)
+        .next()
+        .and_then(|first| std::str::from_utf8(first).ok())
+        .is_some_and(|first| KNOWN.contains(&first));
     known
-        && tokens.iter().all(|token| {
-            let name = header_name(token.text(line));
+        && names(line).all(|name| {
             name.first().is_some_and(u8::is_ascii_lowercase)
                 && name
                     .iter()
@@ -245,19 +250,9 @@ fn is_header(line: &[u8], tokens: &[Token]) -> bool {
 
 /// Parses a header line, if `line` is one.
 pub(crate) fn parse_header(line: &[u8]) -> Option<Fields> {
-    let mut tokens = Vec::new();
-    split_spaces(line, &mut tokens);
-    is_header(line, &tokens).then(|| header_fields(line, &tokens))
-}
-
-/// The fields a header line names.
-fn header_fields(line: &[u8], tokens: &[Token]) -> Fields {
     // `is_header` checked the names are ASCII.
-    fields(
-        tokens
-            .iter()
-            .map(|t| std::str::from_utf8(header_name(t.text(line))).unwrap_or_default()),
-    )
+    is_header(line)
+        .then(|| fields(names(line).map(|name| std::str::from_utf8(name).unwrap_or_default())))
 }
 
 /// Whether `line` (without a header) fits one of the header-less layouts.
@@ -308,14 +303,11 @@ impl VpcFlowReader {
         line: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<LineKind, LineError> {
-        split_spaces(line, &mut self.tokens);
-        if self.tokens.is_empty() {
-            return Ok(LineKind::Blank);
-        }
-        if is_header(line, &self.tokens) {
-            self.header = Some(header_fields(line, &self.tokens));
+        if let Some(header) = parse_header(line) {
+            self.header = Some(header);
             return Ok(LineKind::Header);
         }
+        split_spaces(line, &mut self.tokens);
         let found = self.tokens.len();
         let layout = match &self.header {
             Some(header) if header.len() == found => header,
