@@ -10,6 +10,7 @@
 //! records and unreadable files are counted and the first ones reported; they never stop the
 //! hunt.
 
+use crate::formats::{self, Envelope, Records, TextFormat, TextReader};
 use crate::framing::{Origin, Shape, count_records, split_ndjson};
 use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened};
 use crate::logsource::RecordSource;
@@ -213,6 +214,7 @@ enum Unit {
     Chunk {
         source: Arc<InputSource>,
         block: Arc<Block>,
+        reading: Arc<Reading>,
         range: Range<usize>,
         origin: Origin,
         first: bool,
@@ -296,6 +298,7 @@ impl Iterator for Units<'_> {
             }
             Err(blocks) => return Some(Unit::Input { source, blocks }),
         };
+        let reading = Arc::new(Reading::of(&source, block.bytes()));
         let (block, source) = (Arc::new(block), Arc::new(source));
         let bytes = block.bytes();
         let mut origin = block.origin();
@@ -306,13 +309,14 @@ impl Iterator for Units<'_> {
             // Numbering needs every chunk's record count up front; counting touches the pages,
             // so they are released again until the chunk is scanned.
             let next = Origin {
-                index: origin.index + count_records(&bytes[range.clone()]),
+                index: origin.index + reading.count_records(&bytes[range.clone()]),
                 offset: origin.offset + range.len() as u64,
             };
             block.release(range.clone());
             self.pending.push_back(Unit::Chunk {
                 source: Arc::clone(&source),
                 block: Arc::clone(&block),
+                reading: Arc::clone(&reading),
                 range,
                 origin,
                 first: i == 0,
@@ -334,17 +338,20 @@ fn run_unit(
         Unit::Chunk {
             source,
             block,
+            reading,
             range,
             origin,
             first,
         } => {
             let name = PathBuf::from(source.to_string());
             let bytes = &block.bytes()[range.clone()];
+            let mut reader = Reader::new(&reading);
             let (out, mut stats) = scan_records(
                 scanner,
                 bytes,
                 Shape::Ndjson,
                 origin,
+                &mut reader,
                 &name,
                 &source,
                 options,
@@ -370,14 +377,20 @@ fn scan_input(
     stats.files = 1;
     let mut out = Vec::new();
     let name = PathBuf::from(source.to_string());
+    // The first block's head decides how the input is read; text readers keep their state
+    // (headers) from block to block.
+    let mut reader = None;
     for block in blocks {
         match block {
             Ok(block) => {
+                let reader =
+                    reader.get_or_insert_with(|| Reader::new(&Reading::of(source, block.bytes())));
                 let (block_out, block_stats) = scan_records(
                     scanner,
                     block.bytes(),
                     block.shape(),
                     block.origin(),
+                    reader,
                     &name,
                     source,
                     options,
@@ -396,58 +409,173 @@ fn scan_input(
     (out, stats)
 }
 
+/// How an input's bytes become records: decided once per input, from the head of its content.
+#[derive(Clone, Debug)]
+enum Reading {
+    /// JSON records, framed by the block's shape.
+    Json,
+    /// JSON envelopes (CloudWatch Logs, AWS Config), each expanded into its events.
+    Envelope(Envelope),
+    /// Lines of a text log (VPC Flow, load balancers, CloudFront).
+    Text(TextFormat),
+}
+
+impl Reading {
+    /// The reading of an input whose content starts with `head`.
+    fn of(source: &InputSource, head: &[u8]) -> Reading {
+        let head = &head[..head.len().min(HEAD_BYTES)];
+        let path = match source {
+            InputSource::Path(path) => Some(path.as_path()),
+            InputSource::Stdin => None,
+        };
+        if let Some(format) = formats::detect(path, head) {
+            Reading::Text(format)
+        } else if let Some(envelope) = formats::detect_envelope(head) {
+            Reading::Envelope(envelope)
+        } else {
+            Reading::Json
+        }
+    }
+
+    /// Records in `bytes` (whole lines), for numbering the chunks of a file.
+    fn count_records(&self, bytes: &[u8]) -> u64 {
+        match self {
+            Reading::Text(format) => format.count_records(bytes),
+            Reading::Json | Reading::Envelope(_) => count_records(bytes),
+        }
+    }
+}
+
+/// How much of a file's head decides its reading.
+const HEAD_BYTES: usize = 64 << 10;
+
+/// The per-buffer state of a [`Reading`].
+enum Reader {
+    Json,
+    Envelope(Envelope, Records),
+    Text(Box<TextReader>),
+}
+
+impl Reader {
+    fn new(reading: &Reading) -> Reader {
+        match reading {
+            Reading::Json => Reader::Json,
+            Reading::Envelope(envelope) => Reader::Envelope(*envelope, Records::default()),
+            Reading::Text(format) => Reader::Text(Box::new(TextReader::new(format.clone()))),
+        }
+    }
+}
+
+/// Where scanned records go: the scanner, the statistics and the output of one work unit.
+struct Sink<'a, 's> {
+    scanner: &'a mut Scanner<'s>,
+    stats: HuntStats,
+    out: Vec<u8>,
+    name: &'a Path,
+    source: &'a InputSource,
+    options: &'a HuntOptions<'a>,
+}
+
+impl Sink<'_, '_> {
+    /// Scans one record and writes its matches; `event` is what the match output shows.
+    fn record(&mut self, index: u64, record: &[u8], known: Option<RecordSource>) {
+        let rules = self.scanner.rules();
+        let found = match self.scanner.scan_from(record, known) {
+            Ok(found) => found,
+            Err(error) => return self.bad(index, error.to_string()),
+        };
+        if found.out_of_range {
+            self.stats.out_of_range += 1;
+            return;
+        }
+        self.stats.parsed += 1;
+        if found.parsed {
+            self.stats.records_per_source[found.source as usize] += 1;
+        }
+        for &rule in found.rules {
+            self.stats.matches_per_rule[rule.0 as usize] += 1;
+            let m = MatchRecord {
+                rule: rules.rule(rule),
+                timestamp: found.timestamp,
+                path: self.name,
+                record: index,
+                event: record,
+            };
+            (self.options.write)(&mut self.out, &m);
+        }
+    }
+
+    fn bad(&mut self, index: u64, reason: String) {
+        self.stats.bad_records += 1;
+        self.stats.problem(self.source, Some(index), reason);
+    }
+}
+
 /// Frames and scans the records of one buffer.
+#[allow(clippy::too_many_arguments)]
 fn scan_records(
     scanner: &mut Scanner<'_>,
     bytes: &[u8],
     shape: Shape,
     origin: Origin,
+    reader: &mut Reader,
     name: &Path,
     source: &InputSource,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
-    let rules = scanner.rules();
-    let mut stats = HuntStats::new(rules.len());
-    let mut out = Vec::new();
-    stats.bytes = bytes.len() as u64;
-    for record in crate::framing::records(bytes, shape, origin) {
-        stats.records += 1;
-        let record = match record {
-            Ok(record) => record,
-            Err(bad) => {
-                stats.bad_records += 1;
-                stats.problem(source, Some(bad.index), bad.reason.to_string());
-                continue;
+    let stats = HuntStats::new(scanner.rules().len());
+    let mut sink = Sink {
+        scanner,
+        stats,
+        out: Vec::new(),
+        name,
+        source,
+        options,
+    };
+    sink.stats.bytes = bytes.len() as u64;
+    match reader {
+        Reader::Text(reader) => {
+            let mut lines = formats::text_records(bytes, origin, reader);
+            while let Some(line) = lines.next_record() {
+                sink.stats.records += 1;
+                match line {
+                    Ok(line) => sink.record(line.index, line.json, Some(line.source)),
+                    Err(bad) => sink.bad(bad.index, bad.reason.to_string()),
+                }
             }
-        };
-        let found = match scanner.scan(record.bytes) {
-            Ok(found) => found,
-            Err(error) => {
-                stats.bad_records += 1;
-                stats.problem(source, Some(record.index), error.to_string());
-                continue;
+        }
+        Reader::Json | Reader::Envelope(..) => {
+            for record in crate::framing::records(bytes, shape, origin) {
+                sink.stats.records += 1;
+                let record = match record {
+                    Ok(record) => record,
+                    Err(bad) => {
+                        sink.bad(bad.index, bad.reason.to_string());
+                        continue;
+                    }
+                };
+                let Reader::Envelope(envelope, events) = reader else {
+                    sink.record(record.index, record.bytes, None);
+                    continue;
+                };
+                events.clear();
+                match envelope.expand(record.bytes, events) {
+                    Ok(()) => {
+                        for event in events.iter() {
+                            sink.record(record.index, event, Some(envelope.source()));
+                        }
+                    }
+                    Err(error) => sink.bad(record.index, error.to_string()),
+                }
             }
-        };
-        if found.out_of_range {
-            stats.out_of_range += 1;
-            continue;
-        }
-        stats.parsed += 1;
-        if found.parsed {
-            stats.records_per_source[found.source as usize] += 1;
-        }
-        for &rule in found.rules {
-            stats.matches_per_rule[rule.0 as usize] += 1;
-            let m = MatchRecord {
-                rule: rules.rule(rule),
-                timestamp: found.timestamp,
-                path: name,
-                record: record.index,
-                event: record.bytes,
-            };
-            (options.write)(&mut out, &m);
         }
     }
+    let Sink {
+        scanner,
+        mut stats,
+        out,
+        ..
+    } = sink;
     stats.scan = scanner.take_stats();
     (out, stats)
 }

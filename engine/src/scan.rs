@@ -280,8 +280,19 @@ impl<'e> Scanner<'e> {
     }
 
     /// Scans one record (a JSON object's bytes): prefilter, parse if some rule may match, and
-    /// evaluate the candidate rules that apply to it (see the module docs).
+    /// evaluate the candidate rules that apply to it (see the module docs). The record's source
+    /// is recognised from its fields.
     pub fn scan(&mut self, record: &[u8]) -> Result<RecordMatches<'_>, RecordError> {
+        self.scan_from(record, None)
+    }
+
+    /// Scans one record whose source may be known already: records read from a text log or
+    /// taken out of an envelope carry their file's source, which their fields may not show.
+    pub fn scan_from(
+        &mut self,
+        record: &[u8],
+        known: Option<RecordSource>,
+    ) -> Result<RecordMatches<'_>, RecordError> {
         self.stats.records += 1;
         let mut clock = Clock::start(self.stats.records.is_multiple_of(ScanStats::SAMPLE_EVERY));
         let filtered = match (&self.engine.prefilter, &mut self.scratch) {
@@ -321,7 +332,7 @@ impl<'e> Scanner<'e> {
             Some(t) => options.from.is_some_and(|f| t < f) || options.to.is_some_and(|to| t > to),
             None => options.from.is_some() || options.to.is_some(),
         };
-        let source = RecordSource::detect(&value);
+        let source = known.unwrap_or_else(|| RecordSource::detect(&value));
         if !out_of_range {
             let counted = &mut self.stats.rules_evaluated;
             if filtered {
