@@ -74,7 +74,11 @@ fn corpus_text_logs_read_without_bad_lines_and_hold_the_planted_attacks() {
         let records = read(&path);
         assert!(!records.is_empty() && records.iter().all(|r| r.2 == source));
         total += records.len();
-        let name = path.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         read_files.push((name, records));
     }
     println!("{} files, {total} records", read_files.len());
@@ -83,7 +87,10 @@ fn corpus_text_logs_read_without_bad_lines_and_hold_the_planted_attacks() {
     let mut planted = 0;
     for line in truth.lines() {
         let entry: serde_json::Value = serde_json::from_str(line).unwrap();
-        if !matches!(entry["source"].as_str(), Some("vpcflow" | "alb" | "cloudfront")) {
+        if !matches!(
+            entry["source"].as_str(),
+            Some("vpcflow" | "alb" | "cloudfront")
+        ) {
             continue;
         }
         let file = entry["file"].as_str().unwrap();
@@ -93,7 +100,10 @@ fn corpus_text_logs_read_without_bad_lines_and_hold_the_planted_attacks() {
         let key = entry["key"].as_str().unwrap();
         // A VPC key is the flow line; the others are ids that appear in the record.
         let probe = key.split(' ').nth(3).unwrap_or(key);
-        assert!(json.contains(probe), "{file} record {number}: {key} not in {json}");
+        assert!(
+            json.contains(probe),
+            "{file} record {number}: {key} not in {json}"
+        );
         planted += 1;
     }
     println!("{planted} planted text-log events found at their record numbers");
@@ -118,7 +128,10 @@ fn counting_records_in_chunks_gives_each_chunk_its_first_number() {
     let mut tail_records = Vec::new();
     while let Some(item) = lines.next_record() {
         let record = item.unwrap();
-        tail_records.push((record.index, String::from_utf8(record.json.to_vec()).unwrap()));
+        tail_records.push((
+            record.index,
+            String::from_utf8(record.json.to_vec()).unwrap(),
+        ));
     }
     let expected: Vec<_> = whole
         .iter()
