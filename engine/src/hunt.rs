@@ -284,19 +284,18 @@ impl Iterator for Units<'_> {
                 return Some(Unit::Done(stats));
             }
         };
-        let block = match blocks.into_mapped() {
-            Ok(block)
+        let mut blocks = blocks;
+        let block = match blocks.take_mapped() {
+            Some(block)
                 if block.shape() == Shape::Ndjson && block.bytes().len() >= 2 * CHUNK_BYTES =>
             {
                 block
             }
-            Ok(block) => {
-                return Some(Unit::Input {
-                    source,
-                    blocks: Blocks::from(block),
-                });
+            Some(block) => {
+                let blocks = Blocks::from(block);
+                return Some(Unit::Input { source, blocks });
             }
-            Err(blocks) => return Some(Unit::Input { source, blocks }),
+            None => return Some(Unit::Input { source, blocks }),
         };
         let reading = Arc::new(Reading::of(&source, block.bytes()));
         let (block, source) = (Arc::new(block), Arc::new(source));

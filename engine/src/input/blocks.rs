@@ -163,15 +163,16 @@ impl Blocks {
         self.shape
     }
 
-    /// The one block of a memory-mapped input, so that a driver can cut it into chunks for
-    /// several threads; the blocks themselves when the input is streamed.
-    pub fn into_mapped(self) -> Result<Block, Blocks> {
-        match self.state {
-            State::Ready(block) if matches!(block.data, Data::Mapped { .. }) => Ok(block),
-            state => Err(Blocks {
-                shape: self.shape,
-                state,
-            }),
+    /// Takes the one block of a memory-mapped input, so that a driver can cut it into chunks
+    /// for several threads (the blocks are then empty); `None`, leaving the blocks as they
+    /// are, when the input is streamed.
+    pub fn take_mapped(&mut self) -> Option<Block> {
+        match std::mem::replace(&mut self.state, State::Done) {
+            State::Ready(block) if matches!(block.data, Data::Mapped { .. }) => Some(block),
+            state => {
+                self.state = state;
+                None
+            }
         }
     }
 }
