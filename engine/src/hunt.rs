@@ -141,10 +141,25 @@ pub type WriteMatch = fn(&mut Vec<u8>, &MatchRecord<'_>);
 pub struct HuntOptions<'a> {
     /// How matches are written.
     pub write: WriteMatch,
-    /// How inputs are opened (memory maps, forced shape).
+    /// How inputs are opened (memory maps, forced JSON shape).
     pub open: OpenOptions,
+    /// Read every input as this text log format instead of detecting it.
+    pub text_format: Option<TextFormat>,
     /// Called once per finished input with its decompressed size.
     pub progress: &'a (dyn Fn(u64) + Sync),
+}
+
+impl HuntOptions<'static> {
+    /// Options that write matches with `write`, open inputs the default way, detect every
+    /// input's format and report no progress.
+    pub fn new(write: WriteMatch) -> Self {
+        HuntOptions {
+            write,
+            open: OpenOptions::default(),
+            text_format: None,
+            progress: &|_| {},
+        }
+    }
 }
 
 /// Hunts through `paths` (files, folders, `-` for stdin). `emit` receives output blocks in
@@ -297,7 +312,7 @@ impl Iterator for Units<'_> {
             }
             None => return Some(Unit::Input { source, blocks }),
         };
-        let reading = Arc::new(Reading::of(&source, block.bytes()));
+        let reading = Arc::new(Reading::of(&source, block.bytes(), self.options));
         let (block, source) = (Arc::new(block), Arc::new(source));
         let bytes = block.bytes();
         let mut origin = block.origin();
@@ -382,8 +397,9 @@ fn scan_input(
     for block in blocks {
         match block {
             Ok(block) => {
-                let reader =
-                    reader.get_or_insert_with(|| Reader::new(&Reading::of(source, block.bytes())));
+                let reader = reader.get_or_insert_with(|| {
+                    Reader::new(&Reading::of(source, block.bytes(), options))
+                });
                 let (block_out, block_stats) = scan_records(
                     scanner,
                     block.bytes(),
@@ -420,8 +436,15 @@ enum Reading {
 }
 
 impl Reading {
-    /// The reading of an input whose content starts with `head`.
-    fn of(source: &InputSource, head: &[u8]) -> Reading {
+    /// The reading of an input whose content starts with `head` (a forced text format wins; a
+    /// forced JSON shape reads JSON).
+    fn of(source: &InputSource, head: &[u8], options: &HuntOptions<'_>) -> Reading {
+        if let Some(format) = &options.text_format {
+            return Reading::Text(format.clone());
+        }
+        if options.open.shape.is_some() {
+            return Reading::Json;
+        }
         let head = &head[..head.len().min(HEAD_BYTES)];
         let path = match source {
             InputSource::Path(path) => Some(path.as_path()),

@@ -9,7 +9,6 @@ mod prefilter_support;
 use prefilter_support::Pair;
 use sigil_compiler::{LoadOptions, RuleSet, load_paths};
 use sigil_corpus::{Config, Generator, Size, Source};
-use sigil_engine::input::OpenOptions;
 use sigil_engine::{Engine, HuntOptions, HuntStats, ScanOptions, hunt, sink};
 use std::path::{Path, PathBuf};
 
@@ -45,11 +44,7 @@ fn load(paths: &[PathBuf]) -> RuleSet {
 }
 
 fn run(engine: &Engine, inputs: &[PathBuf]) -> (Vec<u8>, HuntStats) {
-    let options = HuntOptions {
-        write: sink::write_jsonl,
-        open: OpenOptions::default(),
-        progress: &|_| {},
-    };
+    let options = HuntOptions::new(sink::write_jsonl);
     let mut out = Vec::new();
     let stats = hunt(engine, inputs, &options, &mut |block| {
         out.extend_from_slice(block);

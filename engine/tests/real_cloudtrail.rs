@@ -5,7 +5,6 @@
 //! data are absent.
 
 use sigil_compiler::{LoadOptions, load_paths};
-use sigil_engine::input::OpenOptions;
 use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
 use std::path::PathBuf;
 
@@ -49,11 +48,7 @@ fn sigmahq_aws_rules_over_real_cloudtrail() {
     let mut inputs = vec![invictus];
     inputs.extend(json_files(stratus));
     inputs.extend(json_files(otrf));
-    let options = HuntOptions {
-        write: sink::write_jsonl,
-        open: OpenOptions::default(),
-        progress: &|_| {},
-    };
+    let options = HuntOptions::new(sink::write_jsonl);
     let mut out = Vec::new();
     let stats = hunt(&engine, &inputs, &options, &mut |block| {
         out.extend_from_slice(block);

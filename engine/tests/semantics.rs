@@ -11,7 +11,6 @@
 use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{LoadOptions, LogSource, Placeholders, RuleId, RuleSet, SourceId, load_str};
 use sigil_engine::eval::Evaluator;
-use sigil_engine::input::OpenOptions;
 use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -149,11 +148,7 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
         ..ScanOptions::default()
     };
     let engine = Engine::new(rules, options);
-    let hunt_options = HuntOptions {
-        write: sink::write_jsonl,
-        open: OpenOptions::default(),
-        progress: &|_| {},
-    };
+    let hunt_options = HuntOptions::new(sink::write_jsonl);
     let mut out = Vec::new();
     let stats = hunt(&engine, &[input], &hunt_options, &mut |block| {
         out.extend_from_slice(block);

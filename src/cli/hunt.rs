@@ -6,6 +6,8 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use sigil_compiler::Level;
+use sigil_engine::formats::TextFormat;
+use sigil_engine::framing::Shape;
 use sigil_engine::input::OpenOptions;
 use sigil_engine::logsource::{RecordSource, parse_forced};
 use sigil_engine::sink::{self, Format};
@@ -39,6 +41,10 @@ pub struct HuntArgs {
     /// Only events at or before this time (RFC 3339, or a date meaning its midnight UTC).
     #[arg(long, value_parser = parse_time)]
     to: Option<Timestamp>,
+    /// Read every input as this format instead of detecting it: ndjson, cloudtrail (the
+    /// `{"Records":[...]}` envelope), array, concat, vpcflow, alb, elb, nlb or cloudfront.
+    #[arg(long, value_name = "FORMAT")]
+    input_format: Option<String>,
     /// Treat every record as this log source: `product/service` or `product/category/service`.
     #[arg(long, value_name = "PRODUCT/SERVICE")]
     logsource: Option<String>,
@@ -139,9 +145,27 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     };
     let bar = progress_bar(color);
     let progress = |bytes: u64| bar.inc(bytes);
+    let (shape, text_format) = match args.input_format.as_deref() {
+        None => (None, None),
+        Some(name) => match (name.parse::<Shape>(), TextFormat::from_name(name)) {
+            (Ok(shape), _) => (Some(shape), None),
+            (_, Some(format)) => (None, Some(format)),
+            _ => {
+                return Err(format!(
+                    "--input-format `{name}`: use ndjson, cloudtrail, array, concat, vpcflow, \
+                     alb, elb, nlb or cloudfront"
+                ));
+            }
+        },
+    };
+    let open = OpenOptions {
+        shape,
+        ..OpenOptions::default()
+    };
     let hunt_options = HuntOptions {
         write,
-        open: OpenOptions::default(),
+        open,
+        text_format,
         progress: &progress,
     };
     let mut closed = out.write_all(header.as_bytes()).is_err();
