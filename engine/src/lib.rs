@@ -31,6 +31,7 @@
 
 #![deny(missing_docs)]
 
+pub mod correlate;
 pub mod eval;
 pub mod formats;
 pub mod framing;

@@ -84,3 +84,40 @@ fn walk<'v, 'r>(
         BorrowedValue::Static(_) | BorrowedValue::String(_) => false,
     }
 }
+
+/// The first scalar found at `path` in `record`, as text: a string's content, a number as
+/// written by simd-json (`403`, `1.5`), `true`/`false`. JSON null counts as no value; an array at
+/// the end of the path is searched for its first scalar element. Used to read the fields a
+/// correlation groups by or aggregates.
+///
+/// ```
+/// use sigil_compiler::FieldPath;
+/// use sigil_engine::eval::first_scalar;
+///
+/// let mut bytes = br#"{"a":{"b":[null,403]},"c":"x"}"#.to_vec();
+/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+/// assert_eq!(first_scalar(&record, &FieldPath::new("a.b")).as_deref(), Some("403"));
+/// assert_eq!(first_scalar(&record, &FieldPath::new("c")).as_deref(), Some("x"));
+/// assert_eq!(first_scalar(&record, &FieldPath::new("d")), None);
+/// ```
+pub fn first_scalar(record: &BorrowedValue, path: &FieldPath) -> Option<String> {
+    let mut found = None;
+    Subject::Field(path).any_value(record, &mut |value| {
+        found = scalar_text(value, 0);
+        found.is_some()
+    });
+    found
+}
+
+/// A scalar's text, searching arrays (depth-first) for their first scalar.
+fn scalar_text(value: &BorrowedValue, depth: usize) -> Option<String> {
+    match value {
+        BorrowedValue::String(text) => Some(text.to_string()),
+        BorrowedValue::Static(simd_json::StaticNode::Null) => None,
+        BorrowedValue::Static(node) => Some(node.to_string()),
+        BorrowedValue::Array(items) if depth < MAX_DEPTH => {
+            items.iter().find_map(|item| scalar_text(item, depth + 1))
+        }
+        BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
+    }
+}

@@ -1,0 +1,258 @@
+//! Base-rule matches as the correlations need them: time, a few field values, location.
+//!
+//! [`Observations`] is a compact, append-only log: per match 32 bytes plus one `u32` per
+//! observed field, with every value and file path interned (group-by values repeat a lot).
+//! Workers fill one each ([`Collector`]), and the driver appends them in input order
+//! ([`Observations::append`]), so the merged log is the same whatever the thread count.
+
+use super::Correlator;
+use crate::eval::{Evaluator, first_scalar};
+use jiff::Timestamp;
+use sigil_compiler::RuleId;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The interned id that stands for "no value".
+pub(super) const NONE: u32 = u32::MAX;
+
+/// Interned strings: each distinct value stored once.
+#[derive(Debug, Default)]
+pub(super) struct Interner {
+    ids: HashMap<Arc<str>, u32>,
+    strings: Vec<Arc<str>>,
+}
+
+impl Interner {
+    /// The id of `text`, adding it if new.
+    pub fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        let shared: Arc<str> = Arc::from(text);
+        self.ids.insert(Arc::clone(&shared), id);
+        self.strings.push(shared);
+        id
+    }
+
+    /// The id of an optional value ([`NONE`] for no value).
+    pub fn intern_option(&mut self, text: Option<&str>) -> u32 {
+        text.map_or(NONE, |t| self.intern(t))
+    }
+
+    /// The text of `id` (`None` for [`NONE`]).
+    pub fn get(&self, id: u32) -> Option<&str> {
+        self.strings.get(id as usize).map(|s| &**s)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        let text: usize = self.strings.iter().map(|s| s.len() + 16).sum();
+        text + self.strings.capacity() * 16 + self.ids.capacity() * 24
+    }
+}
+
+/// One observed match.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Entry {
+    /// Event time, microseconds since the epoch.
+    pub time_us: i64,
+    /// The record's number in its file.
+    pub record: u64,
+    /// The rule that matched.
+    pub rule: RuleId,
+    /// The file, interned.
+    pub path: u32,
+    /// Where the entry's values start in [`Observations::values`].
+    pub values_at: u32,
+    /// How many values it has.
+    pub values_len: u32,
+}
+
+/// The matches of correlation input rules seen so far, in input order.
+///
+/// ```
+/// use sigil_compiler::RuleId;
+/// use sigil_engine::correlate::Observations;
+///
+/// let mut observations = Observations::default();
+/// let time = "2026-10-01T00:00:00Z".parse().unwrap();
+/// observations.observe(RuleId(0), time, &[Some("10.0.0.1".into())], "a.log".as_ref(), 1);
+/// let mut more = Observations::default();
+/// more.observe(RuleId(0), time, &[None], "b.log".as_ref(), 7);
+/// observations.append(more);
+/// assert_eq!(observations.len(), 2);
+/// ```
+#[derive(Debug, Default)]
+pub struct Observations {
+    pub(super) strings: Interner,
+    pub(super) entries: Vec<Entry>,
+    pub(super) values: Vec<u32>,
+    /// Matches of input rules that had no time, so could not be placed in a window.
+    pub(super) untimed: u64,
+}
+
+impl Observations {
+    /// Records a match of input rule `rule` at `time`, with the values of the fields the
+    /// correlator asked for (see [`Correlator::inputs`]), found in record `record` of `path`.
+    pub fn observe(
+        &mut self,
+        rule: RuleId,
+        time: Timestamp,
+        values: &[Option<String>],
+        path: &Path,
+        record: u64,
+    ) {
+        let path = self.strings.intern(&path.to_string_lossy());
+        let values_at = self.values.len() as u32;
+        for value in values {
+            let id = self.strings.intern_option(value.as_deref());
+            self.values.push(id);
+        }
+        self.entries.push(Entry {
+            time_us: time.as_microsecond(),
+            record,
+            rule,
+            path,
+            values_at,
+            values_len: values.len() as u32,
+        });
+    }
+
+    /// Appends `other` (observed later in input order) to these observations.
+    pub fn append(&mut self, other: Observations) {
+        let remap: Vec<u32> = other
+            .strings
+            .strings
+            .iter()
+            .map(|s| self.strings.intern(s))
+            .collect();
+        let to_self = |id: u32| if id == NONE { NONE } else { remap[id as usize] };
+        let shift = self.values.len() as u32;
+        self.values
+            .extend(other.values.iter().map(|&id| to_self(id)));
+        self.entries.extend(other.entries.iter().map(|entry| Entry {
+            path: to_self(entry.path),
+            values_at: entry.values_at + shift,
+            ..*entry
+        }));
+        self.untimed += other.untimed;
+    }
+
+    /// Number of observed matches.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing was observed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Matches of input rules that were dropped from correlation because the event had no time.
+    pub fn untimed(&self) -> u64 {
+        self.untimed
+    }
+
+    /// An estimate of the memory these observations hold, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.entries.capacity() * size_of::<Entry>()
+            + self.values.capacity() * size_of::<u32>()
+            + self.strings.heap_bytes()
+    }
+
+    /// The values of one entry.
+    pub(super) fn values_of(&self, entry: &Entry) -> &[u32] {
+        let at = entry.values_at as usize;
+        &self.values[at..at + entry.values_len as usize]
+    }
+}
+
+/// What happens to one rule's match of a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Write it as a match.
+    Emit,
+    /// Do not write it: the rule is a correlation input without `generate: true` (it may still
+    /// have been observed for its correlations).
+    Silent,
+    /// A filter rule dropped it: neither written nor observed.
+    Filtered,
+}
+
+/// A worker's side of correlation: applies filters and records the matches of input rules.
+/// Make one per worker with [`Correlator::collector`]; after each unit of work hand its
+/// [`Collector::take`] to the driver, which appends them in input order.
+pub struct Collector<'c> {
+    correlator: &'c Correlator<'c>,
+    evaluator: Evaluator<'c>,
+    buffer: Vec<u8>,
+    values: Vec<Option<String>>,
+    observations: Observations,
+}
+
+impl<'c> Collector<'c> {
+    pub(super) fn new(correlator: &'c Correlator<'c>) -> Self {
+        Collector {
+            correlator,
+            evaluator: Evaluator::new(correlator.rules),
+            buffer: Vec::new(),
+            values: Vec::new(),
+            observations: Observations::default(),
+        }
+    }
+
+    /// Decides the matches of one record: `matched` are the rules that matched the record
+    /// `event` (its raw JSON), found at `record` in `path`, at `time`. Pushes onto `verdicts`
+    /// one [`Verdict`] per matched rule, in order; the record is parsed again only when a
+    /// filter or a correlation needs its fields.
+    pub fn record(
+        &mut self,
+        matched: &[RuleId],
+        time: Option<Timestamp>,
+        event: &[u8],
+        path: &Path,
+        record: u64,
+        verdicts: &mut Vec<Verdict>,
+    ) {
+        let correlator = self.correlator;
+        let needs_record = matched
+            .iter()
+            .any(|&rule| correlator.is_input(rule) || correlator.filters.applies(rule));
+        if !needs_record {
+            verdicts.extend(matched.iter().map(|&rule| correlator.verdict(rule)));
+            return;
+        }
+        self.buffer.clear();
+        self.buffer.extend_from_slice(event);
+        let parsed = simd_json::to_borrowed_value(&mut self.buffer).ok();
+        for &rule in matched {
+            let filtered = parsed
+                .as_ref()
+                .is_some_and(|value| correlator.filters.drops(&mut self.evaluator, rule, value));
+            if filtered {
+                verdicts.push(Verdict::Filtered);
+                continue;
+            }
+            if let Some(fields) = correlator.input_fields(rule) {
+                match time {
+                    Some(time) => {
+                        self.values.clear();
+                        self.values.extend(fields.iter().map(|field| {
+                            parsed.as_ref().and_then(|value| first_scalar(value, field))
+                        }));
+                        self.observations
+                            .observe(rule, time, &self.values, path, record);
+                    }
+                    None => self.observations.untimed += 1,
+                }
+            }
+            verdicts.push(correlator.verdict(rule));
+        }
+    }
+
+    /// The observations gathered since the last call.
+    pub fn take(&mut self) -> Observations {
+        std::mem::take(&mut self.observations)
+    }
+}
