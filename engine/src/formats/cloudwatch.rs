@@ -91,7 +91,7 @@ fn write_event(out: &mut Vec<u8>, subscription: &Subscription<'_>, event: &LogEv
         }
     }
     if let Some(timestamp) = &event.timestamp {
-        object.display("timestamp", timestamp, false);
+        object.display_number("timestamp", timestamp);
     }
     let message = event.message.trim();
     let structured = matches!(message.as_bytes().first(), Some(b'{' | b'['))

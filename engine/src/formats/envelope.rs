@@ -1,22 +1,20 @@
-//! JSON envelopes that hold many events: each event becomes one record.
-//!
-//! Two AWS deliveries wrap their events in a document of their own:
-//!
-//! | envelope                         | recognised by (first object's keys) | a record is            |
-//! |----------------------------------|-------------------------------------|------------------------|
-//! | [`Envelope::CloudWatch`]         | `logEvents` and `messageType`       | one log event          |
-//! | [`Envelope::Config`]             | `configurationItems`                | one configuration item |
-//!
-//! A file's envelope is found once, from its head, by [`detect_envelope`]; the JSON framing
-//! cuts the file into envelope objects as usual (one per line, or back to back when Firehose
-//! delivered them), and [`Envelope::expand`] turns each envelope into its records. See
-//! [`super::cloudwatch`] and [`super::config`] for the records' fields.
+//! JSON envelopes that hold many events (see [`Envelope`]).
 
 use super::{cloudwatch, config};
 use crate::framing::{skip_ws, top_level_members};
 use crate::logsource::RecordSource;
 
-/// A JSON document that holds many events (see the [module docs](self)).
+/// A JSON document that holds many events, each of which becomes one record:
+///
+/// | envelope                 | recognised by (first object's keys) | a record is            |
+/// |--------------------------|-------------------------------------|------------------------|
+/// | [`Envelope::CloudWatch`] | `logEvents` and `messageType`       | one log event          |
+/// | [`Envelope::Config`]     | `configurationItems`                | one configuration item |
+///
+/// A file's envelope is found once, from its head, by [`detect_envelope`]; the JSON framing
+/// cuts the file into envelope objects as usual (one per line, or back to back when Firehose
+/// delivered them), and [`Envelope::expand`] turns each envelope into its records. See
+/// [`cloudwatch`](super::cloudwatch) and [`config`](super::config) for the records' fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Envelope {
     /// CloudWatch Logs subscription data (`{"messageType":"DATA_MESSAGE","logEvents":[...]}`),

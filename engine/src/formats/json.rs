@@ -53,19 +53,12 @@ impl<'a> Object<'a> {
         self.out.extend_from_slice(json);
     }
 
-    /// Writes a member whose value is the text of `value`, quoted or not. The text must need
-    /// no JSON escaping (a number, a timestamp).
-    pub(crate) fn display(&mut self, name: &str, value: impl std::fmt::Display, quoted: bool) {
+    /// Writes a member whose value is the text of `value`, which must be a JSON number.
+    pub(crate) fn display_number(&mut self, name: &str, value: impl std::fmt::Display) {
         use std::io::Write as _;
         self.key(name);
-        if quoted {
-            self.out.push(b'"');
-        }
         // Writing into a `Vec` cannot fail.
         let _ = write!(self.out, "{value}");
-        if quoted {
-            self.out.push(b'"');
-        }
     }
 
     /// Writes the closing brace.
@@ -77,6 +70,15 @@ impl<'a> Object<'a> {
 /// Writes `value` (valid UTF-8) as a JSON string.
 pub(crate) fn write_string(out: &mut Vec<u8>, value: &[u8]) {
     out.push(b'"');
+    // Most values need no escape: find out without branching per byte (this vectorizes).
+    let plain = !value.iter().fold(false, |escape, &b| {
+        escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.extend_from_slice(value);
+        out.push(b'"');
+        return;
+    }
     let mut run = 0;
     for (at, &byte) in value.iter().enumerate() {
         let escape: &[u8] = match byte {
