@@ -5,7 +5,8 @@ use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 
 /// Fields that hold an event's time, in the order they are tried: CloudTrail's `eventTime`,
-/// GuardDuty's `updatedAt`, WAF's epoch-millisecond `timestamp`, then common generic names.
+/// GuardDuty's `updatedAt`, WAF's epoch-millisecond `timestamp` (and the `timestamp` the text
+/// log readers add), then common generic names, and AWS Config's capture time.
 const TIME_FIELDS: &[&str] = &[
     "eventTime",
     "updatedAt",
@@ -13,6 +14,7 @@ const TIME_FIELDS: &[&str] = &[
     "@timestamp",
     "time",
     "createdAt",
+    "configurationItemCaptureTime",
 ];
 
 /// The event's time, if a known field holds an RFC 3339 string or an epoch number.
