@@ -123,6 +123,8 @@ impl Prefilter {
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            // Its start-byte skip loop only helps when candidate bytes are rare, and `"` is not.
+            .prefilter(false)
             .kind(Some(kind))
             .build(literals.literals())
             .expect("literals are few and short enough for an automaton");
