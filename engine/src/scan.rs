@@ -50,6 +50,9 @@ pub struct ScanOptions {
     pub min_level: Option<Level>,
     /// Treat every record as coming from this log source (`--logsource`).
     pub forced_logsource: Option<LogSource>,
+    /// Run every rule on every record, whatever the rule's own logsource (`--any-logsource`):
+    /// for rules written for another log source, and for benchmarks with many rules.
+    pub any_logsource: bool,
     /// Only events at or after this time.
     pub from: Option<Timestamp>,
     /// Only events at or before this time.
@@ -65,6 +68,7 @@ impl Default for ScanOptions {
         ScanOptions {
             min_level: None,
             forced_logsource: None,
+            any_logsource: false,
             from: None,
             to: None,
             prefilter: true,
@@ -110,7 +114,9 @@ impl Engine {
                 eligible
                     .iter()
                     .copied()
-                    .filter(|&id| applies(&rules.rule(id).meta.logsource, &logsource))
+                    .filter(|&id| {
+                        options.any_logsource || applies(&rules.rule(id).meta.logsource, &logsource)
+                    })
                     .collect()
             })
             .collect::<Vec<Vec<RuleId>>>();

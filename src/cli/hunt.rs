@@ -48,6 +48,9 @@ pub struct HuntArgs {
     /// Treat every record as this log source: `product/service` or `product/category/service`.
     #[arg(long, value_name = "PRODUCT/SERVICE")]
     logsource: Option<String>,
+    /// Run every rule on every record, whatever the rule's logsource says.
+    #[arg(long)]
+    any_logsource: bool,
     /// Print statistics to stderr when done.
     #[arg(long)]
     stats: bool,
@@ -104,6 +107,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     let options = ScanOptions {
         min_level: args.level,
         forced_logsource,
+        any_logsource: args.any_logsource,
         from: args.from,
         to: args.to,
         prefilter: !args.no_prefilter,
