@@ -63,6 +63,10 @@ pub struct HuntStats {
     /// Parsed records per [`RecordSource`] (by index); records the prefilter ruled out are not
     /// parsed, so their source is not known.
     pub records_per_source: [u64; RecordSource::ALL.len()],
+    /// One bit per [`RecordSource`] (by index) of which records were seen: parsed, read from a
+    /// text log or an envelope, or probed (the first record of a buffer in which the prefilter
+    /// let no record through is parsed once, for this). Tells which rules never applied.
+    pub sources_seen: u32,
     /// What the scanners did: records parsed, rules evaluated, time shares.
     pub scan: ScanStats,
     /// Matches per rule, indexed by `RuleId`.
@@ -117,6 +121,7 @@ impl HuntStats {
         self.out_of_range += other.out_of_range;
         self.bad_records += other.bad_records;
         self.scan.merge(&other.scan);
+        self.sources_seen |= other.sources_seen;
         for (total, n) in self
             .records_per_source
             .iter_mut()
@@ -496,6 +501,16 @@ struct Sink<'a, 's> {
     name: &'a Path,
     source: &'a InputSource,
     options: &'a HuntOptions<'a>,
+    /// Whether an unparsed record of this buffer was already parsed once for its source.
+    probed: bool,
+}
+
+/// The source of a record the prefilter kept from being parsed, for statistics only.
+fn probe_source(record: &[u8]) -> Option<RecordSource> {
+    let mut bytes = record.to_vec();
+    simd_json::to_borrowed_value(&mut bytes)
+        .ok()
+        .map(|value| RecordSource::detect(&value))
 }
 
 impl Sink<'_, '_> {
@@ -511,8 +526,19 @@ impl Sink<'_, '_> {
             return;
         }
         self.stats.parsed += 1;
-        if found.parsed {
+        let seen = if found.parsed {
             self.stats.records_per_source[found.source as usize] += 1;
+            Some(found.source)
+        } else if known.is_some() {
+            known
+        } else if !self.probed {
+            self.probed = true;
+            probe_source(record)
+        } else {
+            None
+        };
+        if let Some(source) = seen {
+            self.stats.sources_seen |= 1 << source as u32;
         }
         for &rule in found.rules {
             self.stats.matches_per_rule[rule.0 as usize] += 1;
@@ -553,6 +579,7 @@ fn scan_records(
         name,
         source,
         options,
+        probed: false,
     };
     sink.stats.bytes = bytes.len() as u64;
     match reader {

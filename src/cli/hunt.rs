@@ -319,7 +319,7 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
         .iter()
         .filter(|(id, _)| {
             !RecordSource::ALL.iter().any(|s| {
-                stats.records_per_source[*s as usize] > 0 && engine.rules_for(*s).contains(id)
+                stats.sources_seen & (1 << *s as u32) != 0 && engine.rules_for(*s).contains(id)
             })
         })
         .map(|(_, r)| r.meta.title.as_str())
