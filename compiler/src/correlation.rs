@@ -263,7 +263,14 @@ fn parse_condition(node: &Node, kind: CorrelationType) -> Result<CorrelationCond
                 continue;
             }
             "percentile" => {
-                condition.percentile = number(value);
+                let p = number(value).filter(|p| (0.0..=100.0).contains(p));
+                if p.is_none() {
+                    return Err(invalid(
+                        value.span,
+                        "the percentile must be a number from 0 to 100",
+                    ));
+                }
+                condition.percentile = p;
                 continue;
             }
             _ => {
@@ -279,6 +286,12 @@ fn parse_condition(node: &Node, kind: CorrelationType) -> Result<CorrelationCond
         return Err(
             invalid(node.span, "the condition has no comparison").with_help("add e.g. `gte: 10`")
         );
+    }
+    if condition.percentile.is_some() && kind != CorrelationType::ValuePercentile {
+        return Err(invalid(
+            node.span,
+            "`percentile` belongs to value_percentile correlations only",
+        ));
     }
     if kind.needs_field() && condition.field.is_none() {
         return Err(invalid(
@@ -336,5 +349,29 @@ mod tests {
         assert_eq!(parse_timespan("2d"), Some(172_800));
         assert_eq!(parse_timespan("0m"), None);
         assert_eq!(parse_timespan("5 parsecs"), None);
+    }
+
+    fn condition(kind: CorrelationType, yaml: &str) -> Result<CorrelationCondition, String> {
+        let docs = crate::yaml::parse_documents(crate::SourceId(0), yaml).unwrap();
+        parse_condition(&docs[0], kind).map_err(|d| d.message)
+    }
+
+    #[test]
+    fn percentiles_are_checked() {
+        let p = condition(
+            CorrelationType::ValuePercentile,
+            "{field: x, percentile: 99, gt: 5}",
+        );
+        assert_eq!(p.unwrap().percentile, Some(99.0));
+        let too_big = condition(
+            CorrelationType::ValuePercentile,
+            "{field: x, percentile: 101, gt: 5}",
+        );
+        assert!(too_big.unwrap_err().contains("from 0 to 100"));
+        let misplaced = condition(
+            CorrelationType::ValueSum,
+            "{field: x, percentile: 50, gt: 5}",
+        );
+        assert!(misplaced.unwrap_err().contains("value_percentile"));
     }
 }

@@ -91,6 +91,7 @@
 
 mod cases;
 mod filter;
+mod group;
 mod observe;
 mod output;
 mod plan;
@@ -105,7 +106,6 @@ pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name, write_jso
 pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};
 
 use jiff::Timestamp;
-use observe::NONE;
 use plan::{Plan, Plans};
 use sigil_compiler::{FieldPath, RuleId, RuleSet};
 use std::collections::HashMap;
@@ -193,27 +193,20 @@ impl<'r> Correlator<'r> {
     /// correlation (report those of the rules that [`Correlator::emits`]), sorted by window
     /// start, then window end, rule and group.
     pub fn finish(&self, mut observations: Observations) -> Vec<CorrelationMatch> {
-        let mut by_rule: HashMap<RuleId, Vec<usize>> = HashMap::new();
-        for (index, entry) in observations.entries.iter().enumerate() {
-            by_rule.entry(entry.rule).or_default().push(index);
+        let mut position: Vec<Option<usize>> = vec![None; self.rules.len()];
+        for (index, plan) in self.plans.order.iter().enumerate() {
+            position[plan.rule.0 as usize] = Some(index);
         }
-        let position: HashMap<RuleId, usize> = self
-            .plans
-            .order
-            .iter()
-            .enumerate()
-            .map(|(i, plan)| (plan.rule, i))
-            .collect();
         let mut results: Vec<Vec<CorrelationMatch>> = Vec::with_capacity(self.plans.order.len());
         for plan in &self.plans.order {
-            let groups = self.events(plan, &mut observations, &by_rule, &position, &results);
+            let grouped = group::group(plan, &mut observations, &position, &results);
             let mut matches = Vec::new();
-            for (key, events) in groups {
-                for episode in window::episodes(plan, &events) {
+            for (key, events) in grouped.groups() {
+                for episode in window::episodes(plan, events) {
                     matches.push(self.to_match(
                         plan,
-                        &key,
-                        &events,
+                        key,
+                        events,
                         episode,
                         &observations,
                         &results,
@@ -232,88 +225,6 @@ impl<'r> Correlator<'r> {
             ))
         });
         all
-    }
-
-    /// The events of one correlation, by group (sorted by group key), each group sorted by
-    /// time.
-    fn events(
-        &self,
-        plan: &Plan,
-        observations: &mut Observations,
-        by_rule: &HashMap<RuleId, Vec<usize>>,
-        position: &HashMap<RuleId, usize>,
-        results: &[Vec<CorrelationMatch>],
-    ) -> Vec<(Vec<u32>, Vec<Event>)> {
-        let grouped = plan.group_by.len();
-        let mut groups: HashMap<Vec<u32>, Group> = HashMap::new();
-        // One event matched by several of the referenced rules counts once.
-        let dedupe = plan.inputs.len() > 1;
-        let mut add = |key: Vec<u32>, event: Event| {
-            let (events, seen) = groups.entry(key).or_default();
-            if !dedupe {
-                events.push(event);
-                return;
-            }
-            match seen.get(&event.origin) {
-                Some(&at) => events[at].rules |= event.rules,
-                None => {
-                    seen.insert(event.origin, events.len());
-                    events.push(event);
-                }
-            }
-        };
-        for (bit, input) in plan.inputs.iter().enumerate() {
-            let rules = 1u64 << bit;
-            if let Some(&inner) = position.get(&input.rule) {
-                for (index, m) in results[inner].iter().enumerate() {
-                    let lookup = |name: &String| {
-                        m.group
-                            .iter()
-                            .find(|(n, _)| n == name)
-                            .and_then(|(_, v)| v.as_deref())
-                    };
-                    let key = input.fields[..grouped]
-                        .iter()
-                        .map(|name| observations.strings.intern_option(lookup(name)))
-                        .collect();
-                    let value = input.fields[grouped..].first().map_or(NONE, |name| {
-                        observations.strings.intern_option(lookup(name))
-                    });
-                    let event = Event {
-                        time_us: m.window_end.as_microsecond(),
-                        rules,
-                        value,
-                        number: number(observations, value),
-                        origin: Origin::Match(inner, index),
-                    };
-                    add(key, event);
-                }
-                continue;
-            }
-            for &index in by_rule.get(&input.rule).into_iter().flatten() {
-                let entry = observations.entries[index];
-                let values = observations.values_of(&entry);
-                let key = input.slots[..grouped].iter().map(|&s| values[s]).collect();
-                let value = input.slots[grouped..].first().map_or(NONE, |&s| values[s]);
-                let event = Event {
-                    time_us: entry.time_us,
-                    rules,
-                    value,
-                    number: number(observations, value),
-                    origin: Origin::Record(entry.path, entry.record),
-                };
-                add(key, event);
-            }
-        }
-        let mut groups: Vec<(Vec<u32>, Vec<Event>)> = groups
-            .into_iter()
-            .map(|(key, (mut events, _))| {
-                events.sort_by_key(|e| e.time_us);
-                (key, events)
-            })
-            .collect();
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
-        groups
     }
 
     fn to_match(
@@ -371,16 +282,4 @@ impl<'r> Correlator<'r> {
             event_count: count,
         }
     }
-}
-
-/// One group's events, and where each record's event is among them.
-type Group = (Vec<Event>, HashMap<Origin, usize>);
-
-/// An interned value as a finite number, if it is one.
-fn number(observations: &Observations, value: u32) -> Option<f64> {
-    observations
-        .strings
-        .get(value)
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|n| n.is_finite())
 }

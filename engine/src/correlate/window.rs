@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, HashMap};
 pub(super) struct Event {
     /// Time, microseconds since the epoch.
     pub time_us: i64,
+    /// The group's number.
+    pub group: u32,
     /// Bit `i` set: the event matched the correlation's `i`-th referenced rule.
     pub rules: u64,
     /// The aggregated field's value, interned ([`NONE`] when absent).
@@ -35,12 +37,10 @@ pub(super) struct Event {
 pub(super) enum Origin {
     /// A record: the interned path and the record number.
     Record(u32, u64),
-    /// A match of an inner correlation, by index among that correlation's matches.
-    Match(RuleIndex, usize),
+    /// A match of an inner correlation: the correlation's position in the evaluation order,
+    /// and the match's index among its matches.
+    Match(usize, usize),
 }
-
-/// A correlation rule's position in the evaluation order.
-pub(super) type RuleIndex = usize;
 
 /// A run of overlapping firing windows: `events[start..=end]` of the group.
 #[derive(Clone, Copy, Debug, PartialEq)]
