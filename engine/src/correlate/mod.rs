@@ -10,7 +10,8 @@
 //!    it references, evaluated first) are grouped by the `group-by` values, each input rule's
 //!    fields resolved through `aliases`; an event whose group-by field is absent is grouped
 //!    under a null value for it (as SQL's `GROUP BY` and pySigma's evaluator do), never
-//!    dropped; one event matched by several referenced rules counts once;
+//!    dropped; one event matched by several referenced rules counts once (its matches are
+//!    observed together, as a [`Collector`] records them);
 //! 2. each group's events are sorted by time (input order breaks ties), so the order in which
 //!    files were read does not matter;
 //! 3. a sliding window ends at every distinct event time `t` and holds the group's events

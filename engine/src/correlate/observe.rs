@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub(super) const NONE: u32 = u32::MAX;
 
 /// Interned strings: each distinct value stored once.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct Interner {
     ids: HashMap<Arc<str>, u32>,
     strings: Vec<Arc<str>>,
@@ -83,7 +83,7 @@ pub(super) struct Entry {
 /// observations.append(more);
 /// assert_eq!(observations.len(), 2);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Observations {
     pub(super) strings: Interner,
     pub(super) entries: Vec<Entry>,
