@@ -1,6 +1,7 @@
 //! The embedded sample (`corpus/samples/`): the README's first command hunts it with the bundled
-//! rules. Every attack the generator planted (its `ground-truth.jsonl`) must be found, and the
-//! matches on benign traffic (false positives) are printed per rule for the record.
+//! rules. Every attack the generator planted (its `ground-truth.jsonl`) must be found, by a
+//! detection or among the events of a correlation, and the matches on benign traffic (false
+//! positives) are printed per rule for the record.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -22,14 +23,16 @@ fn every_planted_attack_is_found_by_the_bundled_rules() {
     let mut found: BTreeMap<(String, u64), BTreeSet<String>> = BTreeMap::new();
     for line in String::from_utf8(output.stdout).unwrap().lines() {
         let m: Value = serde_json::from_str(line).unwrap();
-        let key = (
-            m["source"]["path"].as_str().unwrap().to_string(),
-            m["source"]["record"].as_u64().unwrap(),
-        );
-        found
-            .entry(key)
-            .or_default()
-            .insert(m["rule"]["title"].as_str().unwrap().to_string());
+        let title = m["rule"]["title"].as_str().unwrap().to_string();
+        // A correlation match lists the events it counted; a detection match is one event.
+        let locations = match m["events"]["first"].as_array() {
+            Some(events) => events.iter().map(|e| (&e["path"], &e["record"])).collect(),
+            None => vec![(&m["source"]["path"], &m["source"]["record"])],
+        };
+        for (path, record) in locations {
+            let key = (path.as_str().unwrap().to_string(), record.as_u64().unwrap());
+            found.entry(key).or_default().insert(title.clone());
+        }
     }
     let truth = std::fs::read_to_string("corpus/samples/ground-truth.jsonl").unwrap();
     let mut planted = BTreeSet::new();

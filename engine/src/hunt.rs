@@ -10,6 +10,7 @@
 //! records and unreadable files are counted and the first ones reported; they never stop the
 //! hunt.
 
+use crate::correlate::{Collector, Correlator, Observations, Verdict};
 use crate::formats::{self, Envelope, Records, TextFormat, TextReader};
 use crate::framing::{Origin, Shape, count_records, split_ndjson};
 use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened};
@@ -69,6 +70,8 @@ pub struct HuntStats {
     pub sources_seen: u32,
     /// What the scanners did: records parsed, rules evaluated, time shares.
     pub scan: ScanStats,
+    /// Matches of correlation inputs, for [`Correlator::finish`], in input order.
+    pub observations: Observations,
     /// Matches per rule, indexed by `RuleId`.
     pub matches_per_rule: Vec<u64>,
     /// The first problems (records and inputs), in input order.
@@ -122,6 +125,7 @@ impl HuntStats {
         self.bad_records += other.bad_records;
         self.scan.merge(&other.scan);
         self.sources_seen |= other.sources_seen;
+        self.observations.append(other.observations);
         for (total, n) in self
             .records_per_source
             .iter_mut()
@@ -150,6 +154,9 @@ pub struct HuntOptions<'a> {
     pub open: OpenOptions,
     /// Read every input as this text log format instead of detecting it.
     pub text_format: Option<TextFormat>,
+    /// Correlations and filters: matches of their input rules are observed (and silenced unless
+    /// `generate`), filtered matches dropped. `None` writes every match.
+    pub correlator: Option<&'a Correlator<'a>>,
     /// Called once per finished input with its decompressed size.
     pub progress: &'a (dyn Fn(u64) + Sync),
 }
@@ -162,6 +169,7 @@ impl HuntOptions<'static> {
             write,
             open: OpenOptions::default(),
             text_format: None,
+            correlator: None,
             progress: &|_| {},
         }
     }
@@ -204,8 +212,8 @@ pub fn hunt(
         let results: Vec<(Vec<u8>, HuntStats)> = wave
             .into_par_iter()
             .map_init(
-                || engine.scanner(),
-                |scanner, unit| run_unit(scanner, unit, options),
+                || Worker::new(engine, options),
+                |worker, unit| run_unit(worker, unit, options),
             )
             .collect();
         for (block, unit_stats) in results {
@@ -240,7 +248,7 @@ enum Unit {
         first: bool,
     },
     /// An input that only contributes statistics (skipped on purpose, or unreadable).
-    Done(HuntStats),
+    Done(Box<HuntStats>),
 }
 
 /// The work units of a hunt, opening inputs lazily, in input order.
@@ -288,7 +296,7 @@ impl Iterator for Units<'_> {
             stats
                 .skipped_files
                 .push((source.to_string(), reason.into()));
-            return Some(Unit::Done(stats));
+            return Some(Unit::Done(Box::new(stats)));
         }
         let blocks = match input::open(&source, &self.options.open) {
             Ok(Opened::Blocks(blocks)) => blocks,
@@ -296,12 +304,12 @@ impl Iterator for Units<'_> {
                 stats
                     .skipped_files
                     .push((source.to_string(), reason.to_string()));
-                return Some(Unit::Done(stats));
+                return Some(Unit::Done(Box::new(stats)));
             }
             Err(error) => {
                 stats.unreadable_files += 1;
                 stats.problem(&source, None, error.to_string());
-                return Some(Unit::Done(stats));
+                return Some(Unit::Done(Box::new(stats)));
             }
         };
         let mut blocks = blocks;
@@ -346,14 +354,31 @@ impl Iterator for Units<'_> {
     }
 }
 
+/// A thread's scanning state: its scanner, and its collector of correlation inputs.
+struct Worker<'e> {
+    scanner: Scanner<'e>,
+    collector: Option<Collector<'e>>,
+    verdicts: Vec<Verdict>,
+}
+
+impl<'e> Worker<'e> {
+    fn new(engine: &'e Engine, options: &HuntOptions<'e>) -> Self {
+        Worker {
+            scanner: engine.scanner(),
+            collector: options.correlator.map(Correlator::collector),
+            verdicts: Vec::new(),
+        }
+    }
+}
+
 /// Scans one unit into an output buffer.
 fn run_unit(
-    scanner: &mut Scanner<'_>,
+    worker: &mut Worker<'_>,
     unit: Unit,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
     let (out, stats) = match unit {
-        Unit::Done(stats) => (Vec::new(), stats),
+        Unit::Done(stats) => (Vec::new(), *stats),
         Unit::Chunk {
             source,
             block,
@@ -366,7 +391,7 @@ fn run_unit(
             let bytes = &block.bytes()[range.clone()];
             let mut reader = Reader::new(&reading);
             let (out, mut stats) = scan_records(
-                scanner,
+                worker,
                 bytes,
                 Shape::Ndjson,
                 origin,
@@ -379,7 +404,7 @@ fn run_unit(
             block.release(range);
             (out, stats)
         }
-        Unit::Input { source, blocks } => scan_input(scanner, &source, blocks, options),
+        Unit::Input { source, blocks } => scan_input(worker, &source, blocks, options),
     };
     (options.progress)(stats.bytes);
     (out, stats)
@@ -387,12 +412,12 @@ fn run_unit(
 
 /// Scans a whole opened input, block by block.
 fn scan_input(
-    scanner: &mut Scanner<'_>,
+    worker: &mut Worker<'_>,
     source: &InputSource,
     blocks: Blocks,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
-    let mut stats = HuntStats::new(scanner.rules().len());
+    let mut stats = HuntStats::new(worker.scanner.rules().len());
     stats.files = 1;
     let mut out = Vec::new();
     let name = PathBuf::from(source.to_string());
@@ -406,7 +431,7 @@ fn scan_input(
                     Reader::new(&Reading::of(source, block.bytes(), options))
                 });
                 let (block_out, block_stats) = scan_records(
-                    scanner,
+                    worker,
                     block.bytes(),
                     block.shape(),
                     block.origin(),
@@ -493,9 +518,9 @@ impl Reader {
     }
 }
 
-/// Where scanned records go: the scanner, the statistics and the output of one work unit.
+/// Where scanned records go: the worker, the statistics and the output of one work unit.
 struct Sink<'a, 's> {
-    scanner: &'a mut Scanner<'s>,
+    worker: &'a mut Worker<'s>,
     stats: HuntStats,
     out: Vec<u8>,
     name: &'a Path,
@@ -516,8 +541,13 @@ fn probe_source(record: &[u8]) -> Option<RecordSource> {
 impl Sink<'_, '_> {
     /// Scans one record and writes its matches; `event` is what the match output shows.
     fn record(&mut self, index: u64, record: &[u8], known: Option<RecordSource>) {
-        let rules = self.scanner.rules();
-        let found = match self.scanner.scan_from(record, known) {
+        let Worker {
+            scanner,
+            collector,
+            verdicts,
+        } = &mut *self.worker;
+        let rules = scanner.rules();
+        let found = match scanner.scan_from(record, known) {
             Ok(found) => found,
             Err(error) => return self.bad(index, error.to_string()),
         };
@@ -540,7 +570,24 @@ impl Sink<'_, '_> {
         if let Some(source) = seen {
             self.stats.sources_seen |= 1 << source as u32;
         }
-        for &rule in found.rules {
+        // Correlation inputs are observed (and silenced unless `generate`); filtered matches
+        // are dropped.
+        verdicts.clear();
+        match collector {
+            Some(collector) => collector.record(
+                found.rules,
+                found.timestamp,
+                record,
+                self.name,
+                index,
+                verdicts,
+            ),
+            None => verdicts.resize(found.rules.len(), Verdict::Emit),
+        }
+        for (&rule, verdict) in found.rules.iter().zip(verdicts.iter()) {
+            if *verdict != Verdict::Emit {
+                continue;
+            }
             self.stats.matches_per_rule[rule.0 as usize] += 1;
             let m = MatchRecord {
                 rule: rules.rule(rule),
@@ -562,7 +609,7 @@ impl Sink<'_, '_> {
 /// Frames and scans the records of one buffer.
 #[allow(clippy::too_many_arguments)]
 fn scan_records(
-    scanner: &mut Scanner<'_>,
+    worker: &mut Worker<'_>,
     bytes: &[u8],
     shape: Shape,
     origin: Origin,
@@ -571,9 +618,9 @@ fn scan_records(
     source: &InputSource,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
-    let stats = HuntStats::new(scanner.rules().len());
+    let stats = HuntStats::new(worker.scanner.rules().len());
     let mut sink = Sink {
-        scanner,
+        worker,
         stats,
         out: Vec::new(),
         name,
@@ -620,11 +667,14 @@ fn scan_records(
         }
     }
     let Sink {
-        scanner,
+        worker,
         mut stats,
         out,
         ..
     } = sink;
-    stats.scan = scanner.take_stats();
+    stats.scan = worker.scanner.take_stats();
+    if let Some(collector) = &mut worker.collector {
+        stats.observations = collector.take();
+    }
     (out, stats)
 }

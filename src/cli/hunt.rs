@@ -5,7 +5,8 @@ use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use sigil_compiler::Level;
+use sigil_compiler::{Level, RuleSet};
+use sigil_engine::correlate::{self, CorrelationMatch, Correlator};
 use sigil_engine::formats::TextFormat;
 use sigil_engine::framing::Shape;
 use sigil_engine::input::OpenOptions;
@@ -166,18 +167,43 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         shape,
         ..OpenOptions::default()
     };
+    let correlator = Correlator::new(engine.rules());
+    for (rule, reason) in correlator.skipped() {
+        let title = &engine.rules().rule(*rule).meta.title;
+        eprintln!("warning: correlation `{title}` is not evaluated: {reason}");
+    }
+    let correlator = (!correlator.is_idle()).then_some(&correlator);
     let hunt_options = HuntOptions {
         write,
         open,
         text_format,
+        correlator,
         progress: &progress,
     };
     let mut closed = out.write_all(header.as_bytes()).is_err();
-    let stats = sigil_engine::hunt(&engine, &args.inputs, &hunt_options, &mut |block| {
+    let mut stats = sigil_engine::hunt(&engine, &args.inputs, &hunt_options, &mut |block| {
         let result = if closed { Ok(()) } else { out.write_all(block) };
         closed |= result.is_err();
         result
     });
+    let mut correlations = 0;
+    if let Some(correlator) = correlator {
+        let observations = std::mem::take(&mut stats.observations);
+        let mut block = Vec::new();
+        for m in correlator.finish(observations) {
+            let meta = &engine.rules().rule(m.rule).meta;
+            let level_ok = args
+                .level
+                .is_none_or(|min| meta.level.is_some_and(|l| l >= min));
+            if correlator.emits(m.rule) && level_ok {
+                correlations += 1;
+                write_correlation(&mut block, format, engine.rules(), &m);
+            }
+        }
+        if !closed {
+            closed = out.write_all(&block).is_err();
+        }
+    }
     if !closed {
         let _ = out.flush();
     }
@@ -186,6 +212,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     report_problems(&stats);
     if args.stats {
         print_stats(&engine, &stats);
+        eprintln!("correlations: {correlations} matches");
     }
     let code = if refused > 0 {
         exit::USAGE
@@ -195,6 +222,40 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         exit::CLEAN
     };
     Ok(exit::code(code))
+}
+
+/// Writes a correlation match: the JSONL record of `sigil_engine::correlate`, or a table/CSV row
+/// whose time is the window's end and whose location is the group and the number of events.
+fn write_correlation(out: &mut Vec<u8>, format: Format, rules: &RuleSet, m: &CorrelationMatch) {
+    let meta = &rules.rule(m.rule).meta;
+    let group: Vec<String> = m
+        .group
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("-")))
+        .collect();
+    let place = format!("{} ({} events)", group.join(" "), m.event_count);
+    let level = meta.level.map_or("-", |l| l.as_str());
+    match format {
+        Format::Jsonl => correlate::write_jsonl(out, rules, m),
+        Format::Table => {
+            let _ = writeln!(
+                out,
+                "{:<24} {level:<13} {:<50} {place}",
+                m.window_end.to_string(),
+                meta.title
+            );
+        }
+        Format::Csv => {
+            let id = meta.id.as_deref().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "{},{level},{id},\"{}\",\"{}\",",
+                m.window_end,
+                meta.title.replace('"', "\"\""),
+                place.replace('"', "\"\"")
+            );
+        }
+    }
 }
 
 fn progress_bar(color: Color) -> ProgressBar {

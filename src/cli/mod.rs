@@ -8,6 +8,7 @@ pub mod exit;
 mod explain;
 mod hunt;
 mod list;
+mod metrics;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -54,6 +55,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// List rules: id, level, logsource, title, tags.
     List(list::ListArgs),
+    /// Count records (or records matched by rules) per value of some fields.
+    Metrics(metrics::MetricsArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -97,5 +100,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Test(args) => Ok(test::run(&args, color)),
         Command::Explain(args) => explain::run(&args, color),
         Command::List(args) => Ok(list::run(&args, color)),
+        Command::Metrics(args) => metrics::run(&args, color),
     }
 }
