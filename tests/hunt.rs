@@ -388,3 +388,46 @@ fn from_skips_cloudtrail_files_delivered_before_it_unopened() {
     assert!(err.contains("delivered before --from"), "{err}");
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn correlations_run_over_informational_inputs_even_with_a_level() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.path("burst.yml"),
+        concat!(
+            "title: Trail change\nname: trail_change\nid: 0a8c0a3e-6b2c-4f0e-9c3e-5d1f2b7a9e01\n",
+            "level: informational\nlogsource: {product: aws, service: cloudtrail}\n",
+            "detection:\n  sel: {eventSource: cloudtrail.amazonaws.com}\n  condition: sel\n---\n",
+            "title: Trail changes in a burst\nid: 0a8c0a3e-6b2c-4f0e-9c3e-5d1f2b7a9e02\n",
+            "level: high\ncorrelation:\n  type: event_count\n  rules: [trail_change]\n",
+            "  group-by: [awsRegion]\n  timespan: 2d\n  condition: {gte: 3}\n",
+        ),
+    )
+    .unwrap();
+    fx.write("events.jsonl", &ndjson());
+    let output = Command::cargo_bin("sigil")
+        .unwrap()
+        .current_dir(fx.dir.path())
+        .args([
+            "hunt",
+            "-r",
+            "burst.yml",
+            "events.jsonl",
+            "--level",
+            "high",
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "only the correlation is written: {out}");
+    assert_eq!(lines[0]["rule"]["title"], "Trail changes in a burst");
+    assert_eq!(lines[0]["group"]["awsRegion"], "us-east-1");
+    assert_eq!(lines[0]["aggregate"]["value"], 3.0);
+    assert_eq!(lines[0]["events"]["count"], 3);
+}

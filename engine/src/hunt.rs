@@ -356,6 +356,7 @@ impl Iterator for Units<'_> {
 
 /// A thread's scanning state: its scanner, and its collector of correlation inputs.
 struct Worker<'e> {
+    engine: &'e Engine,
     scanner: Scanner<'e>,
     collector: Option<Collector<'e>>,
     verdicts: Vec<Verdict>,
@@ -364,6 +365,7 @@ struct Worker<'e> {
 impl<'e> Worker<'e> {
     fn new(engine: &'e Engine, options: &HuntOptions<'e>) -> Self {
         Worker {
+            engine,
             scanner: engine.scanner(),
             collector: options.correlator.map(Correlator::collector),
             verdicts: Vec::new(),
@@ -542,6 +544,7 @@ impl Sink<'_, '_> {
     /// Scans one record and writes its matches; `event` is what the match output shows.
     fn record(&mut self, index: u64, record: &[u8], known: Option<RecordSource>) {
         let Worker {
+            engine,
             scanner,
             collector,
             verdicts,
@@ -585,7 +588,8 @@ impl Sink<'_, '_> {
             None => verdicts.resize(found.rules.len(), Verdict::Emit),
         }
         for (&rule, verdict) in found.rules.iter().zip(verdicts.iter()) {
-            if *verdict != Verdict::Emit {
+            // Rules kept below `--level` for their correlations are observed, never written.
+            if *verdict != Verdict::Emit || !engine.options().passes_level(rules.rule(rule)) {
                 continue;
             }
             self.stats.matches_per_rule[rule.0 as usize] += 1;

@@ -50,6 +50,9 @@ pub struct ScanOptions {
     pub min_level: Option<Level>,
     /// Treat every record as coming from this log source (`--logsource`).
     pub forced_logsource: Option<LogSource>,
+    /// Rules evaluated whatever `min_level` says (the inputs of correlations, which are often
+    /// informational); their own matches still follow `min_level` when written.
+    pub keep: Vec<RuleId>,
     /// Run every rule on every record, whatever the rule's own logsource (`--any-logsource`):
     /// for rules written for another log source, and for benchmarks with many rules.
     pub any_logsource: bool,
@@ -62,12 +65,21 @@ pub struct ScanOptions {
     pub prefilter: bool,
 }
 
+impl ScanOptions {
+    /// Whether a rule's matches pass `min_level`.
+    pub fn passes_level(&self, rule: &sigil_compiler::Rule) -> bool {
+        self.min_level
+            .is_none_or(|min| rule.meta.level.is_some_and(|l| l >= min))
+    }
+}
+
 impl Default for ScanOptions {
     /// All rules, detected log sources, no time range, prefilter on.
     fn default() -> Self {
         ScanOptions {
             min_level: None,
             forced_logsource: None,
+            keep: Vec::new(),
             any_logsource: false,
             from: None,
             to: None,
@@ -98,10 +110,7 @@ impl Engine {
         let eligible: Vec<RuleId> = rules
             .iter()
             .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
-            .filter(|(_, r)| match options.min_level {
-                Some(min) => r.meta.level.is_some_and(|l| l >= min),
-                None => true,
-            })
+            .filter(|(id, r)| options.passes_level(r) || options.keep.contains(id))
             .map(|(id, _)| id)
             .collect();
         let routes = RecordSource::ALL

@@ -5,7 +5,7 @@ use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use sigil_compiler::{Level, RuleSet};
+use sigil_compiler::{Level, RuleKind, RuleSet};
 use sigil_engine::correlate::{self, CorrelationMatch, Correlator};
 use sigil_engine::formats::TextFormat;
 use sigil_engine::framing::Shape;
@@ -105,8 +105,15 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         return Err("no rule could be loaded; run `sigil check` on the rules".into());
     }
     let refused = loaded.refused;
+    // Correlation inputs are evaluated even below `--level` (they are often informational).
+    let keep = Correlator::new(&loaded.rules)
+        .inputs()
+        .iter()
+        .map(|(rule, _)| *rule)
+        .collect();
     let options = ScanOptions {
         min_level: args.level,
+        keep,
         forced_logsource,
         any_logsource: args.any_logsource,
         from: args.from,
@@ -378,6 +385,7 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
     let never: Vec<&str> = engine
         .rules()
         .iter()
+        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
         .filter(|(id, _)| {
             !RecordSource::ALL.iter().any(|s| {
                 stats.sources_seen & (1 << *s as u32) != 0 && engine.rules_for(*s).contains(id)
