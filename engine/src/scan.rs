@@ -180,6 +180,7 @@ impl Engine {
             scratch: self.prefilter.as_ref().map(Prefilter::scratch),
             candidates: Vec::new(),
             buffer: Vec::new(),
+            parse_buffers: simd_json::Buffers::default(),
             matched: Vec::new(),
             stats: ScanStats::default(),
         }
@@ -274,6 +275,8 @@ pub struct Scanner<'e> {
     /// The current record's candidate rules (when the prefilter filtered it).
     candidates: Vec<RuleId>,
     buffer: Vec<u8>,
+    /// simd-json's working buffers, reused from record to record.
+    parse_buffers: simd_json::Buffers,
     matched: Vec<RuleId>,
     stats: ScanStats,
 }
@@ -335,7 +338,10 @@ impl<'e> Scanner<'e> {
         self.stats.parsed += 1;
         self.buffer.clear();
         self.buffer.extend_from_slice(record);
-        let parsed = simd_json::to_borrowed_value(&mut self.buffer);
+        let parsed = simd_json::value::borrowed::to_value_with_buffers(
+            &mut self.buffer,
+            &mut self.parse_buffers,
+        );
         clock.lap(&mut self.stats.parse_time);
         let value = parsed.map_err(|e| RecordError::Json(e.to_string()))?;
         if value.as_object().is_none() {
