@@ -65,6 +65,12 @@ impl RuleSet {
             .map(|(i, r)| (RuleId(i as u32), r))
     }
 
+    /// The detection rules with their ids (not correlations or filters).
+    pub fn detections(&self) -> impl Iterator<Item = (RuleId, &Rule)> {
+        self.iter()
+            .filter(|(_, rule)| matches!(rule.kind, RuleKind::Detection(_)))
+    }
+
     /// Number of rules.
     pub fn len(&self) -> usize {
         self.rules.len()

@@ -39,7 +39,7 @@ use crate::logsource::{RecordSource, applies};
 use crate::prefilter::{Prefilter, PrefilterScratch, Verdict};
 use crate::time::event_time;
 use jiff::Timestamp;
-use sigil_compiler::{Level, LogSource, RuleId, RuleKind, RuleSet};
+use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
 use simd_json::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -108,8 +108,7 @@ impl Engine {
     /// Prepares rules for scanning.
     pub fn new(rules: RuleSet, options: ScanOptions) -> Self {
         let eligible: Vec<RuleId> = rules
-            .iter()
-            .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
+            .detections()
             .filter(|(id, r)| options.passes_level(r) || options.keep.contains(id))
             .map(|(id, _)| id)
             .collect();

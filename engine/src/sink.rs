@@ -14,7 +14,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use sigil_compiler::Rule;
+use sigil_compiler::{Rule, RuleMeta};
 use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
@@ -44,13 +44,27 @@ pub enum Format {
     Table,
 }
 
+/// The `rule` object of a match record (detections and correlations alike).
 #[derive(Serialize)]
-struct RuleJson<'a> {
+pub(crate) struct RuleJson<'a> {
     id: Option<&'a str>,
     title: &'a str,
     level: Option<&'a str>,
     tags: &'a [String],
     path: String,
+}
+
+impl<'a> RuleJson<'a> {
+    /// The `rule` object of a rule's metadata.
+    pub(crate) fn new(meta: &'a RuleMeta) -> Self {
+        RuleJson {
+            id: meta.id.as_deref(),
+            title: &meta.title,
+            level: meta.level.map(|l| l.as_str()),
+            tags: &meta.tags,
+            path: meta.path.display().to_string(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -61,14 +75,7 @@ struct SourceJson {
 
 /// Writes one match as a JSON line.
 pub fn write_jsonl(out: &mut Vec<u8>, m: &MatchRecord<'_>) {
-    let meta = &m.rule.meta;
-    let rule = RuleJson {
-        id: meta.id.as_deref(),
-        title: &meta.title,
-        level: meta.level.map(|l| l.as_str()),
-        tags: &meta.tags,
-        path: meta.path.display().to_string(),
-    };
+    let rule = RuleJson::new(&m.rule.meta);
     let source = SourceJson {
         path: m.path.display().to_string(),
         record: m.record,

@@ -14,7 +14,7 @@
 //! Skipped, with a notice, when `python3 -c 'import duckdb'` fails.
 
 use serde_json::{Map, Value, json};
-use sigil_compiler::{LoadOptions, RuleId, RuleKind, RuleSet, load_paths, load_str};
+use sigil_compiler::{LoadOptions, RuleId, RuleSet, load_paths, load_str};
 use sigil_corpus::{Config, Generator, Size, Source};
 use sigil_engine::correlate::{CorrelationMatch, Correlator, Observations};
 use sigil_engine::eval::Evaluator;
@@ -166,11 +166,7 @@ fn time_us(record: &Value) -> i64 {
 /// correlation matches and the event ids the root rule matched.
 fn correlate(rules: &RuleSet, corpus: &[Parsed]) -> (Vec<CorrelationMatch>, Vec<String>) {
     let correlator = Correlator::new(rules);
-    let detections: Vec<RuleId> = rules
-        .iter()
-        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
-        .map(|(id, _)| id)
-        .collect();
+    let detections: Vec<RuleId> = rules.detections().map(|(id, _)| id).collect();
     let root_rule = rule_named(rules, "sigil_root_account_activity");
     let mut evaluator = Evaluator::new(rules);
     let mut collector = correlator.collector();

@@ -2,7 +2,7 @@
 //! out-of-order input, groups, missing fields, aliases, ranges, chains, `generate`, filters.
 
 use serde_json::json;
-use sigil_compiler::{RuleId, RuleKind, RuleSet};
+use sigil_compiler::{RuleId, RuleSet};
 use sigil_engine::correlate::{CorrelationMatch, Correlator, Observations, Verdict, write_jsonl};
 use sigil_engine::eval::Evaluator;
 use sigil_engine::time::event_time;
@@ -43,11 +43,7 @@ fn hunt_split(rules: &RuleSet, events: &[serde_json::Value], unit: usize) -> Hun
         "{:?}",
         correlator.skipped()
     );
-    let detections: Vec<RuleId> = rules
-        .iter()
-        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
-        .map(|(id, _)| id)
-        .collect();
+    let detections: Vec<RuleId> = rules.detections().map(|(id, _)| id).collect();
     let mut evaluator = Evaluator::new(rules);
     let mut all = Observations::default();
     let mut verdicts = Vec::new();

@@ -7,7 +7,7 @@
 use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::literals;
-use sigil_compiler::{Loaded, RuleId, RuleKind};
+use sigil_compiler::{Loaded, RuleId};
 use sigil_engine::prefilter::Prefilter;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,12 +28,7 @@ pub struct CompileArgs {
 /// Runs `sigil compile`.
 pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
     let loaded = load(&args.rule_args, &args.paths, color)?;
-    let detections: Vec<RuleId> = loaded
-        .rules
-        .iter()
-        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
-        .map(|(id, _)| id)
-        .collect();
+    let detections: Vec<RuleId> = loaded.rules.detections().map(|(id, _)| id).collect();
     let prefilter = Prefilter::new(&loaded.rules, &detections);
     let lits = prefilter.literals().literals();
     println!(

@@ -34,12 +34,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
     let loaded = args
         .rules
         .load_reporting_errors(std::slice::from_ref(&args.rule), color);
-    let detections: Vec<RuleId> = loaded
-        .rules
-        .iter()
-        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
-        .map(|(id, _)| id)
-        .collect();
+    let detections: Vec<RuleId> = loaded.rules.detections().map(|(id, _)| id).collect();
     let prefilter = Prefilter::new(&loaded.rules, &detections);
     let mut candidates = Vec::new();
     let prefiltered = prefilter.candidates(

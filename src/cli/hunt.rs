@@ -5,7 +5,7 @@ use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use sigil_compiler::{Level, RuleKind, RuleSet};
+use sigil_compiler::{Level, RuleSet};
 use sigil_engine::correlate::{self, CorrelationMatch, Correlator};
 use sigil_engine::formats::TextFormat;
 use sigil_engine::framing::Shape;
@@ -384,8 +384,7 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
     }
     let never: Vec<&str> = engine
         .rules()
-        .iter()
-        .filter(|(_, r)| matches!(r.kind, RuleKind::Detection(_)))
+        .detections()
         .filter(|(id, _)| {
             !RecordSource::ALL.iter().any(|s| {
                 stats.sources_seen & (1 << *s as u32) != 0 && engine.rules_for(*s).contains(id)

@@ -32,7 +32,7 @@ use super::{CorrelationMatch, Correlator};
 use crate::time::event_time;
 use sigil_compiler::correlation::parse_timespan;
 use sigil_compiler::yaml::{Node, Value, parse_documents};
-use sigil_compiler::{RuleId, RuleKind, RuleSet, SourceId};
+use sigil_compiler::{RuleId, RuleSet, SourceId};
 use std::path::Path;
 
 /// One correlation example: a sequence of events.
@@ -155,11 +155,7 @@ pub fn run_correlation_cases(
     cases: Vec<CorrelationCase>,
 ) -> Vec<CorrelationCaseResult> {
     let correlator = Correlator::new(rules);
-    let detections: Vec<RuleId> = rules
-        .iter()
-        .filter(|(_, rule)| matches!(rule.kind, RuleKind::Detection(_)))
-        .map(|(id, _)| id)
-        .collect();
+    let detections: Vec<RuleId> = rules.detections().map(|(id, _)| id).collect();
     let mut evaluator = crate::eval::Evaluator::new(rules);
     let (mut matched, mut verdicts) = (Vec::new(), Vec::new());
     cases

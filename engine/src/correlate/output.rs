@@ -12,6 +12,7 @@
 //! [`EVENTS_LISTED`]; `events.count` counts them all (for a correlation of correlations, the
 //! base events of the inner matches).
 
+use crate::sink::RuleJson;
 use jiff::Timestamp;
 use serde::Serialize;
 use sigil_compiler::correlation::CorrelationType;
@@ -47,15 +48,6 @@ pub struct CorrelationMatch {
     pub events: Vec<Location>,
     /// All contributing events.
     pub event_count: u64,
-}
-
-#[derive(Serialize)]
-struct RuleJson<'a> {
-    id: Option<&'a str>,
-    title: &'a str,
-    level: Option<&'a str>,
-    tags: &'a [String],
-    path: String,
 }
 
 #[derive(Serialize)]
@@ -122,13 +114,7 @@ pub fn write_jsonl(out: &mut Vec<u8>, rules: &RuleSet, m: &CorrelationMatch) {
     };
     let condition = correlation.and_then(|c| c.condition.as_ref());
     let kind = correlation.map_or(CorrelationType::EventCount, |c| c.kind);
-    let rule_json = RuleJson {
-        id: meta.id.as_deref(),
-        title: &meta.title,
-        level: meta.level.map(|l| l.as_str()),
-        tags: &meta.tags,
-        path: meta.path.display().to_string(),
-    };
+    let rule_json = RuleJson::new(meta);
     let group: serde_json::Map<String, serde_json::Value> = m
         .group
         .iter()
