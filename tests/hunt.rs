@@ -60,12 +60,15 @@ impl Fixture {
 
     fn hunt_with_stdin(&self, args: &[&str], stdin: Vec<u8>) -> (String, String, i32) {
         let rule = self.path("rule.yml");
+        let rule = rule.to_str().unwrap();
+        self.sigil(&[&["hunt", "-r", rule], args].concat(), stdin)
+    }
+
+    /// Runs `sigil` with `args` in the fixture's folder: (stdout, stderr, exit code).
+    fn sigil(&self, args: &[&str], stdin: Vec<u8>) -> (String, String, i32) {
         let output = Command::cargo_bin("sigil")
             .unwrap()
             .current_dir(self.dir.path())
-            .arg("hunt")
-            .arg("-r")
-            .arg(&rule)
             .args(args)
             .write_stdin(stdin)
             .output()
@@ -286,23 +289,19 @@ fn exit_codes() {
         "title: bad\nlogsource: {}\ndetection: {condition: nope}\n",
     )
     .unwrap();
-    let output = Command::cargo_bin("sigil")
-        .unwrap()
-        .current_dir(fx.dir.path())
-        .args([
-            "hunt",
-            "-r",
-            "rule.yml",
-            "-r",
-            "bad.yml",
-            "events.jsonl",
-            "--format",
-            "jsonl",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(matches(&String::from_utf8(output.stdout).unwrap()).len(), 2);
+    let args = [
+        "hunt",
+        "-r",
+        "rule.yml",
+        "-r",
+        "bad.yml",
+        "events.jsonl",
+        "--format",
+        "jsonl",
+    ];
+    let (out, _, code) = fx.sigil(&args, Vec::new());
+    assert_eq!(code, 1);
+    assert_eq!(matches(&out).len(), 2);
 }
 
 #[test]
@@ -405,22 +404,17 @@ fn correlations_run_over_informational_inputs_even_with_a_level() {
     )
     .unwrap();
     fx.write("events.jsonl", &ndjson());
-    let output = Command::cargo_bin("sigil")
-        .unwrap()
-        .current_dir(fx.dir.path())
-        .args([
-            "hunt",
-            "-r",
-            "burst.yml",
-            "events.jsonl",
-            "--level",
-            "high",
-            "--format",
-            "jsonl",
-        ])
-        .output()
-        .unwrap();
-    let out = String::from_utf8(output.stdout).unwrap();
+    let args = [
+        "hunt",
+        "-r",
+        "burst.yml",
+        "events.jsonl",
+        "--level",
+        "high",
+        "--format",
+        "jsonl",
+    ];
+    let (out, _, _) = fx.sigil(&args, Vec::new());
     let lines: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

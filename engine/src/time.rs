@@ -41,7 +41,8 @@ fn from_epoch(n: f64) -> Option<Timestamp> {
         return None;
     }
     let millis = if n.abs() > 1e11 { n } else { n * 1000.0 };
-    Timestamp::from_millisecond(millis as i64).ok()
+    // Out-of-range values saturate in the cast and are then refused by jiff.
+    Timestamp::from_millisecond(millis.floor() as i64).ok()
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@
 //! (for `fieldref`) is its shortest round-trip decimal form, without a fraction when it is whole.
 
 use super::MAX_DEPTH;
-use jiff::Timestamp;
+use crate::time::parse_time;
 use jiff::tz::TimeZone;
 use sigil_compiler::pattern::{StrKind, StrMatch, fold_case, parse_number};
 use sigil_compiler::{FieldRefKind, TimePart};
@@ -103,16 +103,9 @@ pub(super) fn ip_in(scalar: &BorrowedValue, net: &ipnet::IpNet) -> bool {
 }
 
 /// The `part` of the UTC time a scalar holds: an RFC 3339 string, or epoch seconds (or
-/// milliseconds when above 10^11) as a number or a numeric string.
+/// milliseconds when above 10^11) as a number or a numeric string; see [`parse_time`].
 pub(super) fn time_part(scalar: &BorrowedValue, part: TimePart) -> Option<i64> {
-    let timestamp = match scalar {
-        BorrowedValue::String(text) => match text.parse::<Timestamp>() {
-            Ok(timestamp) => timestamp,
-            Err(_) => epoch(parse_number(text)?)?,
-        },
-        BorrowedValue::Static(node) => epoch(number_of_node(node)?)?,
-        BorrowedValue::Array(_) | BorrowedValue::Object(_) => return None,
-    };
+    let timestamp = parse_time(scalar)?;
     let time = TimeZone::UTC.to_datetime(timestamp);
     Some(match part {
         TimePart::Minute => time.minute().into(),
@@ -122,17 +115,6 @@ pub(super) fn time_part(scalar: &BorrowedValue, part: TimePart) -> Option<i64> {
         TimePart::Month => time.month().into(),
         TimePart::Year => time.year().into(),
     })
-}
-
-/// Epoch seconds, or milliseconds when the magnitude is above 10^11, as a timestamp.
-fn epoch(value: f64) -> Option<Timestamp> {
-    let millis = if value.abs() > 1e11 {
-        value
-    } else {
-        value * 1000.0
-    };
-    // Out-of-range values saturate in the cast and are then refused by jiff.
-    Timestamp::from_millisecond(millis.floor() as i64).ok()
 }
 
 /// Whether `|fieldref` of `kind` holds between a field's scalar and the other field's: equality
