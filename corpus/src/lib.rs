@@ -26,8 +26,9 @@
 //! ```
 //!
 //! [`Generator::write`] writes a whole corpus to a folder in one of the [`Layout`]s, with
-//! `ground-truth.jsonl` beside it; [`write_sample`] writes the small sample committed under
-//! `corpus/samples/`.
+//! `ground-truth.jsonl` beside it; [`Generator::write_ndjson`] writes the JSON sources as one
+//! NDJSON stream (standard output, a pipe); [`write_sample`] writes the small sample committed
+//! under `corpus/samples/`.
 #![deny(missing_docs)]
 
 mod alb;
@@ -103,6 +104,12 @@ impl Source {
             Source::CloudFront => "cloudfront",
             Source::GuardDuty => "guardduty",
         }
+    }
+
+    /// Whether its records are JSON objects (CloudTrail, WAF, GuardDuty), which can share one
+    /// NDJSON stream; the others are text lines whose fields depend on their file's header.
+    pub fn is_json(self) -> bool {
+        matches!(self, Source::CloudTrail | Source::Waf | Source::GuardDuty)
     }
 
     /// Index of this source among [`Source::ALL`], used to derive its RNG streams.
@@ -253,6 +260,15 @@ impl Generator {
     /// `out_dir/ground-truth.jsonl`.
     pub fn write(&self, out_dir: &Path) -> std::io::Result<Summary> {
         layout::write_corpus(self, out_dir)
+    }
+
+    /// Writes the records of every configured source to `out`, one a line, source after source
+    /// (each in time order), without ground truth: events piped into a detector without
+    /// touching the disk. Only JSON sources ([`Source::is_json`]) can share one stream; any other
+    /// source is an [`InvalidInput`](std::io::ErrorKind::InvalidInput) error. The summary
+    /// counts no files.
+    pub fn write_ndjson(&self, out: &mut dyn std::io::Write) -> std::io::Result<Summary> {
+        layout::write_ndjson(self, out)
     }
 
     fn layout_rng(&self, source: Source) -> pick::Rng {

@@ -3,9 +3,11 @@
 //! ```text
 //! sigil-corpus generate --seed 7 --sources cloudtrail,waf --events 100000 --layout s3 --out DIR
 //! sigil-corpus generate --sources cloudtrail --mb 1024 --out DIR
+//! sigil-corpus generate --sources cloudtrail --mb 10000 --out - | sigil hunt -r rules -
 //! sigil-corpus sample --out corpus/samples
 //! ```
 
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -67,7 +69,8 @@ struct GenerateArgs {
     /// How many times each scenario is planted in each of its sources.
     #[arg(long, default_value_t = 1)]
     plants: u32,
-    /// Output folder.
+    /// Output folder; `-` writes the records to standard output instead, one a line, without
+    /// ground truth (JSON sources only: cloudtrail, waf, guardduty).
     #[arg(long)]
     out: PathBuf,
 }
@@ -105,7 +108,14 @@ fn main() -> ExitCode {
                 layout: args.layout,
                 plants_per_scenario: args.plants,
             };
-            (Generator::new(config).write(&args.out), args.out)
+            let generator = Generator::new(config);
+            let result = if args.out.as_os_str() == "-" {
+                let stdout = std::io::stdout().lock();
+                generator.write_ndjson(&mut BufWriter::with_capacity(1 << 20, stdout))
+            } else {
+                generator.write(&args.out)
+            };
+            (result, args.out)
         }
         Command::Sample { out } => (sigil_corpus::write_sample(&out), out),
     };

@@ -334,6 +334,32 @@ fn streams_are_sorted_by_time_and_mb_sizing_is_close() {
     }
 }
 
+#[test]
+fn ndjson_stream_holds_the_json_sources_records_in_order() {
+    let sources = vec![Source::CloudTrail, Source::GuardDuty];
+    let generator = Generator::new(Config {
+        sources: sources.clone(),
+        ..config(5, Layout::Flat, 200)
+    });
+    let mut out = Vec::new();
+    let summary = generator.write_ndjson(&mut out).expect("write");
+    let expected: Vec<String> = sources
+        .iter()
+        .flat_map(|&source| generator.stream(source).map(|record| record.text))
+        .collect();
+    let text = String::from_utf8(out).expect("utf-8");
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+    assert_eq!(summary.records, expected.len() as u64);
+    assert!(summary.planted > 0);
+
+    let text_logs = Generator::new(Config {
+        sources: vec![Source::CloudTrail, Source::VpcFlow],
+        ..config(5, Layout::Flat, 10)
+    });
+    let error = text_logs.write_ndjson(&mut Vec::new()).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
+
 fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }

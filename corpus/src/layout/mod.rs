@@ -23,7 +23,7 @@ use flate2::write::GzEncoder;
 use flate2::{Compression, GzBuilder};
 
 use crate::scenario::GroundTruth;
-use crate::stream::RecordInfo;
+use crate::stream::{RecordInfo, RecordStream};
 use crate::{Generator, Source};
 
 /// The name of the ground-truth file in every output folder.
@@ -94,7 +94,6 @@ pub(crate) fn write_corpus(generator: &Generator, out_dir: &Path) -> io::Result<
     std::fs::create_dir_all(out_dir)?;
     let mut truth = BufWriter::new(File::create(out_dir.join(GROUND_TRUTH_FILE))?);
     let mut summary = Summary::default();
-    let mut text = String::with_capacity(8 * 1024);
     for &source in &generator.config().sources {
         let mut stream = generator.stream(source);
         let streams = stream.streams().to_vec();
@@ -109,28 +108,89 @@ pub(crate) fn write_corpus(generator: &Generator, out_dir: &Path) -> io::Result<
         } else {
             Box::new(flat::FlatSink::new(out_dir, &streams)?)
         };
-        while let Some(info) = stream.next_into(&mut text) {
-            let record = sink.write(&info, &text)?;
-            summary.records += 1;
-            summary.record_bytes += text.len() as u64 + 1;
-            if let Some(plant) = info.plant {
-                summary.planted += 1;
-                let entry = GroundTruth {
-                    scenario: plant.scenario.name().to_owned(),
-                    source: source.name().to_owned(),
-                    file: sink.path_of(info.stream).to_owned(),
-                    record,
-                    key: plant.key,
-                    detail: plant.detail,
-                };
-                serde_json::to_writer(&mut truth, &entry)?;
-                truth.write_all(b"\n")?;
-            }
-        }
+        write_stream(&mut stream, sink.as_mut(), &mut truth, &mut summary)?;
         summary.files += sink.finish()?;
     }
     truth.flush()?;
     Ok(summary)
+}
+
+/// Writes all sources of `generator` to `out`, one record a line, source after source, without
+/// ground truth. See [`Generator::write_ndjson`].
+pub(crate) fn write_ndjson(generator: &Generator, out: &mut dyn Write) -> io::Result<Summary> {
+    if let Some(source) = generator
+        .config()
+        .sources
+        .iter()
+        .find(|source| !source.is_json())
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{source} records are text with per-file headers: write them to a folder"),
+        ));
+    }
+    let mut summary = Summary::default();
+    let mut sink = LineSink { out, records: 0 };
+    for &source in &generator.config().sources {
+        let mut stream = generator.stream(source);
+        write_stream(&mut stream, &mut sink, &mut io::sink(), &mut summary)?;
+    }
+    Box::new(sink).finish()?;
+    Ok(summary)
+}
+
+/// Writes every record of `stream` to `sink` and a ground-truth line for each planted one to
+/// `truth`, counting them in `summary`.
+fn write_stream(
+    stream: &mut RecordStream,
+    sink: &mut dyn Sink,
+    truth: &mut dyn Write,
+    summary: &mut Summary,
+) -> io::Result<()> {
+    let mut text = String::with_capacity(8 * 1024);
+    while let Some(info) = stream.next_into(&mut text) {
+        let record = sink.write(&info, &text)?;
+        summary.records += 1;
+        summary.record_bytes += text.len() as u64 + 1;
+        if let Some(plant) = info.plant {
+            summary.planted += 1;
+            let entry = GroundTruth {
+                scenario: plant.scenario.name().to_owned(),
+                source: stream.source().name().to_owned(),
+                file: sink.path_of(info.stream).to_owned(),
+                record,
+                key: plant.key,
+                detail: plant.detail,
+            };
+            serde_json::to_writer(&mut *truth, &entry)?;
+            truth.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// One stream of lines (standard output): every record of every source, in order.
+struct LineSink<'a> {
+    out: &'a mut dyn Write,
+    records: u64,
+}
+
+impl Sink for LineSink<'_> {
+    fn write(&mut self, _info: &RecordInfo, text: &str) -> io::Result<u64> {
+        self.out.write_all(text.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        self.records += 1;
+        Ok(self.records)
+    }
+
+    fn path_of(&self, _stream: usize) -> &str {
+        "-"
+    }
+
+    fn finish(self: Box<Self>) -> io::Result<u64> {
+        self.out.flush()?;
+        Ok(0)
+    }
 }
 
 /// Creates `out_dir/relative` (and its folders) for buffered writing.
