@@ -41,7 +41,10 @@
 
 mod escape;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{AhoCorasickKind, Anchored, MatchKind};
 use sigil_compiler::RuleId;
 use sigil_compiler::RuleSet;
 use sigil_compiler::literals::{Formula, LiteralId, Literals};
@@ -62,7 +65,7 @@ pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
 #[derive(Debug)]
 pub struct Prefilter {
     literals: Literals,
-    automaton: AhoCorasick,
+    automaton: LiteralAutomaton,
     /// Per literal: the eligible rules whose formula mentions it, ascending, without repeats.
     triggers: Vec<Vec<RuleId>>,
     /// Eligible rules whose formula is `true`, ascending.
@@ -114,20 +117,7 @@ impl Prefilter {
                 }),
             }
         }
-        let total: usize = literals.literals().iter().map(Vec::len).sum();
-        let kind = if total <= DFA_LITERAL_BYTES {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        };
-        let automaton = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            // Its start-byte skip loop only helps when candidate bytes are rare, and `"` is not.
-            .prefilter(false)
-            .kind(Some(kind))
-            .build(literals.literals())
-            .expect("literals are few and short enough for an automaton");
+        let automaton = LiteralAutomaton::new(literals.literals());
         Prefilter {
             literals,
             automaton,
@@ -212,26 +202,113 @@ impl Prefilter {
 
     /// Runs the automaton over `record`, recording each literal seen once.
     fn scan(&self, record: &[u8], scratch: &mut PrefilterScratch) {
-        let literal_count = self.literals.literals().len();
-        if literal_count == 0 {
+        if self.literals.literals().is_empty() {
             return;
         }
-        for found in self.automaton.find_overlapping_iter(record) {
-            let id = LiteralId(found.pattern().as_u32());
-            let word = &mut scratch.seen[id.0 as usize / 64];
-            let mask = 1u64 << (id.0 % 64);
-            if *word & mask == 0 {
-                *word |= mask;
-                scratch.hits.push(id);
-                if scratch.hits.len() == literal_count {
-                    break;
-                }
+        match &self.automaton {
+            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, record, scratch),
+            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, record, scratch),
+        }
+    }
+}
+
+/// The automaton over all literals: a DFA while the literals are few, else a contiguous NFA.
+#[derive(Debug)]
+enum LiteralAutomaton {
+    Dfa(DFA),
+    Nfa(contiguous::NFA),
+}
+
+impl LiteralAutomaton {
+    /// Builds the automaton for `literals` (ASCII case-insensitive, every match reported).
+    fn new(literals: &[Vec<u8>]) -> LiteralAutomaton {
+        let total: usize = literals.iter().map(Vec::len).sum();
+        // Its start-byte skip loop only helps when candidate bytes are rare, and `"` is not.
+        let built = if total <= DFA_LITERAL_BYTES {
+            DFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(literals)
+                .map(LiteralAutomaton::Dfa)
+        } else {
+            contiguous::NFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(literals)
+                .map(LiteralAutomaton::Nfa)
+        };
+        built.expect("literals are few and short enough for an automaton")
+    }
+
+    fn kind(&self) -> AhoCorasickKind {
+        match self {
+            LiteralAutomaton::Dfa(_) => AhoCorasickKind::DFA,
+            LiteralAutomaton::Nfa(_) => AhoCorasickKind::ContiguousNFA,
+        }
+    }
+
+    fn memory_usage(&self) -> usize {
+        match self {
+            LiteralAutomaton::Dfa(dfa) => dfa.memory_usage(),
+            LiteralAutomaton::Nfa(nfa) => nfa.memory_usage(),
+        }
+    }
+}
+
+/// Runs `automaton` over `record` as two independent streams stepped in turn, one over each
+/// half, so that the table look-ups of one stream overlap the other's (a lone stream waits
+/// for every look-up before it can start the next). The second stream starts
+/// `max_pattern_len - 1` bytes before the middle: every match ends in one half, and a match
+/// ending in the second half starts no earlier than that, so both streams together report
+/// every match (those ending in the overlap twice, which the bitset absorbs).
+fn scan_two_streams(automaton: &impl Automaton, record: &[u8], scratch: &mut PrefilterScratch) {
+    let start = automaton
+        .start_state(Anchored::No)
+        .expect("unanchored searches are supported");
+    let middle = record.len() / 2;
+    let (first, second) = (
+        &record[..middle],
+        &record[middle.saturating_sub(automaton.max_pattern_len().saturating_sub(1))..],
+    );
+    let (mut a, mut b) = (start, start);
+    let common = first.len().min(second.len());
+    for (&x, &y) in first[..common].iter().zip(&second[..common]) {
+        a = automaton.next_state(Anchored::No, a, x);
+        b = automaton.next_state(Anchored::No, b, y);
+        if automaton.is_special(a) || automaton.is_special(b) {
+            scratch.record_matches(automaton, a);
+            scratch.record_matches(automaton, b);
+        }
+    }
+    for (rest, mut state) in [(&first[common..], a), (&second[common..], b)] {
+        for &byte in rest {
+            state = automaton.next_state(Anchored::No, state, byte);
+            if automaton.is_special(state) {
+                scratch.record_matches(automaton, state);
             }
         }
     }
 }
 
 impl PrefilterScratch {
+    /// Sets the bits of the literals that end in `state` (none unless it is a match state).
+    fn record_matches(&mut self, automaton: &impl Automaton, state: StateID) {
+        if !automaton.is_match(state) {
+            return;
+        }
+        for index in 0..automaton.match_len(state) {
+            let id = LiteralId(automaton.match_pattern(state, index).as_u32());
+            let word = &mut self.seen[id.0 as usize / 64];
+            let mask = 1u64 << (id.0 % 64);
+            if *word & mask == 0 {
+                *word |= mask;
+                self.hits.push(id);
+            }
+        }
+    }
+
     fn next_generation(&mut self) {
         if self.generation == u32::MAX {
             self.marks.fill(0);
@@ -243,4 +320,71 @@ impl PrefilterScratch {
 
 fn bit(seen: &[u64], id: LiteralId) -> bool {
     seen[id.0 as usize / 64] & (1u64 << (id.0 % 64)) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aho_corasick::AhoCorasick;
+
+    /// The literals the two streams report, sorted.
+    fn two_streams(automaton: &LiteralAutomaton, literal_count: usize, record: &[u8]) -> Vec<u32> {
+        let mut scratch = PrefilterScratch {
+            seen: vec![0; literal_count.div_ceil(64)],
+            hits: Vec::new(),
+            marks: Vec::new(),
+            generation: 0,
+        };
+        match automaton {
+            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, record, &mut scratch),
+            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, record, &mut scratch),
+        }
+        let mut ids: Vec<u32> = scratch.hits.iter().map(|id| id.0).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The literals a plain overlapping search reports, sorted and deduplicated.
+    fn reference(literals: &[Vec<u8>], record: &[u8]) -> Vec<u32> {
+        let searcher = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(literals)
+            .unwrap();
+        let mut ids: Vec<u32> = searcher
+            .find_overlapping_iter(record)
+            .map(|m| m.pattern().as_u32())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    #[test]
+    fn two_streams_find_what_one_search_finds() {
+        let literals: Vec<Vec<u8>> = [&b"\"consolelogin\""[..], b"login", b"abc", b"bcd", b"ogi"]
+            .iter()
+            .map(|l| l.to_vec())
+            .collect();
+        let dfa = LiteralAutomaton::new(&literals);
+        let nfa = LiteralAutomaton::Nfa(
+            contiguous::NFA::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&literals)
+                .unwrap(),
+        );
+        // Every cut of a literal by the middle, records shorter than a literal, and the empty one.
+        let mut records: Vec<Vec<u8>> = vec![b"".to_vec(), b"ab".to_vec(), b"abcd".to_vec()];
+        for pad in 0..40 {
+            let mut record = vec![b'x'; pad];
+            record.extend_from_slice(b"{\"eventName\":\"ConsoleLogin\"}");
+            record.extend(std::iter::repeat_n(b'y', 40 - pad));
+            records.push(record);
+        }
+        for record in &records {
+            let expected = reference(&literals, record);
+            assert_eq!(two_streams(&dfa, literals.len(), record), expected);
+            assert_eq!(two_streams(&nfa, literals.len(), record), expected);
+        }
+    }
 }
