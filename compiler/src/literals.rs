@@ -13,7 +13,9 @@
 //!   quoted where it is anchored (see `text`); a `|re` needs its required literals (see
 //!   `regex`); a pattern with no piece of [`MIN_LITERAL_LEN`] bytes needs nothing;
 //! - numbers, numeric strings, `null`, `exists`, `cidr`, comparisons, `fieldref` and time parts
-//!   need nothing, nor does a `|neq` matcher (it holds by absence);
+//!   need no literal of their value, nor does a `|neq` matcher (it holds by absence); but a
+//!   matcher left with nothing still needs its field's key when it cannot hold on a missing
+//!   field (`EventID: 4688` needs `"EventID"`, case and all, see `text::field_key`);
 //! - values combine as the matcher does (OR, or AND under `|all`), encoded variants by OR;
 //! - in a condition `and`/`or` stay, `not X` needs nothing, and `N of` relaxes to an OR
 //!   (an AND when all are needed).
@@ -58,22 +60,35 @@ pub struct Literals {
     rules: Vec<Formula>,
 }
 
-/// Literals deduplicated by their bytes.
+/// Literals deduplicated by their bytes and case rule.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Interner {
     literals: Vec<Vec<u8>>,
-    ids: HashMap<Vec<u8>, LiteralId>,
+    /// Per literal: whether it must occur with its exact case (see [`Literals::is_cased`]).
+    cased: Vec<bool>,
+    ids: HashMap<(Vec<u8>, bool), LiteralId>,
 }
 
 impl Interner {
-    /// The formula "`literal` occurs" (lowercase ASCII, JSON-escaped bytes).
+    /// The formula "`literal` occurs" (lowercase ASCII, JSON-escaped bytes, any case).
     fn formula(&mut self, literal: Vec<u8>) -> Formula {
-        if let Some(&id) = self.ids.get(&literal) {
+        self.intern(literal, false)
+    }
+
+    /// The formula "`literal` occurs with exactly this case" (JSON-escaped bytes).
+    fn cased_formula(&mut self, literal: Vec<u8>) -> Formula {
+        self.intern(literal, true)
+    }
+
+    fn intern(&mut self, literal: Vec<u8>, cased: bool) -> Formula {
+        let key = (literal, cased);
+        if let Some(&id) = self.ids.get(&key) {
             return Formula::Lit(id);
         }
         let id = LiteralId(self.literals.len() as u32);
-        self.literals.push(literal.clone());
-        self.ids.insert(literal, id);
+        self.literals.push(key.0.clone());
+        self.cased.push(cased);
+        self.ids.insert(key, id);
         Formula::Lit(id)
     }
 }
@@ -103,8 +118,8 @@ impl Literals {
         }
     }
 
-    /// All literals, indexed by [`LiteralId`]: lowercase ASCII bytes, JSON-escaped, to be
-    /// matched ASCII case-insensitively.
+    /// All literals, indexed by [`LiteralId`]: JSON-escaped bytes, lowercase ASCII and to be
+    /// matched ASCII case-insensitively unless [`is_cased`](Literals::is_cased).
     pub fn literals(&self) -> &[Vec<u8>] {
         &self.interner.literals
     }
@@ -112,6 +127,13 @@ impl Literals {
     /// One literal's bytes.
     pub fn literal(&self, id: LiteralId) -> &[u8] {
         &self.interner.literals[id.0 as usize]
+    }
+
+    /// Whether a literal counts only with its exact case (the keys of fields, which the
+    /// evaluator compares case-sensitively: `EventID` is not CloudTrail's `eventID`). Its bytes
+    /// keep their case; an automaton that folds case must check the bytes it found.
+    pub fn is_cased(&self, id: LiteralId) -> bool {
+        self.interner.cased[id.0 as usize]
     }
 
     /// A matcher's formula.
@@ -136,9 +158,35 @@ fn matcher_formula(matcher: &Matcher, interner: &mut Interner) -> Formula {
         return Formula::True;
     }
     let values = matcher.values.iter().map(|v| value_formula(v, interner));
-    match matcher.combine {
+    let formula = match matcher.combine {
         Combine::Any => Formula::or(values.collect::<Vec<_>>()),
         Combine::All => Formula::and(values.collect::<Vec<_>>()),
+    };
+    if formula != Formula::True {
+        return formula;
+    }
+    // Values without a literal (numbers, cidr, comparisons...) still need their field.
+    match &matcher.field {
+        Some(path) if needs_field(matcher) => {
+            text::field_key(path).map_or(Formula::True, |bytes| interner.cased_formula(bytes))
+        }
+        _ => Formula::True,
+    }
+}
+
+/// Whether `matcher` can only hold when its field is present: every value pattern but `null`
+/// and `|exists: false` needs a value at the field (all of them under OR, one under `|all`).
+fn needs_field(matcher: &Matcher) -> bool {
+    fn needs(value: &ValuePattern) -> bool {
+        match value {
+            ValuePattern::Null | ValuePattern::Exists(false) => false,
+            ValuePattern::AnyOf(variants) => variants.iter().all(needs),
+            _ => true,
+        }
+    }
+    match matcher.combine {
+        Combine::Any => matcher.values.iter().all(needs),
+        Combine::All => matcher.values.iter().any(needs),
     }
 }
 

@@ -72,9 +72,20 @@ const ATOMS: &[&str] = &[
 ];
 
 /// Field names of rules; record keys are their segments (and `a.b` as one key).
-const FIELDS: &[&str] = &["eventName", "a", "a.b", "user.name", "list", "x.y.z", "n"];
+const FIELDS: &[&str] = &[
+    "eventName",
+    "EventName",
+    "a",
+    "a.b",
+    "user.name",
+    "list",
+    "x.y.z",
+    "n",
+];
 const KEYS: &[&str] = &[
     "eventName",
+    "EventName",
+    "N",
     "a",
     "b",
     "a.b",

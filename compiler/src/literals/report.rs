@@ -35,8 +35,8 @@ pub fn warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                     )
                     .with_label(label)
                     .with_help(
-                        "the prefilter needs a string value of at least 3 ASCII characters in \
-                         every branch of the condition",
+                        "the prefilter needs, in every branch of the condition, a string value \
+                         of at least 3 ASCII characters or a field that must be present",
                     ),
                 )
             }

@@ -23,6 +23,7 @@
 //! ```
 
 use super::MIN_LITERAL_LEN;
+use crate::ir::FieldPath;
 use crate::pattern::{GlobToken, StrKind, StrMatch, parse_json_number};
 
 /// The literal (lowercase ASCII, JSON-escaped) a string pattern needs, if it has a usable one.
@@ -55,9 +56,23 @@ pub(super) fn literal(pattern: &StrMatch) -> Option<Vec<u8>> {
     }
 }
 
+/// The literal of the key under which a record holds `path`'s first segment: `"EventID"` for
+/// `EventID`, `"userIdentity` for `userIdentity.type` (whose first key may be `userIdentity` or,
+/// read as one dotted key, `userIdentity.type`, see the evaluator's field walk). Keys are
+/// compared case-sensitively by the evaluator, so the literal keeps its case.
+pub(super) fn field_key(path: &FieldPath) -> Option<Vec<u8>> {
+    let first = path.segments.first()?;
+    piece(first.as_bytes(), true, path.segments.len() == 1, false)
+}
+
 /// The longest piece of `text` (escaped, lowercased, cut at control and non-ASCII bytes, with a
 /// quote before it when `open` and after it when `close`) if it is long enough to be selective.
 pub(super) fn longest_piece(text: &[u8], open: bool, close: bool) -> Option<Vec<u8>> {
+    piece(text, open, close, true)
+}
+
+/// [`longest_piece`], lowercased only when `fold`.
+fn piece(text: &[u8], open: bool, close: bool, fold: bool) -> Option<Vec<u8>> {
     let mut best: Vec<u8> = Vec::new();
     let mut piece: Vec<u8> = Vec::new();
     if open {
@@ -72,7 +87,8 @@ pub(super) fn longest_piece(text: &[u8], open: bool, close: bool) -> Option<Vec<
                 piece.clear();
             }
             b'"' | b'\\' => piece.extend([b'\\', byte]),
-            _ => piece.push(byte.to_ascii_lowercase()),
+            _ if fold => piece.push(byte.to_ascii_lowercase()),
+            _ => piece.push(byte),
         }
     }
     if close {
@@ -117,6 +133,17 @@ mod tests {
         assert_eq!(literal("*\u{212A}elvin*").as_deref(), Some("elvin"));
         assert_eq!(literal("*ab\ncd*"), None);
         assert_eq!(literal("*éé*"), None);
+    }
+
+    #[test]
+    fn field_keys_are_quoted_where_the_key_surely_ends() {
+        let key =
+            |name: &str| field_key(&FieldPath::new(name)).map(|b| String::from_utf8(b).unwrap());
+        assert_eq!(key("EventID").as_deref(), Some("\"EventID\""));
+        assert_eq!(key("userIdentity.type").as_deref(), Some("\"userIdentity"));
+        assert_eq!(key("id").as_deref(), Some("\"id\""));
+        assert_eq!(key("a.b"), None);
+        assert_eq!(key("Stra\u{df}e.x").as_deref(), Some("\"Stra"));
     }
 
     #[test]

@@ -206,8 +206,8 @@ impl Prefilter {
             return;
         }
         match &self.automaton {
-            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, record, scratch),
-            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, record, scratch),
+            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, &self.literals, record, scratch),
+            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, &self.literals, record, scratch),
         }
     }
 }
@@ -263,52 +263,80 @@ impl LiteralAutomaton {
 /// `max_pattern_len - 1` bytes before the middle: every match ends in one half, and a match
 /// ending in the second half starts no earlier than that, so both streams together report
 /// every match (those ending in the overlap twice, which the bitset absorbs).
-fn scan_two_streams(automaton: &impl Automaton, record: &[u8], scratch: &mut PrefilterScratch) {
+fn scan_two_streams(
+    automaton: &impl Automaton,
+    literals: &Literals,
+    record: &[u8],
+    scratch: &mut PrefilterScratch,
+) {
     let start = automaton
         .start_state(Anchored::No)
         .expect("unanchored searches are supported");
     let middle = record.len() / 2;
-    let (first, second) = (
-        &record[..middle],
-        &record[middle.saturating_sub(automaton.max_pattern_len().saturating_sub(1))..],
-    );
+    let second_start = middle.saturating_sub(automaton.max_pattern_len().saturating_sub(1));
+    let (first, second) = (&record[..middle], &record[second_start..]);
+    let mut found = Found {
+        automaton,
+        literals,
+        record,
+        scratch,
+    };
     let (mut a, mut b) = (start, start);
     let common = first.len().min(second.len());
-    for (&x, &y) in first[..common].iter().zip(&second[..common]) {
+    for (i, (&x, &y)) in first[..common].iter().zip(&second[..common]).enumerate() {
         a = automaton.next_state(Anchored::No, a, x);
         b = automaton.next_state(Anchored::No, b, y);
         if automaton.is_special(a) || automaton.is_special(b) {
-            scratch.record_matches(automaton, a);
-            scratch.record_matches(automaton, b);
+            found.matches(a, i + 1);
+            found.matches(b, second_start + i + 1);
         }
     }
-    for (rest, mut state) in [(&first[common..], a), (&second[common..], b)] {
-        for &byte in rest {
+    for (offset, rest, mut state) in [(0, first, a), (second_start, second, b)] {
+        for (i, &byte) in rest.iter().enumerate().skip(common) {
             state = automaton.next_state(Anchored::No, state, byte);
             if automaton.is_special(state) {
-                scratch.record_matches(automaton, state);
+                found.matches(state, offset + i + 1);
             }
         }
     }
 }
 
-impl PrefilterScratch {
-    /// Sets the bits of the literals that end in `state` (none unless it is a match state).
-    fn record_matches(&mut self, automaton: &impl Automaton, state: StateID) {
-        if !automaton.is_match(state) {
+/// What a scan needs to record the literals that end at a position.
+struct Found<'a, A> {
+    automaton: &'a A,
+    literals: &'a Literals,
+    record: &'a [u8],
+    scratch: &'a mut PrefilterScratch,
+}
+
+impl<A: Automaton> Found<'_, A> {
+    /// Sets the bits of the literals that end in `state` (none unless it is a match state) at
+    /// `end` in the record. The automaton folds case, so a cased literal counts only if the
+    /// bytes found are exactly its own.
+    fn matches(&mut self, state: StateID, end: usize) {
+        if !self.automaton.is_match(state) {
             return;
         }
-        for index in 0..automaton.match_len(state) {
-            let id = LiteralId(automaton.match_pattern(state, index).as_u32());
-            let word = &mut self.seen[id.0 as usize / 64];
+        for index in 0..self.automaton.match_len(state) {
+            let id = LiteralId(self.automaton.match_pattern(state, index).as_u32());
+            let word = &mut self.scratch.seen[id.0 as usize / 64];
             let mask = 1u64 << (id.0 % 64);
-            if *word & mask == 0 {
-                *word |= mask;
-                self.hits.push(id);
+            if *word & mask != 0 {
+                continue;
             }
+            if self.literals.is_cased(id) {
+                let literal = self.literals.literal(id);
+                if self.record[end - literal.len()..end] != *literal {
+                    continue;
+                }
+            }
+            *word |= mask;
+            self.scratch.hits.push(id);
         }
     }
+}
 
+impl PrefilterScratch {
     fn next_generation(&mut self) {
         if self.generation == u32::MAX {
             self.marks.fill(0);
@@ -326,32 +354,38 @@ fn bit(seen: &[u64], id: LiteralId) -> bool {
 mod tests {
     use super::*;
     use aho_corasick::AhoCorasick;
+    use sigil_compiler::load_str;
 
     /// The literals the two streams report, sorted.
-    fn two_streams(automaton: &LiteralAutomaton, literal_count: usize, record: &[u8]) -> Vec<u32> {
+    fn two_streams(automaton: &LiteralAutomaton, literals: &Literals, record: &[u8]) -> Vec<u32> {
         let mut scratch = PrefilterScratch {
-            seen: vec![0; literal_count.div_ceil(64)],
+            seen: vec![0; literals.literals().len().div_ceil(64)],
             hits: Vec::new(),
             marks: Vec::new(),
             generation: 0,
         };
         match automaton {
-            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, record, &mut scratch),
-            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, record, &mut scratch),
+            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, literals, record, &mut scratch),
+            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, literals, record, &mut scratch),
         }
         let mut ids: Vec<u32> = scratch.hits.iter().map(|id| id.0).collect();
         ids.sort_unstable();
         ids
     }
 
-    /// The literals a plain overlapping search reports, sorted and deduplicated.
-    fn reference(literals: &[Vec<u8>], record: &[u8]) -> Vec<u32> {
+    /// The literals a plain overlapping search reports (cased ones with their exact bytes),
+    /// sorted and deduplicated.
+    fn reference(literals: &Literals, record: &[u8]) -> Vec<u32> {
         let searcher = AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(literals)
+            .build(literals.literals())
             .unwrap();
         let mut ids: Vec<u32> = searcher
             .find_overlapping_iter(record)
+            .filter(|m| {
+                let id = LiteralId(m.pattern().as_u32());
+                !literals.is_cased(id) || record[m.range()] == *literals.literal(id)
+            })
             .map(|m| m.pattern().as_u32())
             .collect();
         ids.sort_unstable();
@@ -361,30 +395,38 @@ mod tests {
 
     #[test]
     fn two_streams_find_what_one_search_finds() {
-        let literals: Vec<Vec<u8>> = [&b"\"consolelogin\""[..], b"login", b"abc", b"bcd", b"ogi"]
-            .iter()
-            .map(|l| l.to_vec())
-            .collect();
-        let dfa = LiteralAutomaton::new(&literals);
+        let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    \
+                    eventName: ConsoleLogin\n    a|contains: [login, abc, bcd, ogi]\n    \
+                    EventName: 4688\n  condition: sel\n";
+        let loaded = load_str("t.yml".as_ref(), rule, &Default::default());
+        let literals = Literals::extract(&loaded.rules);
+        assert_eq!(literals.literals().len(), 6, "{:?}", literals.literals());
+        let dfa = LiteralAutomaton::new(literals.literals());
         let nfa = LiteralAutomaton::Nfa(
             contiguous::NFA::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
-                .build(&literals)
+                .build(literals.literals())
                 .unwrap(),
         );
-        // Every cut of a literal by the middle, records shorter than a literal, and the empty one.
+        // Every cut of a literal by the middle, records shorter than a literal, the empty
+        // one, and a key whose case differs from the rule's field.
         let mut records: Vec<Vec<u8>> = vec![b"".to_vec(), b"ab".to_vec(), b"abcd".to_vec()];
         for pad in 0..40 {
-            let mut record = vec![b'x'; pad];
-            record.extend_from_slice(b"{\"eventName\":\"ConsoleLogin\"}");
-            record.extend(std::iter::repeat_n(b'y', 40 - pad));
-            records.push(record);
+            for body in [
+                &br#"{"eventName":"ConsoleLogin","EventName":1}"#[..],
+                br#"{"eventname":"ConsoleLogin","eventName":1}"#,
+            ] {
+                let mut record = vec![b'x'; pad];
+                record.extend_from_slice(body);
+                record.extend(std::iter::repeat_n(b'y', 40 - pad));
+                records.push(record);
+            }
         }
         for record in &records {
             let expected = reference(&literals, record);
-            assert_eq!(two_streams(&dfa, literals.len(), record), expected);
-            assert_eq!(two_streams(&nfa, literals.len(), record), expected);
+            assert_eq!(two_streams(&dfa, &literals, record), expected);
+            assert_eq!(two_streams(&nfa, &literals, record), expected);
         }
     }
 }

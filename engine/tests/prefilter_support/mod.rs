@@ -67,8 +67,15 @@ impl Pair {
             let lower = record.to_ascii_lowercase();
             for rule in without {
                 let formula = prefilter.literals().rule(rule);
-                let mut present =
-                    |id: LiteralId| contains(&lower, prefilter.literals().literal(id));
+                let literals = prefilter.literals();
+                let mut present = |id: LiteralId| {
+                    let haystack = if literals.is_cased(id) {
+                        record
+                    } else {
+                        &lower
+                    };
+                    contains(haystack, literals.literal(id))
+                };
                 if !formula.holds(&mut present) {
                     return Err(format!(
                         "record {index} matches {rule:?} but its formula {} is false\n{}",
