@@ -198,6 +198,19 @@ fn a_big_file_split_across_threads_keeps_input_order() {
             .iter()
             .all(|(n, name)| (*n % 3 == 2) == (name == "StopLogging"))
     );
+    // Streamed, the same bytes arrive in several blocks, each scanned as its own unit.
+    let (piped, err, _) = fx.hunt_with_stdin(
+        &["-", "--format", "jsonl", "--threads", "4", "--stats"],
+        big.clone().into_bytes(),
+    );
+    assert_eq!(matches(&piped), found, "stdin");
+    assert!(
+        err.contains("files:    1 scanned"),
+        "one input, however many blocks: {err}"
+    );
+    fx.write("big.jsonl.gz", &gzip(big.as_bytes()));
+    let (unzipped, _, _) = fx.hunt(&["big.jsonl.gz", "--format", "jsonl", "--threads", "4"]);
+    assert_eq!(matches(&unzipped), found, "gzip");
 }
 
 #[test]

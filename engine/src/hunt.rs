@@ -1,14 +1,16 @@
 //! The retro-hunt driver: inputs in, ordered match output and statistics out.
 //!
-//! The inputs become a sequence of work units, in input order: a whole input (a compressed
-//! file or stdin, decompressed as it is scanned, or a small file), or a newline-aligned chunk
-//! of a large memory-mapped NDJSON file. Units are scanned in parallel (rayon) in waves of a few
-//! per thread, each with the worker's own [`Scanner`] and its own output buffer; after each
-//! wave the buffers are handed to the caller in unit order, so the output is the same whatever
-//! the thread count, and memory holds one wave of output. The pages of a scanned chunk are
-//! released, so a hunt's resident size does not grow with the size of a mapped file. Bad
-//! records and unreadable files are counted and the first ones reported; they never stop the
-//! hunt.
+//! The inputs become a sequence of work units, in input order: a newline-aligned chunk of a
+//! large memory-mapped NDJSON file, one block of a stream (stdin, a compressed file; about
+//! [`BLOCK_BYTES`](crate::input::BLOCK_BYTES) of whole records), or a whole input (a small
+//! file, or a streamed text log, whose reader carries headers from block to block). Units are
+//! scanned in parallel (rayon) in waves of a few per thread, each with the worker's own
+//! [`Scanner`] and its own output buffer, while the driver opens and reads (decompresses) the
+//! next wave; after each wave the buffers are handed to the caller in unit order, so the output
+//! is the same whatever the thread count, and memory holds two waves of input and one of
+//! output, however large the input. The pages of a scanned chunk are released, so a hunt's
+//! resident size does not grow with the size of a mapped file. Bad records and unreadable
+//! files are counted and the first ones reported; they never stop the hunt.
 
 use crate::correlate::{Collector, Correlator, Observations, Verdict};
 use crate::formats::{self, Envelope, Records, TextFormat, TextReader};
@@ -199,23 +201,29 @@ pub fn hunt(
     let mut units = Units {
         inputs: discovery.inputs.into_iter(),
         pending: VecDeque::new(),
+        stream: None,
         options,
         scan: engine.options(),
         rules,
     };
     let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
-    loop {
-        let wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
-        if wave.is_empty() {
-            break;
-        }
-        let results: Vec<(Vec<u8>, HuntStats)> = wave
-            .into_par_iter()
-            .map_init(
-                || Worker::new(engine, options),
-                |worker, unit| run_unit(worker, unit, options),
-            )
-            .collect();
+    let mut wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
+    while !wave.is_empty() {
+        // The next wave is opened and read (stdin, decompression) while this one is scanned.
+        let (results, next) = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| units.by_ref().take(wave_size).collect::<Vec<Unit>>());
+            let results: Vec<(Vec<u8>, HuntStats)> = std::mem::take(&mut wave)
+                .into_par_iter()
+                .map_init(
+                    || Worker::new(engine, options),
+                    |worker, unit| run_unit(worker, unit, options),
+                )
+                .collect();
+            let next = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (results, next)
+        });
         for (block, unit_stats) in results {
             stats.merge(unit_stats);
             if emit(&block).is_err() {
@@ -223,6 +231,7 @@ pub fn hunt(
                 return stats;
             }
         }
+        wave = next;
     }
     stats.elapsed = started.elapsed();
     stats
@@ -234,11 +243,19 @@ const UNITS_PER_THREAD: usize = 4;
 
 /// One piece of work, in input order.
 enum Unit {
-    /// A whole opened input, scanned by one task: compressed files and stdin (read and
-    /// decompressed as they are scanned), and files too small to be worth cutting.
-    Input { source: InputSource, blocks: Blocks },
-    /// A newline-aligned chunk of a large memory-mapped NDJSON file; chunks of one file are
-    /// scanned side by side and their pages released once scanned.
+    /// An input scanned whole by one task, `head` (its first block, if already read) and then
+    /// its remaining blocks: files too small to be worth cutting, and streamed text logs
+    /// (whose readers carry headers from block to block); `first` unless an earlier unit of
+    /// the input was counted.
+    Input {
+        source: InputSource,
+        head: Option<Block>,
+        blocks: Blocks,
+        first: bool,
+    },
+    /// Whole records of an input, scanned side by side with the other pieces of the input: a
+    /// newline-aligned chunk of a large memory-mapped NDJSON file (its pages released once
+    /// scanned), or one block of a stream (stdin, a compressed file) read by the driver.
     Chunk {
         source: Arc<InputSource>,
         block: Arc<Block>,
@@ -247,14 +264,27 @@ enum Unit {
         origin: Origin,
         first: bool,
     },
-    /// An input that only contributes statistics (skipped on purpose, or unreadable).
+    /// An input, or part of one, that only contributes statistics (skipped on purpose,
+    /// unreadable, a stream's read error or overlong line).
     Done(Box<HuntStats>),
+}
+
+/// A streamed input being cut into units.
+struct Stream {
+    source: Arc<InputSource>,
+    blocks: Blocks,
+    /// How its records are read, decided from its first block.
+    reading: Option<Arc<Reading>>,
+    /// Whether no unit of it was made yet.
+    first: bool,
 }
 
 /// The work units of a hunt, opening inputs lazily, in input order.
 struct Units<'a> {
     inputs: std::vec::IntoIter<InputSource>,
     pending: VecDeque<Unit>,
+    /// The streamed input being cut into units, block by block.
+    stream: Option<Stream>,
     options: &'a HuntOptions<'a>,
     scan: &'a ScanOptions,
     rules: usize,
@@ -287,10 +317,25 @@ impl Iterator for Units<'_> {
     type Item = Unit;
 
     fn next(&mut self) -> Option<Unit> {
-        if let Some(unit) = self.pending.pop_front() {
-            return Some(unit);
+        loop {
+            if let Some(unit) = self.pending.pop_front() {
+                return Some(unit);
+            }
+            if let Some(unit) = self.next_block() {
+                return Some(unit);
+            }
+            let source = self.inputs.next()?;
+            if let Some(unit) = self.open(source) {
+                return Some(unit);
+            }
         }
-        let source = self.inputs.next()?;
+    }
+}
+
+impl Units<'_> {
+    /// Opens the next input: returns its one unit, or queues its chunks (a large mapped NDJSON
+    /// file) or makes it the current stream, and returns `None`.
+    fn open(&mut self, source: InputSource) -> Option<Unit> {
         let mut stats = HuntStats::new(self.rules);
         if let Some(reason) = outside_time_range(&source, self.scan) {
             stats
@@ -298,7 +343,7 @@ impl Iterator for Units<'_> {
                 .push((source.to_string(), reason.into()));
             return Some(Unit::Done(Box::new(stats)));
         }
-        let blocks = match input::open(&source, &self.options.open) {
+        let mut blocks = match input::open(&source, &self.options.open) {
             Ok(Opened::Blocks(blocks)) => blocks,
             Ok(Opened::Skipped(reason)) => {
                 stats
@@ -312,7 +357,6 @@ impl Iterator for Units<'_> {
                 return Some(Unit::Done(Box::new(stats)));
             }
         };
-        let mut blocks = blocks;
         let block = match blocks.take_mapped() {
             Some(block)
                 if block.shape() == Shape::Ndjson && block.bytes().len() >= 2 * CHUNK_BYTES =>
@@ -321,9 +365,22 @@ impl Iterator for Units<'_> {
             }
             Some(block) => {
                 let blocks = Blocks::from(block);
-                return Some(Unit::Input { source, blocks });
+                return Some(Unit::Input {
+                    source,
+                    head: None,
+                    blocks,
+                    first: true,
+                });
             }
-            None => return Some(Unit::Input { source, blocks }),
+            None => {
+                self.stream = Some(Stream {
+                    source: Arc::new(source),
+                    blocks,
+                    reading: None,
+                    first: true,
+                });
+                return None;
+            }
         };
         let reading = Arc::new(Reading::of(&source, block.bytes(), self.options));
         let (block, source) = (Arc::new(block), Arc::new(source));
@@ -350,7 +407,55 @@ impl Iterator for Units<'_> {
             });
             origin = next;
         }
-        self.pending.pop_front()
+        None
+    }
+
+    /// The next unit of the current stream, reading its next block; `None` when there is no
+    /// stream or it has ended.
+    fn next_block(&mut self) -> Option<Unit> {
+        let stream = self.stream.as_mut()?;
+        let first = std::mem::replace(&mut stream.first, false);
+        let mut stats = HuntStats::new(self.rules);
+        stats.files = u64::from(first);
+        let block = match stream.blocks.next() {
+            Some(Ok(block)) => block,
+            Some(Err(BlockError::Record(bad))) => {
+                stats.records += 1;
+                stats.bad_records += 1;
+                stats.problem(&stream.source, Some(bad.index), bad.reason.to_string());
+                return Some(Unit::Done(Box::new(stats)));
+            }
+            Some(Err(BlockError::Input(error))) => {
+                stats.problem(&stream.source, None, error.to_string());
+                return Some(Unit::Done(Box::new(stats)));
+            }
+            None => {
+                self.stream = None;
+                return first.then(|| Unit::Done(Box::new(stats)));
+            }
+        };
+        let reading = stream.reading.get_or_insert_with(|| {
+            Arc::new(Reading::of(&stream.source, block.bytes(), self.options))
+        });
+        if let Reading::Text(_) = **reading {
+            // A text reader carries state (headers) from block to block: one task reads the rest.
+            let stream = self.stream.take()?;
+            return Some(Unit::Input {
+                source: Arc::unwrap_or_clone(stream.source),
+                head: Some(block),
+                blocks: stream.blocks,
+                first,
+            });
+        }
+        let range = 0..block.bytes().len();
+        Some(Unit::Chunk {
+            source: Arc::clone(&stream.source),
+            origin: block.origin(),
+            block: Arc::new(block),
+            reading: Arc::clone(reading),
+            range,
+            first,
+        })
     }
 }
 
@@ -395,7 +500,7 @@ fn run_unit(
             let (out, mut stats) = scan_records(
                 worker,
                 bytes,
-                Shape::Ndjson,
+                block.shape(),
                 origin,
                 &mut reader,
                 &name,
@@ -406,21 +511,30 @@ fn run_unit(
             block.release(range);
             (out, stats)
         }
-        Unit::Input { source, blocks } => scan_input(worker, &source, blocks, options),
+        Unit::Input {
+            source,
+            head,
+            blocks,
+            first,
+        } => {
+            let blocks = head.map(Ok).into_iter().chain(blocks);
+            let (out, mut stats) = scan_input(worker, &source, blocks, options);
+            stats.files = u64::from(first);
+            (out, stats)
+        }
     };
     (options.progress)(stats.bytes);
     (out, stats)
 }
 
-/// Scans a whole opened input, block by block.
+/// Scans the blocks of an input, in order.
 fn scan_input(
     worker: &mut Worker<'_>,
     source: &InputSource,
-    blocks: Blocks,
+    blocks: impl Iterator<Item = Result<Block, BlockError>>,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
     let mut stats = HuntStats::new(worker.scanner.rules().len());
-    stats.files = 1;
     let mut out = Vec::new();
     let name = PathBuf::from(source.to_string());
     // The first block's head decides how the input is read; text readers keep their state
