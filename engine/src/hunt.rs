@@ -104,6 +104,12 @@ impl HuntStats {
             || self.problems.iter().any(|p| p.record.is_none())
     }
 
+    /// Counts a bad record of `input` and reports it.
+    fn bad_record(&mut self, input: &InputSource, record: u64, reason: String) {
+        self.bad_records += 1;
+        self.problem(input, Some(record), reason);
+    }
+
     fn problem(&mut self, input: &InputSource, record: Option<u64>, reason: String) {
         if self.problems.len() < REPORTED_PROBLEMS {
             self.problems.push(Problem {
@@ -421,8 +427,7 @@ impl Units<'_> {
             Some(Ok(block)) => block,
             Some(Err(BlockError::Record(bad))) => {
                 stats.records += 1;
-                stats.bad_records += 1;
-                stats.problem(&stream.source, Some(bad.index), bad.reason.to_string());
+                stats.bad_record(&stream.source, bad.index, bad.reason.to_string());
                 return Some(Unit::Done(Box::new(stats)));
             }
             Some(Err(BlockError::Input(error))) => {
@@ -561,8 +566,7 @@ fn scan_input(
             }
             Err(BlockError::Record(bad)) => {
                 stats.records += 1;
-                stats.bad_records += 1;
-                stats.problem(source, Some(bad.index), bad.reason.to_string());
+                stats.bad_record(source, bad.index, bad.reason.to_string());
             }
             Err(BlockError::Input(error)) => stats.problem(source, None, error.to_string()),
         }
@@ -664,16 +668,19 @@ impl Sink<'_, '_> {
             verdicts,
         } = &mut *self.worker;
         let rules = scanner.rules();
-        let found = match scanner.scan_from(record, known) {
+        let scanned = scanner.scan_from(record, known);
+        let found = match scanned {
             Ok(found) => found,
-            Err(error) => return self.bad(index, error.to_string()),
+            Err(error) => {
+                return self.stats.bad_record(self.source, index, error.to_string());
+            }
         };
         if found.out_of_range {
             self.stats.out_of_range += 1;
             return;
         }
         self.stats.parsed += 1;
-        let seen = if found.parsed {
+        let seen = if found.value.is_some() {
             self.stats.records_per_source[found.source as usize] += 1;
             Some(found.source)
         } else if known.is_some() {
@@ -690,16 +697,17 @@ impl Sink<'_, '_> {
         // Correlation inputs are observed (and silenced unless `generate`); filtered matches
         // are dropped.
         verdicts.clear();
-        match collector {
-            Some(collector) => collector.record(
+        match (collector, &found.value) {
+            (Some(collector), Some(value)) => collector.record(
                 found.rules,
                 found.timestamp,
-                record,
+                value,
                 self.name,
                 index,
                 verdicts,
             ),
-            None => verdicts.resize(found.rules.len(), Verdict::Emit),
+            // No collector, or no rule matched (the record was not even parsed).
+            _ => verdicts.resize(found.rules.len(), Verdict::Emit),
         }
         for (&rule, verdict) in found.rules.iter().zip(verdicts.iter()) {
             // Rules kept below `--level` for their correlations are observed, never written.
@@ -716,11 +724,6 @@ impl Sink<'_, '_> {
             };
             (self.options.write)(&mut self.out, &m);
         }
-    }
-
-    fn bad(&mut self, index: u64, reason: String) {
-        self.stats.bad_records += 1;
-        self.stats.problem(self.source, Some(index), reason);
     }
 }
 
@@ -754,7 +757,9 @@ fn scan_records(
                 sink.stats.records += 1;
                 match line {
                     Ok(line) => sink.record(line.index, line.json, Some(line.source)),
-                    Err(bad) => sink.bad(bad.index, bad.reason.to_string()),
+                    Err(bad) => sink
+                        .stats
+                        .bad_record(source, bad.index, bad.reason.to_string()),
                 }
             }
         }
@@ -764,7 +769,8 @@ fn scan_records(
                 let record = match record {
                     Ok(record) => record,
                     Err(bad) => {
-                        sink.bad(bad.index, bad.reason.to_string());
+                        sink.stats
+                            .bad_record(source, bad.index, bad.reason.to_string());
                         continue;
                     }
                 };
@@ -779,7 +785,9 @@ fn scan_records(
                             sink.record(record.index, event, Some(envelope.source()));
                         }
                     }
-                    Err(error) => sink.bad(record.index, error.to_string()),
+                    Err(error) => sink
+                        .stats
+                        .bad_record(source, record.index, error.to_string()),
                 }
             }
         }

@@ -40,6 +40,7 @@ use crate::prefilter::{Prefilter, PrefilterScratch, Verdict};
 use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
+use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 use std::time::{Duration, Instant};
 
@@ -209,8 +210,9 @@ pub struct RecordMatches<'s> {
     pub out_of_range: bool,
     /// What kind of record it is ([`RecordSource::Unknown`] when not parsed).
     pub source: RecordSource,
-    /// Whether the record was parsed: false when the prefilter ruled out every rule.
-    pub parsed: bool,
+    /// The parsed record, for what follows the match (correlations, filters); `None` when the
+    /// prefilter ruled out every rule and the record was not parsed.
+    pub value: Option<BorrowedValue<'s>>,
 }
 
 /// What a [`Scanner`] did, for `--stats`. Times are measured on one record in
@@ -331,7 +333,7 @@ impl<'e> Scanner<'e> {
                 timestamp: None,
                 out_of_range: false,
                 source: RecordSource::Unknown,
-                parsed: false,
+                value: None,
             });
         }
         self.stats.parsed += 1;
@@ -379,7 +381,7 @@ impl<'e> Scanner<'e> {
             timestamp,
             out_of_range,
             source,
-            parsed: true,
+            value: Some(value),
         })
     }
 }

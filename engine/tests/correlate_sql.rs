@@ -69,8 +69,7 @@ fn correlate(rules: &RuleSet, corpus: &[Parsed]) -> (Vec<CorrelationMatch>, Vec<
     let mut all = Observations::default();
     let (mut matched, mut verdicts, mut root_ids) = (Vec::new(), Vec::new(), Vec::new());
     for (index, item) in corpus.iter().enumerate() {
-        let text = item.record.to_string();
-        let mut bytes = text.clone().into_bytes();
+        let mut bytes = item.record.to_string().into_bytes();
         let value = simd_json::to_borrowed_value(&mut bytes).unwrap();
         matched.clear();
         evaluator.matching_rules(&value, detections.iter().copied(), &mut matched);
@@ -82,7 +81,7 @@ fn correlate(rules: &RuleSet, corpus: &[Parsed]) -> (Vec<CorrelationMatch>, Vec<
         collector.record(
             &matched,
             time,
-            text.as_bytes(),
+            &value,
             path.as_ref(),
             index as u64 + 1,
             &mut verdicts,

@@ -50,8 +50,7 @@ fn hunt_split(rules: &RuleSet, events: &[serde_json::Value], unit: usize) -> Hun
     for (u, chunk) in events.chunks(unit.max(1)).enumerate() {
         let mut collector = correlator.collector();
         for (i, event) in chunk.iter().enumerate() {
-            let text = event.to_string();
-            let mut bytes = text.clone().into_bytes();
+            let mut bytes = event.to_string().into_bytes();
             let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
             let mut matched = Vec::new();
             evaluator.matching_rules(&record, detections.iter().copied(), &mut matched);
@@ -59,7 +58,7 @@ fn hunt_split(rules: &RuleSet, events: &[serde_json::Value], unit: usize) -> Hun
             collector.record(
                 &matched,
                 event_time(&record),
-                text.as_bytes(),
+                &record,
                 "events.jsonl".as_ref(),
                 number,
                 &mut verdicts,
@@ -567,8 +566,9 @@ fn untimed_matches_are_counted_not_correlated() {
     let correlator = Correlator::new(&rules);
     let mut collector = correlator.collector();
     let mut verdicts = Vec::new();
-    let event = br#"{"status":403,"ip":"a"}"#;
-    collector.record(&[RuleId(0)], None, event, "x".as_ref(), 1, &mut verdicts);
+    let mut event = br#"{"status":403,"ip":"a"}"#.to_vec();
+    let event = simd_json::to_borrowed_value(&mut event).unwrap();
+    collector.record(&[RuleId(0)], None, &event, "x".as_ref(), 1, &mut verdicts);
     let observations = collector.take();
     assert_eq!((observations.len(), observations.untimed()), (0, 1));
     assert!(correlator.finish(observations).is_empty());

@@ -172,7 +172,7 @@ pub fn run_correlation_cases(
                 collector.record(
                     &matched,
                     Some(*time),
-                    event.as_bytes(),
+                    &record,
                     Path::new(&case.name),
                     index as u64 + 1,
                     &mut verdicts,

@@ -76,7 +76,7 @@
 //!     let time = sigil_engine::time::event_time(&record);
 //!     let mut matched = Vec::new();
 //!     evaluator.matching_rules(&record, [sigil_compiler::RuleId(0)], &mut matched);
-//!     collector.record(&matched, time, event.as_bytes(), "alb.log".as_ref(), i as u64 + 1, &mut verdicts);
+//!     collector.record(&matched, time, &record, "alb.log".as_ref(), i as u64 + 1, &mut verdicts);
 //! }
 //! // The base rule feeds the correlation and is not reported on its own.
 //! assert!(verdicts.iter().all(|v| *v == Verdict::Silent));

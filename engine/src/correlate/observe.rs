@@ -9,6 +9,7 @@ use super::Correlator;
 use crate::eval::{Evaluator, first_scalar};
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
+use simd_json::BorrowedValue;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -186,7 +187,6 @@ pub enum Verdict {
 pub struct Collector<'c> {
     correlator: &'c Correlator<'c>,
     evaluator: Evaluator<'c>,
-    buffer: Vec<u8>,
     values: Vec<Option<String>>,
     observations: Observations,
 }
@@ -196,21 +196,19 @@ impl<'c> Collector<'c> {
         Collector {
             correlator,
             evaluator: Evaluator::new(correlator.rules),
-            buffer: Vec::new(),
             values: Vec::new(),
             observations: Observations::default(),
         }
     }
 
     /// Decides the matches of one record: `matched` are the rules that matched the record
-    /// `event` (its raw JSON), found at `record` in `path`, at `time`. Pushes onto `verdicts`
-    /// one [`Verdict`] per matched rule, in order; the record is parsed again only when a
-    /// filter or a correlation needs its fields.
+    /// `event` (as parsed for them), found at `record` in `path`, at `time`. Pushes onto
+    /// `verdicts` one [`Verdict`] per matched rule, in order.
     pub fn record(
         &mut self,
         matched: &[RuleId],
         time: Option<Timestamp>,
-        event: &[u8],
+        event: &BorrowedValue<'_>,
         path: &Path,
         record: u64,
         verdicts: &mut Vec<Verdict>,
@@ -223,14 +221,8 @@ impl<'c> Collector<'c> {
             verdicts.extend(matched.iter().map(|&rule| correlator.verdict(rule)));
             return;
         }
-        self.buffer.clear();
-        self.buffer.extend_from_slice(event);
-        let parsed = simd_json::to_borrowed_value(&mut self.buffer).ok();
         for &rule in matched {
-            let filtered = parsed
-                .as_ref()
-                .is_some_and(|value| correlator.filters.drops(&mut self.evaluator, rule, value));
-            if filtered {
+            if correlator.filters.drops(&mut self.evaluator, rule, event) {
                 verdicts.push(Verdict::Filtered);
                 continue;
             }
@@ -238,9 +230,8 @@ impl<'c> Collector<'c> {
                 match time {
                     Some(time) => {
                         self.values.clear();
-                        self.values.extend(fields.iter().map(|field| {
-                            parsed.as_ref().and_then(|value| first_scalar(value, field))
-                        }));
+                        self.values
+                            .extend(fields.iter().map(|field| first_scalar(event, field)));
                         self.observations
                             .observe(rule, time, &self.values, path, record);
                     }
