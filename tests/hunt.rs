@@ -263,7 +263,7 @@ fn stats_count_what_happened() {
     fx.write("events.jsonl", &data);
     let (_, err, code) = fx.hunt(&["events.jsonl", "--format", "jsonl", "--stats"]);
     assert!(
-        err.contains("records:  4 framed, 3 parsed, 1 malformed"),
+        err.contains("records:  4 framed, 3 scanned, 1 malformed"),
         "{err}"
     );
     assert!(err.contains("matches:  2"), "{err}");

@@ -58,7 +58,7 @@ pub struct HuntStats {
     pub records: u64,
     /// Records scanned without error and within `--from`/`--to`: parsed and evaluated, or ruled
     /// out by the prefilter without parsing (`scan.parsed` counts the records parsed).
-    pub parsed: u64,
+    pub scanned: u64,
     /// Records outside `--from`/`--to`.
     pub out_of_range: u64,
     /// Records skipped because they were malformed.
@@ -128,7 +128,7 @@ impl HuntStats {
         self.skipped_files.extend(other.skipped_files);
         self.bytes += other.bytes;
         self.records += other.records;
-        self.parsed += other.parsed;
+        self.scanned += other.scanned;
         self.out_of_range += other.out_of_range;
         self.bad_records += other.bad_records;
         self.scan.merge(&other.scan);
@@ -679,7 +679,7 @@ impl Sink<'_, '_> {
             self.stats.out_of_range += 1;
             return;
         }
-        self.stats.parsed += 1;
+        self.stats.scanned += 1;
         let seen = if found.value.is_some() {
             self.stats.records_per_source[found.source as usize] += 1;
             Some(found.source)

@@ -56,7 +56,7 @@ fn sigmahq_aws_rules_over_real_cloudtrail() {
     });
     assert_eq!(stats.records, 2_900 + 310 + 103, "every record framed");
     assert_eq!(
-        (stats.bad_records, stats.parsed),
+        (stats.bad_records, stats.scanned),
         (0, stats.records),
         "{:?}",
         stats.problems

@@ -329,8 +329,8 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
         eprintln!("          skipped {input}: {reason}");
     }
     eprintln!(
-        "records:  {} framed, {} parsed, {} malformed, {} outside --from/--to",
-        stats.records, stats.parsed, stats.bad_records, stats.out_of_range
+        "records:  {} framed, {} scanned, {} malformed, {} outside --from/--to",
+        stats.records, stats.scanned, stats.bad_records, stats.out_of_range
     );
     let by_source: Vec<String> = RecordSource::ALL
         .iter()
