@@ -214,6 +214,45 @@ fn a_big_file_split_across_threads_keeps_input_order() {
 }
 
 #[test]
+fn a_header_in_the_middle_of_a_big_text_log_applies_in_every_chunk() {
+    let fx = Fixture::new();
+    fx.write(
+        "rdp.yml",
+        b"title: RDP to one host\nlogsource: {product: aws, service: vpcflow}\n\
+          detection:\n  sel: {dstaddr: 198.51.100.7, dstport: 3389}\n  condition: sel\n",
+    );
+    // ~10 MB, so the mapped file is cut into chunks; the second half's header swaps the port
+    // columns. Read with the first header, its lines would (almost) never match.
+    let header = |ports: &str| {
+        format!(
+            "version account-id interface-id srcaddr dstaddr {ports} protocol packets bytes start end action log-status\n"
+        )
+    };
+    let line = |i: usize, to: &str, port: &str| {
+        format!(
+            "2 123456789012 eni-0a1b2c3d 10.0.0.{} {to} {port} {} 6 10 840 1790812800 1790812860 ACCEPT OK\n",
+            i % 250,
+            1024 + i
+        )
+    };
+    let mut log = header("srcport dstport");
+    for i in 0..50_000 {
+        log.push_str(&line(i, "192.0.2.1", "443"));
+    }
+    log.push_str(&header("dstport srcport"));
+    for i in 0..50_000 {
+        log.push_str(&line(i, "198.51.100.7", "3389"));
+    }
+    fx.write("flows.log", log.as_bytes());
+    let args = ["hunt", "-r", "rdp.yml", "--stats", "-o", "out.jsonl"];
+    for (input, stdin) in [("flows.log", Vec::new()), ("-", log.into_bytes())] {
+        let (_, err, code) = fx.sigil(&[&args[..], &[input, "--threads", "4"]].concat(), stdin);
+        assert_eq!(code, 0, "{err}");
+        assert!(err.contains("matches:  50000"), "{input}: {err}");
+    }
+}
+
+#[test]
 fn table_and_csv_formats() {
     let fx = Fixture::new();
     fx.write("events.jsonl", &ndjson());

@@ -388,7 +388,7 @@ impl Units<'_> {
                 return None;
             }
         };
-        let reading = Arc::new(Reading::of(&source, block.bytes(), self.options));
+        let mut reading = Arc::new(Reading::of(&source, block.bytes(), self.options));
         let (block, source) = (Arc::new(block), Arc::new(source));
         let bytes = block.bytes();
         let mut origin = block.origin();
@@ -396,22 +396,28 @@ impl Units<'_> {
             .into_iter()
             .enumerate()
         {
-            // Numbering needs every chunk's record count up front; counting touches the pages,
-            // so they are released again until the chunk is scanned.
+            // Numbering needs every chunk's record count up front, and a text log's next chunk
+            // the headers of this one; reading touches the pages, so they are released again
+            // until the chunk is scanned.
+            let chunk = &bytes[range.clone()];
             let next = Origin {
-                index: origin.index + reading.count_records(&bytes[range.clone()]),
+                index: origin.index + reading.count_records(chunk),
                 offset: origin.offset + range.len() as u64,
+            };
+            let next_reading = match &*reading {
+                Reading::Text(format) => Arc::new(Reading::Text(format.after(chunk))),
+                _ => Arc::clone(&reading),
             };
             block.release(range.clone());
             self.pending.push_back(Unit::Chunk {
                 source: Arc::clone(&source),
                 block: Arc::clone(&block),
-                reading: Arc::clone(&reading),
+                reading,
                 range,
                 origin,
                 first: i == 0,
             });
-            origin = next;
+            (origin, reading) = (next, next_reading);
         }
         None
     }

@@ -130,6 +130,37 @@ impl TextFormat {
 }
 
 impl TextFormat {
+    /// The format a reader of this format is in after reading `buf` (whole lines): the last
+    /// header line in `buf` wins, as in [`TextReader::read_line`]. A driver that reads a large
+    /// file in chunks in parallel starts each chunk from the format after the chunks before it,
+    /// so a header in the middle of a file applies to the lines after it in every chunk.
+    ///
+    /// ```
+    /// use sigil_engine::formats::TextFormat;
+    /// let vpc = TextFormat::VpcFlow(None);
+    /// let lines = b"2 123456789012 eni-1 10.0.0.1 10.0.0.2 1 2 6 1 40 1 2 ACCEPT OK\n\
+    ///               version srcaddr dstaddr\n10.0.0.1 10.0.0.2\n";
+    /// let TextFormat::VpcFlow(Some(header)) = vpc.after(lines) else { panic!() };
+    /// assert_eq!(header.len(), 3);
+    /// assert_eq!(vpc.after(b"10.0.0.1 10.0.0.2\n"), vpc);
+    /// ```
+    pub fn after(&self, buf: &[u8]) -> TextFormat {
+        let header = |line: &[u8]| match self {
+            TextFormat::VpcFlow(_) => {
+                vpcflow::parse_header(line).map(|fields| TextFormat::VpcFlow(Some(fields)))
+            }
+            TextFormat::LoadBalancer => None,
+            TextFormat::CloudFront(_) => {
+                cloudfront::parse_fields_line(line).map(TextFormat::CloudFront)
+            }
+        };
+        buf.split(|&b| b == b'\n')
+            .rev()
+            .map(trim_line_end)
+            .find_map(header)
+            .unwrap_or_else(|| self.clone())
+    }
+
     /// How many records [`text_records`] numbers in `buf` (whole lines of a file of this
     /// format): its lines but for blank and header lines. A driver that reads a large file in
     /// chunks in parallel numbers each chunk's first record with the counts of the chunks
