@@ -1,10 +1,10 @@
 //! The retro-hunt driver: inputs in, ordered match output and statistics out.
 //!
-//! The inputs become a sequence of work units, in input order: a newline-aligned chunk of a
-//! large memory-mapped NDJSON file, one block of a stream (stdin, a compressed file; about
-//! [`BLOCK_BYTES`](crate::input::BLOCK_BYTES) of whole records), or a whole input (a small
-//! file, or a streamed text log, whose reader carries headers from block to block). Units are
-//! scanned in parallel (rayon) in waves of a few per thread, each with the worker's own
+//! The inputs become a sequence of work units, in input order: a memory-mapped file, or a
+//! newline-aligned chunk of one if it is NDJSON or a text log, or one block of a stream (stdin,
+//! a compressed file; about [`BLOCK_BYTES`](crate::input::BLOCK_BYTES) of whole records). A
+//! unit of a text log starts from the header in force where it starts
+//! ([`TextFormat::after`]). Units are scanned in parallel (rayon) in waves of a few per thread, each with the worker's own
 //! [`Scanner`] and its own output buffer, while the driver opens and reads (decompresses) the
 //! next wave; after each wave the buffers are handed to the caller in unit order, so the output
 //! is the same whatever the thread count, and memory holds two waves of input and one of
@@ -249,19 +249,11 @@ const UNITS_PER_THREAD: usize = 4;
 
 /// One piece of work, in input order.
 enum Unit {
-    /// An input scanned whole by one task, `head` (its first block, if already read) and then
-    /// its remaining blocks: files too small to be worth cutting, and streamed text logs
-    /// (whose readers carry headers from block to block); `first` unless an earlier unit of
-    /// the input was counted.
-    Input {
-        source: InputSource,
-        head: Option<Block>,
-        blocks: Blocks,
-        first: bool,
-    },
     /// Whole records of an input, scanned side by side with the other pieces of the input: a
-    /// newline-aligned chunk of a large memory-mapped NDJSON file (its pages released once
-    /// scanned), or one block of a stream (stdin, a compressed file) read by the driver.
+    /// memory-mapped file, or a newline-aligned chunk of one if it is NDJSON (its pages
+    /// released once scanned), or one block of a stream (stdin, a compressed file) read by the
+    /// driver. `reading` is how its records are read, with the header in force at its start
+    /// for text logs; `first` for the input's first unit.
     Chunk {
         source: Arc<InputSource>,
         block: Arc<Block>,
@@ -363,39 +355,26 @@ impl Units<'_> {
                 return Some(Unit::Done(Box::new(stats)));
             }
         };
-        let block = match blocks.take_mapped() {
-            Some(block)
-                if block.shape() == Shape::Ndjson && block.bytes().len() >= 2 * CHUNK_BYTES =>
-            {
-                block
-            }
-            Some(block) => {
-                let blocks = Blocks::from(block);
-                return Some(Unit::Input {
-                    source,
-                    head: None,
-                    blocks,
-                    first: true,
-                });
-            }
-            None => {
-                self.stream = Some(Stream {
-                    source: Arc::new(source),
-                    blocks,
-                    reading: None,
-                    first: true,
-                });
-                return None;
-            }
+        let Some(block) = blocks.take_mapped() else {
+            self.stream = Some(Stream {
+                source: Arc::new(source),
+                blocks,
+                reading: None,
+                first: true,
+            });
+            return None;
         };
         let mut reading = Arc::new(Reading::of(&source, block.bytes(), self.options));
         let (block, source) = (Arc::new(block), Arc::new(source));
         let bytes = block.bytes();
+        let ranges = match block.shape() {
+            Shape::Ndjson if !bytes.is_empty() => {
+                split_ndjson(bytes, bytes.len().div_ceil(CHUNK_BYTES))
+            }
+            _ => std::iter::once(0..bytes.len()).collect(),
+        };
         let mut origin = block.origin();
-        for (i, range) in split_ndjson(bytes, bytes.len().div_ceil(CHUNK_BYTES))
-            .into_iter()
-            .enumerate()
-        {
+        for (i, range) in ranges.into_iter().enumerate() {
             // Numbering needs every chunk's record count up front, and a text log's next chunk
             // the headers of this one; reading touches the pages, so they are released again
             // until the chunk is scanned.
@@ -448,22 +427,16 @@ impl Units<'_> {
         let reading = stream.reading.get_or_insert_with(|| {
             Arc::new(Reading::of(&stream.source, block.bytes(), self.options))
         });
-        if let Reading::Text(_) = **reading {
-            // A text reader carries state (headers) from block to block: one task reads the rest.
-            let stream = self.stream.take()?;
-            return Some(Unit::Input {
-                source: Arc::unwrap_or_clone(stream.source),
-                head: Some(block),
-                blocks: stream.blocks,
-                first,
-            });
+        let this = Arc::clone(reading);
+        if let Reading::Text(format) = &**reading {
+            *reading = Arc::new(Reading::Text(format.after(block.bytes())));
         }
         let range = 0..block.bytes().len();
         Some(Unit::Chunk {
             source: Arc::clone(&stream.source),
             origin: block.origin(),
             block: Arc::new(block),
-            reading: Arc::clone(reading),
+            reading: this,
             range,
             first,
         })
@@ -522,61 +495,8 @@ fn run_unit(
             block.release(range);
             (out, stats)
         }
-        Unit::Input {
-            source,
-            head,
-            blocks,
-            first,
-        } => {
-            let blocks = head.map(Ok).into_iter().chain(blocks);
-            let (out, mut stats) = scan_input(worker, &source, blocks, options);
-            stats.files = u64::from(first);
-            (out, stats)
-        }
     };
     (options.progress)(stats.bytes);
-    (out, stats)
-}
-
-/// Scans the blocks of an input, in order.
-fn scan_input(
-    worker: &mut Worker<'_>,
-    source: &InputSource,
-    blocks: impl Iterator<Item = Result<Block, BlockError>>,
-    options: &HuntOptions<'_>,
-) -> (Vec<u8>, HuntStats) {
-    let mut stats = HuntStats::new(worker.scanner.rules().len());
-    let mut out = Vec::new();
-    let name = PathBuf::from(source.to_string());
-    // The first block's head decides how the input is read; text readers keep their state
-    // (headers) from block to block.
-    let mut reader = None;
-    for block in blocks {
-        match block {
-            Ok(block) => {
-                let reader = reader.get_or_insert_with(|| {
-                    Reader::new(&Reading::of(source, block.bytes(), options))
-                });
-                let (block_out, block_stats) = scan_records(
-                    worker,
-                    block.bytes(),
-                    block.shape(),
-                    block.origin(),
-                    reader,
-                    &name,
-                    source,
-                    options,
-                );
-                out.extend_from_slice(&block_out);
-                stats.merge(block_stats);
-            }
-            Err(BlockError::Record(bad)) => {
-                stats.records += 1;
-                stats.bad_record(source, bad.index, bad.reason.to_string());
-            }
-            Err(BlockError::Input(error)) => stats.problem(source, None, error.to_string()),
-        }
-    }
     (out, stats)
 }
 

@@ -177,16 +177,6 @@ impl Blocks {
     }
 }
 
-impl From<Block> for Blocks {
-    /// The blocks of an input that is that one block.
-    fn from(block: Block) -> Blocks {
-        Blocks {
-            shape: block.shape,
-            state: State::Ready(block),
-        }
-    }
-}
-
 impl Iterator for Blocks {
     type Item = Result<Block, BlockError>;
 
