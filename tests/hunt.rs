@@ -384,6 +384,36 @@ fn bad_input_is_reported_and_the_rest_is_scanned() {
 }
 
 #[test]
+fn an_overlong_line_on_stdin_is_reported_and_the_rest_is_scanned() {
+    let fx = Fixture::new();
+    let records = records();
+    let mut data = records[1].clone().into_bytes();
+    data.push(b'\n');
+    // Longer than MAX_RECORD_BYTES (16 MiB): dropped by the stream, between two blocks.
+    data.extend(std::iter::repeat_n(b'x', 17 << 20));
+    data.push(b'\n');
+    data.extend_from_slice(records[2].as_bytes());
+    data.push(b'\n');
+    let (out, err, code) = fx.hunt_with_stdin(
+        &["-", "--format", "jsonl", "--stats", "--threads", "2"],
+        data,
+    );
+    assert_eq!(
+        matches(&out),
+        [
+            (1, "StopLogging".to_string()),
+            (3, "DeleteTrail".to_string())
+        ]
+    );
+    assert!(err.contains("1 malformed"), "{err}");
+    assert!(
+        err.contains("<stdin>: record 2:"),
+        "the bad record is named: {err}"
+    );
+    assert_eq!(code, 2);
+}
+
+#[test]
 fn a_rule_pack_and_real_logs_skip_digests() {
     let fx = Fixture::new();
     let digest_dir = fx.path("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/02");

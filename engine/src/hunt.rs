@@ -4,9 +4,9 @@
 //! newline-aligned chunk of one if it is NDJSON or a text log, or one block of a stream (stdin,
 //! a compressed file; about [`BLOCK_BYTES`](crate::input::BLOCK_BYTES) of whole records). A
 //! unit of a text log starts from the header in force where it starts
-//! ([`TextFormat::after`]). Units are scanned in parallel (rayon) in waves of a few per thread, each with the worker's own
-//! [`Scanner`] and its own output buffer, while the driver opens and reads (decompresses) the
-//! next wave; after each wave the buffers are handed to the caller in unit order, so the output
+//! ([`TextFormat::after`]). Units are scanned in parallel (rayon) in waves of a few per
+//! thread, each with the worker's own [`Scanner`] and its own output buffer, while the driver
+//! opens and reads (decompresses) the next wave; after each wave the buffers are handed to the caller in unit order, so the output
 //! is the same whatever the thread count, and memory holds two waves of input and one of
 //! output, however large the input. The pages of a scanned chunk are released, so a hunt's
 //! resident size does not grow with the size of a mapped file. Bad records and unreadable
@@ -331,8 +331,9 @@ impl Iterator for Units<'_> {
 }
 
 impl Units<'_> {
-    /// Opens the next input: returns its one unit, or queues its chunks (a large mapped NDJSON
-    /// file) or makes it the current stream, and returns `None`.
+    /// Opens the next input: returns its unit if it only contributes statistics (skipped,
+    /// unreadable); otherwise queues its chunks (a mapped file) or makes it the current stream,
+    /// and returns `None`.
     fn open(&mut self, source: InputSource) -> Option<Unit> {
         let mut stats = HuntStats::new(self.rules);
         if let Some(reason) = outside_time_range(&source, self.scan) {
@@ -383,10 +384,7 @@ impl Units<'_> {
                 index: origin.index + reading.count_records(chunk),
                 offset: origin.offset + range.len() as u64,
             };
-            let next_reading = match &*reading {
-                Reading::Text(format) => Arc::new(Reading::Text(format.after(chunk))),
-                _ => Arc::clone(&reading),
-            };
+            let next_reading = Reading::after(&reading, chunk);
             block.release(range.clone());
             self.pending.push_back(Unit::Chunk {
                 source: Arc::clone(&source),
@@ -427,10 +425,7 @@ impl Units<'_> {
         let reading = stream.reading.get_or_insert_with(|| {
             Arc::new(Reading::of(&stream.source, block.bytes(), self.options))
         });
-        let this = Arc::clone(reading);
-        if let Reading::Text(format) = &**reading {
-            *reading = Arc::new(Reading::Text(format.after(block.bytes())));
-        }
+        let this = std::mem::replace(reading, Reading::after(reading, block.bytes()));
         let range = 0..block.bytes().len();
         Some(Unit::Chunk {
             source: Arc::clone(&stream.source),
@@ -535,6 +530,15 @@ impl Reading {
         }
     }
 
+    /// How the records after `bytes` (whole lines of an input read as `reading`) are read: a
+    /// text log's last header in `bytes` applies to them ([`TextFormat::after`]).
+    fn after(reading: &Arc<Reading>, bytes: &[u8]) -> Arc<Reading> {
+        match &**reading {
+            Reading::Text(format) => Arc::new(Reading::Text(format.after(bytes))),
+            Reading::Json | Reading::Envelope(_) => Arc::clone(reading),
+        }
+    }
+
     /// Records in `bytes` (whole lines), for numbering the chunks of a file.
     fn count_records(&self, bytes: &[u8]) -> u64 {
         match self {
@@ -594,8 +598,7 @@ impl Sink<'_, '_> {
             verdicts,
         } = &mut *self.worker;
         let rules = scanner.rules();
-        let scanned = scanner.scan_from(record, known);
-        let found = match scanned {
+        let found = match scanner.scan_from(record, known) {
             Ok(found) => found,
             Err(error) => {
                 return self.stats.bad_record(self.source, index, error.to_string());
