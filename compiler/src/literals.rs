@@ -17,8 +17,12 @@
 //!   matcher left with nothing still needs its field's key when it cannot hold on a missing
 //!   field (`EventID: 4688` needs `"EventID"`, case and all, see `text::field_key`);
 //! - values combine as the matcher does (OR, or AND under `|all`), encoded variants by OR;
-//! - in a condition `and`/`or` stay, `not X` needs nothing, and `N of` relaxes to an OR
-//!   (an AND when all are needed).
+//! - a value literal shorter than [`STRONG_LITERAL_LEN`] (`false`, `admin`) is joined by its
+//!   field's key, since short words occur in most records;
+//! - in a condition `and`/`or` stay and `N of` relaxes to an OR (an AND when all are needed);
+//!   `not X` needs what X's *falsity* needs, by De Morgan: a matcher is false for free, except
+//!   `field: null`, `|exists: false` and `|neq`, which are false only when the field is there
+//!   (`not Image: null` needs `"Image"`).
 //!
 //! ```
 //! use sigil_compiler::{load_str, RuleId};
@@ -30,7 +34,7 @@
 //! let literals = Literals::extract(&loaded.rules);
 //! assert_eq!(
 //!     literals.render(literals.rule(RuleId(0))),
-//!     r#"`"consolelogin"` & (`denied` | `unauthorized`)"#
+//!     r#"`"consolelogin"` & `"errorCode"` & (`denied` | `unauthorized`)"#
 //! );
 //! ```
 
@@ -52,11 +56,15 @@ use std::collections::HashMap;
 /// Shortest literal worth looking for: shorter ones occur in nearly every record.
 pub const MIN_LITERAL_LEN: usize = 3;
 
+/// Shortest value literal selective on its own; a matcher whose value literals are all shorter
+/// also needs its field's key.
+pub const STRONG_LITERAL_LEN: usize = 8;
+
 /// The deduplicated literals of a rule set and the formulas of its matchers and rules.
 #[derive(Clone, Debug, Default)]
 pub struct Literals {
     interner: Interner,
-    matchers: Vec<Formula>,
+    matchers: Vec<Needs>,
     rules: Vec<Formula>,
 }
 
@@ -98,22 +106,25 @@ impl Literals {
     /// correlation rules get `True` (the engine does not evaluate them per record).
     pub fn extract(rules: &RuleSet) -> Literals {
         let mut interner = Interner::default();
-        let matchers: Vec<Formula> = rules
+        let needs: Vec<Needs> = rules
             .matchers()
             .iter()
-            .map(|m| matcher_formula(m, &mut interner))
+            .map(|m| Needs {
+                truth: matcher_formula(m, &mut interner),
+                falsity: matcher_falsity(m, &mut interner),
+            })
             .collect();
         let rules = rules
             .rules()
             .iter()
             .map(|rule| match &rule.kind {
-                RuleKind::Detection(d) => condition_formula(d, &d.condition, &matchers),
+                RuleKind::Detection(d) => condition_formula(d, &d.condition, &needs, true),
                 RuleKind::Filter(_) | RuleKind::Correlation(_) => Formula::True,
             })
             .collect();
         Literals {
             interner,
-            matchers,
+            matchers: needs,
             rules,
         }
     }
@@ -138,12 +149,25 @@ impl Literals {
 
     /// A matcher's formula.
     pub fn matcher(&self, id: MatcherId) -> &Formula {
-        &self.matchers[id.0 as usize]
+        &self.matchers[id.0 as usize].truth
     }
 
     /// A rule's formula.
     pub fn rule(&self, id: RuleId) -> &Formula {
         &self.rules[id.0 as usize]
+    }
+
+    /// The literals that trigger a look at `formula` (see [`Formula::triggers`]), preferring
+    /// long value literals to short ones and to field keys, which most records of a source
+    /// hold.
+    pub fn triggers(&self, formula: &Formula) -> Vec<LiteralId> {
+        formula.triggers(&|id| {
+            if self.is_cased(id) {
+                64
+            } else {
+                1 + 64 / self.literal(id).len().clamp(1, 64) as u32
+            }
+        })
     }
 
     /// A formula with each literal shown in backquotes: `` `"consolelogin"` & `root` ``.
@@ -152,7 +176,14 @@ impl Literals {
     }
 }
 
-/// What a matcher needs (see the module docs).
+/// What a matcher needs to hold, and what it needs to fail (see the module docs).
+#[derive(Clone, Debug)]
+struct Needs {
+    truth: Formula,
+    falsity: Formula,
+}
+
+/// What a matcher needs to hold (see the module docs).
 fn matcher_formula(matcher: &Matcher, interner: &mut Interner) -> Formula {
     if matcher.negate {
         return Formula::True;
@@ -162,31 +193,73 @@ fn matcher_formula(matcher: &Matcher, interner: &mut Interner) -> Formula {
         Combine::Any => Formula::or(values.collect::<Vec<_>>()),
         Combine::All => Formula::and(values.collect::<Vec<_>>()),
     };
-    if formula != Formula::True {
+    if !needs_field(matcher) || is_strong(&formula, interner) {
         return formula;
     }
-    // Values without a literal (numbers, cidr, comparisons...) still need their field.
+    // Values without a literal (numbers, cidr, comparisons...) or with only short ones still
+    // need their field.
+    Formula::and([formula, key_formula(matcher, interner)])
+}
+
+/// What a matcher needs to fail: its field, when it holds on a missing field (`null`,
+/// `|exists: false`, `|neq`); nothing otherwise, since any matcher fails on a record without it.
+fn matcher_falsity(matcher: &Matcher, interner: &mut Interner) -> Formula {
+    if matcher.negate {
+        // `|neq` fails where the plain matcher holds.
+        let plain = Matcher {
+            negate: false,
+            ..matcher.clone()
+        };
+        return matcher_formula(&plain, interner);
+    }
+    let holds_when_missing = match matcher.combine {
+        Combine::Any => matcher.values.iter().any(holds_on_missing),
+        Combine::All => matcher.values.iter().all(holds_on_missing),
+    };
+    if holds_when_missing && matcher.field.is_some() {
+        key_formula(matcher, interner)
+    } else {
+        Formula::True
+    }
+}
+
+/// The formula "the matcher's field key occurs" (`True` without a usable key).
+fn key_formula(matcher: &Matcher, interner: &mut Interner) -> Formula {
     match &matcher.field {
-        Some(path) if needs_field(matcher) => {
+        Some(path) => {
             text::field_key(path).map_or(Formula::True, |bytes| interner.cased_formula(bytes))
         }
-        _ => Formula::True,
+        None => Formula::True,
+    }
+}
+
+/// Whether `formula` already rules out most records: it is `False`, or every way it can hold
+/// takes a literal of at least [`STRONG_LITERAL_LEN`] bytes.
+fn is_strong(formula: &Formula, interner: &Interner) -> bool {
+    match formula {
+        Formula::True => false,
+        Formula::False => true,
+        Formula::Lit(id) => interner.literals[id.0 as usize].len() >= STRONG_LITERAL_LEN,
+        Formula::And(items) => items.iter().any(|f| is_strong(f, interner)),
+        Formula::Or(items) => items.iter().all(|f| is_strong(f, interner)),
+    }
+}
+
+/// Whether a value pattern holds on a missing field: `null` and `|exists: false`.
+fn holds_on_missing(value: &ValuePattern) -> bool {
+    match value {
+        ValuePattern::Null | ValuePattern::Exists(false) => true,
+        ValuePattern::AnyOf(variants) => variants.iter().any(holds_on_missing),
+        _ => false,
     }
 }
 
 /// Whether `matcher` can only hold when its field is present: every value pattern but `null`
 /// and `|exists: false` needs a value at the field (all of them under OR, one under `|all`).
 fn needs_field(matcher: &Matcher) -> bool {
-    fn needs(value: &ValuePattern) -> bool {
-        match value {
-            ValuePattern::Null | ValuePattern::Exists(false) => false,
-            ValuePattern::AnyOf(variants) => variants.iter().all(needs),
-            _ => true,
-        }
-    }
     match matcher.combine {
-        Combine::Any => matcher.values.iter().all(needs),
-        Combine::All => matcher.values.iter().any(needs),
+        Combine::Any => !matcher.values.iter().any(holds_on_missing),
+        Combine::All => !matcher.values.iter().all(holds_on_missing),
     }
 }
 
@@ -211,39 +284,73 @@ fn value_formula(value: &ValuePattern, interner: &mut Interner) -> Formula {
     }
 }
 
-/// What a condition needs, given every matcher's formula.
+/// What a condition needs to hold (`truth`) or to fail (`!truth`), given every matcher's needs.
 fn condition_formula(
     detection: &Detection,
     condition: &Condition,
-    matchers: &[Formula],
+    matchers: &[Needs],
+    truth: bool,
 ) -> Formula {
     let each = |items: &[Condition]| -> Vec<Formula> {
         items
             .iter()
-            .map(|c| condition_formula(detection, c, matchers))
+            .map(|c| condition_formula(detection, c, matchers, truth))
             .collect()
     };
+    // Failing an `and` takes one operand failing, failing an `or` takes all of them.
+    let all = |items: &[Condition]| {
+        if truth {
+            Formula::and(each(items))
+        } else {
+            Formula::or(each(items))
+        }
+    };
+    let any = |items: &[Condition]| {
+        if truth {
+            Formula::or(each(items))
+        } else {
+            Formula::and(each(items))
+        }
+    };
     match condition {
-        Condition::And(items) => Formula::and(each(items)),
-        Condition::Or(items) => Formula::or(each(items)),
-        Condition::Not(_) => Formula::True,
-        Condition::AtLeast(0, _) => Formula::True,
-        Condition::AtLeast(n, items) if *n as usize > items.len() => Formula::False,
-        Condition::AtLeast(n, items) if *n as usize == items.len() => Formula::and(each(items)),
+        Condition::And(items) => all(items),
+        Condition::Or(items) => any(items),
+        Condition::Not(inner) => condition_formula(detection, inner, matchers, !truth),
+        // `0 of` always holds, `N of` more than there are never does.
+        Condition::AtLeast(0, _) => constant(truth),
+        Condition::AtLeast(n, items) if *n as usize > items.len() => constant(!truth),
+        // All of them: it holds as an `and`. One of them: it fails as an `or` does.
+        Condition::AtLeast(n, items) if *n as usize == items.len() => all(items),
+        Condition::AtLeast(1, items) => any(items),
+        // Otherwise it holds only if one operand holds, and fails only if one fails.
         Condition::AtLeast(_, items) => Formula::or(each(items)),
-        Condition::Search(index) => detection
-            .searches
-            .get(*index)
-            .map_or(Formula::False, |search| {
-                search_formula(&search.expr, matchers)
-            }),
+        Condition::Search(index) => match detection.searches.get(*index) {
+            Some(search) => search_formula(&search.expr, matchers, truth),
+            None => constant(!truth),
+        },
     }
 }
 
-fn search_formula(expr: &SearchExpr, matchers: &[Formula]) -> Formula {
-    match expr {
-        SearchExpr::And(items) => Formula::and(items.iter().map(|e| search_formula(e, matchers))),
-        SearchExpr::Or(items) => Formula::or(items.iter().map(|e| search_formula(e, matchers))),
-        SearchExpr::Matcher(id) => matchers[id.0 as usize].clone(),
+/// What a search needs to hold (`truth`) or to fail.
+fn search_formula(expr: &SearchExpr, matchers: &[Needs], truth: bool) -> Formula {
+    let each = |items: &[SearchExpr]| -> Vec<Formula> {
+        items
+            .iter()
+            .map(|e| search_formula(e, matchers, truth))
+            .collect()
+    };
+    match (expr, truth) {
+        (SearchExpr::And(items), true) | (SearchExpr::Or(items), false) => {
+            Formula::and(each(items))
+        }
+        (SearchExpr::Or(items), true) | (SearchExpr::And(items), false) => Formula::or(each(items)),
+        (SearchExpr::Matcher(id), true) => matchers[id.0 as usize].truth.clone(),
+        (SearchExpr::Matcher(id), false) => matchers[id.0 as usize].falsity.clone(),
     }
+}
+
+/// What a condition that is constantly `value` needs to hold: nothing if it does, the
+/// impossible if it does not.
+fn constant(value: bool) -> Formula {
+    if value { Formula::True } else { Formula::False }
 }

@@ -225,16 +225,28 @@ impl StrMatch {
                 && parse_json_number(text) == self.number)
     }
 
+    /// [`is_match`](StrMatch::is_match) for a caller that has already folded `text` with
+    /// [`fold_case`] into `folded`, as one that tests many patterns against one text does.
+    pub fn is_match_folded(&self, text: &str, folded: &str) -> bool {
+        self.is_folded_text_match(text, folded)
+            || (self.numeric_strings
+                && self.number.is_some()
+                && parse_json_number(text) == self.number)
+    }
+
     fn is_text_match(&self, text: &str) -> bool {
+        if self.cased || matches!(self.kind, StrKind::Regex(_)) {
+            return self.is_folded_text_match(text, text);
+        }
+        self.is_folded_text_match(text, &fold_case(text))
+    }
+
+    /// Tests `text`, or `folded` (its [`fold_case`]) unless the pattern is cased or a regex.
+    fn is_folded_text_match(&self, text: &str, folded: &str) -> bool {
         if let StrKind::Regex(re) = &self.kind {
             return re.is_match(text);
         }
-        let folded = if self.cased {
-            Cow::Borrowed(text)
-        } else {
-            fold_case(text)
-        };
-        let text = folded.as_ref();
+        let text = if self.cased { text } else { folded };
         match &self.kind {
             StrKind::Equals(s) => text == s,
             StrKind::Contains(s) => text.contains(s.as_str()),

@@ -83,14 +83,28 @@ impl Formula {
         }
     }
 
-    /// Calls `visit` on every literal the formula mentions (repeats possible).
-    pub fn for_each_literal(&self, visit: &mut impl FnMut(LiteralId)) {
+    /// A set of literals one of which occurs whenever the formula holds, chosen cheap by
+    /// `cost`: every operand's set for an `Or`, the cheapest operand's set for an `And`. A
+    /// prefilter need only look at the formula when one of these literals was seen. Empty for
+    /// the constants.
+    ///
+    /// ```
+    /// use sigil_compiler::literals::{Formula, LiteralId};
+    /// let (a, b, c) = (LiteralId(0), LiteralId(1), LiteralId(2));
+    /// let f = Formula::and([Formula::Lit(a), Formula::or([Formula::Lit(b), Formula::Lit(c)])]);
+    /// assert_eq!(f.triggers(&|_| 1), [a]);
+    /// assert_eq!(f.triggers(&|id| if id == a { 5 } else { 1 }), [b, c]);
+    /// ```
+    pub fn triggers(&self, cost: &impl Fn(LiteralId) -> u32) -> Vec<LiteralId> {
         match self {
-            Formula::True | Formula::False => {}
-            Formula::Lit(id) => visit(*id),
-            Formula::And(items) | Formula::Or(items) => {
-                items.iter().for_each(|f| f.for_each_literal(visit))
-            }
+            Formula::True | Formula::False => Vec::new(),
+            Formula::Lit(id) => vec![*id],
+            Formula::Or(items) => items.iter().flat_map(|f| f.triggers(cost)).collect(),
+            Formula::And(items) => items
+                .iter()
+                .map(|f| f.triggers(cost))
+                .min_by_key(|set| set.iter().map(|&id| cost(id)).sum::<u32>())
+                .unwrap_or_default(),
         }
     }
 

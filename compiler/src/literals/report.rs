@@ -26,7 +26,7 @@ pub fn warnings(rules: &RuleSet) -> Vec<Diagnostic> {
         .filter(|(id, _)| *report.literals.rule(*id) == Formula::True)
         .filter_map(|(_, rule)| match &rule.kind {
             RuleKind::Detection(detection) => {
-                let (span, label) = report.culprit(detection, &detection.condition);
+                let (span, label) = report.culprit(detection, &detection.condition, true);
                 Some(
                     Diagnostic::new(
                         Code::NoLiteral,
@@ -52,37 +52,45 @@ struct Report<'r> {
 }
 
 impl Report<'_> {
-    /// The span and reason of the first part of `condition` that needs no literal.
-    fn culprit(&self, detection: &Detection, condition: &Condition) -> (Span, String) {
+    /// The span and reason of the first part of `condition` that needs no literal to hold
+    /// (`truth`) or, under a `not`, to fail.
+    fn culprit(&self, detection: &Detection, condition: &Condition, truth: bool) -> (Span, String) {
         let needs_nothing = |c: &&Condition| {
-            condition_formula(detection, c, &self.literals.matchers) == Formula::True
+            condition_formula(detection, c, &self.literals.matchers, truth) == Formula::True
         };
         match condition {
             Condition::And(items) | Condition::Or(items) | Condition::AtLeast(_, items) => {
                 match items.iter().find(needs_nothing) {
-                    Some(item) => self.culprit(detection, item),
+                    Some(item) => self.culprit(detection, item, truth),
                     None => (detection.condition_span, "always holds".into()),
                 }
             }
-            Condition::Not(_) => (
-                detection.condition_span,
-                "`not` needs no literal: what is absent cannot be searched for".into(),
-            ),
-            Condition::Search(index) => self.search_culprit(&detection.searches[*index].expr),
+            Condition::Not(inner) => self.culprit(detection, inner, !truth),
+            Condition::Search(index) => {
+                self.search_culprit(&detection.searches[*index].expr, truth)
+            }
         }
     }
 
-    fn search_culprit(&self, expr: &SearchExpr) -> (Span, String) {
+    fn search_culprit(&self, expr: &SearchExpr, truth: bool) -> (Span, String) {
         match expr {
             SearchExpr::And(items) | SearchExpr::Or(items) => {
-                let needs_nothing =
-                    |e: &&SearchExpr| search_formula(e, &self.literals.matchers) == Formula::True;
+                let needs_nothing = |e: &&SearchExpr| {
+                    search_formula(e, &self.literals.matchers, truth) == Formula::True
+                };
                 let item = items.iter().find(needs_nothing).unwrap_or(&items[0]);
-                self.search_culprit(item)
+                self.search_culprit(item, truth)
             }
             SearchExpr::Matcher(id) => {
                 let matcher = self.rules.matcher(*id);
-                (matcher.span, matcher_reason(matcher))
+                let reason = if truth {
+                    matcher_reason(matcher)
+                } else {
+                    "under `not`: this fails on any record that lacks it, and what is absent \
+                     cannot be searched for"
+                        .into()
+                };
+                (matcher.span, reason)
             }
         }
     }

@@ -11,13 +11,33 @@
 //!   missing or null field is "different" (as pySigma's `not field = value`).
 
 use super::field::Subject;
-use super::value::{any_scalar, field_ref_holds, ip_in, number_of, str_matches, time_part};
+use super::value::{
+    any_scalar, any_str_matches, field_ref_holds, ip_in, number_of, str_matches, time_part,
+};
 use sigil_compiler::{Combine, Matcher, ValuePattern};
 use simd_json::BorrowedValue;
 
 /// Whether `matcher` holds for `record`.
 pub(super) fn holds(matcher: &Matcher, record: &BorrowedValue) -> bool {
     let subject = subject_of(matcher);
+    if matcher.combine == Combine::Any
+        && matcher
+            .values
+            .iter()
+            .all(|pattern| matches!(pattern, ValuePattern::Str(_)))
+    {
+        // Any of several strings: fold each scalar once, not once per string.
+        let patterns = matcher.values.iter().filter_map(|pattern| match pattern {
+            ValuePattern::Str(m) => Some(m),
+            _ => None,
+        });
+        let any = subject.any_value(record, &mut |value| {
+            any_scalar(value, true, &mut |scalar| {
+                any_str_matches(patterns.clone(), scalar)
+            })
+        });
+        return any != matcher.negate;
+    }
     let mut values = matcher
         .values
         .iter()

@@ -7,13 +7,15 @@
 //!
 //! 1. bypasses itself (every rule is a candidate) if the record holds an optional JSON escape
 //!    (`\u....` or `\/`), which could hide a literal;
-//! 2. runs the automaton once over the raw bytes, overlapping matches, setting one bit per
-//!    literal seen (in a per-thread [`PrefilterScratch`]);
+//! 2. runs the automaton once over the raw bytes (as four interleaved streams), overlapping
+//!    matches, setting one bit per literal seen (in a per-thread [`PrefilterScratch`]);
 //! 3. evaluates the formulas of the rules triggered by a literal seen, and adds the rules that
 //!    need no literal at all (formula `true`).
 //!
-//! Rules not triggered need not be evaluated: a formula without constants is false when no
-//! literal it mentions occurs. The candidates come out in rule order.
+//! Rules not triggered need not be evaluated: a rule's formula holds only if one of its
+//! triggers occurs ([`Formula::triggers`](sigil_compiler::literals::Formula::triggers): for an
+//! `and`, the literals of one operand suffice, so a field key every record holds triggers
+//! nothing when a value beside it is rarer). The candidates come out in rule order.
 //!
 //! ```
 //! use sigil_compiler::{RuleId, load_str};
@@ -66,7 +68,8 @@ pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
 pub struct Prefilter {
     literals: Literals,
     automaton: LiteralAutomaton,
-    /// Per literal: the eligible rules whose formula mentions it, ascending, without repeats.
+    /// Per literal: the eligible rules it triggers (see [`Literals::triggers`]), ascending,
+    /// without repeats.
     triggers: Vec<Vec<RuleId>>,
     /// Eligible rules whose formula is `true`, ascending.
     always: Vec<RuleId>,
@@ -109,12 +112,14 @@ impl Prefilter {
             match literals.rule(rule) {
                 Formula::True => always.push(rule),
                 Formula::False => {}
-                formula => formula.for_each_literal(&mut |id| {
-                    let list = &mut triggers[id.0 as usize];
-                    if list.last() != Some(&rule) {
-                        list.push(rule);
+                formula => {
+                    for id in literals.triggers(formula) {
+                        let list = &mut triggers[id.0 as usize];
+                        if list.last() != Some(&rule) {
+                            list.push(rule);
+                        }
                     }
-                }),
+                }
             }
         }
         let automaton = LiteralAutomaton::new(literals.literals());
@@ -206,8 +211,8 @@ impl Prefilter {
             return;
         }
         match &self.automaton {
-            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, &self.literals, record, scratch),
-            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, &self.literals, record, scratch),
+            LiteralAutomaton::Dfa(dfa) => scan_streams(dfa, &self.literals, record, scratch),
+            LiteralAutomaton::Nfa(nfa) => scan_streams(nfa, &self.literals, record, scratch),
         }
     }
 }
@@ -257,13 +262,16 @@ impl LiteralAutomaton {
     }
 }
 
-/// Runs `automaton` over `record` as two independent streams stepped in turn, one over each
-/// half, so that the table look-ups of one stream overlap the other's (a lone stream waits
-/// for every look-up before it can start the next). The second stream starts
-/// `max_pattern_len - 1` bytes before the middle: every match ends in one half, and a match
-/// ending in the second half starts no earlier than that, so both streams together report
-/// every match (those ending in the overlap twice, which the bitset absorbs).
-fn scan_two_streams(
+/// Independent streams a scan steps in turn (see [`scan_streams`]).
+const STREAMS: usize = 4;
+
+/// Runs `automaton` over `record` as [`STREAMS`] independent streams stepped in turn, one over
+/// each part of the record, so that the table look-ups of one stream overlap the others' (a
+/// lone stream waits for every look-up before it can start the next). Each stream but the
+/// first starts `max_pattern_len - 1` bytes before its part: every match ends in one part, and
+/// a match ending in a part starts no earlier than that, so the streams together report every
+/// match (those ending where two streams overlap twice, which the bitset absorbs).
+fn scan_streams(
     automaton: &impl Automaton,
     literals: &Literals,
     record: &[u8],
@@ -272,30 +280,43 @@ fn scan_two_streams(
     let start = automaton
         .start_state(Anchored::No)
         .expect("unanchored searches are supported");
-    let middle = record.len() / 2;
-    let second_start = middle.saturating_sub(automaton.max_pattern_len().saturating_sub(1));
-    let (first, second) = (&record[..middle], &record[second_start..]);
+    let overlap = automaton.max_pattern_len().saturating_sub(1);
+    let part = record.len() / STREAMS;
+    let offsets: [usize; STREAMS] = std::array::from_fn(|k| (k * part).saturating_sub(overlap));
+    let parts: [&[u8]; STREAMS] = std::array::from_fn(|k| {
+        let end = if k + 1 == STREAMS {
+            record.len()
+        } else {
+            (k + 1) * part
+        };
+        &record[offsets[k]..end]
+    });
     let mut found = Found {
         automaton,
         literals,
         record,
         scratch,
     };
-    let (mut a, mut b) = (start, start);
-    let common = first.len().min(second.len());
-    for (i, (&x, &y)) in first[..common].iter().zip(&second[..common]).enumerate() {
-        a = automaton.next_state(Anchored::No, a, x);
-        b = automaton.next_state(Anchored::No, b, y);
-        if automaton.is_special(a) || automaton.is_special(b) {
-            found.matches(a, i + 1);
-            found.matches(b, second_start + i + 1);
+    let mut states = [start; STREAMS];
+    let common = parts.iter().map(|p| p.len()).min().unwrap_or(0);
+    for i in 0..common {
+        let mut special = false;
+        for k in 0..STREAMS {
+            states[k] = automaton.next_state(Anchored::No, states[k], parts[k][i]);
+            special |= automaton.is_special(states[k]);
+        }
+        if special {
+            for k in 0..STREAMS {
+                found.matches(states[k], offsets[k] + i + 1);
+            }
         }
     }
-    for (offset, rest, mut state) in [(0, first, a), (second_start, second, b)] {
-        for (i, &byte) in rest.iter().enumerate().skip(common) {
+    for k in 0..STREAMS {
+        let mut state = states[k];
+        for (i, &byte) in parts[k].iter().enumerate().skip(common) {
             state = automaton.next_state(Anchored::No, state, byte);
             if automaton.is_special(state) {
-                found.matches(state, offset + i + 1);
+                found.matches(state, offsets[k] + i + 1);
             }
         }
     }
@@ -356,8 +377,8 @@ mod tests {
     use aho_corasick::AhoCorasick;
     use sigil_compiler::load_str;
 
-    /// The literals the two streams report, sorted.
-    fn two_streams(automaton: &LiteralAutomaton, literals: &Literals, record: &[u8]) -> Vec<u32> {
+    /// The literals the streams report, sorted.
+    fn streams(automaton: &LiteralAutomaton, literals: &Literals, record: &[u8]) -> Vec<u32> {
         let mut scratch = PrefilterScratch {
             seen: vec![0; literals.literals().len().div_ceil(64)],
             hits: Vec::new(),
@@ -365,8 +386,8 @@ mod tests {
             generation: 0,
         };
         match automaton {
-            LiteralAutomaton::Dfa(dfa) => scan_two_streams(dfa, literals, record, &mut scratch),
-            LiteralAutomaton::Nfa(nfa) => scan_two_streams(nfa, literals, record, &mut scratch),
+            LiteralAutomaton::Dfa(dfa) => scan_streams(dfa, literals, record, &mut scratch),
+            LiteralAutomaton::Nfa(nfa) => scan_streams(nfa, literals, record, &mut scratch),
         }
         let mut ids: Vec<u32> = scratch.hits.iter().map(|id| id.0).collect();
         ids.sort_unstable();
@@ -394,13 +415,13 @@ mod tests {
     }
 
     #[test]
-    fn two_streams_find_what_one_search_finds() {
+    fn the_streams_find_what_one_search_finds() {
         let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    \
                     eventName: ConsoleLogin\n    a|contains: [login, abc, bcd, ogi]\n    \
                     EventName: 4688\n  condition: sel\n";
         let loaded = load_str("t.yml".as_ref(), rule, &Default::default());
         let literals = Literals::extract(&loaded.rules);
-        assert_eq!(literals.literals().len(), 6, "{:?}", literals.literals());
+        assert_eq!(literals.literals().len(), 7, "{:?}", literals.literals());
         let dfa = LiteralAutomaton::new(literals.literals());
         let nfa = LiteralAutomaton::Nfa(
             contiguous::NFA::builder()
@@ -425,8 +446,8 @@ mod tests {
         }
         for record in &records {
             let expected = reference(&literals, record);
-            assert_eq!(two_streams(&dfa, &literals, record), expected);
-            assert_eq!(two_streams(&nfa, &literals, record), expected);
+            assert_eq!(streams(&dfa, &literals, record), expected);
+            assert_eq!(streams(&nfa, &literals, record), expected);
         }
     }
 }
