@@ -301,22 +301,21 @@ fn scan_streams(
     let common = parts.iter().map(|p| p.len()).min().unwrap_or(0);
     for i in 0..common {
         let mut special = false;
-        for k in 0..STREAMS {
-            states[k] = automaton.next_state(Anchored::No, states[k], parts[k][i]);
-            special |= automaton.is_special(states[k]);
+        for (state, part) in states.iter_mut().zip(&parts) {
+            *state = automaton.next_state(Anchored::No, *state, part[i]);
+            special |= automaton.is_special(*state);
         }
         if special {
-            for k in 0..STREAMS {
-                found.matches(states[k], offsets[k] + i + 1);
+            for (&state, offset) in states.iter().zip(offsets) {
+                found.matches(state, offset + i + 1);
             }
         }
     }
-    for k in 0..STREAMS {
-        let mut state = states[k];
-        for (i, &byte) in parts[k].iter().enumerate().skip(common) {
+    for ((mut state, part), offset) in states.into_iter().zip(parts).zip(offsets) {
+        for (i, &byte) in part.iter().enumerate().skip(common) {
             state = automaton.next_state(Anchored::No, state, byte);
             if automaton.is_special(state) {
-                found.matches(state, offsets[k] + i + 1);
+                found.matches(state, offset + i + 1);
             }
         }
     }
