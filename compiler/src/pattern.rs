@@ -219,10 +219,10 @@ impl StrMatch {
 
     /// Tests a field's text.
     pub fn is_match(&self, text: &str) -> bool {
-        self.is_text_match(text)
-            || (self.numeric_strings
-                && self.number.is_some()
-                && parse_json_number(text) == self.number)
+        if self.cased || matches!(self.kind, StrKind::Regex(_)) {
+            return self.is_match_folded(text, text);
+        }
+        self.is_match_folded(text, &fold_case(text))
     }
 
     /// [`is_match`](StrMatch::is_match) for a caller that has already folded `text` with
@@ -232,13 +232,6 @@ impl StrMatch {
             || (self.numeric_strings
                 && self.number.is_some()
                 && parse_json_number(text) == self.number)
-    }
-
-    fn is_text_match(&self, text: &str) -> bool {
-        if self.cased || matches!(self.kind, StrKind::Regex(_)) {
-            return self.is_folded_text_match(text, text);
-        }
-        self.is_folded_text_match(text, &fold_case(text))
     }
 
     /// Tests `text`, or `folded` (its [`fold_case`]) unless the pattern is cased or a regex.

@@ -88,17 +88,15 @@ pub(super) fn str_matches(pattern: &StrMatch, scalar: &BorrowedValue) -> bool {
 /// Whether any of `patterns` matches a scalar, as [`str_matches`] would tell one by one; a
 /// string is case-folded once for all of them.
 pub(super) fn any_str_matches<'p>(
-    patterns: impl Iterator<Item = &'p StrMatch> + Clone,
+    mut patterns: impl Iterator<Item = &'p StrMatch>,
     scalar: &BorrowedValue,
 ) -> bool {
     match scalar {
         BorrowedValue::String(text) => {
             let folded = fold_case(text);
-            patterns
-                .clone()
-                .any(|pattern| pattern.is_match_folded(text, &folded))
+            patterns.any(|pattern| pattern.is_match_folded(text, &folded))
         }
-        _ => patterns.clone().any(|pattern| str_matches(pattern, scalar)),
+        _ => patterns.any(|pattern| str_matches(pattern, scalar)),
     }
 }
 
