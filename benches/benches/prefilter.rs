@@ -47,7 +47,7 @@ fn prefilter(c: &mut Criterion) {
             b.iter(|| {
                 let mut total = 0;
                 for record in &records {
-                    prefilter.candidates(record.as_bytes(), &mut scratch, &mut candidates);
+                    prefilter.candidates(record.as_bytes(), &mut scratch, &mut candidates, None);
                     total += candidates.len();
                 }
                 total

@@ -47,7 +47,8 @@ pub use formula::{Formula, LiteralId};
 pub use report::{dump, warnings};
 
 use crate::ir::{
-    Combine, Condition, Detection, Matcher, MatcherId, RuleId, RuleKind, SearchExpr, ValuePattern,
+    Combine, Condition, Detection, FieldPath, Matcher, MatcherId, RuleId, RuleKind, SearchExpr,
+    ValuePattern,
 };
 use crate::pattern::StrKind;
 use crate::ruleset::RuleSet;
@@ -145,6 +146,16 @@ impl Literals {
     /// keep their case; an automaton that folds case must check the bytes it found.
     pub fn is_cased(&self, id: LiteralId) -> bool {
         self.interner.cased[id.0 as usize]
+    }
+
+    /// The literal of a record's top-level `key` (`"eventVersion"`, with its case), interned
+    /// beside the rules' literals; `None` if the key gives no usable literal.
+    pub fn top_level_key(&mut self, key: &str) -> Option<LiteralId> {
+        let bytes = text::field_key(&FieldPath::new(key))?;
+        match self.interner.cased_formula(bytes) {
+            Formula::Lit(id) => Some(id),
+            _ => None,
+        }
     }
 
     /// A matcher's formula.

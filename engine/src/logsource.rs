@@ -98,31 +98,57 @@ impl RecordSource {
         }
     }
 
+    /// The top-level keys that make [`RecordSource::detect`] recognise this source (`None` for
+    /// [`RecordSource::Unknown`]). `detect` tries the sources in [`RecordSource::ALL`] order.
+    pub fn recognised_by(self) -> Option<Recognition> {
+        use Recognition::{All, Any};
+        Some(match self {
+            RecordSource::CloudTrail => All(&["eventVersion", "eventSource"]),
+            RecordSource::Waf => All(&["webaclId", "httpRequest"]),
+            RecordSource::GuardDuty => All(&["schemaVersion", "type", "severity", "resource"]),
+            RecordSource::VpcFlow => Any(&["srcaddr", "log-status", "interface-id"]),
+            RecordSource::Alb => Any(&["target_processing_time", "tls_verify_status"]),
+            RecordSource::Elb => All(&["backend_processing_time"]),
+            RecordSource::Nlb => All(&["tls_handshake_time", "listener"]),
+            RecordSource::CloudFront => Any(&["x-edge-request-id", "x-edge-location"]),
+            RecordSource::CloudWatch => All(&["logGroup", "message"]),
+            RecordSource::Config => All(&["configurationItemCaptureTime", "resourceType"]),
+            RecordSource::Unknown => return None,
+        })
+    }
+
     /// Recognises a record's source from its top-level fields (see the [module docs](self)).
     pub fn detect(record: &BorrowedValue) -> RecordSource {
         let has = |key: &str| record.get(key).is_some();
-        if has("eventVersion") && has("eventSource") {
-            RecordSource::CloudTrail
-        } else if has("webaclId") && has("httpRequest") {
-            RecordSource::Waf
-        } else if has("schemaVersion") && has("type") && has("severity") && has("resource") {
-            RecordSource::GuardDuty
-        } else if has("srcaddr") || has("log-status") || has("interface-id") {
-            RecordSource::VpcFlow
-        } else if has("target_processing_time") || has("tls_verify_status") {
-            RecordSource::Alb
-        } else if has("backend_processing_time") {
-            RecordSource::Elb
-        } else if has("tls_handshake_time") && has("listener") {
-            RecordSource::Nlb
-        } else if has("x-edge-request-id") || has("x-edge-location") {
-            RecordSource::CloudFront
-        } else if has("logGroup") && has("message") {
-            RecordSource::CloudWatch
-        } else if has("configurationItemCaptureTime") && has("resourceType") {
-            RecordSource::Config
-        } else {
-            RecordSource::Unknown
+        RecordSource::ALL
+            .into_iter()
+            .find(|source| source.recognised_by().is_some_and(|keys| keys.holds(has)))
+            .unwrap_or(RecordSource::Unknown)
+    }
+}
+
+/// Which top-level keys recognise a source: all of them, or any one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recognition {
+    /// Every key is present.
+    All(&'static [&'static str]),
+    /// At least one key is present.
+    Any(&'static [&'static str]),
+}
+
+impl Recognition {
+    /// The keys looked for.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Recognition::All(keys) | Recognition::Any(keys) => keys,
+        }
+    }
+
+    /// Whether the keys recognise a record, given which keys it has.
+    pub fn holds(self, has: impl Fn(&str) -> bool) -> bool {
+        match self {
+            Recognition::All(keys) => keys.iter().all(|key| has(key)),
+            Recognition::Any(keys) => keys.iter().any(|key| has(key)),
         }
     }
 }

@@ -98,7 +98,7 @@ pub struct Engine {
     rules: RuleSet,
     options: ScanOptions,
     /// Per [`RecordSource`] (by index): the detection rules that apply to its records.
-    routes: Vec<Vec<RuleId>>,
+    routes: [Vec<RuleId>; RecordSource::ALL.len()],
     /// Per rule: bit `s` set when the rule applies to records of source `s`.
     sources: Vec<SourceMask>,
     /// The literal prefilter, unless turned off.
@@ -113,36 +113,28 @@ impl Engine {
             .filter(|(id, r)| options.passes_level(r) || options.keep.contains(id))
             .map(|(id, _)| id)
             .collect();
-        let routes = RecordSource::ALL
-            .iter()
-            .map(|source| {
-                let logsource = match &options.forced_logsource {
-                    Some(forced) => forced.clone(),
-                    None => source.logsource(),
-                };
-                eligible
-                    .iter()
-                    .copied()
-                    .filter(|&id| {
-                        options.any_logsource || applies(&rules.rule(id).meta.logsource, &logsource)
-                    })
-                    .collect()
-            })
-            .collect::<Vec<Vec<RuleId>>>();
+        let routes: [Vec<RuleId>; RecordSource::ALL.len()] = RecordSource::ALL.map(|source| {
+            let logsource = match &options.forced_logsource {
+                Some(forced) => forced.clone(),
+                None => source.logsource(),
+            };
+            eligible
+                .iter()
+                .copied()
+                .filter(|&id| {
+                    options.any_logsource || applies(&rules.rule(id).meta.logsource, &logsource)
+                })
+                .collect()
+        });
         let mut sources = vec![0; rules.len()];
         for (source, route) in routes.iter().enumerate() {
             for rule in route {
                 sources[rule.0 as usize] |= 1 << source;
             }
         }
-        let prefilter = options.prefilter.then(|| {
-            let routed: Vec<RuleId> = eligible
-                .iter()
-                .copied()
-                .filter(|rule| sources[rule.0 as usize] != 0)
-                .collect();
-            Prefilter::new(&rules, &routed)
-        });
+        let prefilter = options
+            .prefilter
+            .then(|| Prefilter::routed(&rules, &routes));
         Engine {
             rules,
             options,
@@ -316,7 +308,8 @@ impl<'e> Scanner<'e> {
         let mut clock = Clock::start(self.stats.records.is_multiple_of(ScanStats::SAMPLE_EVERY));
         let filtered = match (&self.engine.prefilter, &mut self.scratch) {
             (Some(prefilter), Some(scratch)) => {
-                prefilter.candidates(record, scratch, &mut self.candidates) == Verdict::Filtered
+                prefilter.candidates(record, scratch, &mut self.candidates, known)
+                    == Verdict::Filtered
             }
             _ => false,
         };
@@ -354,7 +347,13 @@ impl<'e> Scanner<'e> {
             Some(t) => options.from.is_some_and(|f| t < f) || options.to.is_some_and(|to| t > to),
             None => options.from.is_some() || options.to.is_some(),
         };
-        let source = known.unwrap_or_else(|| RecordSource::detect(&value));
+        let source = known.unwrap_or_else(|| {
+            let detected = RecordSource::detect(&value);
+            if let Some(scratch) = &mut self.scratch {
+                scratch.presume(detected);
+            }
+            detected
+        });
         if !out_of_range {
             let counted = &mut self.stats.rules_evaluated;
             if filtered {

@@ -84,6 +84,8 @@ const FIELDS: &[&str] = &[
 ];
 const KEYS: &[&str] = &[
     "eventName",
+    "webaclId",
+    "httpRequest",
     "EventName",
     "N",
     "a",
@@ -254,6 +256,7 @@ fn condition(searches: usize) -> impl Strategy<Value = String> {
 fn rule() -> impl Strategy<Value = String> {
     let logsource = select(vec![
         json!({"product": "aws", "service": "cloudtrail"}),
+        json!({"product": "aws", "service": "waf"}),
         json!({"product": "aws"}),
         json!({}),
     ]);
@@ -318,13 +321,20 @@ fn style() -> impl Strategy<Value = Style> {
 
 fn record() -> impl Strategy<Value = Vec<u8>> {
     let fields = prop::collection::vec((select(KEYS).prop_map(str::to_string), json_value()), 1..6);
-    (fields, any::<bool>(), style()).prop_map(|(mut fields, cloudtrail, style)| {
-        if cloudtrail {
+    (fields, 0..4u8, style()).prop_map(|(mut fields, kind, style)| {
+        // A CloudTrail record, a WAF record, one with the keys of both, or neither: the
+        // prefilter scans a record with the automaton of the source it presumes, and must
+        // notice a record of another source. The keys also occur nested (`KEYS`).
+        if kind & 1 == 1 {
             fields.insert(0, ("eventVersion".into(), Json::Str("1.08".into())));
             fields.insert(
                 1,
                 ("eventSource".into(), Json::Str("s3.amazonaws.com".into())),
             );
+        }
+        if kind & 2 == 2 {
+            fields.push(("webaclId".into(), Json::Str("arn:aws:wafv2".into())));
+            fields.push(("httpRequest".into(), Json::Obj(Vec::new())));
         }
         let mut writer = Writer {
             style,
@@ -483,4 +493,22 @@ fn regression_source_mask_wider_than_eight_sources() {
     let records = [br#"{"a":[1e3,"NuLL4.03e2"],"b":[0,"cmd"]}"#.to_vec()];
     let [_, matches, _] = check(&[rule.to_string()], &records).unwrap();
     assert_eq!(matches, 0, "an unknown record is not an AWS record");
+}
+
+/// The prefilter scans a record of unknown source with the automaton of the source it presumes
+/// (the last one parsed); a WAF record after CloudTrail ones must still meet the WAF rule.
+#[test]
+fn a_record_of_another_source_than_the_presumed_one_keeps_its_matches() {
+    let cloudtrail = r#"{"title":"c","logsource":{"product":"aws","service":"cloudtrail"},"detection":{"sel":{"eventName":"ConsoleLogin"},"condition":"sel"}}"#;
+    let waf = r#"{"title":"w","logsource":{"product":"aws","service":"waf"},"detection":{"sel":{"action":"BLOCK"},"condition":"sel"}}"#;
+    let records = [
+        br#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin"}"#.to_vec(),
+        br#"{"webaclId":"arn:x","httpRequest":{},"action":"BLOCK"}"#.to_vec(),
+        br#"{"webaclId":"arn:x","httpRequest":{},"action":"BLOCK"}"#.to_vec(),
+        br#"{"eventVersion":"1.08","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin"}"#.to_vec(),
+        br#"{"eventVersion":"1.08","eventSource":"x","r":{"webaclId":1,"httpRequest":2},"eventName":"ConsoleLogin"}"#.to_vec(),
+        br#"{"webaclId":"arn:x","httpRequest":{},"action":"BLOCK"}"#.to_vec(),
+    ];
+    let [_, matches, _] = check(&[cloudtrail.to_string(), waf.to_string()], &records).unwrap();
+    assert_eq!(matches, 6);
 }

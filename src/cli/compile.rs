@@ -1,14 +1,14 @@
 //! `sigil compile`: what the prefilter makes of a rule set, and `sigil debug literals`.
 //!
-//! `sigil compile RULES --stats` builds the one automaton the hunt would build and reports the
+//! `sigil compile RULES --stats` builds the automata the hunt would build and reports the
 //! number of literals, the automaton's kind and memory, a histogram of literal lengths, and every
 //! rule without a usable literal (evaluated on every record) with its `no_literal` warning.
 
 use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};
+use sigil_compiler::Loaded;
 use sigil_compiler::literals;
-use sigil_compiler::{Loaded, RuleId};
-use sigil_engine::prefilter::Prefilter;
+use sigil_engine::{Engine, ScanOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,31 +27,48 @@ pub struct CompileArgs {
 
 /// Runs `sigil compile`.
 pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
-    let loaded = load(&args.rule_args, &args.paths, color)?;
-    let detections: Vec<RuleId> = loaded.rules.detections().map(|(id, _)| id).collect();
-    let prefilter = Prefilter::new(&loaded.rules, &detections);
+    let Loaded {
+        sources,
+        rules,
+        refused,
+        ..
+    } = load(&args.rule_args, &args.paths, color)?;
+    let detections = rules.detections().count();
+    let engine = Engine::new(rules, ScanOptions::default());
+    let rules = engine.rules();
+    let prefilter = engine.prefilter().expect("the prefilter is on by default");
     let lits = prefilter.literals().literals();
     println!(
-        "{} rules ({} detections), {} literals in one {:?} automaton of {} KiB; {} rules without a literal",
-        loaded.rules.len(),
-        detections.len(),
+        "{} rules ({} detections), {} literals in one {:?} automaton of {} KiB (all automata); {} rules without a literal",
+        rules.len(),
+        detections,
         lits.len(),
         prefilter.automaton_kind(),
         prefilter.memory_usage().div_ceil(1024),
         prefilter.always().len(),
     );
+    for (sources, count) in prefilter.source_automata() {
+        let names: Vec<&str> = sources
+            .iter()
+            .map(|s| s.service().unwrap_or("unknown"))
+            .collect();
+        println!(
+            "  records of {}: their own automaton of {count} literals",
+            names.join(", ")
+        );
+    }
     if args.stats {
         print_histogram(lits.iter().map(Vec::len));
         let renderer = TextRenderer::for_stdout(color);
-        let warnings = literals::warnings(&loaded.rules);
+        let warnings = literals::warnings(rules);
         if !warnings.is_empty() {
             println!("\nrules evaluated on every record:");
         }
         for warning in &warnings {
-            println!("{}\n", renderer.render(warning, &loaded.sources));
+            println!("{}\n", renderer.render(warning, &sources));
         }
     }
-    Ok(exit::code(if loaded.refused > 0 {
+    Ok(exit::code(if refused > 0 {
         exit::USAGE
     } else {
         exit::CLEAN

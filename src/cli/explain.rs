@@ -41,6 +41,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
         text.trim().as_bytes(),
         &mut prefilter.scratch(),
         &mut candidates,
+        None,
     );
     let mut all_matched = loaded.refused == 0;
     for (id, rule) in loaded.rules.iter() {

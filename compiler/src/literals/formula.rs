@@ -83,6 +83,18 @@ impl Formula {
         }
     }
 
+    /// Calls `visit` with every literal the formula mentions (those [`holds`](Formula::holds)
+    /// may ask about), repeats included.
+    pub fn visit_literals(&self, visit: &mut impl FnMut(LiteralId)) {
+        match self {
+            Formula::True | Formula::False => {}
+            Formula::Lit(id) => visit(*id),
+            Formula::And(items) | Formula::Or(items) => {
+                items.iter().for_each(|f| f.visit_literals(visit));
+            }
+        }
+    }
+
     /// A set of literals one of which occurs whenever the formula holds, chosen cheap by
     /// `cost`: every operand's set for an `Or`, the cheapest operand's set for an `And`. A
     /// prefilter need only look at the formula when one of these literals was seen. Empty for

@@ -1,14 +1,17 @@
-//! The prefilter: one automaton over the literals of all rules, and per record the rules that
-//! can match it.
+//! The prefilter: one automaton over the literals of all rules (and a smaller one per log
+//! source), and per record the rules that can match it.
 //!
 //! [`Literals`] gives every rule a monotone formula over "this literal occurs in the raw record".
 //! A [`Prefilter`] puts all literals into ONE aho-corasick automaton (ASCII case-insensitive) and
-//! indexes, per literal, the rules whose formula mentions it. For a record it:
+//! indexes, per literal, the rules whose formula mentions it. Each log source whose rules are
+//! fewer also gets an automaton over just their literals (see [Passes](Prefilter#passes)), so
+//! the literals of rules that cannot apply to a record are not looked for. For a record it:
 //!
 //! 1. bypasses itself (every rule is a candidate) if the record holds an optional JSON escape
 //!    (`\u....` or `\/`), which could hide a literal;
-//! 2. runs the automaton once over the raw bytes (as four interleaved streams), overlapping
-//!    matches, setting one bit per literal seen (in a per-thread [`PrefilterScratch`]);
+//! 2. runs the automaton of the record's source (known, or presumed and checked) once over the
+//!    raw bytes (as four interleaved streams), overlapping matches, setting one bit per literal
+//!    seen (in a per-thread [`PrefilterScratch`]);
 //! 3. evaluates the formulas of the rules triggered by a literal seen, and adds the rules that
 //!    need no literal at all (formula `true`).
 //!
@@ -28,10 +31,10 @@
 //! let mut scratch = prefilter.scratch();
 //! let mut candidates = Vec::new();
 //! let record = br#"{"eventName":"DeleteTrail"}"#;
-//! assert_eq!(prefilter.candidates(record, &mut scratch, &mut candidates), Verdict::Filtered);
+//! assert_eq!(prefilter.candidates(record, &mut scratch, &mut candidates, None), Verdict::Filtered);
 //! assert_eq!(candidates, [RuleId(1)]);
 //! let escaped = br#"{"eventName":"\u0053topLogging"}"#;
-//! assert_eq!(prefilter.candidates(escaped, &mut scratch, &mut candidates), Verdict::Bypass);
+//! assert_eq!(prefilter.candidates(escaped, &mut scratch, &mut candidates, None), Verdict::Bypass);
 //! ```
 //!
 //! # Soundness contract
@@ -51,30 +54,61 @@ use sigil_compiler::RuleId;
 use sigil_compiler::RuleSet;
 use sigil_compiler::literals::{Formula, LiteralId, Literals};
 
+use crate::logsource::{Recognition, RecordSource};
+
 pub use escape::has_optional_escape;
 
 /// Literal bytes up to which the automaton is built as a DFA (fastest, about 1 KiB of table
 /// per literal byte at worst); above it, a contiguous NFA (compact, somewhat slower).
 pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
 
-/// The literals of a rule set in one automaton, and which rules each literal triggers.
+/// The literals of a rule set in one automaton per log source, and which rules each literal
+/// triggers.
 ///
 /// Built once per [`Engine`](crate::Engine), immutable, shared by all threads.
 ///
 /// Contract: if a rule matches a record, its formula is true for that record (false positives
 /// allowed, false negatives never), so [`Prefilter::candidates`] never leaves out a rule that
 /// matches.
+///
+/// # Passes
+///
+/// A record is scanned by one [`Pass`]: an automaton over the literals of the rules that apply
+/// to it, so the literals of rules for other sources are not looked for. The first pass holds
+/// every routed rule; each source whose rules differ from that set has its own. A record whose
+/// source is known (from its file) gets its source's pass. A record whose source is not known
+/// gets the pass of the source the scratch presumes (the last one parsed); that pass also looks
+/// for the top-level keys that recognise the other sources ([`RecordSource::recognised_by`]),
+/// and if the keys of a source with other rules are all there, the record is scanned again by
+/// the first pass. A record detected as source `d` without those keys present can only be of a
+/// source whose rules the presumed pass holds, so the presumption never loses a match.
 #[derive(Debug)]
 pub struct Prefilter {
     literals: Literals,
-    automaton: LiteralAutomaton,
-    /// Per literal: the eligible rules it triggers (see [`Literals::triggers`]), ascending,
-    /// without repeats.
-    triggers: Vec<Vec<RuleId>>,
-    /// Eligible rules whose formula is `true`, ascending.
-    always: Vec<RuleId>,
+    /// The first pass (every routed rule), then one per other set of routed rules.
+    passes: Vec<Pass>,
+    /// Per [`RecordSource`] (by index): the pass of its records.
+    by_source: [usize; RecordSource::ALL.len()],
     /// Number of rules in the rule set.
     rule_count: usize,
+}
+
+/// One automaton over the literals of some rules, and what each literal triggers.
+#[derive(Debug)]
+struct Pass {
+    automaton: LiteralAutomaton,
+    /// Per pattern of the automaton: the literal it is.
+    patterns: Vec<LiteralId>,
+    /// Per literal (all of them, by [`LiteralId`]): the rules of this pass it triggers (see
+    /// [`Literals::triggers`]), ascending, without repeats.
+    triggers: Vec<Vec<RuleId>>,
+    /// The pass's rules whose formula is `true`, ascending.
+    always: Vec<RuleId>,
+    /// For a record of unknown source: the sources with rules this pass lacks, each with the
+    /// formula its records' raw bytes satisfy (their recognising keys). `None` if records of
+    /// no recognised source ([`RecordSource::Unknown`]) have rules this pass lacks: then the
+    /// pass is used only for records known to be of its source.
+    foreign: Option<Vec<(RecordSource, Formula)>>,
 }
 
 /// What the prefilter decided for one record.
@@ -86,7 +120,8 @@ pub enum Verdict {
     Filtered,
 }
 
-/// Per-thread scratch of a [`Prefilter`]: the literal bitset and the rule marks.
+/// Per-thread scratch of a [`Prefilter`]: the literal bitset, the rule marks and the source
+/// presumed for records of unknown source.
 #[derive(Clone, Debug)]
 pub struct PrefilterScratch {
     /// One bit per literal: seen in the current record.
@@ -96,38 +131,57 @@ pub struct PrefilterScratch {
     /// Per rule: the generation in which its formula was last evaluated.
     marks: Vec<u32>,
     generation: u32,
+    /// The source presumed for the next record of unknown source.
+    presumed: Option<RecordSource>,
 }
 
 impl Prefilter {
-    /// Extracts the literals of `rules` and builds the automaton. Only `eligible` rules (the
-    /// detection rules the engine evaluates) can become candidates.
+    /// Extracts the literals of `rules` and builds one automaton; every record's candidates
+    /// are taken from `eligible` (the detection rules the engine evaluates), whatever its
+    /// source.
     pub fn new(rules: &RuleSet, eligible: &[RuleId]) -> Prefilter {
-        let literals = Literals::extract(rules);
-        let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
-        let mut always = Vec::new();
-        let mut eligible = eligible.to_vec();
-        eligible.sort_unstable();
-        eligible.dedup();
-        for &rule in &eligible {
-            match literals.rule(rule) {
-                Formula::True => always.push(rule),
-                Formula::False => {}
-                formula => {
-                    for id in literals.triggers(formula) {
-                        let list = &mut triggers[id.0 as usize];
-                        if list.last() != Some(&rule) {
-                            list.push(rule);
-                        }
-                    }
-                }
+        Prefilter::routed(rules, &std::array::from_fn(|_| eligible.to_vec()))
+    }
+
+    /// Extracts the literals of `rules` and builds the passes: the candidates of a record of
+    /// source `s` are taken from `routes[s as usize]` (the rules that apply to it).
+    pub fn routed(rules: &RuleSet, routes: &[Vec<RuleId>; RecordSource::ALL.len()]) -> Prefilter {
+        let mut literals = Literals::extract(rules);
+        let recognition: Vec<Formula> = RecordSource::ALL
+            .iter()
+            .map(|source| recognition_formula(&mut literals, *source))
+            .collect();
+        let routes = routes.clone().map(|mut route| {
+            route.sort_unstable();
+            route.dedup();
+            route
+        });
+        let mut all: Vec<RuleId> = routes.iter().flatten().copied().collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut passes = vec![Pass::new(&literals, &all, Some(Vec::new()))];
+        let mut sets = vec![all];
+        let by_source = std::array::from_fn(|s| {
+            if let Some(found) = sets.iter().position(|set| *set == routes[s]) {
+                return found;
             }
-        }
-        let automaton = LiteralAutomaton::new(literals.literals());
+            let holds = |other: &[RuleId]| other.iter().all(|r| routes[s].binary_search(r).is_ok());
+            let unknown = RecordSource::Unknown as usize;
+            let foreign = holds(&routes[unknown]).then(|| {
+                RecordSource::ALL
+                    .iter()
+                    .filter(|t| !holds(&routes[**t as usize]))
+                    .map(|t| (*t, recognition[*t as usize].clone()))
+                    .collect()
+            });
+            passes.push(Pass::new(&literals, &routes[s], foreign));
+            sets.push(routes[s].clone());
+            passes.len() - 1
+        });
         Prefilter {
             literals,
-            automaton,
-            triggers,
-            always,
+            passes,
+            by_source,
             rule_count: rules.len(),
         }
     }
@@ -137,19 +191,34 @@ impl Prefilter {
         &self.literals
     }
 
-    /// The kind of automaton built (DFA or contiguous NFA).
+    /// The kind of the first automaton (DFA or contiguous NFA), which holds every rule's
+    /// literals.
     pub fn automaton_kind(&self) -> AhoCorasickKind {
-        self.automaton.kind()
+        self.passes[0].automaton.kind()
     }
 
-    /// Heap memory used by the automaton, in bytes.
+    /// Heap memory used by the automata, in bytes.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.memory_usage()
+        self.passes.iter().map(|p| p.automaton.memory_usage()).sum()
     }
 
-    /// The eligible rules that need no literal: candidates for every record.
+    /// The automata besides the first, one per set of rules some sources route to: the sources
+    /// and the number of literals looked for.
+    pub fn source_automata(&self) -> Vec<(Vec<RecordSource>, usize)> {
+        (1..self.passes.len())
+            .map(|pass| {
+                let sources = RecordSource::ALL
+                    .into_iter()
+                    .filter(|s| self.by_source[*s as usize] == pass)
+                    .collect();
+                (sources, self.passes[pass].patterns.len())
+            })
+            .collect()
+    }
+
+    /// The rules that need no literal: candidates for every record.
     pub fn always(&self) -> &[RuleId] {
-        &self.always
+        &self.passes[0].always
     }
 
     /// Fresh scratch for one thread.
@@ -159,33 +228,37 @@ impl Prefilter {
             hits: Vec::new(),
             marks: vec![0; self.rule_count],
             generation: 0,
+            presumed: None,
         }
     }
 
-    /// Puts into `candidates` (cleared first, then in rule order) the eligible rules that can
-    /// match `record`, unless the record bypasses the prefilter (then `candidates` is left
-    /// empty and every eligible rule must be evaluated).
+    /// Puts into `candidates` (cleared first, then in rule order) the rules that can match
+    /// `record`, unless the record bypasses the prefilter (then `candidates` is left empty and
+    /// every eligible rule must be evaluated). `known` is the record's source when its file
+    /// tells it; the candidates then come from the rules of that source.
     pub fn candidates(
         &self,
         record: &[u8],
         scratch: &mut PrefilterScratch,
         candidates: &mut Vec<RuleId>,
+        known: Option<RecordSource>,
     ) -> Verdict {
         candidates.clear();
         if has_optional_escape(record) {
             return Verdict::Bypass;
         }
-        self.scan(record, scratch);
-        candidates.extend_from_slice(&self.always);
+        let pass = self.scan(record, scratch, known);
+        candidates.extend_from_slice(&pass.always);
         scratch.next_generation();
         let PrefilterScratch {
             seen,
             hits,
             marks,
             generation,
+            ..
         } = scratch;
         for &literal in hits.iter() {
-            for &rule in &self.triggers[literal.0 as usize] {
+            for &rule in &pass.triggers[literal.0 as usize] {
                 let mark = &mut marks[rule.0 as usize];
                 if *mark == *generation {
                     continue;
@@ -196,23 +269,124 @@ impl Prefilter {
                 }
             }
         }
-        for literal in hits.drain(..) {
-            seen[literal.0 as usize / 64] = 0;
-        }
-        if candidates.len() > self.always.len() {
+        scratch.clear_hits();
+        if candidates.len() > pass.always.len() {
             candidates.sort_unstable();
         }
         Verdict::Filtered
     }
 
+    /// Runs the pass a record gets over it (see [Passes](Prefilter#passes)), recording each
+    /// literal seen once; returns the pass.
+    fn scan(
+        &self,
+        record: &[u8],
+        scratch: &mut PrefilterScratch,
+        known: Option<RecordSource>,
+    ) -> &Pass {
+        let first = &self.passes[0];
+        let source = known.or(scratch.presumed);
+        let pass = source.map_or(first, |s| &self.passes[self.by_source[s as usize]]);
+        let foreign = match (known, &pass.foreign) {
+            (Some(_), _) => &[][..],
+            (None, Some(foreign)) => foreign,
+            (None, None) => {
+                first.scan(&self.literals, record, scratch);
+                return first;
+            }
+        };
+        pass.scan(&self.literals, record, scratch);
+        let seen = &scratch.seen;
+        match foreign
+            .iter()
+            .find(|(_, keys)| keys.holds(&mut |id| bit(seen, id)))
+        {
+            None => pass,
+            Some(&(other, _)) => {
+                scratch.presumed = Some(other);
+                scratch.clear_hits();
+                first.scan(&self.literals, record, scratch);
+                first
+            }
+        }
+    }
+}
+
+/// The formula a record's raw bytes satisfy when [`RecordSource::detect`] recognises it as
+/// `source` (`true` for [`RecordSource::Unknown`]).
+fn recognition_formula(literals: &mut Literals, source: RecordSource) -> Formula {
+    let Some(recognition) = source.recognised_by() else {
+        return Formula::True;
+    };
+    let keys = recognition.keys().iter().map(|key| {
+        literals
+            .top_level_key(key)
+            .map_or(Formula::True, Formula::Lit)
+    });
+    match recognition {
+        Recognition::All(_) => Formula::and(keys),
+        Recognition::Any(_) => Formula::or(keys),
+    }
+}
+
+impl Pass {
+    /// The pass over the literals of `rules` (ascending, no repeats) and of the foreign
+    /// sources' keys.
+    fn new(
+        literals: &Literals,
+        rules: &[RuleId],
+        foreign: Option<Vec<(RecordSource, Formula)>>,
+    ) -> Pass {
+        let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
+        let mut wanted = vec![false; literals.literals().len()];
+        let mut always = Vec::new();
+        for &rule in rules {
+            match literals.rule(rule) {
+                Formula::True => always.push(rule),
+                Formula::False => {}
+                formula => {
+                    formula.visit_literals(&mut |id| wanted[id.0 as usize] = true);
+                    for id in literals.triggers(formula) {
+                        let list = &mut triggers[id.0 as usize];
+                        if list.last() != Some(&rule) {
+                            list.push(rule);
+                        }
+                    }
+                }
+            }
+        }
+        for (_, keys) in foreign.iter().flatten() {
+            keys.visit_literals(&mut |id| wanted[id.0 as usize] = true);
+        }
+        let patterns: Vec<LiteralId> = (0..wanted.len() as u32)
+            .map(LiteralId)
+            .filter(|id| wanted[id.0 as usize])
+            .collect();
+        let automaton =
+            LiteralAutomaton::new(patterns.iter().map(|&id| literals.literal(id)).collect());
+        Pass {
+            automaton,
+            patterns,
+            triggers,
+            always,
+            foreign,
+        }
+    }
+
     /// Runs the automaton over `record`, recording each literal seen once.
-    fn scan(&self, record: &[u8], scratch: &mut PrefilterScratch) {
-        if self.literals.literals().is_empty() {
+    fn scan(&self, literals: &Literals, record: &[u8], scratch: &mut PrefilterScratch) {
+        if self.patterns.is_empty() {
             return;
         }
+        let found = Found {
+            patterns: &self.patterns,
+            literals,
+            record,
+            scratch,
+        };
         match &self.automaton {
-            LiteralAutomaton::Dfa(dfa) => scan_streams(dfa, &self.literals, record, scratch),
-            LiteralAutomaton::Nfa(nfa) => scan_streams(nfa, &self.literals, record, scratch),
+            LiteralAutomaton::Dfa(dfa) => scan_streams(dfa, record, found),
+            LiteralAutomaton::Nfa(nfa) => scan_streams(nfa, record, found),
         }
     }
 }
@@ -226,22 +400,22 @@ enum LiteralAutomaton {
 
 impl LiteralAutomaton {
     /// Builds the automaton for `literals` (ASCII case-insensitive, every match reported).
-    fn new(literals: &[Vec<u8>]) -> LiteralAutomaton {
-        let total: usize = literals.iter().map(Vec::len).sum();
+    fn new(literals: Vec<&[u8]>) -> LiteralAutomaton {
+        let total: usize = literals.iter().map(|l| l.len()).sum();
         // Its start-byte skip loop only helps when candidate bytes are rare, and `"` is not.
         let built = if total <= DFA_LITERAL_BYTES {
             DFA::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
-                .build(literals)
+                .build(&literals)
                 .map(LiteralAutomaton::Dfa)
         } else {
             contiguous::NFA::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
-                .build(literals)
+                .build(&literals)
                 .map(LiteralAutomaton::Nfa)
         };
         built.expect("literals are few and short enough for an automaton")
@@ -271,12 +445,7 @@ const STREAMS: usize = 4;
 /// first starts `max_pattern_len - 1` bytes before its part: every match ends in one part, and
 /// a match ending in a part starts no earlier than that, so the streams together report every
 /// match (those ending where two streams overlap twice, which the bitset absorbs).
-fn scan_streams(
-    automaton: &impl Automaton,
-    literals: &Literals,
-    record: &[u8],
-    scratch: &mut PrefilterScratch,
-) {
+fn scan_streams<A: Automaton>(automaton: &A, record: &[u8], mut found: Found<'_>) {
     let start = automaton
         .start_state(Anchored::No)
         .expect("unanchored searches are supported");
@@ -291,12 +460,6 @@ fn scan_streams(
         };
         &record[offsets[k]..end]
     });
-    let mut found = Found {
-        automaton,
-        literals,
-        record,
-        scratch,
-    };
     let mut states = [start; STREAMS];
     let common = parts.iter().map(|p| p.len()).min().unwrap_or(0);
     for i in 0..common {
@@ -307,7 +470,7 @@ fn scan_streams(
         }
         if special {
             for (&state, offset) in states.iter().zip(offsets) {
-                found.matches(state, offset + i + 1);
+                found.matches(automaton, state, offset + i + 1);
             }
         }
     }
@@ -315,30 +478,31 @@ fn scan_streams(
         for (i, &byte) in part.iter().enumerate().skip(common) {
             state = automaton.next_state(Anchored::No, state, byte);
             if automaton.is_special(state) {
-                found.matches(state, offset + i + 1);
+                found.matches(automaton, state, offset + i + 1);
             }
         }
     }
 }
 
 /// What a scan needs to record the literals that end at a position.
-struct Found<'a, A> {
-    automaton: &'a A,
+struct Found<'a> {
+    /// Per pattern of the automaton: its literal.
+    patterns: &'a [LiteralId],
     literals: &'a Literals,
     record: &'a [u8],
     scratch: &'a mut PrefilterScratch,
 }
 
-impl<A: Automaton> Found<'_, A> {
+impl Found<'_> {
     /// Sets the bits of the literals that end in `state` (none unless it is a match state) at
     /// `end` in the record. The automaton folds case, so a cased literal counts only if the
     /// bytes found are exactly its own.
-    fn matches(&mut self, state: StateID, end: usize) {
-        if !self.automaton.is_match(state) {
+    fn matches(&mut self, automaton: &impl Automaton, state: StateID, end: usize) {
+        if !automaton.is_match(state) {
             return;
         }
-        for index in 0..self.automaton.match_len(state) {
-            let id = LiteralId(self.automaton.match_pattern(state, index).as_u32());
+        for index in 0..automaton.match_len(state) {
+            let id = self.patterns[automaton.match_pattern(state, index).as_usize()];
             let word = &mut self.scratch.seen[id.0 as usize / 64];
             let mask = 1u64 << (id.0 % 64);
             if *word & mask != 0 {
@@ -357,6 +521,19 @@ impl<A: Automaton> Found<'_, A> {
 }
 
 impl PrefilterScratch {
+    /// Presumes that the next records of unknown source are of `source` (the source of the
+    /// last record parsed), which picks the pass that scans them.
+    pub fn presume(&mut self, source: RecordSource) {
+        self.presumed = Some(source);
+    }
+
+    /// Forgets the literals seen.
+    fn clear_hits(&mut self) {
+        for literal in self.hits.drain(..) {
+            self.seen[literal.0 as usize / 64] = 0;
+        }
+    }
+
     fn next_generation(&mut self) {
         if self.generation == u32::MAX {
             self.marks.fill(0);
@@ -383,10 +560,20 @@ mod tests {
             hits: Vec::new(),
             marks: Vec::new(),
             generation: 0,
+            presumed: None,
+        };
+        let patterns: Vec<LiteralId> = (0..literals.literals().len() as u32)
+            .map(LiteralId)
+            .collect();
+        let found = Found {
+            patterns: &patterns,
+            literals,
+            record,
+            scratch: &mut scratch,
         };
         match automaton {
-            LiteralAutomaton::Dfa(dfa) => scan_streams(dfa, literals, record, &mut scratch),
-            LiteralAutomaton::Nfa(nfa) => scan_streams(nfa, literals, record, &mut scratch),
+            LiteralAutomaton::Dfa(dfa) => scan_streams(dfa, record, found),
+            LiteralAutomaton::Nfa(nfa) => scan_streams(nfa, record, found),
         }
         let mut ids: Vec<u32> = scratch.hits.iter().map(|id| id.0).collect();
         ids.sort_unstable();
@@ -421,7 +608,8 @@ mod tests {
         let loaded = load_str("t.yml".as_ref(), rule, &Default::default());
         let literals = Literals::extract(&loaded.rules);
         assert_eq!(literals.literals().len(), 7, "{:?}", literals.literals());
-        let dfa = LiteralAutomaton::new(literals.literals());
+        let all: Vec<&[u8]> = literals.literals().iter().map(Vec::as_slice).collect();
+        let dfa = LiteralAutomaton::new(all);
         let nfa = LiteralAutomaton::Nfa(
             contiguous::NFA::builder()
                 .ascii_case_insensitive(true)
