@@ -609,7 +609,7 @@ impl Sink<'_, '_> {
             return;
         }
         self.stats.scanned += 1;
-        let seen = if found.value.is_some() {
+        let seen = if found.value().is_some() {
             self.stats.records_per_source[found.source as usize] += 1;
             Some(found.source)
         } else if known.is_some() {
@@ -626,7 +626,7 @@ impl Sink<'_, '_> {
         // Correlation inputs are observed (and silenced unless `generate`); filtered matches
         // are dropped.
         verdicts.clear();
-        match (collector, &found.value) {
+        match (collector, found.value()) {
             (Some(collector), Some(value)) => collector.record(
                 found.rules,
                 found.timestamp,

@@ -22,9 +22,8 @@
 //! A rule applies to a record when every part of the rule's logsource that is set equals the
 //! record's.
 
+use crate::eval::Json;
 use sigil_compiler::LogSource;
-use simd_json::BorrowedValue;
-use simd_json::prelude::*;
 
 /// The kinds of record Sigil recognises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,7 +117,7 @@ impl RecordSource {
     }
 
     /// Recognises a record's source from its top-level fields (see the [module docs](self)).
-    pub fn detect(record: &BorrowedValue) -> RecordSource {
+    pub fn detect<'a>(record: impl Json<'a>) -> RecordSource {
         let has = |key: &str| record.get(key).is_some();
         RecordSource::ALL
             .into_iter()

@@ -9,7 +9,7 @@
 //!
 //! 1. the prefilter scans its raw bytes once and names the candidate rules (all of them if the
 //!    record holds an optional JSON escape, see [`crate::prefilter`]);
-//! 2. only if some rule is a candidate, the record is parsed (simd-json) and its source
+//! 2. only if some rule is a candidate, the record is parsed (to a simd-json tape) and its source
 //!    recognised; a record that is not parsed is only checked to be UTF-8 and to look like an
 //!    object, so truncated lines and binary junk are still reported as bad records;
 //! 3. the candidates that apply to the record's source are evaluated exactly.
@@ -40,8 +40,7 @@ use crate::prefilter::{Prefilter, PrefilterScratch, Verdict};
 use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
-use simd_json::BorrowedValue;
-use simd_json::prelude::*;
+use simd_json::tape::{self, Tape};
 use std::time::{Duration, Instant};
 
 /// What to scan for.
@@ -202,9 +201,16 @@ pub struct RecordMatches<'s> {
     pub out_of_range: bool,
     /// What kind of record it is ([`RecordSource::Unknown`] when not parsed).
     pub source: RecordSource,
+    /// The parsed record (see [`RecordMatches::value`]).
+    tape: Option<Tape<'s>>,
+}
+
+impl<'s> RecordMatches<'s> {
     /// The parsed record, for what follows the match (correlations, filters); `None` when the
     /// prefilter ruled out every rule and the record was not parsed.
-    pub value: Option<BorrowedValue<'s>>,
+    pub fn value(&self) -> Option<tape::Value<'_, 's>> {
+        self.tape.as_ref().map(Tape::as_value)
+    }
 }
 
 /// What a [`Scanner`] did, for `--stats`. Times are measured on one record in
@@ -326,29 +332,27 @@ impl<'e> Scanner<'e> {
                 timestamp: None,
                 out_of_range: false,
                 source: RecordSource::Unknown,
-                value: None,
+                tape: None,
             });
         }
         self.stats.parsed += 1;
         self.buffer.clear();
         self.buffer.extend_from_slice(record);
-        let parsed = simd_json::value::borrowed::to_value_with_buffers(
-            &mut self.buffer,
-            &mut self.parse_buffers,
-        );
+        let parsed = simd_json::to_tape_with_buffers(&mut self.buffer, &mut self.parse_buffers);
         clock.lap(&mut self.stats.parse_time);
-        let value = parsed.map_err(|e| RecordError::Json(e.to_string()))?;
-        if value.as_object().is_none() {
+        let tape = parsed.map_err(|e| RecordError::Json(e.to_string()))?;
+        let value = tape.as_value();
+        if !value.is_object() {
             return Err(RecordError::NotAnObject);
         }
         let options = &self.engine.options;
-        let timestamp = event_time(&value);
+        let timestamp = event_time(value);
         let out_of_range = match timestamp {
             Some(t) => options.from.is_some_and(|f| t < f) || options.to.is_some_and(|to| t > to),
             None => options.from.is_some() || options.to.is_some(),
         };
         let source = known.unwrap_or_else(|| {
-            let detected = RecordSource::detect(&value);
+            let detected = RecordSource::detect(value);
             if let Some(scratch) = &mut self.scratch {
                 scratch.presume(detected);
             }
@@ -365,12 +369,12 @@ impl<'e> Scanner<'e> {
                     .filter(|rule| sources[rule.0 as usize] & (1 << source as u32) != 0)
                     .inspect(|_| *counted += 1);
                 self.evaluator
-                    .matching_rules(&value, applies, &mut self.matched);
+                    .matching_rules(value, applies, &mut self.matched);
             } else {
                 let applies = self.engine.rules_for(source);
                 *counted += applies.len() as u64;
                 self.evaluator
-                    .matching_rules(&value, applies.iter().copied(), &mut self.matched);
+                    .matching_rules(value, applies.iter().copied(), &mut self.matched);
             }
         }
         clock.lap(&mut self.stats.evaluate_time);
@@ -380,7 +384,7 @@ impl<'e> Scanner<'e> {
             timestamp,
             out_of_range,
             source,
-            value: Some(value),
+            tape: Some(tape),
         })
     }
 }

@@ -1,8 +1,8 @@
 //! An event's time: found in the usual fields of AWS logs, normalised to a UTC timestamp.
 
+use crate::eval::{Json, Kind};
 use jiff::Timestamp;
-use simd_json::BorrowedValue;
-use simd_json::prelude::*;
+use simd_json::StaticNode;
 
 /// Fields that hold an event's time, in the order they are tried: CloudTrail's `eventTime`,
 /// GuardDuty's `updatedAt`, WAF's epoch-millisecond `timestamp` (and the `timestamp` the text
@@ -18,21 +18,24 @@ const TIME_FIELDS: &[&str] = &[
 ];
 
 /// The event's time, if a known field holds an RFC 3339 string or an epoch number.
-pub fn event_time(record: &BorrowedValue) -> Option<Timestamp> {
+pub fn event_time<'a>(record: impl Json<'a>) -> Option<Timestamp> {
     TIME_FIELDS
         .iter()
-        .find_map(|field| record.get(*field).and_then(parse_time))
+        .find_map(|field| record.get(field).and_then(|value| parse_time(value.kind())))
 }
 
 /// Parses an RFC 3339 string, or epoch seconds or milliseconds (as a number or numeric string).
-pub fn parse_time(value: &BorrowedValue) -> Option<Timestamp> {
-    if let Some(text) = value.as_str() {
-        if let Ok(ts) = text.parse::<Timestamp>() {
-            return Some(ts);
-        }
-        return text.trim().parse::<f64>().ok().and_then(from_epoch);
+pub fn parse_time(value: Kind) -> Option<Timestamp> {
+    match value {
+        Kind::Str(text) => match text.parse::<Timestamp>() {
+            Ok(ts) => Some(ts),
+            Err(_) => text.trim().parse::<f64>().ok().and_then(from_epoch),
+        },
+        Kind::Static(StaticNode::I64(n)) => from_epoch(n as f64),
+        Kind::Static(StaticNode::U64(n)) => from_epoch(n as f64),
+        Kind::Static(StaticNode::F64(n)) => from_epoch(n),
+        Kind::Static(_) | Kind::Array | Kind::Object => None,
     }
-    value.cast_f64().and_then(from_epoch)
 }
 
 /// Epoch seconds, or milliseconds when the number is too large to be seconds.

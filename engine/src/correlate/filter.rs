@@ -11,9 +11,8 @@
 //! pySigma differs in one respect: it appends a filter as `and (filter condition)`, so filters
 //! written for it say `condition: not selection`. Sigil follows the specification's wording.
 
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, Json};
 use sigil_compiler::{Detection, LogSource, RuleId, RuleKind, RuleSet};
-use simd_json::BorrowedValue;
 use std::collections::HashMap;
 
 /// The filters of a rule set, by the rule they apply to.
@@ -57,11 +56,11 @@ impl<'r> Filters<'r> {
     }
 
     /// Whether a filter drops `rule`'s match of `record`.
-    pub fn drops(
+    pub fn drops<'a>(
         &self,
         evaluator: &mut Evaluator<'r>,
         rule: RuleId,
-        record: &BorrowedValue,
+        record: impl Json<'a>,
     ) -> bool {
         self.by_rule.get(&rule).is_some_and(|detections| {
             detections

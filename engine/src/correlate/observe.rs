@@ -6,10 +6,9 @@
 //! ([`Observations::append`]), so the merged log is the same whatever the thread count.
 
 use super::Correlator;
-use crate::eval::{Evaluator, first_scalar};
+use crate::eval::{Evaluator, Json, first_scalar};
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
-use simd_json::BorrowedValue;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -204,11 +203,11 @@ impl<'c> Collector<'c> {
     /// Decides the matches of one record: `matched` are the rules that matched the record
     /// `event` (as parsed for them), found at `record` in `path`, at `time`. Pushes onto
     /// `verdicts` one [`Verdict`] per matched rule, in order.
-    pub fn record(
+    pub fn record<'a>(
         &mut self,
         matched: &[RuleId],
         time: Option<Timestamp>,
-        event: &BorrowedValue<'_>,
+        event: impl Json<'a>,
         path: &Path,
         record: u64,
         verdicts: &mut Vec<Verdict>,

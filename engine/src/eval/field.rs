@@ -16,8 +16,8 @@
 //! ```
 
 use super::MAX_DEPTH;
+use super::json::{Json, Kind};
 use sigil_compiler::FieldPath;
-use simd_json::BorrowedValue;
 
 /// Where a matcher looks: one field, or (for keywords) the whole record.
 #[derive(Clone, Copy, Debug)]
@@ -31,10 +31,10 @@ pub(super) enum Subject<'p> {
 impl Subject<'_> {
     /// Calls `visit` on each value found in `record`, stopping at (and returning) the first
     /// `true`. Values nested deeper than [`MAX_DEPTH`] are not visited.
-    pub(super) fn any_value<'v, 'r>(
+    pub(super) fn any_value<'a, J: Json<'a>>(
         self,
-        record: &'r BorrowedValue<'v>,
-        visit: &mut impl FnMut(&'r BorrowedValue<'v>) -> bool,
+        record: J,
+        visit: &mut impl FnMut(J) -> bool,
     ) -> bool {
         match self {
             Subject::Field(path) => walk(record, path, 0, 0, 0, visit),
@@ -44,13 +44,13 @@ impl Subject<'_> {
 }
 
 /// Walks `path` from its segment `segment`, which starts at byte `offset` of `path.name`.
-fn walk<'v, 'r>(
-    value: &'r BorrowedValue<'v>,
+fn walk<'a, J: Json<'a>>(
+    value: J,
     path: &FieldPath,
     segment: usize,
     offset: usize,
     depth: usize,
-    visit: &mut impl FnMut(&'r BorrowedValue<'v>) -> bool,
+    visit: &mut impl FnMut(J) -> bool,
 ) -> bool {
     if segment == path.segments.len() {
         return visit(value);
@@ -58,13 +58,13 @@ fn walk<'v, 'r>(
     if depth >= MAX_DEPTH {
         return false;
     }
-    match value {
-        BorrowedValue::Array(items) => items
-            .iter()
-            .any(|item| walk(item, path, segment, offset, depth + 1, visit)),
-        BorrowedValue::Object(object) => {
+    match value.kind() {
+        Kind::Array => {
+            value.any_element(|item| walk(item, path, segment, offset, depth + 1, visit))
+        }
+        Kind::Object => {
             let key = path.segments[segment].as_str();
-            let by_segment = object.get(key).is_some_and(|child| {
+            let by_segment = value.get(key).is_some_and(|child| {
                 let next = offset + key.len() + 1;
                 walk(child, path, segment + 1, next, depth + 1, visit)
             });
@@ -75,13 +75,13 @@ fn walk<'v, 'r>(
                     && path
                         .name
                         .get(offset..)
-                        .and_then(|rest| object.get(rest))
+                        .and_then(|rest| value.get(rest))
                         .is_some_and(|child| {
                             walk(child, path, last, path.name.len(), depth + 1, visit)
                         })
             }
         }
-        BorrowedValue::Static(_) | BorrowedValue::String(_) => false,
+        Kind::Static(_) | Kind::Str(_) => false,
     }
 }
 
@@ -100,7 +100,7 @@ fn walk<'v, 'r>(
 /// assert_eq!(first_scalar(&record, &FieldPath::new("c")).as_deref(), Some("x"));
 /// assert_eq!(first_scalar(&record, &FieldPath::new("d")), None);
 /// ```
-pub fn first_scalar(record: &BorrowedValue, path: &FieldPath) -> Option<String> {
+pub fn first_scalar<'a>(record: impl Json<'a>, path: &FieldPath) -> Option<String> {
     let mut found = None;
     Subject::Field(path).any_value(record, &mut |value| {
         found = scalar_text(value, 0);
@@ -110,14 +110,19 @@ pub fn first_scalar(record: &BorrowedValue, path: &FieldPath) -> Option<String> 
 }
 
 /// A scalar's text, searching arrays (depth-first) for their first scalar.
-fn scalar_text(value: &BorrowedValue, depth: usize) -> Option<String> {
-    match value {
-        BorrowedValue::String(text) => Some(text.to_string()),
-        BorrowedValue::Static(simd_json::StaticNode::Null) => None,
-        BorrowedValue::Static(node) => Some(node.to_string()),
-        BorrowedValue::Array(items) if depth < MAX_DEPTH => {
-            items.iter().find_map(|item| scalar_text(item, depth + 1))
+fn scalar_text<'a>(value: impl Json<'a>, depth: usize) -> Option<String> {
+    match value.kind() {
+        Kind::Str(text) => Some(text.to_string()),
+        Kind::Static(simd_json::StaticNode::Null) => None,
+        Kind::Static(node) => Some(node.to_string()),
+        Kind::Array if depth < MAX_DEPTH => {
+            let mut found = None;
+            value.any_element(|item| {
+                found = scalar_text(item, depth + 1);
+                found.is_some()
+            });
+            found
         }
-        BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
+        Kind::Array | Kind::Object => None,
     }
 }

@@ -11,14 +11,14 @@
 //!   missing or null field is "different" (as pySigma's `not field = value`).
 
 use super::field::Subject;
+use super::json::{Json, Kind};
 use super::value::{
     any_scalar, any_str_matches, field_ref_holds, ip_in, number_of, str_matches, time_part,
 };
 use sigil_compiler::{Combine, Matcher, ValuePattern};
-use simd_json::BorrowedValue;
 
 /// Whether `matcher` holds for `record`.
-pub(super) fn holds(matcher: &Matcher, record: &BorrowedValue) -> bool {
+pub(super) fn holds<'a>(matcher: &Matcher, record: impl Json<'a>) -> bool {
     let subject = subject_of(matcher);
     if matcher.combine == Combine::Any
         && matcher
@@ -33,7 +33,7 @@ pub(super) fn holds(matcher: &Matcher, record: &BorrowedValue) -> bool {
         });
         let any = subject.any_value(record, &mut |value| {
             any_scalar(value, true, &mut |scalar| {
-                any_str_matches(patterns.clone(), scalar)
+                any_str_matches(patterns.clone(), scalar.kind())
             })
         });
         return any != matcher.negate;
@@ -57,18 +57,18 @@ pub(super) fn subject_of(matcher: &Matcher) -> Subject<'_> {
     }
 }
 
-fn has_non_null_value(subject: Subject, record: &BorrowedValue) -> bool {
-    subject.any_value(record, &mut |value| !is_null(value))
-}
-
-fn is_null(value: &BorrowedValue) -> bool {
-    matches!(value, BorrowedValue::Static(simd_json::StaticNode::Null))
+fn has_non_null_value<'a>(subject: Subject, record: impl Json<'a>) -> bool {
+    subject.any_value(record, &mut |value| {
+        value.kind() != Kind::Static(simd_json::StaticNode::Null)
+    })
 }
 
 /// Whether one value pattern holds for the values `subject` finds in `record`.
-fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValue) -> bool {
-    let any_scalar_at = |search_objects: bool, test: &mut dyn FnMut(&BorrowedValue) -> bool| {
-        subject.any_value(record, &mut |value| any_scalar(value, search_objects, test))
+fn pattern_holds<'a, J: Json<'a>>(pattern: &ValuePattern, subject: Subject, record: J) -> bool {
+    let any_scalar_at = |search_objects: bool, test: &mut dyn FnMut(Kind) -> bool| {
+        subject.any_value(record, &mut |value| {
+            any_scalar(value, search_objects, &mut |scalar: J| test(scalar.kind()))
+        })
     };
     match pattern {
         ValuePattern::Null => !has_non_null_value(subject, record),
@@ -86,8 +86,8 @@ fn pattern_holds(pattern: &ValuePattern, subject: Subject, record: &BorrowedValu
         }),
         ValuePattern::FieldRef(other, kind) => any_scalar_at(false, &mut |scalar| {
             Subject::Field(other).any_value(record, &mut |value| {
-                any_scalar(value, false, &mut |other_scalar| {
-                    field_ref_holds(*kind, scalar, other_scalar)
+                any_scalar(value, false, &mut |other_scalar: J| {
+                    field_ref_holds(*kind, scalar, other_scalar.kind())
                 })
             })
         }),

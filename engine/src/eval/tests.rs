@@ -2,6 +2,7 @@
 
 use super::*;
 use sigil_compiler::{LoadOptions, load_str};
+use simd_json::BorrowedValue;
 
 /// Loads one rule whose `detection` is the YAML flow mapping `detection`.
 fn load(detection: &str) -> sigil_compiler::Loaded {
@@ -16,8 +17,13 @@ fn load(detection: &str) -> sigil_compiler::Loaded {
 fn detects(detection: &str, record: &str) -> bool {
     let loaded = load(detection);
     let mut bytes = record.as_bytes().to_vec();
-    let record = simd_json::to_borrowed_value(&mut bytes).expect("valid JSON");
-    Evaluator::new(&loaded.rules).matches(RuleId(0), &record)
+    let dom = simd_json::to_borrowed_value(&mut bytes).expect("valid JSON");
+    let on_dom = Evaluator::new(&loaded.rules).matches(RuleId(0), &dom);
+    let mut bytes = record.as_bytes().to_vec();
+    let tape = simd_json::to_tape(&mut bytes).expect("valid JSON");
+    let on_tape = Evaluator::new(&loaded.rules).matches(RuleId(0), tape.as_value());
+    assert_eq!(on_dom, on_tape, "the DOM and the tape disagree on {record}");
+    on_dom
 }
 
 /// Whether the selection (a YAML flow mapping or list) matches the JSON record.

@@ -20,60 +20,53 @@
 //! (for `fieldref`) is its shortest round-trip decimal form, without a fraction when it is whole.
 
 use super::MAX_DEPTH;
+use super::json::{Json, Kind};
 use crate::time::parse_time;
 use jiff::tz::TimeZone;
 use sigil_compiler::pattern::{StrKind, StrMatch, fold_case, parse_number};
 use sigil_compiler::{FieldRefKind, TimePart};
-use simd_json::{BorrowedValue, StaticNode};
+use simd_json::StaticNode;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// Calls `test` on each scalar of `value` (see the module docs), stopping at the first `true`.
 /// With `search_objects`, the values of objects are searched recursively.
-pub(super) fn any_scalar<'v, 'r, F>(
-    value: &'r BorrowedValue<'v>,
-    search_objects: bool,
-    test: &mut F,
-) -> bool
+pub(super) fn any_scalar<'a, J: Json<'a>, F>(value: J, search_objects: bool, test: &mut F) -> bool
 where
-    F: FnMut(&'r BorrowedValue<'v>) -> bool + ?Sized,
+    F: FnMut(J) -> bool + ?Sized,
 {
     scalars_from(value, search_objects, 0, test)
 }
 
-fn scalars_from<'v, 'r, F>(
-    value: &'r BorrowedValue<'v>,
+fn scalars_from<'a, J: Json<'a>, F>(
+    value: J,
     search_objects: bool,
     depth: usize,
     test: &mut F,
 ) -> bool
 where
-    F: FnMut(&'r BorrowedValue<'v>) -> bool + ?Sized,
+    F: FnMut(J) -> bool + ?Sized,
 {
-    match value {
-        BorrowedValue::Array(_) | BorrowedValue::Object(_) if depth >= MAX_DEPTH => false,
-        BorrowedValue::Array(items) => items
-            .iter()
-            .any(|item| scalars_from(item, search_objects, depth + 1, test)),
-        BorrowedValue::Object(object) => {
-            search_objects
-                && object
-                    .values()
-                    .any(|item| scalars_from(item, search_objects, depth + 1, test))
+    match value.kind() {
+        Kind::Array | Kind::Object if depth >= MAX_DEPTH => false,
+        Kind::Array => {
+            value.any_element(|item| scalars_from(item, search_objects, depth + 1, test))
         }
-        BorrowedValue::Static(_) | BorrowedValue::String(_) => test(value),
+        Kind::Object => {
+            search_objects
+                && value.any_member(|item| scalars_from(item, search_objects, depth + 1, test))
+        }
+        Kind::Static(_) | Kind::Str(_) => test(value),
     }
 }
 
 /// Whether a string pattern matches a scalar (see the module docs).
-pub(super) fn str_matches(pattern: &StrMatch, scalar: &BorrowedValue) -> bool {
+pub(super) fn str_matches(pattern: &StrMatch, scalar: Kind) -> bool {
     let plain_equality = matches!(pattern.kind, StrKind::Equals(_));
     match scalar {
-        BorrowedValue::String(text) => pattern.is_match(text),
-        BorrowedValue::Static(StaticNode::Bool(b)) => {
-            plain_equality && pattern.is_match(bool_text(*b))
-        }
-        BorrowedValue::Static(node) => {
+        Kind::Str(text) => pattern.is_match(text),
+        Kind::Static(StaticNode::Bool(b)) => plain_equality && pattern.is_match(bool_text(b)),
+        Kind::Static(node) => {
             let mut buffer = NumberBuffer::new();
             plain_equality
                 && number_of_node(node).is_some_and(|n| {
@@ -81,7 +74,7 @@ pub(super) fn str_matches(pattern: &StrMatch, scalar: &BorrowedValue) -> bool {
                     pattern.is_match_number(n, &text)
                 })
         }
-        BorrowedValue::Array(_) | BorrowedValue::Object(_) => false,
+        Kind::Array | Kind::Object => false,
     }
 }
 
@@ -89,10 +82,10 @@ pub(super) fn str_matches(pattern: &StrMatch, scalar: &BorrowedValue) -> bool {
 /// string is case-folded once for all of them.
 pub(super) fn any_str_matches<'p>(
     mut patterns: impl Iterator<Item = &'p StrMatch>,
-    scalar: &BorrowedValue,
+    scalar: Kind,
 ) -> bool {
     match scalar {
-        BorrowedValue::String(text) => {
+        Kind::Str(text) => {
             let folded = fold_case(text);
             patterns.any(|pattern| pattern.is_match_folded(text, &folded))
         }
@@ -101,25 +94,25 @@ pub(super) fn any_str_matches<'p>(
 }
 
 /// The number a scalar holds: a JSON number, or a string that reads as a number.
-pub(super) fn number_of(scalar: &BorrowedValue) -> Option<f64> {
+pub(super) fn number_of(scalar: Kind) -> Option<f64> {
     match scalar {
-        BorrowedValue::String(text) => parse_number(text),
-        BorrowedValue::Static(node) => number_of_node(node),
-        BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
+        Kind::Str(text) => parse_number(text),
+        Kind::Static(node) => number_of_node(node),
+        Kind::Array | Kind::Object => None,
     }
 }
 
 /// Whether a scalar is a string holding an IP address inside `net`.
-pub(super) fn ip_in(scalar: &BorrowedValue, net: &ipnet::IpNet) -> bool {
+pub(super) fn ip_in(scalar: Kind, net: &ipnet::IpNet) -> bool {
     match scalar {
-        BorrowedValue::String(text) => text.parse::<IpAddr>().is_ok_and(|ip| net.contains(&ip)),
+        Kind::Str(text) => text.parse::<IpAddr>().is_ok_and(|ip| net.contains(&ip)),
         _ => false,
     }
 }
 
 /// The `part` of the UTC time a scalar holds: an RFC 3339 string, or epoch seconds (or
 /// milliseconds when above 10^11) as a number or a numeric string; see [`parse_time`].
-pub(super) fn time_part(scalar: &BorrowedValue, part: TimePart) -> Option<i64> {
+pub(super) fn time_part(scalar: Kind, part: TimePart) -> Option<i64> {
     let timestamp = parse_time(scalar)?;
     let time = TimeZone::UTC.to_datetime(timestamp);
     Some(match part {
@@ -135,11 +128,7 @@ pub(super) fn time_part(scalar: &BorrowedValue, part: TimePart) -> Option<i64> {
 /// Whether `|fieldref` of `kind` holds between a field's scalar and the other field's: equality
 /// as [`same_value`]; `contains`/`startswith`/`endswith` compare their texts case-insensitively
 /// (the other value is literal text: its `*` and `?` are not wildcards).
-pub(super) fn field_ref_holds(
-    kind: FieldRefKind,
-    scalar: &BorrowedValue,
-    other: &BorrowedValue,
-) -> bool {
+pub(super) fn field_ref_holds(kind: FieldRefKind, scalar: Kind, other: Kind) -> bool {
     if kind == FieldRefKind::Equals {
         return same_value(scalar, other);
     }
@@ -161,7 +150,7 @@ pub(super) fn field_ref_holds(
 
 /// Whether two scalars hold the same value for `|fieldref`: by value when either is a JSON number
 /// and both read as numbers, otherwise as text compared case-insensitively. `null` equals nothing.
-pub(super) fn same_value(left: &BorrowedValue, right: &BorrowedValue) -> bool {
+pub(super) fn same_value(left: Kind, right: Kind) -> bool {
     if (is_json_number(left) || is_json_number(right))
         && let (Some(a), Some(b)) = (number_of(left), number_of(right))
     {
@@ -177,20 +166,20 @@ pub(super) fn same_value(left: &BorrowedValue, right: &BorrowedValue) -> bool {
     }
 }
 
-fn is_json_number(scalar: &BorrowedValue) -> bool {
-    matches!(scalar, BorrowedValue::Static(node) if number_of_node(node).is_some())
+fn is_json_number(scalar: Kind) -> bool {
+    matches!(scalar, Kind::Static(node) if number_of_node(node).is_some())
 }
 
 /// The text a scalar reads as (see the module docs); `None` for `null`.
 pub(super) fn scalar_text<'a>(
-    scalar: &'a BorrowedValue,
+    scalar: Kind<'a>,
     buffer: &'a mut NumberBuffer,
 ) -> Option<Cow<'a, str>> {
     match scalar {
-        BorrowedValue::String(text) => Some(Cow::Borrowed(text)),
-        BorrowedValue::Static(StaticNode::Bool(b)) => Some(Cow::Borrowed(bool_text(*b))),
-        BorrowedValue::Static(node) => number_of_node(node).map(|_| number_text(node, buffer)),
-        BorrowedValue::Array(_) | BorrowedValue::Object(_) => None,
+        Kind::Str(text) => Some(Cow::Borrowed(text)),
+        Kind::Static(StaticNode::Bool(b)) => Some(Cow::Borrowed(bool_text(b))),
+        Kind::Static(node) => number_of_node(node).map(|_| number_text(node, buffer)),
+        Kind::Array | Kind::Object => None,
     }
 }
 
@@ -199,8 +188,8 @@ fn bool_text(b: bool) -> &'static str {
 }
 
 /// The value of a JSON number node; `None` for booleans and `null`.
-fn number_of_node(node: &StaticNode) -> Option<f64> {
-    match *node {
+fn number_of_node(node: StaticNode) -> Option<f64> {
+    match node {
         StaticNode::I64(n) => Some(n as f64),
         StaticNode::U64(n) => Some(n as f64),
         StaticNode::F64(n) => Some(n),
@@ -218,8 +207,8 @@ impl NumberBuffer {
 }
 
 /// The canonical text of a number node (see the module docs), in `buffer` when it fits.
-fn number_text<'a>(node: &StaticNode, buffer: &'a mut NumberBuffer) -> Cow<'a, str> {
-    let format = |out: &mut dyn std::io::Write| match *node {
+fn number_text<'a>(node: StaticNode, buffer: &'a mut NumberBuffer) -> Cow<'a, str> {
+    let format = |out: &mut dyn std::io::Write| match node {
         StaticNode::I64(n) => write!(out, "{n}"),
         StaticNode::U64(n) => write!(out, "{n}"),
         StaticNode::F64(n) => write!(out, "{n}"),
