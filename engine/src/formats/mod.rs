@@ -182,8 +182,7 @@ impl TextFormat {
         if lines.is_empty() {
             return 0;
         }
-        lines
-            .split(|&b| b == b'\n')
+        split_lines(lines)
             .map(trim_line_end)
             .filter(|line| line.len() > MAX_RECORD_BYTES || !(is_blank(line) || header(line)))
             .count() as u64
@@ -225,8 +224,7 @@ impl fmt::Display for TextFormat {
 /// assert_eq!(detect(None, b"garbage\n"), None);
 /// ```
 pub fn detect(path: Option<&Path>, head: &[u8]) -> Option<TextFormat> {
-    let mut lines = head
-        .split(|&b| b == b'\n')
+    let mut lines = split_lines(head)
         .map(trim_line_end)
         .filter(|line| !is_blank(line));
     let first = lines.next().unwrap_or_default();
@@ -283,6 +281,25 @@ fn format_of_path(path: &Path) -> Option<TextFormat> {
 }
 
 /// Whether `line` holds only whitespace.
+/// The pieces of `buf` between `\n`s, as `buf.split(|&b| b == b'\n')` gives them, found by
+/// a vector search: a JSON file's head is one long line.
+fn split_lines(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(buf);
+    std::iter::from_fn(move || {
+        let line = rest?;
+        match memchr::memchr(b'\n', line) {
+            Some(end) => {
+                rest = Some(&line[end + 1..]);
+                Some(&line[..end])
+            }
+            None => {
+                rest = None;
+                Some(line)
+            }
+        }
+    })
+}
+
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
 }
