@@ -214,15 +214,22 @@ pub fn hunt(
     };
     let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
     let mut wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
+    // Output buffers of the last wave, emptied, for the next: a fresh buffer would be grown
+    // by copying and its new pages faulted in (a tenth of a hunt's time).
+    let mut spare: Vec<Vec<u8>> = Vec::new();
     while !wave.is_empty() {
+        let buffers: Vec<Vec<u8>> = (0..wave.len())
+            .map(|_| spare.pop().unwrap_or_default())
+            .collect();
         // The next wave is opened and read (stdin, decompression) while this one is scanned.
         let (results, next) = std::thread::scope(|scope| {
             let reader = scope.spawn(|| units.by_ref().take(wave_size).collect::<Vec<Unit>>());
             let results: Vec<(Vec<u8>, HuntStats)> = std::mem::take(&mut wave)
                 .into_par_iter()
+                .zip(buffers)
                 .map_init(
                     || Worker::new(engine, options),
-                    |worker, unit| run_unit(worker, unit, options),
+                    |worker, (unit, out)| run_unit(worker, unit, out, options),
                 )
                 .collect();
             let next = reader
@@ -230,11 +237,15 @@ pub fn hunt(
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (results, next)
         });
-        for (block, unit_stats) in results {
+        for (mut block, unit_stats) in results {
             stats.merge(unit_stats);
             if emit(&block).is_err() {
                 stats.elapsed = started.elapsed();
                 return stats;
+            }
+            if block.capacity() <= MAX_SPARE_BYTES {
+                block.clear();
+                spare.push(block);
             }
         }
         wave = next;
@@ -246,6 +257,10 @@ pub fn hunt(
 /// Work units handed to the threads per wave, per thread: enough to balance uneven units,
 /// few enough to bound the output held in memory.
 const UNITS_PER_THREAD: usize = 4;
+
+/// Largest output buffer kept for the next wave; one that grew past it (a unit with a huge
+/// output) is freed.
+const MAX_SPARE_BYTES: usize = 32 << 20;
 
 /// One piece of work, in input order.
 enum Unit {
@@ -457,14 +472,15 @@ impl<'e> Worker<'e> {
     }
 }
 
-/// Scans one unit into an output buffer.
+/// Scans one unit into `out` (an empty output buffer).
 fn run_unit(
     worker: &mut Worker<'_>,
     unit: Unit,
+    out: Vec<u8>,
     options: &HuntOptions<'_>,
 ) -> (Vec<u8>, HuntStats) {
     let (out, stats) = match unit {
-        Unit::Done(stats) => (Vec::new(), *stats),
+        Unit::Done(stats) => (out, *stats),
         Unit::Chunk {
             source,
             block,
@@ -478,6 +494,7 @@ fn run_unit(
             let mut reader = Reader::new(&reading);
             let (out, mut stats) = scan_records(
                 worker,
+                out,
                 bytes,
                 block.shape(),
                 origin,
@@ -660,6 +677,7 @@ impl Sink<'_, '_> {
 #[allow(clippy::too_many_arguments)]
 fn scan_records(
     worker: &mut Worker<'_>,
+    out: Vec<u8>,
     bytes: &[u8],
     shape: Shape,
     origin: Origin,
@@ -672,7 +690,7 @@ fn scan_records(
     let mut sink = Sink {
         worker,
         stats,
-        out: Vec::new(),
+        out,
         name,
         source,
         options,
