@@ -132,3 +132,35 @@ matcher m2: userIdentity.type [eq "assumedrole"]
 "#;
     assert_eq!((out.as_str(), code), (expected, 0));
 }
+
+#[test]
+fn compile_shows_the_automaton_of_each_source() {
+    let dir = fixture(TESTS);
+    let waf = "title: Blocked\nlogsource: {product: aws, service: waf}\ndetection:\n  \
+               sel: {action: BLOCK}\n  condition: sel\n";
+    std::fs::write(dir.path().join("waf.yml"), waf).unwrap();
+    let (out, code) = sigil(dir.path(), &["compile", "login.yml", "waf.yml"]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("2 rules (2 detections), "), "{out}");
+    // CloudTrail's automaton holds its rule's literals and WAF's keys, WAF's the reverse;
+    // the sources without rules look only for the keys of the two that have some.
+    let automaton = |sources: &str| {
+        lines
+            .iter()
+            .find(|line| line.starts_with(&format!("  records of {sources}")))
+            .unwrap_or_else(|| panic!("no automaton for {sources}: {out}"))
+    };
+    assert!(
+        automaton("cloudtrail:").contains("an automaton of 5 literals"),
+        "{out}"
+    );
+    assert!(
+        automaton("waf:").contains("an automaton of 4 literals"),
+        "{out}"
+    );
+    assert!(
+        automaton("guardduty, vpcflow,").contains(", unknown: an automaton of 4 literals"),
+        "{out}"
+    );
+}

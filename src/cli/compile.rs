@@ -39,10 +39,10 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
     let prefilter = engine.prefilter().expect("the prefilter is on by default");
     let lits = prefilter.literals().literals();
     println!(
-        "{} rules ({} detections), {} literals in one {:?} automaton of {} KiB (all automata); {} rules without a literal",
+        "{} rules ({} detections), {} literals in one {:?} automaton ({} KiB with the per-source ones below); {} rules without a literal",
         rules.len(),
         detections,
-        lits.len(),
+        prefilter.literal_count(),
         prefilter.automaton_kind(),
         prefilter.memory_usage().div_ceil(1024),
         prefilter.always().len(),
@@ -53,7 +53,7 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
             .map(|s| s.service().unwrap_or("unknown"))
             .collect();
         println!(
-            "  records of {}: their own automaton of {count} literals",
+            "  records of {}: an automaton of {count} literals (their rules', and the keys that tell other sources)",
             names.join(", ")
         );
     }

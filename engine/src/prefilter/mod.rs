@@ -197,6 +197,11 @@ impl Prefilter {
         self.passes[0].automaton.kind()
     }
 
+    /// The number of literals in the first automaton: those of every rule.
+    pub fn literal_count(&self) -> usize {
+        self.passes[0].patterns.len()
+    }
+
     /// Heap memory used by the automata, in bytes.
     pub fn memory_usage(&self) -> usize {
         self.passes.iter().map(|p| p.automaton.memory_usage()).sum()
