@@ -51,7 +51,7 @@ pub(crate) struct RuleJson<'a> {
     title: &'a str,
     level: Option<&'a str>,
     tags: &'a [String],
-    path: String,
+    path: Cow<'a, str>,
 }
 
 impl<'a> RuleJson<'a> {
@@ -62,14 +62,14 @@ impl<'a> RuleJson<'a> {
             title: &meta.title,
             level: meta.level.map(|l| l.as_str()),
             tags: &meta.tags,
-            path: meta.path.display().to_string(),
+            path: meta.path.to_string_lossy(),
         }
     }
 }
 
 #[derive(Serialize)]
-struct SourceJson {
-    path: String,
+struct SourceJson<'a> {
+    path: Cow<'a, str>,
     record: u64,
 }
 
@@ -77,7 +77,7 @@ struct SourceJson {
 pub fn write_jsonl(out: &mut Vec<u8>, m: &MatchRecord<'_>) {
     let rule = RuleJson::new(&m.rule.meta);
     let source = SourceJson {
-        path: m.path.display().to_string(),
+        path: m.path.to_string_lossy(),
         record: m.record,
     };
     out.extend_from_slice(b"{\"rule\":");
@@ -158,7 +158,7 @@ fn truncate(text: &str, width: usize) -> Cow<'_, str> {
 /// strings cannot hold raw line breaks, so they are never touched).
 pub fn compact_json(bytes: &[u8]) -> Cow<'_, [u8]> {
     let trimmed = bytes.trim_ascii();
-    if !trimmed.contains(&b'\n') && !trimmed.contains(&b'\r') {
+    if memchr::memchr2(b'\n', b'\r', trimmed).is_none() {
         return Cow::Borrowed(trimmed);
     }
     let mut out = Vec::with_capacity(trimmed.len());
