@@ -490,6 +490,7 @@ fn run_unit(
             first,
         } => {
             let name = PathBuf::from(source.to_string());
+            block.populate(range.clone());
             let bytes = &block.bytes()[range.clone()];
             let mut reader = Reader::new(&reading);
             let (out, mut stats) = scan_records(

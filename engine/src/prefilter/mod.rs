@@ -73,7 +73,7 @@ pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
 ///
 /// # Passes
 ///
-/// A record is scanned by one [`Pass`]: an automaton over the literals of the rules that apply
+/// A record is scanned by one pass: an automaton over the literals of the rules that apply
 /// to it, so the literals of rules for other sources are not looked for. The first pass holds
 /// every routed rule; each source whose rules differ from that set has its own. A record whose
 /// source is known (from its file) gets its source's pass. A record whose source is not known
