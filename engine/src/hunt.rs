@@ -215,7 +215,7 @@ pub fn hunt(
     let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
     let mut wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
     // Output buffers of the last wave, emptied, for the next: a fresh buffer would be grown
-    // by copying and its new pages faulted in (a tenth of a hunt's time).
+    // by copying and its new pages faulted in, every unit.
     let mut spare: Vec<Vec<u8>> = Vec::new();
     while !wave.is_empty() {
         let buffers: Vec<Vec<u8>> = (0..wave.len())

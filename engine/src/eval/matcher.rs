@@ -20,33 +20,40 @@ use sigil_compiler::{Combine, Matcher, ValuePattern};
 /// Whether `matcher` holds for `record`.
 pub(super) fn holds<'a>(matcher: &Matcher, record: impl Json<'a>) -> bool {
     let subject = subject_of(matcher);
-    if matcher.combine == Combine::Any
-        && matcher
+    let held = match matcher.combine {
+        Combine::Any => {
+            any_string_holds(matcher, subject, record)
+                || matcher
+                    .values
+                    .iter()
+                    .filter(|pattern| !matches!(pattern, ValuePattern::Str(_)))
+                    .any(|pattern| pattern_holds(pattern, subject, record))
+        }
+        Combine::All => matcher
             .values
             .iter()
-            .all(|pattern| matches!(pattern, ValuePattern::Str(_)))
-    {
-        // Any of several strings: fold each scalar once, not once per string.
-        let patterns = matcher.values.iter().filter_map(|pattern| match pattern {
-            ValuePattern::Str(m) => Some(m),
-            _ => None,
-        });
-        let any = subject.any_value(record, &mut |value| {
-            any_scalar(value, true, &mut |scalar| {
-                any_str_matches(patterns.clone(), scalar.kind())
-            })
-        });
-        return any != matcher.negate;
-    }
-    let mut values = matcher
+            .all(|pattern| pattern_holds(pattern, subject, record)),
+    };
+    held != matcher.negate
+}
+
+/// Whether one of the matcher's string patterns holds: they are tried together in one walk
+/// of the values, so each scalar is case-folded once, not once per pattern.
+fn any_string_holds<'a>(matcher: &Matcher, subject: Subject, record: impl Json<'a>) -> bool {
+    let mut strings = matcher
         .values
         .iter()
-        .map(|pattern| pattern_holds(pattern, subject, record));
-    let combined = match matcher.combine {
-        Combine::Any => values.any(|held| held),
-        Combine::All => values.all(|held| held),
-    };
-    combined != matcher.negate
+        .filter_map(|pattern| match pattern {
+            ValuePattern::Str(m) => Some(m),
+            _ => None,
+        })
+        .peekable();
+    strings.peek().is_some()
+        && subject.any_value(record, &mut |value| {
+            any_scalar(value, true, &mut |scalar| {
+                any_str_matches(strings.clone(), scalar.kind())
+            })
+        })
 }
 
 /// Where `matcher` looks.

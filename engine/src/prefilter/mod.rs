@@ -290,30 +290,28 @@ impl Prefilter {
         known: Option<RecordSource>,
     ) -> &Pass {
         let first = &self.passes[0];
-        let source = known.or(scratch.presumed);
-        let pass = source.map_or(first, |s| &self.passes[self.by_source[s as usize]]);
-        let foreign = match (known, &pass.foreign) {
-            (Some(_), _) => &[][..],
-            (None, Some(foreign)) => foreign,
-            (None, None) => {
-                first.scan(&self.literals, record, scratch);
-                return first;
-            }
+        let chosen = known
+            .or(scratch.presumed)
+            .map_or(first, |s| &self.passes[self.by_source[s as usize]]);
+        // A known source is trusted; a presumed one is checked against the foreign keys, and a
+        // pass that cannot be presumed gives way to the first.
+        let (pass, foreign) = match (known, &chosen.foreign) {
+            (Some(_), _) => (chosen, &[][..]),
+            (None, Some(foreign)) => (chosen, &foreign[..]),
+            (None, None) => (first, &[][..]),
         };
         pass.scan(&self.literals, record, scratch);
         let seen = &scratch.seen;
-        match foreign
+        let Some(&(other, _)) = foreign
             .iter()
             .find(|(_, keys)| keys.holds(&mut |id| bit(seen, id)))
-        {
-            None => pass,
-            Some(&(other, _)) => {
-                scratch.presumed = Some(other);
-                scratch.clear_hits();
-                first.scan(&self.literals, record, scratch);
-                first
-            }
-        }
+        else {
+            return pass;
+        };
+        scratch.presumed = Some(other);
+        scratch.clear_hits();
+        first.scan(&self.literals, record, scratch);
+        first
     }
 }
 
