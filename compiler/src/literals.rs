@@ -5,8 +5,9 @@
 //! engine feeds all literals into one automaton, scans each record once, and evaluates only the
 //! rules whose formula holds (DESIGN §3).
 //!
-//! The soundness contract: **if a rule matches a record without optional JSON escapes (`\u`,
-//! `\/`), its formula holds for that record's bytes with ASCII case folded.** False positives
+//! The soundness contract: **if a rule matches a record without optional JSON escapes of
+//! printable characters (`\u0041`, `\/`), its formula holds for that record's bytes with
+//! ASCII case folded.** (The engine spells such escapes out before it scans.) False positives
 //! are allowed, false negatives never. How each piece keeps it:
 //!
 //! - a string pattern needs its JSON-escaped literal, cut at non-ASCII and control characters,

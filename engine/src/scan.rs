@@ -7,8 +7,8 @@
 //!
 //! A record goes through three steps:
 //!
-//! 1. the prefilter scans its raw bytes once and names the candidate rules (all of them if the
-//!    record holds an optional JSON escape, see [`crate::prefilter`]);
+//! 1. the prefilter scans its raw bytes once (with their optional JSON escapes spelled out, see
+//!    [`crate::prefilter`]) and names the candidate rules;
 //! 2. only if some rule is a candidate, the record is parsed (to a simd-json tape) and its source
 //!    recognised; a record that is not parsed is only checked to be UTF-8 and to look like an
 //!    object, so truncated lines and binary junk are still reported as bad records;
@@ -36,7 +36,7 @@
 
 use crate::eval::Evaluator;
 use crate::logsource::{RecordSource, applies};
-use crate::prefilter::{Prefilter, PrefilterScratch, Verdict};
+use crate::prefilter::{Prefilter, PrefilterScratch};
 use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
@@ -219,8 +219,8 @@ impl<'s> RecordMatches<'s> {
 pub struct ScanStats {
     /// Records given to [`Scanner::scan`].
     pub records: u64,
-    /// Records that bypassed the prefilter (optional JSON escapes), or all with it off.
-    pub bypassed: u64,
+    /// Records whose optional JSON escapes the prefilter spelled out before its scan.
+    pub unescaped: u64,
     /// Records parsed with simd-json.
     pub parsed: u64,
     /// Rules evaluated exactly, summed over the records.
@@ -242,7 +242,7 @@ impl ScanStats {
     /// Adds `other` to these statistics.
     pub fn merge(&mut self, other: &ScanStats) {
         self.records += other.records;
-        self.bypassed += other.bypassed;
+        self.unescaped += other.unescaped;
         self.parsed += other.parsed;
         self.rules_evaluated += other.rules_evaluated;
         self.sampled += other.sampled;
@@ -271,7 +271,7 @@ pub struct Scanner<'e> {
     evaluator: Evaluator<'e>,
     /// The prefilter's scratch, when it is on.
     scratch: Option<PrefilterScratch>,
-    /// The current record's candidate rules (when the prefilter filtered it).
+    /// The current record's candidate rules (when the prefilter is on).
     candidates: Vec<RuleId>,
     buffer: Vec<u8>,
     /// simd-json's working buffers, reused from record to record.
@@ -314,12 +314,12 @@ impl<'e> Scanner<'e> {
         let mut clock = Clock::start(self.stats.records.is_multiple_of(ScanStats::SAMPLE_EVERY));
         let filtered = match (&self.engine.prefilter, &mut self.scratch) {
             (Some(prefilter), Some(scratch)) => {
-                prefilter.candidates(record, scratch, &mut self.candidates, known)
-                    == Verdict::Filtered
+                let escaped = prefilter.candidates(record, scratch, &mut self.candidates, known);
+                self.stats.unescaped += u64::from(escaped);
+                true
             }
             _ => false,
         };
-        self.stats.bypassed += u64::from(!filtered);
         clock.lap(&mut self.stats.prefilter_time);
         self.matched.clear();
         if filtered && self.candidates.is_empty() {

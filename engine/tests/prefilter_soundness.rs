@@ -1,6 +1,6 @@
 //! The prefilter's soundness contract, tested on random rules and random records: the matches
 //! with the prefilter on equal the matches with it off, and every rule that matches a record
-//! (without optional escapes) has a literal formula true for the record's bytes.
+//! has a literal formula true for the record's bytes (with its optional escapes spelled out).
 //!
 //! Rules use every kind of value and modifier (wildcards and escapes, `re` with flags, base64,
 //! utf16, windash, cased, all, neq, null, exists, cidr, comparisons, fieldref, time parts,

@@ -39,7 +39,7 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
     let prefilter = engine.prefilter().expect("the prefilter is on by default");
     let lits = prefilter.literals().literals();
     println!(
-        "{} rules ({} detections), {} literals in one {:?} automaton ({} KiB with the per-source ones below); {} rules without a literal",
+        "{} rules ({} detections), {} literals in one {} ({} KiB with the per-source ones below); {} rules without a literal",
         rules.len(),
         detections,
         prefilter.literal_count(),

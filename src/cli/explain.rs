@@ -3,7 +3,7 @@
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::{RuleId, RuleKind};
 use sigil_engine::eval::explain;
-use sigil_engine::prefilter::{Prefilter, Verdict};
+use sigil_engine::prefilter::Prefilter;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,7 +37,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
     let detections: Vec<RuleId> = loaded.rules.detections().map(|(id, _)| id).collect();
     let prefilter = Prefilter::new(&loaded.rules, &detections);
     let mut candidates = Vec::new();
-    let prefiltered = prefilter.candidates(
+    let escaped = prefilter.candidates(
         text.trim().as_bytes(),
         &mut prefilter.scratch(),
         &mut candidates,
@@ -68,14 +68,12 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
                 );
             }
         }
-        let passes = match prefiltered {
-            Verdict::Bypass => {
-                "passes (the record holds optional JSON escapes, so it bypasses the prefilter)"
+        let passes = match (candidates.contains(&id), escaped) {
+            (true, false) => "passes (the rule's literals are present)",
+            (true, true) => {
+                "passes (the rule's literals are present once the record's optional JSON escapes are spelled out)"
             }
-            Verdict::Filtered if candidates.contains(&id) => {
-                "passes (the rule's literals are present)"
-            }
-            Verdict::Filtered => {
+            (false, _) => {
                 "stops it (a literal the rule needs is missing: see `sigil debug literals`)"
             }
         };

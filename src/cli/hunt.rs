@@ -353,11 +353,11 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
     );
     let scan = &stats.scan;
     eprintln!(
-        "prefilter: {} of {} records parsed ({:.1}%), {} bypassed (optional escapes), {:.2} rules evaluated per record",
+        "prefilter: {} of {} records parsed ({:.1}%), {} with optional escapes spelled out, {:.2} rules evaluated per record",
         scan.parsed,
         scan.records,
         100.0 * scan.parsed as f64 / scan.records.max(1) as f64,
-        scan.bypassed,
+        scan.unescaped,
         scan.rules_per_record()
     );
     if let Some([prefilter, parse, evaluate]) = scan.time_shares() {

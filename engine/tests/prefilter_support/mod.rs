@@ -3,7 +3,7 @@
 
 use sigil_compiler::RuleSet;
 use sigil_compiler::literals::LiteralId;
-use sigil_engine::prefilter::has_optional_escape;
+use sigil_engine::prefilter::spell_out_escapes;
 use sigil_engine::{Engine, ScanOptions};
 
 /// Two engines over the same rules: prefilter on, prefilter off.
@@ -34,8 +34,8 @@ impl Pair {
 
     /// Scans `records` both ways; returns the number of (rule, record) matches and of rules the
     /// prefilter spared the evaluator, or the first difference. Also checks the contract on the formulas themselves: every rule that matches a
-    /// record without optional escapes has a formula true for the record's bytes (literals found
-    /// by a naive case-insensitive search, not by the automaton).
+    /// record has a formula true for the record's bytes once its optional escapes are spelled out
+    /// (literals found by a naive case-insensitive search, not by the automaton).
     pub fn compare<'a>(
         &self,
         records: impl IntoIterator<Item = &'a [u8]>,
@@ -61,9 +61,12 @@ impl Pair {
                 }
             };
             matches += without.len() as u64;
-            if has_optional_escape(record) {
-                continue;
-            }
+            let mut spelled = Vec::new();
+            let record = if spell_out_escapes(record, &mut spelled) {
+                &spelled[..]
+            } else {
+                record
+            };
             let lower = record.to_ascii_lowercase();
             for rule in without {
                 let formula = prefilter.literals().rule(rule);
