@@ -36,7 +36,7 @@
 
 use crate::eval::Evaluator;
 use crate::logsource::{RecordSource, applies};
-use crate::prefilter::{Prefilter, PrefilterScratch};
+use crate::prefilter::{DFA_LITERAL_BYTES, Prefilter, PrefilterScratch};
 use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
@@ -63,6 +63,11 @@ pub struct ScanOptions {
     /// Use the literal prefilter (default); off (`--no-prefilter`) parses and evaluates every
     /// record, with the same matches.
     pub prefilter: bool,
+    /// Literal bytes above which the prefilter narrows a set of rules record by record to
+    /// those the record's keys allow, instead of scanning for all their literals (see
+    /// [`Prefilter::routed_narrowing`]); [`DFA_LITERAL_BYTES`] by default, the sets too big
+    /// for a DFA.
+    pub narrow_above: usize,
 }
 
 impl ScanOptions {
@@ -84,6 +89,7 @@ impl Default for ScanOptions {
             from: None,
             to: None,
             prefilter: true,
+            narrow_above: DFA_LITERAL_BYTES,
         }
     }
 }
@@ -133,7 +139,7 @@ impl Engine {
         }
         let prefilter = options
             .prefilter
-            .then(|| Prefilter::routed(&rules, &routes));
+            .then(|| Prefilter::routed_narrowing(&rules, &routes, options.narrow_above));
         Engine {
             rules,
             options,

@@ -91,6 +91,24 @@ fn aws_rules_over_all_real_data() {
     same_hunt(&pair, &data_sets(&data), "AWS rules over all real data");
 }
 
+/// The same with every set of rules narrowed to the rules each record's keys allow, which by
+/// default only sets too big for a DFA are.
+#[test]
+fn aws_rules_over_all_real_data_narrowed() {
+    let Some(data) = shared() else { return };
+    let rules = aws_rules(&data);
+    let options = ScanOptions {
+        narrow_above: 0,
+        ..ScanOptions::default()
+    };
+    let pair = Pair::new(|| load(&rules), options);
+    same_hunt(
+        &pair,
+        &data_sets(&data),
+        "AWS rules over all real data, narrowed",
+    );
+}
+
 /// A rule file's text with every top-level `logsource` replaced by CloudTrail's.
 fn as_cloudtrail(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -8,6 +8,7 @@ use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::Loaded;
 use sigil_compiler::literals;
+use sigil_engine::prefilter::SearchKind;
 use sigil_engine::{Engine, ScanOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +22,9 @@ pub struct CompileArgs {
     /// Print the literal statistics and the rules without a literal.
     #[arg(long)]
     stats: bool,
+    /// Compile as `sigil hunt --any-logsource` would: every rule for every record.
+    #[arg(long)]
+    any_logsource: bool,
     #[command(flatten)]
     rule_args: RuleArgs,
 }
@@ -34,17 +38,30 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
         ..
     } = load(&args.rule_args, &args.paths, color)?;
     let detections = rules.detections().count();
-    let engine = Engine::new(rules, ScanOptions::default());
+    let options = ScanOptions {
+        any_logsource: args.any_logsource,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(rules, options);
     let rules = engine.rules();
     let prefilter = engine.prefilter().expect("the prefilter is on by default");
-    let lits = prefilter.literals().literals();
+    let literals = prefilter.literals();
+    let automaton = match prefilter.automaton_kind() {
+        SearchKind::Narrowed => {
+            ", too many for one DFA, so each record is scanned by an automaton \
+            over those of the rules its fields allow (built as records are met)"
+                .to_string()
+        }
+        kind => format!(
+            " in one {kind} ({} KiB with the per-source ones below)",
+            prefilter.memory_usage().div_ceil(1024)
+        ),
+    };
     println!(
-        "{} rules ({} detections), {} literals in one {} ({} KiB with the per-source ones below); {} rules without a literal",
+        "{} rules ({} detections), {} literals{automaton}; {} rules without a literal",
         rules.len(),
         detections,
         prefilter.literal_count(),
-        prefilter.automaton_kind(),
-        prefilter.memory_usage().div_ceil(1024),
         prefilter.always().len(),
     );
     for (sources, count) in prefilter.source_automata() {
@@ -58,7 +75,16 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
         );
     }
     if args.stats {
-        print_histogram(lits.iter().map(Vec::len));
+        // The literals the rules' formulas use (not the keys the prefilter adds to tell
+        // sources and fields apart).
+        let mut used = vec![false; literals.literals().len()];
+        for (id, _) in rules.iter() {
+            literals
+                .rule(id)
+                .visit_literals(&mut |l| used[l.0 as usize] = true);
+        }
+        let lengths = literals.literals().iter().zip(used).filter(|(_, u)| *u);
+        print_histogram(lengths.map(|(l, _)| l.len()));
         let renderer = TextRenderer::for_stdout(color);
         let warnings = literals::warnings(rules);
         if !warnings.is_empty() {

@@ -119,6 +119,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         from: args.from,
         to: args.to,
         prefilter: !args.no_prefilter,
+        ..ScanOptions::default()
     };
     let engine = Engine::new(loaded.rules, options);
     if let Some(threads) = args.threads {

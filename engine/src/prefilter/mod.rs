@@ -46,6 +46,7 @@
 //! evaluator with the prefilter on and off.
 
 mod escape;
+mod narrow;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
@@ -56,6 +57,8 @@ use sigil_compiler::RuleSet;
 use sigil_compiler::literals::{Formula, LiteralId, Literals};
 
 use crate::logsource::{Recognition, RecordSource};
+use narrow::{Narrowed, Narrowing};
+use std::sync::Arc;
 
 pub use escape::spell_out_escapes;
 
@@ -83,15 +86,34 @@ pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
 /// and if the keys of a source with other rules are all there, the record is scanned again by
 /// the first pass. A record detected as source `d` without those keys present can only be of a
 /// source whose rules the presumed pass holds, so the presumption never loses a match.
+///
+/// # Narrowing
+///
+/// A set of rules whose literals are too many for a DFA (all of SigmaHQ forced onto one log
+/// source: 20,000 literals) is not scanned for all of them. Each rule also has a formula over
+/// field keys alone ([`Literals::rule_keys`]), and a record is scanned by a pass over the
+/// literals of the rules its keys allow: those the CloudTrail records' keys allow come to
+/// 1,000 literals, a DFA. The pass grows as records with other keys are met; see the
+/// `narrow` module for how, and why no match is lost.
 #[derive(Debug)]
 pub struct Prefilter {
     literals: Literals,
-    /// The first pass (every routed rule), then one per other set of routed rules.
-    passes: Vec<Pass>,
+    /// The first route (every routed rule), then one per other set of routed rules.
+    routes: Vec<Route>,
     /// Per [`RecordSource`] (by index): the pass of its records.
     by_source: [usize; RecordSource::ALL.len()],
     /// Number of rules in the rule set.
     rule_count: usize,
+}
+
+/// How the records whose candidates come from one set of rules are scanned.
+#[derive(Debug)]
+enum Route {
+    /// By one pass over all the rules' literals.
+    Scanned(Box<Pass>),
+    /// By a pass over the literals of the rules that apply to the keys records have, which
+    /// each thread builds as it meets them (see [narrowing](Prefilter#narrowing)).
+    Narrowed(Narrowing),
 }
 
 /// One automaton over the literals of some rules, and what each literal triggers.
@@ -127,6 +149,10 @@ pub struct PrefilterScratch {
     presumed: Option<RecordSource>,
     /// The current record with its optional escapes spelled out, if it has any.
     spelled: Vec<u8>,
+    /// Per route that is narrowed: this thread's narrowed pass, once a record needed it.
+    narrowed: Vec<Option<Narrowed>>,
+    /// The key literals seen in the current record, ascending (for narrowing).
+    keys_seen: Vec<LiteralId>,
 }
 
 impl Prefilter {
@@ -140,6 +166,17 @@ impl Prefilter {
     /// Extracts the literals of `rules` and builds the passes: the candidates of a record of
     /// source `s` are taken from `routes[s as usize]` (the rules that apply to it).
     pub fn routed(rules: &RuleSet, routes: &[Vec<RuleId>; RecordSource::ALL.len()]) -> Prefilter {
+        Prefilter::routed_narrowing(rules, routes, DFA_LITERAL_BYTES)
+    }
+
+    /// [`Prefilter::routed`], narrowing each set of rules whose literals come to more than
+    /// `narrow_above` bytes (see [narrowing](Prefilter#narrowing)). `routed` narrows the sets
+    /// too big for a DFA; tests narrow smaller ones.
+    pub fn routed_narrowing(
+        rules: &RuleSet,
+        routes: &[Vec<RuleId>; RecordSource::ALL.len()],
+        narrow_above: usize,
+    ) -> Prefilter {
         let mut literals = Literals::extract(rules);
         let recognition: Vec<Formula> = RecordSource::ALL
             .iter()
@@ -153,7 +190,7 @@ impl Prefilter {
         let mut all: Vec<RuleId> = routes.iter().flatten().copied().collect();
         all.sort_unstable();
         all.dedup();
-        let mut passes = vec![Pass::new(&literals, &all, Some(Vec::new()))];
+        let mut built = vec![Route::new(&literals, &all, Some(Vec::new()), narrow_above)];
         let mut sets = vec![all];
         let by_source = std::array::from_fn(|s| {
             if let Some(found) = sets.iter().position(|set| *set == routes[s]) {
@@ -168,13 +205,13 @@ impl Prefilter {
                     .map(|t| (*t, recognition[*t as usize].clone()))
                     .collect()
             });
-            passes.push(Pass::new(&literals, &routes[s], foreign));
+            built.push(Route::new(&literals, &routes[s], foreign, narrow_above));
             sets.push(routes[s].clone());
-            passes.len() - 1
+            built.len() - 1
         });
         Prefilter {
             literals,
-            passes,
+            routes: built,
             by_source,
             rule_count: rules.len(),
         }
@@ -187,36 +224,46 @@ impl Prefilter {
 
     /// How the first pass, which holds every rule's literals, looks for them.
     pub fn automaton_kind(&self) -> SearchKind {
-        self.passes[0].automaton.kind()
+        match &self.routes[0] {
+            Route::Scanned(pass) => pass.automaton.kind(),
+            Route::Narrowed(_) => SearchKind::Narrowed,
+        }
     }
 
     /// The number of literals in the first automaton: those of every rule.
     pub fn literal_count(&self) -> usize {
-        self.passes[0].patterns.len()
+        self.routes[0].literal_count()
     }
 
-    /// Heap memory used by the automata, in bytes.
+    /// Heap memory used by the automata built up front, in bytes (narrowed ones are built by
+    /// each thread as it scans).
     pub fn memory_usage(&self) -> usize {
-        self.passes.iter().map(|p| p.automaton.memory_usage()).sum()
+        self.routes
+            .iter()
+            .map(|route| match route {
+                Route::Scanned(pass) => pass.automaton.memory_usage(),
+                Route::Narrowed(_) => 0,
+            })
+            .sum()
     }
 
     /// The automata besides the first, one per set of rules some sources route to: the sources
     /// and the number of literals looked for.
     pub fn source_automata(&self) -> Vec<(Vec<RecordSource>, usize)> {
-        (1..self.passes.len())
-            .map(|pass| {
+        (1..self.routes.len())
+            .map(|route| {
                 let sources = RecordSource::ALL
                     .into_iter()
-                    .filter(|s| self.by_source[*s as usize] == pass)
+                    .filter(|s| self.by_source[*s as usize] == route)
                     .collect();
-                (sources, self.passes[pass].patterns.len())
+                (sources, self.routes[route].literal_count())
             })
             .collect()
     }
 
     /// The rules that need no literal: candidates for every record.
     pub fn always(&self) -> &[RuleId] {
-        &self.passes[0].always
+        self.routes[0].always()
     }
 
     /// Fresh scratch for one thread.
@@ -228,6 +275,8 @@ impl Prefilter {
             generation: 0,
             presumed: None,
             spelled: Vec::new(),
+            narrowed: (0..self.routes.len()).map(|_| None).collect(),
+            keys_seen: Vec::new(),
         }
     }
 
@@ -282,19 +331,18 @@ impl Prefilter {
         record: &[u8],
         scratch: &mut PrefilterScratch,
         known: Option<RecordSource>,
-    ) -> &Pass {
-        let first = &self.passes[0];
+    ) -> PassRef<'_> {
         let chosen = known
             .or(scratch.presumed)
-            .map_or(first, |s| &self.passes[self.by_source[s as usize]]);
+            .map_or(0, |s| self.by_source[s as usize]);
         // A known source is trusted; a presumed one is checked against the foreign keys, and a
         // pass that cannot be presumed gives way to the first.
-        let (pass, foreign) = match (known, &chosen.foreign) {
+        let (route, foreign) = match (known, self.routes[chosen].foreign()) {
             (Some(_), _) => (chosen, &[][..]),
             (None, Some(foreign)) => (chosen, &foreign[..]),
-            (None, None) => (first, &[][..]),
+            (None, None) => (0, &[][..]),
         };
-        pass.scan(&self.literals, record, scratch);
+        let pass = self.scan_route(route, record, scratch);
         let seen = &scratch.seen;
         let Some(&(other, _)) = foreign
             .iter()
@@ -304,8 +352,25 @@ impl Prefilter {
         };
         scratch.presumed = Some(other);
         scratch.clear_hits();
-        first.scan(&self.literals, record, scratch);
-        first
+        self.scan_route(0, record, scratch)
+    }
+
+    /// Scans `record` by route `index`; returns the pass that scanned it.
+    fn scan_route(
+        &self,
+        index: usize,
+        record: &[u8],
+        scratch: &mut PrefilterScratch,
+    ) -> PassRef<'_> {
+        match &self.routes[index] {
+            Route::Scanned(pass) => {
+                pass.scan(&self.literals, record, scratch);
+                PassRef::Shared(pass)
+            }
+            Route::Narrowed(narrowing) => {
+                PassRef::Narrowed(narrowing.scan(index, &self.literals, record, scratch))
+            }
+        }
     }
 }
 
@@ -326,23 +391,93 @@ fn recognition_formula(literals: &mut Literals, source: RecordSource) -> Formula
     }
 }
 
-impl Pass {
-    /// The pass over the literals of `rules` (ascending, no repeats) and of the foreign
-    /// sources' keys.
+impl Route {
+    /// The route of records whose candidates come from `rules` (ascending, no repeats): a
+    /// pass over their literals, or a narrowing if those come to more than `narrow_above`
+    /// bytes.
     fn new(
         literals: &Literals,
         rules: &[RuleId],
         foreign: Option<Vec<(RecordSource, Formula)>>,
+        narrow_above: usize,
+    ) -> Route {
+        let wanted = wanted_literals(literals, rules, &foreign, &[]);
+        if literal_bytes(literals, &wanted) > narrow_above {
+            Route::Narrowed(Narrowing::new(literals, rules, foreign, wanted.len()))
+        } else {
+            Route::Scanned(Box::new(Pass::new(literals, rules, foreign, &[])))
+        }
+    }
+
+    /// The number of literals its records are scanned for (at most, when narrowed).
+    fn literal_count(&self) -> usize {
+        match self {
+            Route::Scanned(pass) => pass.patterns.len(),
+            Route::Narrowed(narrowing) => narrowing.literal_count,
+        }
+    }
+
+    /// Its rules whose formula is `true`.
+    fn always(&self) -> &[RuleId] {
+        match self {
+            Route::Scanned(pass) => &pass.always,
+            Route::Narrowed(narrowing) => &narrowing.always,
+        }
+    }
+
+    /// The foreign sources of its records (see [`Pass::foreign`]).
+    fn foreign(&self) -> &Option<Vec<(RecordSource, Formula)>> {
+        match self {
+            Route::Scanned(pass) => &pass.foreign,
+            Route::Narrowed(narrowing) => &narrowing.scope.foreign,
+        }
+    }
+}
+
+/// The literals a pass over `rules` looks for: those their formulas mention, the foreign
+/// sources' keys, and `extra`; ascending.
+fn wanted_literals(
+    literals: &Literals,
+    rules: &[RuleId],
+    foreign: &Option<Vec<(RecordSource, Formula)>>,
+    extra: &[LiteralId],
+) -> Vec<LiteralId> {
+    let mut wanted = vec![false; literals.literals().len()];
+    let mut mark = |id: LiteralId| wanted[id.0 as usize] = true;
+    for &rule in rules {
+        literals.rule(rule).visit_literals(&mut mark);
+    }
+    for (_, keys) in foreign.iter().flatten() {
+        keys.visit_literals(&mut mark);
+    }
+    extra.iter().copied().for_each(mark);
+    (0..wanted.len() as u32)
+        .map(LiteralId)
+        .filter(|id| wanted[id.0 as usize])
+        .collect()
+}
+
+/// The bytes of the literals `ids`.
+fn literal_bytes(literals: &Literals, ids: &[LiteralId]) -> usize {
+    ids.iter().map(|&id| literals.literal(id).len()).sum()
+}
+
+impl Pass {
+    /// The pass over the literals of `rules` (ascending, no repeats), of the foreign sources'
+    /// keys, and `extra`.
+    fn new(
+        literals: &Literals,
+        rules: &[RuleId],
+        foreign: Option<Vec<(RecordSource, Formula)>>,
+        extra: &[LiteralId],
     ) -> Pass {
         let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
-        let mut wanted = vec![false; literals.literals().len()];
         let mut always = Vec::new();
         for &rule in rules {
             match literals.rule(rule) {
                 Formula::True => always.push(rule),
                 Formula::False => {}
                 formula => {
-                    formula.visit_literals(&mut |id| wanted[id.0 as usize] = true);
                     for id in literals.triggers(formula) {
                         let list = &mut triggers[id.0 as usize];
                         if list.last() != Some(&rule) {
@@ -352,13 +487,7 @@ impl Pass {
                 }
             }
         }
-        for (_, keys) in foreign.iter().flatten() {
-            keys.visit_literals(&mut |id| wanted[id.0 as usize] = true);
-        }
-        let patterns: Vec<LiteralId> = (0..wanted.len() as u32)
-            .map(LiteralId)
-            .filter(|id| wanted[id.0 as usize])
-            .collect();
+        let patterns = wanted_literals(literals, rules, &foreign, extra);
         let automaton =
             LiteralAutomaton::new(patterns.iter().map(|&id| literals.literal(id)).collect());
         Pass {
@@ -448,6 +577,26 @@ pub enum SearchKind {
     Dfa,
     /// An aho-corasick contiguous NFA, for more.
     Nfa,
+    /// Narrowed to the rules that apply to the keys records have, each thread building the
+    /// automata as it meets the records (see [narrowing](Prefilter#narrowing)).
+    Narrowed,
+}
+
+/// The pass that scanned a record: one of the prefilter's, or one a thread narrowed.
+enum PassRef<'p> {
+    Shared(&'p Pass),
+    Narrowed(Arc<Pass>),
+}
+
+impl std::ops::Deref for PassRef<'_> {
+    type Target = Pass;
+
+    fn deref(&self) -> &Pass {
+        match self {
+            PassRef::Shared(pass) => pass,
+            PassRef::Narrowed(pass) => pass,
+        }
+    }
 }
 
 impl std::fmt::Display for SearchKind {
@@ -455,6 +604,7 @@ impl std::fmt::Display for SearchKind {
         f.write_str(match self {
             SearchKind::Dfa => "DFA automaton",
             SearchKind::Nfa => "contiguous NFA automaton",
+            SearchKind::Narrowed => "automaton narrowed to the fields records have",
         })
     }
 }
@@ -594,6 +744,8 @@ mod tests {
             generation: 0,
             presumed: None,
             spelled: Vec::new(),
+            narrowed: Vec::new(),
+            keys_seen: Vec::new(),
         };
         let patterns: Vec<LiteralId> = (0..literals.literals().len() as u32)
             .map(LiteralId)
@@ -637,7 +789,7 @@ mod tests {
                     EventName: 4688\n  condition: sel\n";
         let loaded = load_str("t.yml".as_ref(), rule, &Default::default());
         let literals = Literals::extract(&loaded.rules);
-        assert_eq!(literals.literals().len(), 7, "{:?}", literals.literals());
+        assert_eq!(literals.literals().len(), 8, "{:?}", literals.literals());
         let all: Vec<&[u8]> = literals.literals().iter().map(Vec::as_slice).collect();
         let dfa = LiteralAutomaton::new(all);
         let nfa = LiteralAutomaton::Nfa(
