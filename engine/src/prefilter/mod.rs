@@ -674,6 +674,9 @@ impl Found<'_> {
     /// Sets the bits of the literals that end in `state` (none unless it is a match state) at
     /// `end` in the record. The automaton folds case, so a cased literal counts only if the
     /// bytes found are exactly its own.
+    ///
+    /// Kept out of line: inlined into the scan loop, it made the AWS hunt about 10% slower.
+    #[inline(never)]
     fn matches(&mut self, automaton: &impl Automaton, state: StateID, end: usize) {
         if !automaton.is_match(state) {
             return;
