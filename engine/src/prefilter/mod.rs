@@ -405,7 +405,7 @@ impl Route {
         if literal_bytes(literals, &wanted) > narrow_above {
             Route::Narrowed(Narrowing::new(literals, rules, foreign, wanted.len()))
         } else {
-            Route::Scanned(Box::new(Pass::new(literals, rules, foreign, &[])))
+            Route::Scanned(Box::new(Pass::new(literals, rules, foreign, wanted)))
         }
     }
 
@@ -463,13 +463,13 @@ fn literal_bytes(literals: &Literals, ids: &[LiteralId]) -> usize {
 }
 
 impl Pass {
-    /// The pass over the literals of `rules` (ascending, no repeats), of the foreign sources'
-    /// keys, and `extra`.
+    /// The pass over `patterns` (the [`wanted_literals`] of `rules`, which are ascending,
+    /// without repeats), triggering `rules`.
     fn new(
         literals: &Literals,
         rules: &[RuleId],
         foreign: Option<Vec<(RecordSource, Formula)>>,
-        extra: &[LiteralId],
+        patterns: Vec<LiteralId>,
     ) -> Pass {
         let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
         let mut always = Vec::new();
@@ -487,7 +487,6 @@ impl Pass {
                 }
             }
         }
-        let patterns = wanted_literals(literals, rules, &foreign, extra);
         let automaton =
             LiteralAutomaton::new(patterns.iter().map(|&id| literals.literal(id)).collect());
         Pass {

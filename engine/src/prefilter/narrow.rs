@@ -187,13 +187,14 @@ impl Scope {
         rules: Vec<RuleId>,
         key_sets: HashSet<Box<[LiteralId]>>,
     ) -> Narrowed {
-        let wanted = wanted_literals(literals, &rules, &self.foreign, &self.keys);
+        let mut wanted = wanted_literals(literals, &rules, &self.foreign, &self.keys);
         let rules = if literal_bytes(literals, &wanted) > DFA_LITERAL_BYTES {
+            wanted = wanted_literals(literals, &self.rules, &self.foreign, &self.keys);
             self.rules.clone()
         } else {
             rules
         };
-        let pass = Pass::new(literals, &rules, self.foreign.clone(), &self.keys);
+        let pass = Pass::new(literals, &rules, self.foreign.clone(), wanted);
         Narrowed {
             rules,
             key_sets,
