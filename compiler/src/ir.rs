@@ -6,11 +6,12 @@
 //! [`RuleSet`](crate::RuleSet), shared between rules when identical.
 
 use crate::correlation::Correlation;
-use crate::pattern::StrMatch;
+use crate::pattern::{StrMatch, StrSet};
 use crate::source::Span;
 use ipnet::IpNet;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// Index of a rule in a [`RuleSet`](crate::RuleSet).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -228,7 +229,7 @@ pub enum Combine {
 }
 
 /// One field item of a search: `field|modifiers: values`, or a keyword list.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Matcher {
     /// The field; `None` for keywords, which search every value in the record.
     pub field: Option<FieldPath>,
@@ -243,6 +244,64 @@ pub struct Matcher {
     pub span: Span,
     /// A canonical description, also used to share identical matchers between rules.
     pub key: String,
+    /// The string patterns of `values`, compiled together when first asked for.
+    pub(crate) strings: OnceLock<StrSet>,
+}
+
+impl Matcher {
+    /// A matcher of `values` at `field`; `key` is its canonical description.
+    pub fn new(
+        field: Option<FieldPath>,
+        values: Vec<ValuePattern>,
+        combine: Combine,
+        negate: bool,
+        span: Span,
+        key: String,
+    ) -> Matcher {
+        Matcher {
+            field,
+            values,
+            combine,
+            negate,
+            span,
+            key,
+            strings: OnceLock::new(),
+        }
+    }
+
+    /// The string patterns among `values` (not those inside [`ValuePattern::AnyOf`]), compiled
+    /// to be tried together. Built on first use: most matchers of a big rule set are never
+    /// evaluated, because the prefilter rules their rules out.
+    pub fn strings(&self) -> &StrSet {
+        self.strings.get_or_init(|| {
+            StrSet::new(self.values.iter().filter_map(|pattern| match pattern {
+                ValuePattern::Str(m) => Some(m),
+                _ => None,
+            }))
+        })
+    }
+}
+
+/// Two matchers are equal when what they test is: the compiled [`Matcher::strings`] are derived
+/// from the values.
+impl PartialEq for Matcher {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.field,
+            &self.values,
+            self.combine,
+            self.negate,
+            self.span,
+            &self.key,
+        ) == (
+            &other.field,
+            &other.values,
+            other.combine,
+            other.negate,
+            other.span,
+            &other.key,
+        )
+    }
 }
 
 /// A comparison for `|lt`, `|lte`, `|gt`, `|gte`.

@@ -18,6 +18,10 @@ use regex_automata::meta::Regex;
 use std::borrow::Cow;
 use std::sync::Arc;
 
+mod set;
+
+pub use set::StrSet;
+
 /// Folds case the Sigma way (see the module docs).
 pub fn fold_case(text: &str) -> Cow<'_, str> {
     if text
@@ -25,6 +29,9 @@ pub fn fold_case(text: &str) -> Cow<'_, str> {
         .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
     {
         return Cow::Borrowed(text);
+    }
+    if text.is_ascii() {
+        return Cow::Owned(text.to_ascii_lowercase());
     }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

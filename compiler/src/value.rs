@@ -114,14 +114,8 @@ pub fn compile_item(
         key_span.start,
         values.span.end.max(key_span.end),
     );
-    let matcher = Matcher {
-        key: canonical_key(&field, &patterns, combine, negate),
-        field,
-        values: patterns,
-        combine,
-        negate,
-        span,
-    };
+    let key = canonical_key(&field, &patterns, combine, negate);
+    let matcher = Matcher::new(field, patterns, combine, negate, span, key);
     Ok(CompiledItem { matcher, warnings })
 }
 

@@ -37,21 +37,14 @@ pub(super) fn holds<'a>(matcher: &Matcher, record: impl Json<'a>) -> bool {
     held != matcher.negate
 }
 
-/// Whether one of the matcher's string patterns holds: they are tried together in one walk
-/// of the values, so each scalar is case-folded once, not once per pattern.
+/// Whether one of the matcher's string patterns holds: they are tried together
+/// ([`Matcher::strings`]) on each scalar of the values.
 fn any_string_holds<'a>(matcher: &Matcher, subject: Subject, record: impl Json<'a>) -> bool {
-    let mut strings = matcher
-        .values
-        .iter()
-        .filter_map(|pattern| match pattern {
-            ValuePattern::Str(m) => Some(m),
-            _ => None,
-        })
-        .peekable();
-    strings.peek().is_some()
+    let strings = matcher.strings();
+    !strings.is_empty()
         && subject.any_value(record, &mut |value| {
             any_scalar(value, true, &mut |scalar| {
-                any_str_matches(strings.clone(), scalar.kind())
+                any_str_matches(strings, scalar.kind())
             })
         })
 }

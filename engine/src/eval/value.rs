@@ -23,7 +23,7 @@ use super::MAX_DEPTH;
 use super::json::{Json, Kind};
 use crate::time::parse_time;
 use jiff::tz::TimeZone;
-use sigil_compiler::pattern::{StrKind, StrMatch, fold_case, parse_number};
+use sigil_compiler::pattern::{StrKind, StrMatch, StrSet, fold_case, parse_number};
 use sigil_compiler::{FieldRefKind, TimePart};
 use simd_json::StaticNode;
 use std::borrow::Cow;
@@ -78,18 +78,14 @@ pub(super) fn str_matches(pattern: &StrMatch, scalar: Kind) -> bool {
     }
 }
 
-/// Whether any of `patterns` matches a scalar, as [`str_matches`] would tell one by one; a
-/// string is case-folded once for all of them.
-pub(super) fn any_str_matches<'p>(
-    mut patterns: impl Iterator<Item = &'p StrMatch>,
-    scalar: Kind,
-) -> bool {
+/// Whether any pattern of `set` matches a scalar, as [`str_matches`] would tell one by one.
+pub(super) fn any_str_matches(set: &StrSet, scalar: Kind) -> bool {
     match scalar {
-        Kind::Str(text) => {
-            let folded = fold_case(text);
-            patterns.any(|pattern| pattern.is_match_folded(text, &folded))
-        }
-        _ => patterns.any(|pattern| str_matches(pattern, scalar)),
+        Kind::Str(text) => set.is_match(text),
+        _ => set
+            .patterns()
+            .iter()
+            .any(|pattern| str_matches(pattern, scalar)),
     }
 }
 
