@@ -9,10 +9,11 @@
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{RuleId, RuleKind};
 use crate::placeholders::Placeholders;
-use crate::rule::parse_rule;
+use crate::rule::{ParsedRule, parse_rule};
 use crate::ruleset::RuleSet;
 use crate::source::{SourceFile, SourceId, SourceMap, Span};
 use crate::yaml::{self, Node, Value};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -50,6 +51,9 @@ impl Loaded {
 }
 
 /// Loads rules from files and folders.
+///
+/// The files of each path are read and parsed on rayon's threads, then joined in file order,
+/// so the result (source ids, rule order, diagnostics) is that of a load one file at a time.
 pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     let mut loader = Loader {
         placeholders: options.placeholders.clone(),
@@ -59,8 +63,17 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
         loader.read_placeholders(file);
     }
     for path in paths {
-        for file in rule_files(path, &mut loader.loaded) {
-            loader.load_file(&file);
+        let files = rule_files(path, &mut loader.loaded);
+        // Each file adds exactly one source, so its id is known before it is read.
+        let first = loader.loaded.sources.len();
+        let placeholders = &loader.placeholders;
+        let loads: Vec<FileLoad> = files
+            .par_iter()
+            .enumerate()
+            .map(|(i, file)| load_file(file, SourceId((first + i) as u32), placeholders))
+            .collect();
+        for load in loads {
+            loader.join(load);
         }
     }
     loader.finish()
@@ -72,11 +85,13 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> Loaded {
         placeholders: options.placeholders.clone(),
         loaded: Loaded::default(),
     };
-    let id = loader
-        .loaded
-        .sources
-        .add(SourceFile::new(path, text.to_string()));
-    loader.load_text(id, path);
+    let id = SourceId(0);
+    let load = load_text(
+        SourceFile::new(path, text.to_string()),
+        id,
+        &loader.placeholders,
+    );
+    loader.join(load);
     loader.finish()
 }
 
@@ -91,7 +106,11 @@ fn rule_files(path: &Path, loaded: &mut Loaded) -> Vec<PathBuf> {
             Ok(_) => {}
             Err(err) => {
                 let p = err.path().unwrap_or(path).to_path_buf();
-                io_error(loaded, &p, &err.to_string());
+                let id = SourceId(loaded.sources.len() as u32);
+                let load = FileLoad::unreadable(&p, id, &err.to_string());
+                loaded.sources.add(load.source);
+                loaded.diagnostics.extend(load.diagnostics);
+                loaded.refused += load.refused;
             }
         }
     }
@@ -110,17 +129,108 @@ fn is_rule_file(path: &Path) -> bool {
         && !name.starts_with('.')
 }
 
-fn io_error(loaded: &mut Loaded, path: &Path, message: &str) {
-    let id = loaded.sources.add(SourceFile::new(path, String::new()));
-    loaded.diagnostics.push(
-        Diagnostic::new(
-            Code::Io,
-            Span::new(id, 0, 0),
-            format!("cannot read rule file: {message}"),
+/// What loading one file gave, before it joins the load.
+struct FileLoad {
+    /// The file (its text is empty if it could not be read).
+    source: SourceFile,
+    rules: Vec<ParsedRule>,
+    diagnostics: Vec<Diagnostic>,
+    /// Rules (or the file itself) refused.
+    refused: usize,
+}
+
+impl FileLoad {
+    /// A file that could not be read, whose source will have id `id`.
+    fn unreadable(path: &Path, id: SourceId, message: &str) -> FileLoad {
+        FileLoad::refused(
+            SourceFile::new(path, String::new()),
+            Diagnostic::new(
+                Code::Io,
+                Span::new(id, 0, 0),
+                format!("cannot read rule file: {message}"),
+            )
+            .with_label("this file"),
         )
-        .with_label("this file"),
-    );
-    loaded.refused += 1;
+    }
+
+    /// A file refused as a whole, for one problem.
+    fn refused(source: SourceFile, diagnostic: Diagnostic) -> FileLoad {
+        FileLoad {
+            source,
+            rules: Vec::new(),
+            diagnostics: vec![diagnostic],
+            refused: 1,
+        }
+    }
+}
+
+/// Reads and parses one rule file, whose source will have id `id`.
+fn load_file(path: &Path, id: SourceId, placeholders: &Placeholders) -> FileLoad {
+    let bytes = match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_RULE_FILE_BYTES => Err(format!(
+            "file is {} bytes; rule files may be at most {MAX_RULE_FILE_BYTES}",
+            meta.len()
+        )),
+        _ => std::fs::read(path).map_err(|e| e.to_string()),
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(message) => return FileLoad::unreadable(path, id, &message),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => load_text(SourceFile::new(path, text), id, placeholders),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            FileLoad::refused(
+                SourceFile::new(path, text),
+                Diagnostic::new(
+                    Code::NotUtf8,
+                    Span::new(id, at, at + 1),
+                    "rule file is not valid UTF-8",
+                )
+                .with_label(format!("invalid byte at offset {at}"))
+                .with_help("save the file as UTF-8"),
+            )
+        }
+    }
+}
+
+/// Parses the rules of one file's text.
+fn load_text(source: SourceFile, id: SourceId, placeholders: &Placeholders) -> FileLoad {
+    let docs = match yaml::parse_documents(id, &source.text) {
+        Ok(docs) => docs,
+        Err(diag) => return FileLoad::refused(source, diag),
+    };
+    let docs: Vec<Node> = docs
+        .into_iter()
+        .filter(|d| d.value != Value::Null)
+        .collect();
+    if docs.is_empty() {
+        let diag = Diagnostic::new(
+            Code::NotARule,
+            Span::new(id, 0, 0),
+            "rule file holds no rule",
+        )
+        .with_label("empty file");
+        return FileLoad::refused(source, diag);
+    }
+    let mut load = FileLoad {
+        rules: Vec::new(),
+        diagnostics: Vec::new(),
+        refused: 0,
+        source,
+    };
+    let docs = resolve_collections(docs, &mut load.diagnostics);
+    // Each bad collection document is a rule that could not be loaded.
+    load.refused += load.diagnostics.len();
+    for doc in docs {
+        match parse_rule(&doc, &load.source.path, placeholders, &mut load.diagnostics) {
+            Some(rule) => load.rules.push(rule),
+            None => load.refused += 1,
+        }
+    }
+    load
 }
 
 struct Loader {
@@ -160,82 +270,14 @@ impl Loader {
         }
     }
 
-    fn load_file(&mut self, path: &Path) {
-        let bytes = match std::fs::metadata(path) {
-            Ok(meta) if meta.len() > MAX_RULE_FILE_BYTES => Err(format!(
-                "file is {} bytes; rule files may be at most {MAX_RULE_FILE_BYTES}",
-                meta.len()
-            )),
-            _ => std::fs::read(path).map_err(|e| e.to_string()),
-        };
-        let bytes = match bytes {
-            Ok(b) => b,
-            Err(message) => return io_error(&mut self.loaded, path, &message),
-        };
-        match String::from_utf8(bytes) {
-            Ok(text) => {
-                let id = self.loaded.sources.add(SourceFile::new(path, text));
-                self.load_text(id, path);
-            }
-            Err(err) => {
-                let at = err.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                let id = self.loaded.sources.add(SourceFile::new(path, text));
-                self.loaded.diagnostics.push(
-                    Diagnostic::new(
-                        Code::NotUtf8,
-                        Span::new(id, at, at + 1),
-                        "rule file is not valid UTF-8",
-                    )
-                    .with_label(format!("invalid byte at offset {at}"))
-                    .with_help("save the file as UTF-8"),
-                );
-                self.loaded.refused += 1;
-            }
+    /// Adds one file's source, rules and diagnostics to the load.
+    fn join(&mut self, load: FileLoad) {
+        self.loaded.sources.add(load.source);
+        for parsed in load.rules {
+            self.loaded.rules.add(parsed.rule, parsed.matchers);
         }
-    }
-
-    fn load_text(&mut self, id: SourceId, path: &Path) {
-        let text = &self.loaded.sources.get(id).text;
-        let docs = match yaml::parse_documents(id, text) {
-            Ok(docs) => docs,
-            Err(diag) => {
-                self.loaded.diagnostics.push(diag);
-                self.loaded.refused += 1;
-                return;
-            }
-        };
-        let docs: Vec<Node> = docs
-            .into_iter()
-            .filter(|d| d.value != Value::Null)
-            .collect();
-        if docs.is_empty() {
-            self.loaded.diagnostics.push(
-                Diagnostic::new(
-                    Code::NotARule,
-                    Span::new(id, 0, 0),
-                    "rule file holds no rule",
-                )
-                .with_label("empty file"),
-            );
-            self.loaded.refused += 1;
-            return;
-        }
-        let errors_before = self.loaded.diagnostics.len();
-        let rules = resolve_collections(docs, &mut self.loaded.diagnostics);
-        // Each bad collection document is a rule that could not be loaded.
-        self.loaded.refused += self.loaded.diagnostics.len() - errors_before;
-        for doc in rules {
-            let mut diags = Vec::new();
-            let parsed = parse_rule(&doc, path, &self.placeholders, &mut diags);
-            match parsed {
-                Some(p) => {
-                    self.loaded.rules.add(p.rule, p.matchers);
-                }
-                None => self.loaded.refused += 1,
-            }
-            self.loaded.diagnostics.extend(diags);
-        }
+        self.loaded.diagnostics.extend(load.diagnostics);
+        self.loaded.refused += load.refused;
     }
 
     fn finish(mut self) -> Loaded {

@@ -125,6 +125,16 @@ impl SourceMap {
         SourceId(self.files.len() as u32 - 1)
     }
 
+    /// The number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there is no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// The file with this id.
     pub fn get(&self, id: SourceId) -> &SourceFile {
         &self.files[id.0 as usize]

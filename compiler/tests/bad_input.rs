@@ -100,6 +100,61 @@ fn one_bad_rule_does_not_stop_the_others() {
     assert_eq!(codes(&loaded), [Code::UnknownModifier]);
 }
 
+#[test]
+fn a_folder_loads_in_file_order_with_each_problem_in_its_own_file() {
+    // Files are parsed on several threads: ids, rules and diagnostics must still come in file
+    // order, each diagnostic pointing into the file it is about.
+    let dir = tempfile::tempdir().unwrap();
+    let mut expected = Vec::new();
+    for i in 0..60 {
+        let name = format!("{i:02}.yml");
+        let (text, code): (Vec<u8>, Option<Code>) = match i % 4 {
+            0 => (b"title: caf\xe9\n".to_vec(), Some(Code::NotUtf8)),
+            1 => (b"this: is: not: yaml\n".to_vec(), Some(Code::YamlSyntax)),
+            2 => (Vec::new(), Some(Code::NotARule)),
+            _ => {
+                let rule = format!(
+                    "title: rule {i}\nlogsource: {{product: aws}}\n\
+                                    detection:\n  sel: {{n: {i}}}\n  condition: sel\n"
+                );
+                (rule.into_bytes(), None)
+            }
+        };
+        std::fs::write(dir.path().join(&name), text).unwrap();
+        expected.push((name, code));
+    }
+    let loaded = load_paths(&[dir.path().to_path_buf()], &LoadOptions::default());
+    let errors: Vec<(String, Code)> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let path = loaded.sources.path(d.primary.span.source);
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                d.code,
+            )
+        })
+        .collect();
+    let wanted: Vec<(String, Code)> = expected
+        .iter()
+        .filter_map(|(name, code)| code.map(|code| (name.clone(), code)))
+        .collect();
+    assert_eq!(errors, wanted);
+    let titles: Vec<&str> = loaded
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
+    let wanted: Vec<String> = (0..60)
+        .filter(|i| i % 4 == 3)
+        .map(|i| format!("rule {i}"))
+        .collect();
+    assert_eq!(titles, wanted);
+    assert_eq!(loaded.refused, 45);
+}
+
 proptest::proptest! {
     /// Any text loads without panicking, and every diagnostic points inside its file.
     #[test]

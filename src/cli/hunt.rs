@@ -99,6 +99,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         })?),
         None => None,
     };
+    super::use_threads(args.threads)?;
     let loaded = args.rule_args.load(&args.rules);
     report_refused(&loaded, color);
     if loaded.rules.is_empty() {
@@ -122,12 +123,6 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         ..ScanOptions::default()
     };
     let engine = Engine::new(loaded.rules, options);
-    if let Some(threads) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build_global()
-            .map_err(|e| format!("--threads: {e}"))?;
-    }
 
     let (mut out, to_terminal): (Box<dyn Write>, bool) = match &args.output {
         Some(path) => {

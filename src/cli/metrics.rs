@@ -90,13 +90,8 @@ pub fn run(args: &MetricsArgs, color: Color) -> Result<ExitCode, String> {
         return Err("--by: field names must not be empty".into());
     }
     *FIELDS.write().map_err(|_| "internal lock poisoned")? = fields;
+    super::use_threads(args.threads)?;
     let rules = load_rules(args, color)?;
-    if let Some(threads) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .map_err(|e| format!("--threads: {e}"))?;
-    }
     let engine = Engine::new(rules, ScanOptions::default());
     let mut counts: HashMap<Key, u64> = HashMap::new();
     let mut last: Option<(Vec<u8>, u64)> = None;

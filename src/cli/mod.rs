@@ -89,6 +89,18 @@ impl RuleArgs {
     }
 }
 
+/// Sets the number of threads of every later parallel step, rule loading included, when
+/// `--threads` is given (0 is taken as 1); by default there is one per core.
+fn use_threads(threads: Option<usize>) -> Result<(), String> {
+    match threads {
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global()
+            .map_err(|e| format!("--threads: {e}")),
+        None => Ok(()),
+    }
+}
+
 /// Runs a parsed command line; `Err` is a usage error to print.
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     let color = cli.color;
