@@ -4,7 +4,7 @@
 //! (without an argument it uses a built-in rule). Matches are printed as JSON lines.
 
 use sigil_compiler::{LoadOptions, load_paths, load_str};
-use sigil_engine::sink::{MatchRecord, write_jsonl};
+use sigil_engine::sink::{MatchRecord, rule_json, write_jsonl};
 use sigil_engine::{Engine, ScanOptions};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -50,8 +50,10 @@ fn main() {
                         continue;
                     };
                     for &rule in found.rules {
+                        let rule = engine.rules().rule(rule);
                         let record = MatchRecord {
-                            rule: engine.rules().rule(rule),
+                            rule,
+                            rule_json: &rule_json(&rule.meta),
                             timestamp: found.timestamp,
                             path: Path::new("<stdin>"),
                             record: *number,

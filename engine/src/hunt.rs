@@ -18,7 +18,7 @@ use crate::framing::{Origin, Shape, count_records, split_ndjson};
 use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened};
 use crate::logsource::RecordSource;
 use crate::scan::{Engine, ScanOptions, ScanStats, Scanner};
-use crate::sink::MatchRecord;
+use crate::sink::{self, MatchRecord};
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -212,6 +212,12 @@ pub fn hunt(
         scan: engine.options(),
         rules,
     };
+    let rule_json: Vec<String> = engine
+        .rules()
+        .rules()
+        .iter()
+        .map(|rule| sink::rule_json(&rule.meta))
+        .collect();
     let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
     let mut wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
     // Output buffers of the last wave, emptied, for the next: a fresh buffer would be grown
@@ -228,7 +234,7 @@ pub fn hunt(
                 .into_par_iter()
                 .zip(buffers)
                 .map_init(
-                    || Worker::new(engine, options),
+                    || Worker::new(engine, &rule_json, options),
                     |worker, (unit, out)| run_unit(worker, unit, out, options),
                 )
                 .collect();
@@ -456,15 +462,18 @@ impl Units<'_> {
 /// A thread's scanning state: its scanner, and its collector of correlation inputs.
 struct Worker<'e> {
     engine: &'e Engine,
+    /// Per rule: its `rule` object in the output ([`sink::rule_json`]).
+    rule_json: &'e [String],
     scanner: Scanner<'e>,
     collector: Option<Collector<'e>>,
     verdicts: Vec<Verdict>,
 }
 
 impl<'e> Worker<'e> {
-    fn new(engine: &'e Engine, options: &HuntOptions<'e>) -> Self {
+    fn new(engine: &'e Engine, rule_json: &'e [String], options: &HuntOptions<'e>) -> Self {
         Worker {
             engine,
+            rule_json,
             scanner: engine.scanner(),
             collector: options.correlator.map(Correlator::collector),
             verdicts: Vec::new(),
@@ -611,6 +620,7 @@ impl Sink<'_, '_> {
     fn record(&mut self, index: u64, record: &[u8], known: Option<RecordSource>) {
         let Worker {
             engine,
+            rule_json,
             scanner,
             collector,
             verdicts,
@@ -664,6 +674,7 @@ impl Sink<'_, '_> {
             self.stats.matches_per_rule[rule.0 as usize] += 1;
             let m = MatchRecord {
                 rule: rules.rule(rule),
+                rule_json: &rule_json[rule.0 as usize],
                 timestamp: found.timestamp,
                 path: self.name,
                 record: index,

@@ -23,6 +23,8 @@ use std::path::Path;
 pub struct MatchRecord<'a> {
     /// The rule that matched.
     pub rule: &'a Rule,
+    /// The rule's `rule` object, from [`rule_json`]: written once per rule, not per match.
+    pub rule_json: &'a str,
     /// The event's time.
     pub timestamp: Option<Timestamp>,
     /// The input file (or `-` for stdin).
@@ -73,18 +75,23 @@ struct SourceJson<'a> {
     record: u64,
 }
 
+/// The `rule` object of a match record of a rule, as JSON (see [`MatchRecord::rule_json`]).
+pub fn rule_json(meta: &RuleMeta) -> String {
+    serde_json::to_string(&RuleJson::new(meta)).expect("serialising to a String cannot fail")
+}
+
 /// Writes one match as a JSON line.
 pub fn write_jsonl(out: &mut Vec<u8>, m: &MatchRecord<'_>) {
-    let rule = RuleJson::new(&m.rule.meta);
     let source = SourceJson {
         path: m.path.to_string_lossy(),
         record: m.record,
     };
     out.extend_from_slice(b"{\"rule\":");
-    serde_json::to_writer(&mut *out, &rule).expect("writing to a Vec cannot fail");
+    out.extend_from_slice(m.rule_json.as_bytes());
     out.extend_from_slice(b",\"timestamp\":");
     match m.timestamp {
-        Some(t) => serde_json::to_writer(&mut *out, &t.to_string()).expect("Vec write"),
+        // RFC 3339 text (`2023-07-10T12:00:01Z`) needs no escaping.
+        Some(t) => write!(out, "\"{t}\"").expect("writing to a Vec cannot fail"),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"source\":");

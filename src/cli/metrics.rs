@@ -298,6 +298,7 @@ mod tests {
         for (record, event) in events {
             let m = MatchRecord {
                 rule,
+                rule_json: &sigil_engine::sink::rule_json(&rule.meta),
                 timestamp: None,
                 path: "g.jsonl".as_ref(),
                 record,
