@@ -244,11 +244,35 @@ fn a_header_in_the_middle_of_a_big_text_log_applies_in_every_chunk() {
         log.push_str(&line(i, "198.51.100.7", "3389"));
     }
     fx.write("flows.log", log.as_bytes());
+    fx.write("flows.log.gz", &gzip(log.as_bytes()));
     let args = ["hunt", "-r", "rdp.yml", "--stats", "-o", "out.jsonl"];
-    for (input, stdin) in [("flows.log", Vec::new()), ("-", log.into_bytes())] {
+    // Header lines are not records: the matches are records 50,001 to 100,000, however the
+    // log is read (mapped and cut into chunks, or streamed in blocks).
+    let numbers: Vec<u64> = (50_001..=100_000).collect();
+    let inputs = [
+        ("flows.log", Vec::new()),
+        ("flows.log.gz", Vec::new()),
+        ("-", log.into_bytes()),
+    ];
+    for (input, stdin) in inputs {
         let (_, err, code) = fx.sigil(&[&args[..], &[input, "--threads", "4"]].concat(), stdin);
         assert_eq!(code, 0, "{err}");
         assert!(err.contains("matches:  50000"), "{input}: {err}");
+        let out = std::fs::read_to_string(fx.path("out.jsonl")).unwrap();
+        let found: Vec<u64> = out
+            .lines()
+            .map(|line| {
+                let v: Value = serde_json::from_str(line).unwrap();
+                v["source"]["record"].as_u64().unwrap()
+            })
+            .collect();
+        assert!(
+            found == numbers,
+            "{input}: {} matches, records {:?} to {:?}",
+            found.len(),
+            found.first(),
+            found.last()
+        );
     }
 }
 

@@ -294,6 +294,9 @@ struct Stream {
     blocks: Blocks,
     /// How its records are read, decided from its first block.
     reading: Option<Arc<Reading>>,
+    /// Lines of the blocks so far that are no records of a text log (its header lines). The
+    /// blocks number records as NDJSON lines, counting them; the unit numbers take them off.
+    uncounted: u64,
     /// Whether no unit of it was made yet.
     first: bool,
 }
@@ -382,6 +385,7 @@ impl Units<'_> {
                 source: Arc::new(source),
                 blocks,
                 reading: None,
+                uncounted: 0,
                 first: true,
             });
             return None;
@@ -431,7 +435,8 @@ impl Units<'_> {
             Some(Ok(block)) => block,
             Some(Err(BlockError::Record(bad))) => {
                 stats.records += 1;
-                stats.bad_record(&stream.source, bad.index, bad.reason.to_string());
+                let index = bad.index.saturating_sub(stream.uncounted);
+                stats.bad_record(&stream.source, index, bad.reason.to_string());
                 return Some(Unit::Done(Box::new(stats)));
             }
             Some(Err(BlockError::Input(error))) => {
@@ -446,11 +451,16 @@ impl Units<'_> {
         let reading = stream.reading.get_or_insert_with(|| {
             Arc::new(Reading::of(&stream.source, block.bytes(), self.options))
         });
+        let origin = Origin {
+            index: block.origin().index.saturating_sub(stream.uncounted),
+            offset: block.origin().offset,
+        };
+        stream.uncounted += reading.uncounted_lines(block.bytes());
         let this = std::mem::replace(reading, Reading::after(reading, block.bytes()));
         let range = 0..block.bytes().len();
         Some(Unit::Chunk {
             source: Arc::clone(&stream.source),
-            origin: block.origin(),
+            origin,
             block: Arc::new(block),
             reading: this,
             range,
@@ -563,6 +573,17 @@ impl Reading {
         match &**reading {
             Reading::Text(format) => Arc::new(Reading::Text(format.after(bytes))),
             Reading::Json | Reading::Envelope(_) => Arc::clone(reading),
+        }
+    }
+
+    /// Lines of `bytes` (whole lines) that NDJSON framing counts as records and this reading
+    /// does not: a text log's header lines.
+    fn uncounted_lines(&self, bytes: &[u8]) -> u64 {
+        match self {
+            Reading::Text(format) => {
+                count_records(bytes).saturating_sub(format.count_records(bytes))
+            }
+            Reading::Json | Reading::Envelope(_) => 0,
         }
     }
 
