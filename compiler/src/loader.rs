@@ -142,7 +142,7 @@ struct FileLoad {
 impl FileLoad {
     /// A file that could not be read, whose source will have id `id`.
     fn unreadable(path: &Path, id: SourceId, message: &str) -> FileLoad {
-        FileLoad::refused(
+        FileLoad::refused_file(
             SourceFile::new(path, String::new()),
             Diagnostic::new(
                 Code::Io,
@@ -154,7 +154,7 @@ impl FileLoad {
     }
 
     /// A file refused as a whole, for one problem.
-    fn refused(source: SourceFile, diagnostic: Diagnostic) -> FileLoad {
+    fn refused_file(source: SourceFile, diagnostic: Diagnostic) -> FileLoad {
         FileLoad {
             source,
             rules: Vec::new(),
@@ -182,7 +182,7 @@ fn load_file(path: &Path, id: SourceId, placeholders: &Placeholders) -> FileLoad
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
-            FileLoad::refused(
+            FileLoad::refused_file(
                 SourceFile::new(path, text),
                 Diagnostic::new(
                     Code::NotUtf8,
@@ -200,7 +200,7 @@ fn load_file(path: &Path, id: SourceId, placeholders: &Placeholders) -> FileLoad
 fn load_text(source: SourceFile, id: SourceId, placeholders: &Placeholders) -> FileLoad {
     let docs = match yaml::parse_documents(id, &source.text) {
         Ok(docs) => docs,
-        Err(diag) => return FileLoad::refused(source, diag),
+        Err(diag) => return FileLoad::refused_file(source, diag),
     };
     let docs: Vec<Node> = docs
         .into_iter()
@@ -213,7 +213,7 @@ fn load_text(source: SourceFile, id: SourceId, placeholders: &Placeholders) -> F
             "rule file holds no rule",
         )
         .with_label("empty file");
-        return FileLoad::refused(source, diag);
+        return FileLoad::refused_file(source, diag);
     }
     let mut load = FileLoad {
         rules: Vec::new(),
