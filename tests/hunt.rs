@@ -214,6 +214,37 @@ fn a_big_file_split_across_threads_keeps_input_order() {
 }
 
 #[test]
+fn many_small_files_come_out_in_input_order_whatever_the_thread_count() {
+    let fx = Fixture::new();
+    // 300 gzipped envelopes, many to a wave: each file's matches must stay in file order.
+    let records = records();
+    std::fs::create_dir(fx.path("logs")).unwrap();
+    for file in 0..300 {
+        let envelope = format!("{{\"Records\":[{}]}}", records.join(","));
+        fx.write(
+            &format!("logs/{file:03}.json.gz"),
+            &gzip(envelope.as_bytes()),
+        );
+    }
+    let (one, _, _) = fx.hunt(&["logs", "--format", "jsonl", "--threads", "1"]);
+    let (many, err, _) = fx.hunt(&["logs", "--format", "jsonl", "--threads", "4", "--stats"]);
+    assert_eq!(one, many);
+    assert!(err.contains("files:    300 scanned"), "{err}");
+    let paths: Vec<String> = many
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            v["source"]["path"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(paths.len(), 600);
+    let expected: Vec<String> = (0..600)
+        .map(|i| format!("logs/{:03}.json.gz", i / 2))
+        .collect();
+    assert_eq!(paths, expected);
+}
+
+#[test]
 fn a_header_in_the_middle_of_a_big_text_log_applies_in_every_chunk() {
     let fx = Fixture::new();
     fx.write(

@@ -218,8 +218,8 @@ pub fn hunt(
         .iter()
         .map(|rule| sink::rule_json(&rule.meta))
         .collect();
-    let wave_size = rayon::current_num_threads() * UNITS_PER_THREAD;
-    let mut wave: Vec<Unit> = units.by_ref().take(wave_size).collect();
+    let threads = rayon::current_num_threads();
+    let mut wave = units.wave(threads);
     // Output buffers of the last wave, emptied, for the next: a fresh buffer would be grown
     // by copying and its new pages faulted in, every unit.
     let mut spare: Vec<Vec<u8>> = Vec::new();
@@ -229,7 +229,7 @@ pub fn hunt(
             .collect();
         // The next wave is opened and read (stdin, decompression) while this one is scanned.
         let (results, next) = std::thread::scope(|scope| {
-            let reader = scope.spawn(|| units.by_ref().take(wave_size).collect::<Vec<Unit>>());
+            let reader = scope.spawn(|| units.wave(threads));
             let results: Vec<(Vec<u8>, HuntStats)> = std::mem::take(&mut wave)
                 .into_par_iter()
                 .zip(buffers)
@@ -264,6 +264,14 @@ pub fn hunt(
 /// few enough to bound the output held in memory.
 const UNITS_PER_THREAD: usize = 4;
 
+/// Bytes of small units a wave holds per thread (see [`Units::wave`]): enough to make the
+/// waits between waves rare, little enough that the two waves of streamed input held in
+/// memory stay small.
+const WAVE_BYTES_PER_THREAD: usize = 4 << 20;
+
+/// The most units in a wave of small ones (see [`Units::wave`]).
+const MAX_WAVE_UNITS: usize = 4096;
+
 /// Largest output buffer kept for the next wave; one that grew past it (a unit with a huge
 /// output) is freed.
 const MAX_SPARE_BYTES: usize = 32 << 20;
@@ -286,6 +294,16 @@ enum Unit {
     /// An input, or part of one, that only contributes statistics (skipped on purpose,
     /// unreadable, a stream's read error or overlong line).
     Done(Box<HuntStats>),
+}
+
+impl Unit {
+    /// The bytes of input it scans.
+    fn len(&self) -> usize {
+        match self {
+            Unit::Chunk { range, .. } => range.len(),
+            Unit::Done(_) => 0,
+        }
+    }
 }
 
 /// A streamed input being cut into units.
@@ -355,6 +373,24 @@ impl Iterator for Units<'_> {
 }
 
 impl Units<'_> {
+    /// The next wave of units for `threads` threads: [`UNITS_PER_THREAD`] per thread, and more
+    /// while they hold fewer than [`WAVE_BYTES_PER_THREAD`] per thread (up to
+    /// [`MAX_WAVE_UNITS`]). Small files (each a unit, such as CloudTrail's `.json.gz` files of
+    /// a few hundred KiB) then come many to a wave, and the threads wait for one another, and
+    /// for the reader, once per wave instead of every few files.
+    fn wave(&mut self, threads: usize) -> Vec<Unit> {
+        let units = threads * UNITS_PER_THREAD;
+        let bytes = threads * WAVE_BYTES_PER_THREAD;
+        let mut wave = Vec::new();
+        let mut held = 0;
+        while wave.len() < units || held < bytes && wave.len() < MAX_WAVE_UNITS {
+            let Some(unit) = self.next() else { break };
+            held += unit.len();
+            wave.push(unit);
+        }
+        wave
+    }
+
     /// Opens the next input: returns its unit if it only contributes statistics (skipped,
     /// unreadable); otherwise queues its chunks (a mapped file) or makes it the current stream,
     /// and returns `None`.
