@@ -426,7 +426,12 @@ impl Units<'_> {
             });
             return None;
         };
-        let mut reading = Arc::new(Reading::of(&source, block.bytes(), self.options));
+        let mut reading = Arc::new(Reading::of(
+            &source,
+            block.bytes(),
+            block.shape(),
+            self.options,
+        ));
         let (block, source) = (Arc::new(block), Arc::new(source));
         let bytes = block.bytes();
         let ranges = match block.shape() {
@@ -485,7 +490,12 @@ impl Units<'_> {
             }
         };
         let reading = stream.reading.get_or_insert_with(|| {
-            Arc::new(Reading::of(&stream.source, block.bytes(), self.options))
+            Arc::new(Reading::of(
+                &stream.source,
+                block.bytes(),
+                block.shape(),
+                self.options,
+            ))
         });
         let origin = Origin {
             index: block.origin().index.saturating_sub(stream.uncounted),
@@ -580,9 +590,10 @@ enum Reading {
 }
 
 impl Reading {
-    /// The reading of an input whose content starts with `head` (a forced text format wins; a
-    /// forced JSON shape reads JSON).
-    fn of(source: &InputSource, head: &[u8], options: &HuntOptions<'_>) -> Reading {
+    /// The reading of an input whose content starts with `head` and is framed as `shape` (a
+    /// forced text format wins; a forced JSON shape reads JSON, as do the events of a
+    /// CloudTrail envelope).
+    fn of(source: &InputSource, head: &[u8], shape: Shape, options: &HuntOptions<'_>) -> Reading {
         if let Some(format) = &options.text_format {
             return Reading::Text(format.clone());
         }
@@ -596,6 +607,8 @@ impl Reading {
         };
         if let Some(format) = formats::detect(path, head) {
             Reading::Text(format)
+        } else if shape == Shape::Envelope {
+            Reading::Json
         } else if let Some(envelope) = formats::detect_envelope(head) {
             Reading::Envelope(envelope)
         } else {

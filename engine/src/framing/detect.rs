@@ -44,7 +44,8 @@ pub fn detect_shape(head: &[u8]) -> Shape {
 }
 
 /// Whether content starting with `head` is a CloudTrail digest file: its first object has the
-/// keys `digestPublicKeyFingerprint` and `digestSignatureAlgorithm`.
+/// keys `digestPublicKeyFingerprint` and `digestSignatureAlgorithm`. An object with a
+/// `"Records"` array before them is a log file's envelope, and is not walked past it.
 ///
 /// Digest files list the hashes of delivered log files, for integrity checks; they are not
 /// events. Their S3 keys give them away (see `input::discover`), but copies under other names
@@ -56,11 +57,16 @@ pub fn detect_shape(head: &[u8]) -> Shape {
 /// let digest = br#"{"awsAccountId":"1","digestPublicKeyFingerprint":"47aa","digestSignatureAlgorithm":"SHA256withRSA","logFiles":[]}"#;
 /// assert!(is_cloudtrail_digest(digest));
 /// assert!(!is_cloudtrail_digest(br#"{"eventName":"ConsoleLogin"}"#));
+/// let log = br#"{"Records":[],"digestPublicKeyFingerprint":"47aa","digestSignatureAlgorithm":"SHA256withRSA"}"#;
+/// assert!(!is_cloudtrail_digest(log));
 /// ```
 pub fn is_cloudtrail_digest(head: &[u8]) -> bool {
     let start = skip_ws(head, 0);
     let (mut fingerprint, mut algorithm) = (false, false);
-    for (key, _) in top_level_members(head, start) {
+    for (key, value) in top_level_members(head, start) {
+        if is_records_array(head, key, value) {
+            return false;
+        }
         fingerprint |= key == b"digestPublicKeyFingerprint";
         algorithm |= key == b"digestSignatureAlgorithm";
     }
@@ -69,19 +75,35 @@ pub fn is_cloudtrail_digest(head: &[u8]) -> bool {
 
 /// Whether the object at `head[start]` has a top-level `"Records": [`.
 fn has_records_array(head: &[u8], start: usize) -> bool {
-    top_level_members(head, start)
-        .any(|(key, value)| key == b"Records" && head.get(value) == Some(&b'['))
+    top_level_members(head, start).any(|(key, value)| is_records_array(head, key, value))
+}
+
+/// Whether the member `key` whose value starts at `head[value]` is an envelope's `"Records"`
+/// array.
+fn is_records_array(head: &[u8], key: &[u8], value: usize) -> bool {
+    key == b"Records" && head.get(value) == Some(&b'[')
 }
 
 /// The top-level members of the object opening at `buf[open]`, as (raw key, value start), up
 /// to the first that cannot be read within `buf`.
+///
+/// A member's value is stepped over only when the next member is asked for, so a caller that
+/// stops at a member does not walk its value (a CloudTrail envelope's `Records` array is
+/// nearly all of the file).
 pub(crate) fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item = (&[u8], usize)> {
     let mut pos = if buf.get(open) == Some(&b'{') {
         open + 1
     } else {
         buf.len()
     };
+    let mut last_value = None;
     std::iter::from_fn(move || {
+        if let Some(value) = last_value.take() {
+            pos = match (value < buf.len()).then(|| value_end(buf, value)) {
+                Some(Ok(end) | Err(ScanError::TooDeep(end))) => end,
+                _ => buf.len(),
+            };
+        }
         pos = skip_ws(buf, pos);
         if buf.get(pos) == Some(&b',') {
             pos = skip_ws(buf, pos + 1);
@@ -90,10 +112,7 @@ pub(crate) fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item =
             return None;
         }
         let (key, value) = member(buf, pos)?;
-        pos = match (value < buf.len()).then(|| value_end(buf, value)) {
-            Some(Ok(end) | Err(ScanError::TooDeep(end))) => end,
-            _ => buf.len(),
-        };
+        last_value = Some(value);
         Some((key, value))
     })
 }
