@@ -22,12 +22,13 @@ pub(super) fn holds<'a>(matcher: &Matcher, record: impl Json<'a>) -> bool {
     let subject = subject_of(matcher);
     let held = match matcher.combine {
         Combine::Any => {
-            any_string_holds(matcher, subject, record)
-                || matcher
-                    .values
-                    .iter()
-                    .filter(|pattern| !matches!(pattern, ValuePattern::Str(_)))
-                    .any(|pattern| pattern_holds(pattern, subject, record))
+            subject.any_value(record, &mut |value| {
+                any_pattern_holds_on(matcher, value, record)
+            }) || matcher
+                .values
+                .iter()
+                .filter(|pattern| is_about_the_whole_field(pattern))
+                .any(|pattern| pattern_holds(pattern, subject, record))
         }
         Combine::All => matcher
             .values
@@ -37,16 +38,29 @@ pub(super) fn holds<'a>(matcher: &Matcher, record: impl Json<'a>) -> bool {
     held != matcher.negate
 }
 
-/// Whether one of the matcher's string patterns holds: they are tried together
-/// ([`Matcher::strings`]) on each scalar of the values.
-fn any_string_holds<'a>(matcher: &Matcher, subject: Subject, record: impl Json<'a>) -> bool {
+/// Whether one of the matcher's patterns that test values one by one holds for `value`, one
+/// of the values at its field: the field is looked up once for all of them. The string
+/// patterns are tried together ([`Matcher::strings`]) on each scalar of the value.
+fn any_pattern_holds_on<'a, J: Json<'a>>(matcher: &Matcher, value: J, record: J) -> bool {
     let strings = matcher.strings();
-    !strings.is_empty()
-        && subject.any_value(record, &mut |value| {
-            any_scalar(value, true, &mut |scalar| {
-                any_str_matches(strings, scalar.kind())
-            })
-        })
+    (!strings.is_empty()
+        && any_scalar(value, true, &mut |scalar| {
+            any_str_matches(strings, scalar.kind())
+        }))
+        || matcher
+            .values
+            .iter()
+            .filter(|pattern| !matches!(pattern, ValuePattern::Str(_)))
+            .any(|pattern| value_holds(pattern, value, record))
+}
+
+/// Whether `pattern` is about the field's values as a whole (`null`, `exists`, a set of
+/// variants), not tested on each value by [`value_holds`].
+fn is_about_the_whole_field(pattern: &ValuePattern) -> bool {
+    matches!(
+        pattern,
+        ValuePattern::Null | ValuePattern::Exists(_) | ValuePattern::AnyOf(_)
+    )
 }
 
 /// Where `matcher` looks.
@@ -65,14 +79,25 @@ fn has_non_null_value<'a>(subject: Subject, record: impl Json<'a>) -> bool {
 
 /// Whether one value pattern holds for the values `subject` finds in `record`.
 fn pattern_holds<'a, J: Json<'a>>(pattern: &ValuePattern, subject: Subject, record: J) -> bool {
-    let any_scalar_at = |search_objects: bool, test: &mut dyn FnMut(Kind) -> bool| {
-        subject.any_value(record, &mut |value| {
-            any_scalar(value, search_objects, &mut |scalar: J| test(scalar.kind()))
-        })
-    };
     match pattern {
         ValuePattern::Null => !has_non_null_value(subject, record),
         ValuePattern::Exists(expected) => subject.any_value(record, &mut |_| true) == *expected,
+        ValuePattern::AnyOf(variants) => variants
+            .iter()
+            .any(|variant| pattern_holds(variant, subject, record)),
+        _ => subject.any_value(record, &mut |value| value_holds(pattern, value, record)),
+    }
+}
+
+/// Whether `pattern` holds for `value`, one of the values at its field in `record`; `false`
+/// for the patterns about the field as a whole ([`is_about_the_whole_field`]), which
+/// [`pattern_holds`] tests instead.
+fn value_holds<'a, J: Json<'a>>(pattern: &ValuePattern, value: J, record: J) -> bool {
+    let any_scalar_at = |search_objects: bool, test: &mut dyn FnMut(Kind) -> bool| {
+        any_scalar(value, search_objects, &mut |scalar: J| test(scalar.kind()))
+    };
+    match pattern {
+        ValuePattern::Null | ValuePattern::Exists(_) | ValuePattern::AnyOf(_) => false,
         ValuePattern::Str(m) => any_scalar_at(true, &mut |scalar| str_matches(m, scalar)),
         ValuePattern::Compare(op, bound) => any_scalar_at(false, &mut |scalar| {
             number_of(scalar).is_some_and(|n| op.holds(n, *bound))
@@ -91,8 +116,5 @@ fn pattern_holds<'a, J: Json<'a>>(pattern: &ValuePattern, subject: Subject, reco
                 })
             })
         }),
-        ValuePattern::AnyOf(variants) => variants
-            .iter()
-            .any(|variant| pattern_holds(variant, subject, record)),
     }
 }

@@ -233,6 +233,27 @@ fn keywords_search_every_string() {
 }
 
 #[test]
+fn a_list_mixing_kinds_holds_when_any_item_does() {
+    // One lookup of `f` serves the string, the number and (for the whole field) `null`.
+    let sel = "{f: [null, abc, 5]}";
+    assert!(selects(sel, r#"{"f":5}"#));
+    assert!(selects(sel, r#"{"f":"ABC"}"#));
+    assert!(selects(sel, r#"{"g":1}"#));
+    assert!(selects(sel, r#"{"f":[7,{"x":"abc"}]}"#));
+    assert!(selects(sel, r#"{"f":[7,"5"]}"#));
+    assert!(!selects(sel, r#"{"f":"zzz"}"#));
+    assert!(!selects(sel, r#"{"f":[7,8]}"#));
+    assert!(!selects(
+        "{f|cidr: [10.0.0.0/8, 192.168.0.0/16]}",
+        r#"{"f":["8.8.8.8",10]}"#
+    ));
+    assert!(selects(
+        "{f|cidr: [10.0.0.0/8, 192.168.0.0/16]}",
+        r#"{"f":["8.8.8.8","192.168.1.1"]}"#
+    ));
+}
+
+#[test]
 fn neq_negates_the_whole_item() {
     assert!(selects("{user|neq: root}", r#"{"user":"alice"}"#));
     assert!(!selects("{user|neq: root}", r#"{"user":"Root"}"#));
