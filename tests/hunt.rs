@@ -439,6 +439,68 @@ fn bad_input_is_reported_and_the_rest_is_scanned() {
 }
 
 #[test]
+fn bad_lines_are_reported_alike_whether_or_not_the_prefilter_lets_them_be_parsed() {
+    let fx = Fixture::new();
+    let stop = &records()[1];
+    let head = &format!("{},", &stop[..stop.len() - 1]);
+    let nested = |depth: usize| {
+        format!(
+            "{head}\"d\":{}{}}}",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        )
+    };
+    let lines: Vec<Vec<u8>> = vec![
+        records()[1].clone().into_bytes(),
+        format!("{}  {{\"x\":1}}", records()[1]).into_bytes(),
+        format!("{head}\"a\":[}}").into_bytes(),
+        br#"{"eventName":"Other","a":[}"#.to_vec(),
+        nested(512).into_bytes(),
+        nested(513).into_bytes(),
+        [head.as_bytes(), b"\"x\":\"\xff\"}"].concat(),
+    ];
+    fx.write("bad.jsonl", &lines.join(&b'\n'));
+    let hunt = |extra: &[&str]| {
+        let mut args = vec!["bad.jsonl", "--input-format", "ndjson", "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        let (out, err, _) = fx.hunt(&args);
+        let problems: Vec<String> = err
+            .lines()
+            .filter(|line| line.contains("record "))
+            .map(str::to_string)
+            .collect();
+        // The record 512 deep is too deep for serde_json: its number is read from the text.
+        let found: Vec<String> = out
+            .lines()
+            .map(|line| {
+                let at = line.find(r#""record":"#).unwrap() + r#""record":"#.len();
+                line[at..].split(['}', ',']).next().unwrap().to_string()
+            })
+            .collect();
+        (found, problems)
+    };
+    let (found, problems) = hunt(&[]);
+    assert_eq!(hunt(&["--no-prefilter"]), (found.clone(), problems.clone()));
+    assert_eq!(
+        found,
+        ["1", "5"],
+        "the object 512 deep matches: {problems:?}"
+    );
+    let expected = [
+        "record 2: unexpected data after the object",
+        "record 3: mismatched closing bracket at byte",
+        "record 4: mismatched closing bracket at byte 26",
+        "record 6: nesting deeper than 512 levels",
+        "record 7: invalid UTF-8 at byte",
+    ];
+    let all = problems.join("\n");
+    for part in expected {
+        assert!(all.contains(part), "{part:?} missing from:\n{all}");
+    }
+    assert_eq!(problems.len(), 5, "{all}");
+}
+
+#[test]
 fn an_overlong_line_on_stdin_is_reported_and_the_rest_is_scanned() {
     let fx = Fixture::new();
     let records = records();

@@ -14,7 +14,7 @@
 
 use crate::correlate::{Collector, Correlator, Observations, Verdict};
 use crate::formats::{self, Envelope, Records, TextFormat, TextReader};
-use crate::framing::{Origin, Shape, count_records, split_ndjson};
+use crate::framing::{self, Origin, Shape, check_line, count_records, split_ndjson};
 use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened};
 use crate::logsource::RecordSource;
 use crate::scan::{Engine, ScanOptions, ScanStats, Scanner};
@@ -686,8 +686,10 @@ fn probe_source(record: &[u8]) -> Option<RecordSource> {
 }
 
 impl Sink<'_, '_> {
-    /// Scans one record and writes its matches; `event` is what the match output shows.
-    fn record(&mut self, index: u64, record: &[u8], known: Option<RecordSource>) {
+    /// Scans one record and writes its matches. An NDJSON line framing left `unchecked`
+    /// ([`records_unchecked`](crate::framing::records_unchecked)) is checked here if it is
+    /// not parsed, or fails to parse, so that a bad record is reported as framing reports it.
+    fn record(&mut self, index: u64, record: &[u8], known: Option<RecordSource>, unchecked: bool) {
         let Worker {
             engine,
             rule_json,
@@ -696,12 +698,21 @@ impl Sink<'_, '_> {
             verdicts,
         } = &mut *self.worker;
         let rules = scanner.rules();
+        let framing_check = || unchecked.then(|| check_line(record).err()).flatten();
         let found = match scanner.scan_from(record, known) {
             Ok(found) => found,
             Err(error) => {
-                return self.stats.bad_record(self.source, index, error.to_string());
+                let reason = framing_check().map_or_else(|| error.to_string(), |r| r.to_string());
+                return self.stats.bad_record(self.source, index, reason);
             }
         };
+        if found.value().is_none()
+            && let Some(reason) = framing_check()
+        {
+            return self
+                .stats
+                .bad_record(self.source, index, reason.to_string());
+        }
         if found.out_of_range {
             self.stats.out_of_range += 1;
             return;
@@ -785,7 +796,7 @@ fn scan_records(
             while let Some(line) = lines.next_record() {
                 sink.stats.records += 1;
                 match line {
-                    Ok(line) => sink.record(line.index, line.json, Some(line.source)),
+                    Ok(line) => sink.record(line.index, line.json, Some(line.source), false),
                     Err(bad) => sink
                         .stats
                         .bad_record(source, bad.index, bad.reason.to_string()),
@@ -793,7 +804,12 @@ fn scan_records(
             }
         }
         Reader::Json | Reader::Envelope(..) => {
-            for record in crate::framing::records(bytes, shape, origin) {
+            // Envelopes are expanded by a parser of their own, so their lines are checked first.
+            let records = match reader {
+                Reader::Envelope(..) => framing::records(bytes, shape, origin),
+                _ => framing::records_unchecked(bytes, shape, origin),
+            };
+            for record in records {
                 sink.stats.records += 1;
                 let record = match record {
                     Ok(record) => record,
@@ -804,14 +820,14 @@ fn scan_records(
                     }
                 };
                 let Reader::Envelope(envelope, events) = reader else {
-                    sink.record(record.index, record.bytes, None);
+                    sink.record(record.index, record.bytes, None, !record.checked);
                     continue;
                 };
                 events.clear();
                 match envelope.expand(record.bytes, events) {
                     Ok(()) => {
                         for event in events.iter() {
-                            sink.record(record.index, event, Some(envelope.source()));
+                            sink.record(record.index, event, Some(envelope.source()), false);
                         }
                     }
                     Err(error) => sink

@@ -35,6 +35,7 @@
 //! ```
 
 use crate::eval::Evaluator;
+use crate::framing::MAX_DEPTH;
 use crate::logsource::{RecordSource, applies};
 use crate::prefilter::{DFA_LITERAL_BYTES, Prefilter, PrefilterScratch};
 use crate::time::event_time;
@@ -177,7 +178,7 @@ impl Engine {
             scratch: self.prefilter.as_ref().map(Prefilter::scratch),
             candidates: Vec::new(),
             buffer: Vec::new(),
-            parse_buffers: simd_json::Buffers::default(),
+            parse_buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
             matched: Vec::new(),
             stats: ScanStats::default(),
         }
@@ -280,7 +281,9 @@ pub struct Scanner<'e> {
     /// The current record's candidate rules (when the prefilter is on).
     candidates: Vec<RuleId>,
     buffer: Vec<u8>,
-    /// simd-json's working buffers, reused from record to record.
+    /// simd-json's working buffers, reused from record to record. Their depth limit is
+    /// framing's [`MAX_DEPTH`], so that a record simd-json parses is one framing accepts (see
+    /// [`records_unchecked`](crate::framing::records_unchecked)).
     parse_buffers: simd_json::Buffers,
     matched: Vec<RuleId>,
     stats: ScanStats,

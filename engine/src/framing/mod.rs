@@ -24,7 +24,9 @@
 //! deeper than [`MAX_DEPTH`], be valid UTF-8 and be at most [`MAX_RECORD_BYTES`] long. A record
 //! that fails is a [`BadRecord`] carrying its number, offset and [`BadReason`]; framing goes on
 //! with the next one. Whether the bytes inside a good record are valid JSON is for the parser
-//! that reads it later: framing guarantees boundaries, not grammar.
+//! that reads it later: framing guarantees boundaries, not grammar. A reader that parses most
+//! NDJSON lines anyway may take them unchecked from [`records_unchecked`] and [`check_line`]
+//! only those it does not parse, or fails to (the hunt does: simd-json checks all of it).
 //!
 //! # Numbering
 //!
@@ -63,6 +65,7 @@ use std::ops::Range;
 use std::str::FromStr;
 
 pub use detect::{detect_shape, is_cloudtrail_digest};
+pub use ndjson::check_line;
 pub use split::{count_records, split_ndjson};
 
 pub(crate) use detect::top_level_members;
@@ -169,6 +172,9 @@ pub struct RawRecord<'a> {
     pub index: u64,
     /// The offset of the record's `{` in the file's (decompressed) stream.
     pub offset: u64,
+    /// Whether framing checked the record. Only [`records_unchecked`] leaves records
+    /// unchecked: NDJSON lines that start with `{`, which [`check_line`] checks.
+    pub checked: bool,
 }
 
 /// A record that could not be framed, and why. Framing continues after it.
@@ -237,12 +243,38 @@ pub enum BadReason {
 /// The iterator yields every record in order, good or bad; it never panics, whatever the
 /// bytes. See the [module docs](self) for an example.
 pub fn records(buf: &[u8], shape: Shape, origin: Origin) -> Records<'_> {
+    framer(buf, shape, origin, true)
+}
+
+/// Frames `buf` as [`records`] does, except that NDJSON lines are not walked: a line that
+/// starts with `{` (after whitespace) comes out unchecked ([`RawRecord::checked`] is
+/// `false`), numbered as [`records`] numbers it. It is for a reader that parses most records
+/// with a parser at least as strict as the walk (simd-json with a depth limit of
+/// [`MAX_DEPTH`]), and calls [`check_line`] on those it does not parse, or fails to: the
+/// records and the reasons it reports are then those of [`records`].
+///
+/// ```
+/// use sigil_engine::framing::{BadReason, Origin, Shape, check_line, records_unchecked};
+///
+/// let log = b"{\"a\":1}\n{\"b\":[}\n";
+/// let found: Vec<_> = records_unchecked(log, Shape::Ndjson, Origin::START).flatten().collect();
+/// assert_eq!(found.len(), 2);
+/// assert!(!found[1].checked);
+/// assert_eq!(check_line(found[0].bytes), Ok(()));
+/// assert_eq!(check_line(found[1].bytes), Err(BadReason::Mismatched { at: 6 }));
+/// ```
+pub fn records_unchecked(buf: &[u8], shape: Shape, origin: Origin) -> Records<'_> {
+    framer(buf, shape, origin, false)
+}
+
+/// The framer of `buf`; `check_lines` tells whether NDJSON lines are walked.
+fn framer(buf: &[u8], shape: Shape, origin: Origin, check_lines: bool) -> Records<'_> {
     let counter = Counter {
         next: origin.index,
         base: origin.offset,
     };
     Records(match shape {
-        Shape::Ndjson => Framer::Lines(ndjson::Lines::new(buf, counter)),
+        Shape::Ndjson => Framer::Lines(ndjson::Lines::new(buf, counter, check_lines)),
         shape => Framer::Document(document::Document::new(buf, shape, counter)),
     })
 }
@@ -284,13 +316,19 @@ impl Counter {
         if let Err(reason) = check_contents(bytes) {
             return Err(self.bad(range.start, reason));
         }
+        Ok(self.number(buf, range, true))
+    }
+
+    /// Numbers the record at `buf[range]`, `checked` or not.
+    fn number<'a>(&mut self, buf: &'a [u8], range: Range<usize>, checked: bool) -> RawRecord<'a> {
         let record = RawRecord {
-            bytes,
+            bytes: &buf[range.start..range.end],
             index: self.next,
             offset: self.base + range.start as u64,
+            checked,
         };
         self.next += 1;
-        Ok(record)
+        record
     }
 
     /// Numbers a bad record that starts at `buf[at]`.

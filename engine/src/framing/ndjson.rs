@@ -20,7 +20,9 @@
 use std::ops::Range;
 
 use super::scan::{find_byte, is_ws, value_end};
-use super::{BadReason, BadRecord, Counter, MAX_RECORD_BYTES, RawRecord, scan_failure};
+use super::{
+    BadReason, BadRecord, Counter, MAX_RECORD_BYTES, RawRecord, check_contents, scan_failure,
+};
 
 /// Whether `line` (without its `\n`) is a record slot: too long to look at, or not blank.
 pub(super) fn is_record_line(line: &[u8]) -> bool {
@@ -34,19 +36,36 @@ fn trimmed(line: &[u8]) -> Option<Range<usize>> {
     Some(first..last + 1)
 }
 
+/// Checks that `line`, an NDJSON line without its surrounding whitespace, is exactly one
+/// sound object (see the [framing docs](super)): what [`records`](super::records) checks of
+/// each line, and leaves to the caller of [`records_unchecked`](super::records_unchecked).
+pub fn check_line(line: &[u8]) -> Result<(), BadReason> {
+    if line.first() != Some(&b'{') {
+        return Err(BadReason::NotAnObject);
+    }
+    match value_end(line, 0) {
+        Ok(end) if end == line.len() => check_contents(line),
+        Ok(end) => Err(BadReason::TrailingData { at: end as u64 }),
+        Err(error) => Err(scan_failure(error, 0)),
+    }
+}
+
 /// The NDJSON framer: the state of [`records`](super::records) over one buffer.
 pub(super) struct Lines<'a> {
     buf: &'a [u8],
     pos: usize,
     counter: Counter,
+    /// Whether each line is checked ([`check_line`]), or only its first byte.
+    check: bool,
 }
 
 impl<'a> Lines<'a> {
-    pub(super) fn new(buf: &'a [u8], counter: Counter) -> Lines<'a> {
+    pub(super) fn new(buf: &'a [u8], counter: Counter, check: bool) -> Lines<'a> {
         Lines {
             buf,
             pos: 0,
             counter,
+            check,
         }
     }
 
@@ -70,19 +89,20 @@ impl<'a> Lines<'a> {
         None
     }
 
-    /// Checks that `buf[range]`, a trimmed line, is exactly one sound object.
+    /// Numbers `buf[range]`, a trimmed line, as a record once it is checked ([`check_line`]),
+    /// or unchecked if it starts with `{` and lines are not checked.
     fn frame(&mut self, range: Range<usize>) -> Result<RawRecord<'a>, BadRecord> {
-        let (start, end) = (range.start, range.end);
-        if self.buf[start] != b'{' {
-            return Err(self.counter.bad(start, BadReason::NotAnObject));
-        }
-        match value_end(&self.buf[..end], start) {
-            Ok(object_end) if object_end == end => self.counter.finish(self.buf, range),
-            Ok(object_end) => {
-                let at = (object_end - start) as u64;
-                Err(self.counter.bad(start, BadReason::TrailingData { at }))
-            }
-            Err(error) => Err(self.counter.bad(start, scan_failure(error, start))),
+        let line = &self.buf[range.clone()];
+        let checked = if self.check {
+            check_line(line)
+        } else if line[0] == b'{' {
+            return Ok(self.counter.number(self.buf, range, false));
+        } else {
+            Err(BadReason::NotAnObject)
+        };
+        match checked {
+            Ok(()) => Ok(self.counter.number(self.buf, range, true)),
+            Err(reason) => Err(self.counter.bad(range.start, reason)),
         }
     }
 }
