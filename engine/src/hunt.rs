@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 pub const REPORTED_PROBLEMS: usize = 20;
 
 /// NDJSON blocks larger than this are cut into chunks scanned in parallel.
-const CHUNK_BYTES: usize = 4 << 20;
+const CHUNK_BYTES: usize = 2 << 20;
 
 /// A problem with one record or one input.
 #[derive(Clone, Debug)]
@@ -223,7 +223,10 @@ pub fn hunt(
     // Output buffers of the last wave, emptied, for the next: a fresh buffer would be grown
     // by copying and its new pages faulted in, every unit.
     let mut spare: Vec<Vec<u8>> = Vec::new();
+    // The number of the next record of the file whose chunks are being numbered.
+    let mut next_record = 0;
     while !wave.is_empty() {
+        number_wave(&mut wave, &mut next_record);
         let buffers: Vec<Vec<u8>> = (0..wave.len())
             .map(|_| spare.pop().unwrap_or_default())
             .collect();
@@ -260,6 +263,38 @@ pub fn hunt(
     stats
 }
 
+/// Numbers the chunks of `wave` that are `counted_in_wave`: their records are counted on all
+/// threads (which maps their pages in for the scan that follows), then each chunk past its
+/// file's first starts at `next_record`, the number after the records of the chunks before
+/// it. Counting here, not as the chunks are made, keeps the reader from mapping in every page
+/// of a big file twice, and from competing with the scan for a core.
+fn number_wave(wave: &mut [Unit], next_record: &mut u64) {
+    let counts: Vec<Option<u64>> = wave
+        .par_iter()
+        .map(|unit| match unit {
+            Unit::Chunk {
+                counted_in_wave: true,
+                block,
+                reading,
+                range,
+                ..
+            } => {
+                block.populate(range.clone());
+                Some(reading.count_records(&block.bytes()[range.clone()]))
+            }
+            _ => None,
+        })
+        .collect();
+    for (unit, count) in wave.iter_mut().zip(counts) {
+        if let (Unit::Chunk { origin, first, .. }, Some(count)) = (unit, count) {
+            if !*first {
+                origin.index = *next_record;
+            }
+            *next_record = origin.index + count;
+        }
+    }
+}
+
 /// Work units handed to the threads per wave, per thread: enough to balance uneven units,
 /// few enough to bound the output held in memory.
 const UNITS_PER_THREAD: usize = 4;
@@ -282,7 +317,9 @@ enum Unit {
     /// memory-mapped file, or a newline-aligned chunk of one if it is NDJSON (its pages
     /// released once scanned), or one block of a stream (stdin, a compressed file) read by the
     /// driver. `reading` is how its records are read, with the header in force at its start
-    /// for text logs; `first` for the input's first unit.
+    /// for text logs; `first` for the input's first unit. `origin.index` is known when the
+    /// unit is made, except for the chunks of a big JSON file past its first: those are
+    /// `counted_in_wave` ([`number_wave`]).
     Chunk {
         source: Arc<InputSource>,
         block: Arc<Block>,
@@ -290,6 +327,7 @@ enum Unit {
         range: Range<usize>,
         origin: Origin,
         first: bool,
+        counted_in_wave: bool,
     },
     /// An input, or part of one, that only contributes statistics (skipped on purpose,
     /// unreadable, a stream's read error or overlong line).
@@ -441,17 +479,22 @@ impl Units<'_> {
             _ => std::iter::once(0..bytes.len()).collect(),
         };
         let mut origin = block.origin();
+        // The chunks of a JSON file are numbered in their wave; a text log's are numbered
+        // here, as its next chunk needs the headers of this one anyway.
+        let counted_in_wave = ranges.len() > 1 && !matches!(*reading, Reading::Text(_));
         for (i, range) in ranges.into_iter().enumerate() {
-            // Numbering needs every chunk's record count up front, and a text log's next chunk
-            // the headers of this one; reading touches the pages, so they are released again
-            // until the chunk is scanned.
             let chunk = &bytes[range.clone()];
-            let next = Origin {
-                index: origin.index + reading.count_records(chunk),
+            let mut next = Origin {
+                index: origin.index,
                 offset: origin.offset + range.len() as u64,
             };
+            if !counted_in_wave {
+                // Reading touches the pages: they are released again until the chunk is
+                // scanned.
+                next.index += reading.count_records(chunk);
+                block.release(range.clone());
+            }
             let next_reading = Reading::after(&reading, chunk);
-            block.release(range.clone());
             self.pending.push_back(Unit::Chunk {
                 source: Arc::clone(&source),
                 block: Arc::clone(&block),
@@ -459,6 +502,7 @@ impl Units<'_> {
                 range,
                 origin,
                 first: i == 0,
+                counted_in_wave,
             });
             (origin, reading) = (next, next_reading);
         }
@@ -511,6 +555,7 @@ impl Units<'_> {
             reading: this,
             range,
             first,
+            counted_in_wave: false,
         })
     }
 }
@@ -553,6 +598,7 @@ fn run_unit(
             range,
             origin,
             first,
+            ..
         } => {
             let name = PathBuf::from(source.to_string());
             block.populate(range.clone());
