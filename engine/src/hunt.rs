@@ -5,12 +5,14 @@
 //! a compressed file; about [`BLOCK_BYTES`](crate::input::BLOCK_BYTES) of whole records). A
 //! unit of a text log starts from the header in force where it starts
 //! ([`TextFormat::after`]). Units are scanned in parallel (rayon) in waves of a few per
-//! thread, each with the worker's own [`Scanner`] and its own output buffer, while the driver
-//! opens and reads (decompresses) the next wave; after each wave the buffers are handed to the caller in unit order, so the output
-//! is the same whatever the thread count, and memory holds two waves of input and one of
-//! output, however large the input. The pages of a scanned chunk are released, so a hunt's
-//! resident size does not grow with the size of a mapped file. Bad records and unreadable
-//! files are counted and the first ones reported; they never stop the hunt.
+//! thread (many more when they are small files), each with the worker's own [`Scanner`] and
+//! its own output buffer, while the driver opens and reads (decompresses) the next wave; the
+//! chunks of a big JSON file learn the number of their first record at the start of their
+//! wave. After each wave the buffers are handed to the caller in unit order, so the output is
+//! the same whatever the thread count, and memory holds two waves of input and one of output,
+//! however large the input. The pages of a scanned chunk are released, so a hunt's resident
+//! size does not grow with the size of a mapped file. Bad records and unreadable files are
+//! counted and the first ones reported; they never stop the hunt.
 
 use crate::correlate::{Collector, Correlator, Observations, Verdict};
 use crate::formats::{self, Envelope, Records, TextFormat, TextReader};
