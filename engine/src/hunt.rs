@@ -600,10 +600,12 @@ fn run_unit(
             range,
             origin,
             first,
-            ..
+            counted_in_wave,
         } => {
             let name = PathBuf::from(source.to_string());
-            block.populate(range.clone());
+            if !counted_in_wave {
+                block.populate(range.clone()); // else done by `number_wave`
+            }
             let bytes = &block.bytes()[range.clone()];
             let mut reader = Reader::new(&reading);
             let (out, mut stats) = scan_records(
