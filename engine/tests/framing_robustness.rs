@@ -1,7 +1,12 @@
 //! Framing never panics, whatever the bytes, and NDJSON record counting agrees with framing:
-//! mutated logs in every shape, and every split of a buffer into chunks.
+//! mutated logs in every shape, and every split of a buffer into chunks. Lines framed unchecked
+//! and checked later are the records of checked framing, and a line simd-json parses passes
+//! the check.
 
-use sigil_engine::framing::{Origin, Shape, count_records, detect_shape, records, split_ndjson};
+use sigil_engine::framing::{
+    BadRecord, MAX_DEPTH, Origin, RawRecord, Shape, check_line, count_records, detect_shape,
+    records, records_unchecked, split_ndjson,
+};
 
 /// A xorshift generator: deterministic, so failures reproduce.
 struct Rng(u64);
@@ -85,6 +90,45 @@ fn mutated_logs_frame_without_panicking_in_every_shape() {
                     String::from_utf8_lossy(&bytes)
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn unchecked_lines_checked_later_are_what_checked_framing_gives() {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut buffers = simd_json::Buffers::with_max_depth(0, MAX_DEPTH);
+    for round in 0..20_000 {
+        let bytes = mutate(&mut rng, SEEDS[round % SEEDS.len()].as_bytes());
+        for shape in [Shape::Ndjson, Shape::Envelope, Shape::Concatenated] {
+            let later: Vec<Result<RawRecord, BadRecord>> =
+                records_unchecked(&bytes, shape, Origin::START)
+                    .map(|item| match item {
+                        Ok(record) if !record.checked => {
+                            let mut copy = record.bytes.to_vec();
+                            let parsed = simd_json::to_tape_with_buffers(&mut copy, &mut buffers);
+                            let checked = check_line(record.bytes);
+                            assert!(
+                                parsed.is_err() || checked.is_ok(),
+                                "simd-json parses a line the walk refuses: {:?}",
+                                String::from_utf8_lossy(record.bytes)
+                            );
+                            checked
+                                .map(|()| RawRecord {
+                                    checked: true,
+                                    ..record
+                                })
+                                .map_err(|reason| BadRecord {
+                                    index: record.index,
+                                    offset: record.offset,
+                                    reason,
+                                })
+                        }
+                        item => item,
+                    })
+                    .collect();
+            let now: Vec<_> = records(&bytes, shape, Origin::START).collect();
+            assert_eq!(later, now, "{shape}: {:?}", String::from_utf8_lossy(&bytes));
         }
     }
 }
