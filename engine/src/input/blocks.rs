@@ -11,8 +11,8 @@ use crate::framing::{
     self, BadReason, BadRecord, MAX_RECORD_BYTES, Origin, Records, Shape, count_records,
 };
 
-/// The size of the blocks NDJSON streams are read in (4 MiB), before cutting at a newline.
-pub const BLOCK_BYTES: usize = 4 << 20;
+/// The size of the blocks NDJSON streams are read in (2 MiB), before cutting at a newline.
+pub const BLOCK_BYTES: usize = 2 << 20;
 
 /// The largest document read whole (1 GiB), for streamed inputs whose shape is not NDJSON.
 /// Memory-mapped files have no such limit, as their bytes are not copied.
