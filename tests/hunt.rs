@@ -461,12 +461,23 @@ fn bad_lines_are_reported_alike_whether_or_not_the_prefilter_lets_them_be_parsed
     ];
     fx.write("bad.jsonl", &lines.join(&b'\n'));
     let hunt = |extra: &[&str]| {
-        let mut args = vec!["bad.jsonl", "--input-format", "ndjson", "--format", "jsonl"];
+        let mut args = vec![
+            "bad.jsonl",
+            "--input-format",
+            "ndjson",
+            "--format",
+            "jsonl",
+            "--stats",
+        ];
         args.extend_from_slice(extra);
         let (out, err, _) = fx.hunt(&args);
+        assert!(
+            err.contains("7 framed, 2 scanned, 5 malformed"),
+            "the stats count the bad lines: {err}"
+        );
         let problems: Vec<String> = err
             .lines()
-            .filter(|line| line.contains("record "))
+            .filter(|line| line.starts_with("warning:") && line.contains("record "))
             .map(str::to_string)
             .collect();
         // The record 512 deep is too deep for serde_json: its number is read from the text.
