@@ -484,29 +484,29 @@ impl Units<'_> {
         // The chunks of a JSON file are numbered in their wave; a text log's are numbered
         // here, as its next chunk needs the headers of this one anyway.
         let counted_in_wave = ranges.len() > 1 && !matches!(*reading, Reading::Text(_));
+        let last = ranges.len().saturating_sub(1);
         for (i, range) in ranges.into_iter().enumerate() {
-            let chunk = &bytes[range.clone()];
-            let mut next = Origin {
-                index: origin.index,
-                offset: origin.offset + range.len() as u64,
-            };
-            if !counted_in_wave {
-                // Reading touches the pages: they are released again until the chunk is
-                // scanned.
-                next.index += reading.count_records(chunk);
-                block.release(range.clone());
-            }
-            let next_reading = Reading::after(&reading, chunk);
             self.pending.push_back(Unit::Chunk {
                 source: Arc::clone(&source),
                 block: Arc::clone(&block),
-                reading,
-                range,
+                reading: Arc::clone(&reading),
+                range: range.clone(),
                 origin,
                 first: i == 0,
                 counted_in_wave,
             });
-            (origin, reading) = (next, next_reading);
+            if i == last {
+                break; // no chunk needs the records or headers of the last one
+            }
+            let chunk = &bytes[range.clone()];
+            if !counted_in_wave {
+                // Reading touches the pages: they are released again until the chunk is
+                // scanned.
+                origin.index += reading.count_records(chunk);
+                block.release(range.clone());
+            }
+            origin.offset += range.len() as u64;
+            reading = Reading::after(&reading, chunk);
         }
         None
     }
