@@ -134,7 +134,7 @@ matcher m2: userIdentity.type [eq "assumedrole"]
 }
 
 #[test]
-fn compile_shows_the_automaton_of_each_source() {
+fn compile_shows_the_search_of_each_source() {
     let dir = fixture(TESTS);
     let waf = "title: Blocked\nlogsource: {product: aws, service: waf}\ndetection:\n  \
                sel: {action: BLOCK}\n  condition: sel\n";
@@ -142,25 +142,26 @@ fn compile_shows_the_automaton_of_each_source() {
     let (out, code) = sigil(dir.path(), &["compile", "login.yml", "waf.yml"]);
     assert_eq!(code, 0, "{out}");
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("2 rules (2 detections), "), "{out}");
-    // CloudTrail's automaton holds its rule's literals and WAF's keys, WAF's the reverse;
+    // Every literal of these rules is anchored at a string's quotes.
+    assert!(
+        lines[0].starts_with("2 rules (2 detections), 5 literals: 5 looked up in each string"),
+        "{out}"
+    );
+    // CloudTrail's search holds its rule's literals and WAF's keys, WAF's the reverse;
     // the sources without rules look only for the keys of the two that have some.
-    let automaton = |sources: &str| {
+    let search = |sources: &str| {
         lines
             .iter()
             .find(|line| line.starts_with(&format!("  records of {sources}")))
-            .unwrap_or_else(|| panic!("no automaton for {sources}: {out}"))
+            .unwrap_or_else(|| panic!("no search for {sources}: {out}"))
     };
     assert!(
-        automaton("cloudtrail:").contains("an automaton of 5 literals"),
+        search("cloudtrail:").contains("a search for 5 literals"),
         "{out}"
     );
+    assert!(search("waf:").contains("a search for 4 literals"), "{out}");
     assert!(
-        automaton("waf:").contains("an automaton of 4 literals"),
-        "{out}"
-    );
-    assert!(
-        automaton("guardduty, vpcflow,").contains(", unknown: an automaton of 4 literals"),
+        search("guardduty, vpcflow,").contains(", unknown: a search for 4 literals"),
         "{out}"
     );
 }

@@ -39,11 +39,13 @@
 //! );
 //! ```
 
+mod anchor;
 mod formula;
 mod regex;
 mod report;
 mod text;
 
+pub use anchor::Anchor;
 pub use formula::{Formula, LiteralId};
 pub use report::{dump, warnings};
 

@@ -1,7 +1,7 @@
 //! `sigil compile`: what the prefilter makes of a rule set, and `sigil debug literals`.
 //!
 //! `sigil compile RULES --stats` builds the automata the hunt would build and reports the
-//! number of literals, the automaton's kind and memory, a histogram of literal lengths, and every
+//! number of literals, how they are searched for and the memory that takes, a histogram of literal lengths, and every
 //! rule without a usable literal (evaluated on every record) with its `no_literal` warning.
 
 use super::diagnostics::TextRenderer;
@@ -46,31 +46,38 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
     let rules = engine.rules();
     let prefilter = engine.prefilter().expect("the prefilter is on by default");
     let literals = prefilter.literals();
-    let automaton = match prefilter.automaton_kind() {
-        SearchKind::Narrowed => {
-            ", too many for one DFA, so each record is scanned by an automaton \
-            over those of the rules its fields allow (built as records are met)"
-                .to_string()
+    let total = prefilter.literal_count();
+    let anchored = prefilter.anchored_count();
+    let search = match prefilter.search_kind() {
+        SearchKind::Narrowed => ", too many for one automaton, so each record is searched for \
+            those of the rules its fields allow (built as records are met)"
+            .to_string(),
+        kind => {
+            let unanchored = match kind {
+                SearchKind::Strings => String::new(),
+                SearchKind::Stubs => format!(" and {} found by Teddy", total - anchored),
+                _ => format!(" and {} found by a {kind}", total - anchored),
+            };
+            format!(
+                ": {anchored} looked up in each string of a record{unanchored} \
+                ({} KiB with the per-source ones below)",
+                prefilter.memory_usage().div_ceil(1024)
+            )
         }
-        kind => format!(
-            " in one {kind} ({} KiB with the per-source ones below)",
-            prefilter.memory_usage().div_ceil(1024)
-        ),
     };
     println!(
-        "{} rules ({} detections), {} literals{automaton}; {} rules without a literal",
+        "{} rules ({} detections), {total} literals{search}; {} rules without a literal",
         rules.len(),
         detections,
-        prefilter.literal_count(),
         prefilter.always().len(),
     );
-    for (sources, count) in prefilter.source_automata() {
+    for (sources, count) in prefilter.source_passes() {
         let names: Vec<&str> = sources
             .iter()
             .map(|s| s.service().unwrap_or("unknown"))
             .collect();
         println!(
-            "  records of {}: an automaton of {count} literals (their rules', and the keys that tell other sources)",
+            "  records of {}: a search for {count} literals (their rules', and the keys that tell other sources)",
             names.join(", ")
         );
     }

@@ -17,12 +17,18 @@
 //! assert!(!spell_out_escapes(br#"{"a":"C:\\users\\x \"q\" \u00e9 \n"}"#, &mut copy));
 //! ```
 
+use super::blocks::{mask, try_for_each_block};
+use std::ops::ControlFlow;
+
 /// Writes into `copy` (cleared first) `record` with each optional escape of a printable ASCII
 /// character (`\/`, and `\u0020` to `\u007f`) spelled the mandatory way: as the character
 /// itself, or `\"` and `\\` for a quote and a backslash. Returns whether there was any; if not,
 /// `copy` is left empty and the record is scanned as it is.
 pub fn spell_out_escapes(record: &[u8], copy: &mut Vec<u8>) -> bool {
     copy.clear();
+    if !may_hold_optional_escapes(record) {
+        return false;
+    }
     let mut copied = 0;
     let mut at = 0;
     while let Some(found) = memchr::memchr(b'\\', &record[at..]) {
@@ -53,6 +59,24 @@ pub fn spell_out_escapes(record: &[u8], copy: &mut Vec<u8>) -> bool {
     }
     copy.extend_from_slice(&record[copied..]);
     true
+}
+
+/// Whether `record` has a backslash before a `u` or a `/`, as every optional escape does (the
+/// walk then tells which are escapes). Most records have none, though many have `\"`: a
+/// check of whole blocks, where the walk stops at every backslash.
+fn may_hold_optional_escapes(record: &[u8]) -> bool {
+    let mut carry = 0;
+    let found = try_for_each_block(record, |_, block| {
+        let backslashes = mask(block, b'\\');
+        let followed = backslashes << 1 | carry;
+        carry = backslashes >> 63;
+        if followed != 0 && followed & (mask(block, b'u') | mask(block, b'/')) != 0 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    found.is_break()
 }
 
 /// The printable ASCII character four hex digits name, if they name one.
@@ -92,5 +116,8 @@ mod tests {
         assert_eq!(spelled(r#""\ud83d\ude00 \u00e9 \u12 \uzzzz \u""#), None);
         assert_eq!(spelled(r#"x\"#), None);
         assert_eq!(spelled(r#"\/"#).as_deref(), Some("/"));
+        // An escape cut by the 64-byte blocks of the check.
+        let long = format!("{}\\u0041", "x".repeat(63));
+        assert_eq!(spelled(&long), Some(format!("{}A", "x".repeat(63))));
     }
 }

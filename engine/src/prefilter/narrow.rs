@@ -119,7 +119,7 @@ impl Narrowing {
                 .get_or_insert_with(|| self.shared().clone())
                 .pass,
         );
-        pass.scan(literals, record, scratch);
+        pass.scan(record, scratch);
         let mut keys = std::mem::take(&mut scratch.keys_seen);
         keys.clear();
         keys.extend(
@@ -145,7 +145,7 @@ impl Narrowing {
             return pass;
         }
         scratch.clear_hits();
-        current.scan(literals, record, scratch);
+        current.scan(record, scratch);
         current
     }
 

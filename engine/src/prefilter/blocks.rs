@@ -1,0 +1,111 @@
+//! A record as 64-byte blocks, and the bitmask of where a byte occurs in a block: the first
+//! step of both the string scan (quotes and backslashes, see `search`) and the escape check.
+//!
+//! On x86-64 a mask takes four SSE2 comparisons (SSE2 is part of the baseline); elsewhere
+//! eight 8-byte words are compared with bit tricks.
+//!
+//! ```text
+//! block  {"a":"b\"c"}...
+//! '"'    0101010001010...   (bit i for byte i, written left to right)
+//! ```
+
+use std::ops::ControlFlow;
+
+/// Bytes looked at together.
+pub(super) const BLOCK: usize = 64;
+
+/// Calls `visit(base, block)` for each block of `record` in order (`base` is the offset of its
+/// first byte; the last is padded with zero bytes), until `visit` breaks.
+pub(super) fn try_for_each_block(
+    record: &[u8],
+    mut visit: impl FnMut(usize, &[u8; BLOCK]) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    let mut blocks = record.chunks_exact(BLOCK);
+    for (k, block) in (&mut blocks).enumerate() {
+        visit(k * BLOCK, block.try_into().expect("a whole block"))?;
+    }
+    let rest = blocks.remainder();
+    if rest.is_empty() {
+        return ControlFlow::Continue(());
+    }
+    let mut padded = [0; BLOCK];
+    padded[..rest.len()].copy_from_slice(rest);
+    visit(record.len() - rest.len(), &padded)
+}
+
+/// The bitmask of the bytes of `block` equal to `byte` (bit `i` for byte `i`).
+#[cfg(target_arch = "x86_64")]
+pub(super) fn mask(block: &[u8; BLOCK], byte: u8) -> u64 {
+    // SAFETY: SSE2 is part of the x86-64 baseline, so the target feature is always there.
+    unsafe { mask_sse2(block, byte) }
+}
+
+/// [`mask`] with SSE2: four 16-byte comparisons.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn mask_sse2(block: &[u8; BLOCK], byte: u8) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let needle = _mm_set1_epi8(byte as i8);
+    let mut mask = 0;
+    for (k, lane) in block.chunks_exact(16).enumerate() {
+        // SAFETY: `lane` is 16 readable bytes, and the load does not need them aligned.
+        let bytes = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
+        let bits = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, needle)) as u16;
+        mask |= u64::from(bits) << (16 * k);
+    }
+    mask
+}
+
+/// [`mask`] without SIMD instructions: eight bytes at a time in a `u64`.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn mask_portable(block: &[u8; BLOCK], byte: u8) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut mask = 0;
+    for (k, chunk) in block.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let x = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+        // The high bit of each byte that is zero in `x`, exactly (no carry between bytes),
+        // then the eight high bits gathered into the top byte.
+        let zero = !(((x & LOW) + LOW) | x | LOW);
+        mask |= (zero.wrapping_mul(0x0002_0408_1020_4081) >> 56) << (8 * k);
+    }
+    mask
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) use mask_portable as mask;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_masks_agree() {
+        let mut block = [0u8; BLOCK];
+        let mut state = 7u64;
+        for _ in 0..2000 {
+            for byte in &mut block {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *byte = [b'"', b'\\', b'a', 0xa2, 0x02, 0][(state >> 61) as usize % 6];
+            }
+            for byte in [b'"', b'\\', b'a', 0] {
+                assert_eq!(mask(&block, byte), mask_portable(&block, byte), "{block:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_cover_the_record_once_and_pad_the_last() {
+        let record: Vec<u8> = (1..=150u8).collect();
+        let mut seen = Vec::new();
+        let _ = try_for_each_block(&record, |base, block| {
+            seen.push((base, block[0], block[BLOCK - 1]));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(seen, [(0, 1, 64), (64, 65, 128), (128, 129, 0)]);
+    }
+}

@@ -1,0 +1,430 @@
+//! The strings of a JSON record, and the table that looks up the anchored literals in each.
+//!
+//! [`for_each_string`] finds the strings 64 bytes at a time from the bitmasks of a block's
+//! quotes and of its backslashes (see `blocks`). A quote is escaped when
+//! an odd run of backslashes precedes it, which is only looked at in blocks that hold a
+//! backslash. The unescaped quotes, paired in order from the start of the record (which is
+//! outside any string), bound the record's strings: exactly its strings when it is valid JSON.
+//! Invalid JSON may pair them otherwise, but it is never parsed, so it never matches.
+//!
+//! A [`StringTable`] then looks each string up: its whole content in a hash table of the
+//! [`Anchor::Whole`] literals (after a bitset check on its length and end bytes), its first
+//! two bytes and its last two in bitsets of the first and last two bytes of the
+//! [`Anchor::Start`] and [`Anchor::End`] literals, which are compared only when those match.
+//! The cost is per string, whatever the number of literals.
+
+use super::super::blocks::{mask, try_for_each_block};
+use hashbrown::HashTable;
+use sigil_compiler::literals::Anchor;
+use std::ops::ControlFlow;
+
+/// Calls `string(start, end)` with the bounds of the raw content (between the quotes, escapes
+/// as they are) of every string of `record`, in order (see the module docs).
+pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize)) {
+    let mut open = None;
+    let _ = try_for_each_block(record, |base, block| {
+        let mut quotes = mask(block, b'"');
+        if mask(block, b'\\') != 0 || (base > 0 && record[base - 1] == b'\\') {
+            quotes = unescaped(record, base, quotes);
+        }
+        while quotes != 0 {
+            let at = base + quotes.trailing_zeros() as usize;
+            quotes &= quotes - 1;
+            match open.take() {
+                None => open = Some(at + 1),
+                Some(start) => string(start, at),
+            }
+        }
+        ControlFlow::Continue(())
+    });
+}
+
+/// `quotes` (the quotes of the block at `base`, bit `i` for byte `base + i`) without those an
+/// odd run of backslashes escapes.
+fn unescaped(record: &[u8], base: usize, quotes: u64) -> u64 {
+    let mut kept = quotes;
+    let mut rest = quotes;
+    while rest != 0 {
+        let bit = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        let before = &record[..base + bit];
+        if before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
+            kept &= !(1 << bit);
+        }
+    }
+    kept
+}
+
+/// The anchored literals of a pass, looked up per string of a record.
+#[derive(Debug)]
+pub(super) struct StringTable {
+    /// The literals, by their index in the pass (see [`LiteralSearch`](super::LiteralSearch)).
+    literals: Vec<Entry>,
+    /// [`Anchor::Whole`] literals, by [`fold_hash`] of their content.
+    whole: HashTable<u32>,
+    /// The [`whole_key`]s of the whole literals' contents.
+    whole_keys: KeySet,
+    /// The longest whole literal's content.
+    whole_longest: usize,
+    /// [`Anchor::Start`] literals by the key of their first two bytes.
+    starts: PairIndex,
+    /// [`Anchor::End`] literals by the key of their last two bytes.
+    ends: PairIndex,
+}
+
+/// One anchored literal.
+#[derive(Debug)]
+struct Entry {
+    /// What a string's raw content must hold (equal, start or end with).
+    content: Box<[u8]>,
+    /// Whether the content must match with its case (else it is lowercase, and matches any).
+    cased: bool,
+    /// Its index in the pass.
+    index: usize,
+}
+
+impl Entry {
+    /// Whether `bytes` are this literal's content.
+    fn is(&self, bytes: &[u8]) -> bool {
+        if self.cased {
+            *bytes == *self.content
+        } else {
+            bytes.eq_ignore_ascii_case(&self.content)
+        }
+    }
+}
+
+/// Literals keyed by two bytes of their content (see [`pair_key`]).
+#[derive(Debug)]
+struct PairIndex {
+    keys: KeySet,
+    /// `(key, literal)` sorted by key; the literal is an index into [`StringTable::literals`].
+    entries: Vec<(u64, u32)>,
+}
+
+impl PairIndex {
+    fn new(mut entries: Vec<(u64, u32)>) -> PairIndex {
+        entries.sort_unstable();
+        PairIndex {
+            keys: KeySet::new(entries.iter().map(|(key, _)| *key)),
+            entries,
+        }
+    }
+
+    /// The literals keyed `key`.
+    fn get(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        let from = if self.keys.may_hold(key) {
+            self.entries.partition_point(|(k, _)| *k < key)
+        } else {
+            self.entries.len()
+        };
+        self.entries[from..]
+            .iter()
+            .take_while(move |(k, _)| *k == key)
+            .map(|(_, literal)| *literal)
+    }
+}
+
+/// A set of keys with false positives: one bit per key's hash, in about 64 bits per key (at
+/// least 4 Kibit, at most 64 Kibit), so that it stays in the L1 cache and mostly answers no.
+#[derive(Debug)]
+struct KeySet {
+    words: Box<[u64]>,
+    /// 64 minus the number of bits of a hash.
+    shift: u32,
+}
+
+impl KeySet {
+    fn new(keys: impl ExactSizeIterator<Item = u64> + Clone) -> KeySet {
+        let bits = (keys.len() * 64)
+            .next_power_of_two()
+            .clamp(1 << 12, 1 << 16);
+        let mut set = KeySet {
+            words: vec![0; bits / 64].into(),
+            shift: 64 - bits.trailing_zeros(),
+        };
+        for key in keys {
+            let bit = set.bit(key);
+            set.words[bit / 64] |= 1 << (bit % 64);
+        }
+        set
+    }
+
+    fn bit(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// Whether `key` may be in the set (it is not if this says no).
+    fn may_hold(&self, key: u64) -> bool {
+        let bit = self.bit(key);
+        self.words[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// ASCII case folded for keys and hashes: `b | 0x20` (which also maps some punctuation
+/// together; every match is checked afterwards).
+const FOLD: u8 = 0x20;
+
+/// The key of two bytes, case folded.
+fn pair_key(first: u8, second: u8) -> u64 {
+    u64::from(u16::from_le_bytes([first | FOLD, second | FOLD]))
+}
+
+/// The key of a whole string's content: its length and its end bytes, case folded.
+fn whole_key(content: &[u8]) -> u64 {
+    let first = content.first().map_or(0, |b| b | FOLD);
+    let last = content.last().map_or(0, |b| b | FOLD);
+    (content.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
+}
+
+/// A hash of `bytes` that ignores ASCII case (FxHash's step over 8-byte words, each folded).
+/// The last word is read overlapping the one before, or from pieces when there are fewer than
+/// eight bytes, without copying.
+fn fold_hash(bytes: &[u8]) -> u64 {
+    const SEED: u64 = 0x517c_c1b7_2722_0a95;
+    const FOLDED: u64 = 0x2020_2020_2020_2020;
+    let step = |hash: u64, word: u64| (hash.rotate_left(5) ^ (word | FOLDED)).wrapping_mul(SEED);
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[at..at + 4].try_into().expect("four bytes"),
+        ))
+    };
+    let len = bytes.len();
+    let mut hash = len as u64;
+    match len {
+        0 => {}
+        1..4 => {
+            let pieces = [bytes[0], bytes[len / 2], bytes[len - 1]];
+            hash = step(
+                hash,
+                u64::from(u32::from_le_bytes([pieces[0], pieces[1], pieces[2], 0])),
+            );
+        }
+        4..8 => hash = step(hash, half(0) | half(len - 4) << 32),
+        _ => {
+            let mut at = 0;
+            while at + 8 < len {
+                hash = step(hash, word(at));
+                at += 8;
+            }
+            hash = step(hash, word(len - 8));
+        }
+    }
+    hash
+}
+
+impl StringTable {
+    /// The table of `literals`: each with its index in the pass, its anchor (not
+    /// [`Anchor::Anywhere`]), its content (at least two bytes unless whole), and whether it
+    /// counts only with its case.
+    pub(super) fn new(literals: Vec<(usize, Anchor, &[u8], bool)>) -> StringTable {
+        let mut whole = HashTable::new();
+        let (mut whole_keys, mut starts, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        let mut entries: Vec<Entry> = Vec::with_capacity(literals.len());
+        for (index, anchor, content, cased) in literals {
+            let literal = entries.len() as u32;
+            match anchor {
+                Anchor::Whole => {
+                    whole.insert_unique(fold_hash(content), literal, |&l: &u32| {
+                        fold_hash(&entries[l as usize].content)
+                    });
+                    whole_keys.push(whole_key(content));
+                }
+                Anchor::Start => starts.push((pair_key(content[0], content[1]), literal)),
+                Anchor::End => {
+                    let [.., second_last, last] = content else {
+                        unreachable!("an end literal has two bytes")
+                    };
+                    ends.push((pair_key(*second_last, *last), literal));
+                }
+                Anchor::Anywhere => unreachable!("only anchored literals are looked up per string"),
+            }
+            entries.push(Entry {
+                content: content.into(),
+                cased,
+                index,
+            });
+        }
+        let whole_longest = whole_keys.iter().map(|key| (key >> 16) as usize).max();
+        StringTable {
+            whole,
+            whole_keys: KeySet::new(whole_keys.into_iter()),
+            whole_longest: whole_longest.unwrap_or(0),
+            starts: PairIndex::new(starts),
+            ends: PairIndex::new(ends),
+            literals: entries,
+        }
+    }
+
+    /// Whether it holds no literal.
+    pub(super) fn is_empty(&self) -> bool {
+        self.literals.is_empty()
+    }
+
+    /// The number of literals it holds.
+    pub(super) fn len(&self) -> usize {
+        self.literals.len()
+    }
+
+    /// Heap memory used, in bytes.
+    pub(super) fn memory_usage(&self) -> usize {
+        let contents: usize = self.literals.iter().map(|e| e.content.len()).sum();
+        let words = self.whole_keys.words.len() + self.starts.keys.words.len();
+        contents
+            + self.literals.capacity() * size_of::<Entry>()
+            + self.whole.capacity() * size_of::<u32>()
+            + (words + self.ends.keys.words.len()) * 8
+            + (self.starts.entries.capacity() + self.ends.entries.capacity()) * 12
+    }
+
+    /// Calls `found` with the index of every literal that one of `record`'s strings holds
+    /// where its anchor says.
+    pub(super) fn find(&self, record: &[u8], found: &mut impl FnMut(usize)) {
+        for_each_string(record, |start, end| {
+            let content = &record[start..end];
+            self.find_in(content, found);
+        });
+    }
+
+    /// [`StringTable::find`] for the raw content of one string.
+    fn find_in(&self, content: &[u8], found: &mut impl FnMut(usize)) {
+        if content.len() <= self.whole_longest && self.whole_keys.may_hold(whole_key(content)) {
+            for &literal in self.whole.iter_hash(fold_hash(content)) {
+                let entry = &self.literals[literal as usize];
+                if entry.is(content) {
+                    found(entry.index);
+                }
+            }
+        }
+        let [first, second, ..] = content else {
+            return;
+        };
+        for literal in self.starts.get(pair_key(*first, *second)) {
+            let entry = &self.literals[literal as usize];
+            if let Some(start) = content.get(..entry.content.len())
+                && entry.is(start)
+            {
+                found(entry.index);
+            }
+        }
+        let [.., second_last, last] = content else {
+            unreachable!("two bytes at least")
+        };
+        for literal in self.ends.get(pair_key(*second_last, *last)) {
+            let entry = &self.literals[literal as usize];
+            if let Some(from) = content.len().checked_sub(entry.content.len())
+                && entry.is(&content[from..])
+            {
+                found(entry.index);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(record: &[u8]) -> Vec<String> {
+        let mut found = Vec::new();
+        for_each_string(record, |start, end| {
+            found.push(String::from_utf8_lossy(&record[start..end]).into_owned())
+        });
+        found
+    }
+
+    #[test]
+    fn strings_are_bounded_by_unescaped_quotes() {
+        assert_eq!(
+            strings(br#"{"a":"x\"y","b\\":["\\\"",1,"", "z"]}"#),
+            ["a", r#"x\"y"#, r#"b\\"#, r#"\\\""#, "", "z"]
+        );
+        // A string across a block boundary, and an escape whose backslash ends a block.
+        let mut record = br#"{"k":""#.to_vec();
+        record.resize(63, b'a');
+        record.extend_from_slice(br#"\"b","c":"d"}"#);
+        let long = format!("{}\\\"b", "a".repeat(63 - 6));
+        assert_eq!(strings(&record), ["k", long.as_str(), "c", "d"]);
+    }
+
+    #[test]
+    fn strings_of_random_records_are_their_strings() {
+        let mut state = 11u64;
+        let mut next = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for _ in 0..3000 {
+            // Strings of escaped quotes and backslashes, long runs of them too, between
+            // punctuation, so that quotes and escapes fall on every side of a block boundary.
+            let mut record = b"{".to_vec();
+            let mut expected = Vec::new();
+            for _ in 0..next(12) {
+                let mut content = Vec::new();
+                for _ in 0..next(40) {
+                    let piece: &[u8] =
+                        [&b"a"[..], br#"\""#, br#"\\"#, br#"\\\""#, b"xyz"][next(5) as usize];
+                    content.extend_from_slice(piece);
+                }
+                record.push(b'"');
+                record.extend_from_slice(&content);
+                record.extend_from_slice(br#"":[1, "#);
+                expected.push(String::from_utf8(content).unwrap());
+            }
+            record.push(b'}');
+            let found: Vec<String> = strings(&record)
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect();
+            expected.retain(|s| !s.is_empty());
+            assert_eq!(found, expected, "{}", String::from_utf8_lossy(&record));
+        }
+    }
+
+    #[test]
+    fn the_table_finds_literals_where_they_are_anchored() {
+        let literals: [&[u8]; 6] = [
+            br#""consolelogin""#,
+            br#""userIdentity"#,
+            br#".exe""#,
+            br#""""#,
+            br#""a\"b""#,
+            br#""AB"#,
+        ];
+        let table = StringTable::new(
+            literals
+                .iter()
+                .enumerate()
+                .map(|(index, literal)| {
+                    let anchor = Anchor::of(literal);
+                    (
+                        index,
+                        anchor,
+                        anchor.content(literal),
+                        index == 1 || index == 5,
+                    )
+                })
+                .collect(),
+        );
+        let found = |record: &[u8]| {
+            let mut found = Vec::new();
+            table.find(record, &mut |i| found.push(i));
+            found.sort_unstable();
+            found
+        };
+        assert_eq!(found(br#"{"eventName":"ConsoleLogin"}"#), [0]);
+        assert_eq!(
+            found(br#"{"x":"ConsoleLogin2","y":"aConsoleLogin"}"#),
+            [] as [usize; 0]
+        );
+        assert_eq!(found(br#"{"userIdentity.type":"Root"}"#), [1]);
+        assert_eq!(found(br#"{"useridentity":1,"ab":2}"#), [] as [usize; 0]);
+        assert_eq!(found(br#"{"p":"C:\\x\\CMD.EXE","q":""}"#), [2, 3]);
+        assert_eq!(found(br#"{"p":"A\"B","q":"ABc"}"#), [4, 5]);
+        // Quotes escaped inside a string do not bound one.
+        assert_eq!(found(br#"{"p":"x\"consolelogin\"y"}"#), [] as [usize; 0]);
+    }
+}
