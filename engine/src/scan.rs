@@ -179,6 +179,7 @@ impl Engine {
             candidates: Vec::new(),
             buffer: Vec::new(),
             parse_buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
+            spare_tape: Some(Tape::null().reset()),
             matched: Vec::new(),
             stats: ScanStats::default(),
         }
@@ -210,6 +211,16 @@ pub struct RecordMatches<'s> {
     pub source: RecordSource,
     /// The parsed record (see [`RecordMatches::value`]).
     tape: Option<Tape<'s>>,
+    /// Where the tape's allocation goes back to when this is dropped, for the next record.
+    spare_tape: &'s mut Option<Tape<'static>>,
+}
+
+impl Drop for RecordMatches<'_> {
+    fn drop(&mut self) {
+        if let Some(tape) = self.tape.take() {
+            *self.spare_tape = Some(tape.reset());
+        }
+    }
 }
 
 impl<'s> RecordMatches<'s> {
@@ -280,7 +291,11 @@ pub struct Scanner<'e> {
     scratch: Option<PrefilterScratch>,
     /// The current record's candidate rules (when the prefilter is on).
     candidates: Vec<RuleId>,
+    /// The record being parsed, followed by simd-json's padding (so that it needs no copy of
+    /// its own).
     buffer: Vec<u8>,
+    /// The allocation of the last record's tape, once its [`RecordMatches`] is dropped.
+    spare_tape: Option<Tape<'static>>,
     /// simd-json's working buffers, reused from record to record. Their depth limit is
     /// framing's [`MAX_DEPTH`], so that a record simd-json parses is one framing accepts (see
     /// [`records_unchecked`](crate::framing::records_unchecked)).
@@ -342,14 +357,23 @@ impl<'e> Scanner<'e> {
                 out_of_range: false,
                 source: RecordSource::Unknown,
                 tape: None,
+                spare_tape: &mut self.spare_tape,
             });
         }
         self.stats.parsed += 1;
         self.buffer.clear();
         self.buffer.extend_from_slice(record);
-        let parsed = simd_json::to_tape_with_buffers(&mut self.buffer, &mut self.parse_buffers);
+        self.buffer
+            .resize(record.len() + simd_json::INPUT_PADDING, 0);
+        let mut tape = self.spare_tape.take().unwrap_or_else(Tape::null).reset();
+        let parsed = simd_json::fill_tape_padded(
+            &mut self.buffer,
+            record.len(),
+            &mut self.parse_buffers,
+            &mut tape,
+        );
         clock.lap(&mut self.stats.parse_time);
-        let tape = parsed.map_err(|e| RecordError::Json(e.to_string()))?;
+        parsed.map_err(|e| RecordError::Json(e.to_string()))?;
         let value = tape.as_value();
         if !value.is_object() {
             return Err(RecordError::NotAnObject);
@@ -394,6 +418,7 @@ impl<'e> Scanner<'e> {
             out_of_range,
             source,
             tape: Some(tape),
+            spare_tape: &mut self.spare_tape,
         })
     }
 }

@@ -530,3 +530,34 @@ fn a_record_of_another_source_than_the_presumed_one_keeps_its_matches() {
     // Six matches, counted once as the prefilter is by default and once narrowed.
     assert_eq!(matches, 12);
 }
+
+/// Literals that trigger no rule (`false`, `admin` and `s3 browser` beside a rarer literal)
+/// are looked for only when a formula asks; they must decide the rule as if they had been
+/// searched with the others. The random rules seldom make such a literal decisive, so this
+/// puts each in and out of records that hold the trigger.
+#[test]
+fn deferred_literals_decide_as_searched_ones() {
+    let rules = [
+        r#"{"title":"g","logsource":{},"detection":{"sel":{"eventName":"UpdateDetector","requestParameters.enable":"false"},"condition":"sel"}}"#,
+        r#"{"title":"a","logsource":{},"detection":{"sel":{"eventName":"AddUserToGroup","requestParameters.groupName|contains":"Admin"},"condition":"sel"}}"#,
+        r#"{"title":"k","logsource":{},"detection":{"sel":{"eventName":"CreateUser"},"ua":{"userAgent|contains":["S3 Browser","cyberduck"]},"condition":"sel and ua"}}"#,
+    ];
+    let records: Vec<Vec<u8>> = [
+        r#"{"eventName":"UpdateDetector","requestParameters":{"enable":false}}"#,
+        r#"{"eventName":"UpdateDetector","requestParameters":{"enable":"FALSE"}}"#,
+        r#"{"eventName":"UpdateDetector","requestParameters":{"enable":true}}"#,
+        r#"{"eventName":"AddUserToGroup","requestParameters":{"groupName":"xADMINs"}}"#,
+        r#"{"eventName":"AddUserToGroup","requestParameters":{"groupName":"x\u0041dmins"}}"#,
+        r#"{"eventName":"AddUserToGroup","requestParameters":{"groupName":"ops"},"x":"admin"}"#,
+        r#"{"eventName":"CreateUser","userAgent":"[S3 Browser 9.5.5]"}"#,
+        r#"{"eventName":"CreateUser","userAgent":"Cyberduck/8"}"#,
+        r#"{"eventName":"CreateUser","userAgent":"aws-cli"}"#,
+        r#"{"eventName":"createuser","userAgent":"s3 browser"}"#,
+    ]
+    .map(|r| r.as_bytes().to_vec())
+    .into();
+    let rules: Vec<String> = rules.map(str::to_string).into();
+    let [_, matches, _] = check(&rules, &records).unwrap();
+    // Records 1, 2, 4, 5, 7, 8 and 10 match, once as by default and once narrowed.
+    assert_eq!(matches, 14);
+}

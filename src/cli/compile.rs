@@ -47,20 +47,21 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
     let prefilter = engine.prefilter().expect("the prefilter is on by default");
     let literals = prefilter.literals();
     let total = prefilter.literal_count();
-    let anchored = prefilter.anchored_count();
+    let (anchored, deferred) = prefilter.anchored_and_deferred();
     let search = match prefilter.search_kind() {
         SearchKind::Narrowed => ", too many for one automaton, so each record is searched for \
             those of the rules its fields allow (built as records are met)"
             .to_string(),
         kind => {
+            let searched = total - anchored - deferred;
             let unanchored = match kind {
                 SearchKind::Strings => String::new(),
-                SearchKind::Stubs => format!(" and {} found by Teddy", total - anchored),
-                _ => format!(" and {} found by a {kind}", total - anchored),
+                SearchKind::Stubs => format!(", {searched} found by Teddy"),
+                _ => format!(", {searched} found by a {kind}"),
             };
             format!(
-                ": {anchored} looked up in each string of a record{unanchored} \
-                ({} KiB with the per-source ones below)",
+                ": {anchored} looked up in each string of a record{unanchored}, {deferred} \
+                looked for only when a rule needs them ({} KiB with the per-source ones below)",
                 prefilter.memory_usage().div_ceil(1024)
             )
         }

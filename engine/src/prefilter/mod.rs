@@ -58,7 +58,7 @@ use sigil_compiler::literals::{Formula, LiteralId, Literals};
 
 use crate::logsource::{Recognition, RecordSource};
 use narrow::{Narrowed, Narrowing};
-use search::{LiteralSearch, string_anchor};
+use search::{FoldedRecord, LiteralSearch, Wanted, string_anchor};
 use std::sync::Arc;
 
 pub use escape::spell_out_escapes;
@@ -148,7 +148,11 @@ pub struct PrefilterScratch {
     /// The current record with its optional escapes spelled out, if it has any.
     spelled: Vec<u8>,
     /// The scanned record lowercased, for the search of unanchored literals.
-    folded: Vec<u8>,
+    folded: FoldedRecord,
+    /// One bit per literal: deferred, looked for in the current record, and not there.
+    missing: Vec<u64>,
+    /// The deferred literals looked for in the current record.
+    checked: Vec<LiteralId>,
     /// Per route that is narrowed: this thread's narrowed pass, once a record needed it.
     narrowed: Vec<Option<Narrowed>>,
     /// The key literals seen in the current record, ascending (for narrowing).
@@ -230,12 +234,13 @@ impl Prefilter {
         }
     }
 
-    /// The number of literals the first pass looks up in each string of a record (the
-    /// others are searched for byte by byte); 0 when narrowed.
-    pub fn anchored_count(&self) -> usize {
+    /// The number of literals the first pass looks up in each string of a record, and of
+    /// those it looks for only when a formula asks for them (see `search`); the others are
+    /// searched for byte by byte. Zeros when narrowed.
+    pub fn anchored_and_deferred(&self) -> (usize, usize) {
         match &self.routes[0] {
-            Route::Scanned(pass) => pass.search.anchored_count(),
-            Route::Narrowed(_) => 0,
+            Route::Scanned(pass) => (pass.search.anchored_count(), pass.search.deferred_count()),
+            Route::Narrowed(_) => (0, 0),
         }
     }
 
@@ -284,7 +289,9 @@ impl Prefilter {
             generation: 0,
             presumed: None,
             spelled: Vec::new(),
-            folded: Vec::new(),
+            folded: FoldedRecord::default(),
+            missing: vec![0; self.literals.literals().len().div_ceil(64)],
+            checked: Vec::new(),
             narrowed: (0..self.routes.len()).map(|_| None).collect(),
             keys_seen: Vec::new(),
         }
@@ -304,8 +311,8 @@ impl Prefilter {
         candidates.clear();
         let mut spelled = std::mem::take(&mut scratch.spelled);
         let escaped = spell_out_escapes(record, &mut spelled);
-        let pass = self.scan(if escaped { &spelled } else { record }, scratch, known);
-        scratch.spelled = spelled;
+        let scanned = if escaped { &spelled[..] } else { record };
+        let pass = self.scan(scanned, scratch, known);
         candidates.extend_from_slice(&pass.always);
         scratch.next_generation();
         let PrefilterScratch {
@@ -313,8 +320,28 @@ impl Prefilter {
             hits,
             marks,
             generation,
+            folded,
+            missing,
+            checked,
             ..
         } = scratch;
+        // A deferred literal is looked for the first time a formula asks for it.
+        let mut present = |id: LiteralId| {
+            if bit(seen, id) {
+                return true;
+            }
+            if bit(missing, id) {
+                return false;
+            }
+            let Some(deferred) = pass.deferred(id) else {
+                return false;
+            };
+            let found = deferred.occurs(scanned, folded);
+            let bits = if found { &mut *seen } else { &mut *missing };
+            bits[id.0 as usize / 64] |= 1 << (id.0 % 64);
+            checked.push(id);
+            found
+        };
         for &literal in hits.iter() {
             for &rule in &pass.triggers[literal.0 as usize] {
                 let mark = &mut marks[rule.0 as usize];
@@ -322,12 +349,13 @@ impl Prefilter {
                     continue;
                 }
                 *mark = *generation;
-                if self.literals.rule(rule).holds(&mut |id| bit(seen, id)) {
+                if self.literals.rule(rule).holds(&mut present) {
                     candidates.push(rule);
                 }
             }
         }
         scratch.clear_hits();
+        scratch.spelled = spelled;
         if candidates.len() > pass.always.len() {
             candidates.sort_unstable();
         }
@@ -415,7 +443,7 @@ impl Route {
         if literal_bytes(literals, &wanted) > narrow_above {
             Route::Narrowed(Narrowing::new(literals, rules, foreign, wanted.len()))
         } else {
-            Route::Scanned(Box::new(Pass::new(literals, rules, foreign, wanted)))
+            Route::Scanned(Box::new(Pass::new(literals, rules, foreign, wanted, &[])))
         }
     }
 
@@ -478,13 +506,16 @@ fn literal_bytes(literals: &Literals, ids: &[LiteralId]) -> usize {
 }
 
 impl Pass {
-    /// The pass over `patterns` (the [`wanted_literals`] of `rules`, which are ascending,
-    /// without repeats), triggering `rules`.
+    /// The pass over `patterns` (the [`wanted_literals`] of `rules` with `extra`, which are
+    /// ascending, without repeats), triggering `rules`. The literals that trigger none of
+    /// them, nor tell a foreign source, nor are `extra`, are only needed by formulas, and may
+    /// be deferred (see `search`).
     fn new(
         literals: &Literals,
         rules: &[RuleId],
         foreign: Option<Vec<(RecordSource, Formula)>>,
         patterns: Vec<LiteralId>,
+        extra: &[LiteralId],
     ) -> Pass {
         let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
         let mut always = Vec::new();
@@ -502,11 +533,18 @@ impl Pass {
                 }
             }
         }
-        let search = LiteralSearch::new(
-            patterns
-                .iter()
-                .map(|&id| (literals.literal(id), literals.is_cased(id))),
-        );
+        let mut eager: Vec<bool> = triggers.iter().map(|rules| !rules.is_empty()).collect();
+        for (_, keys) in foreign.iter().flatten() {
+            keys.visit_literals(&mut |id| eager[id.0 as usize] = true);
+        }
+        for id in extra {
+            eager[id.0 as usize] = true;
+        }
+        let search = LiteralSearch::new(patterns.iter().map(|&id| Wanted {
+            bytes: literals.literal(id),
+            cased: literals.is_cased(id),
+            deferrable: !eager[id.0 as usize],
+        }));
         Pass {
             search,
             patterns,
@@ -514,6 +552,12 @@ impl Pass {
             always,
             foreign,
         }
+    }
+
+    /// The search for `id` if it is one of this pass's deferred literals.
+    fn deferred(&self, id: LiteralId) -> Option<&search::Deferred> {
+        let index = self.patterns.binary_search(&id).ok()?;
+        self.search.deferred(index)
     }
 
     /// Runs the search over `record`, recording each literal seen once.
@@ -524,6 +568,7 @@ impl Pass {
         let PrefilterScratch {
             seen, hits, folded, ..
         } = scratch;
+        folded.reset();
         self.search.find(record, folded, &mut |pattern| {
             let id = self.patterns[pattern];
             let word = &mut seen[id.0 as usize / 64];
@@ -560,10 +605,14 @@ impl PrefilterScratch {
         self.presumed = Some(source);
     }
 
-    /// Forgets the literals seen.
+    /// Forgets the literals seen, and the deferred ones looked for.
     fn clear_hits(&mut self) {
         for literal in self.hits.drain(..) {
             self.seen[literal.0 as usize / 64] = 0;
+        }
+        for literal in self.checked.drain(..) {
+            self.seen[literal.0 as usize / 64] = 0;
+            self.missing[literal.0 as usize / 64] = 0;
         }
     }
 

@@ -194,7 +194,7 @@ impl Scope {
         } else {
             rules
         };
-        let pass = Pass::new(literals, &rules, self.foreign.clone(), wanted);
+        let pass = Pass::new(literals, &rules, self.foreign.clone(), wanted, &self.keys);
         Narrowed {
             rules,
             key_sets,

@@ -6,7 +6,10 @@
 //! each string up: the record's strings are found from bitmasks of its quotes, 64 bytes at a
 //! time, and each costs a few bit tests whatever the number of literals (see `strings`). The
 //! other literals ([`Anchor::Anywhere`], and anchored ones with less than two bytes beside
-//! their quote) are searched for over the bytes (see `unanchored`).
+//! their quote) are searched for over the bytes (see `unanchored`), except those that trigger
+//! nothing (`false` in `"updatedetector" & false`): a rule is only looked at once one of its
+//! triggers is seen, so they are deferred, and looked for (by `memmem`) only when a formula
+//! asks for them.
 //!
 //! On 200 MB of CloudTrail with the SigmaHQ CloudTrail rules and the bundled pack (220
 //! literals, 205 anchored), the two together ran at about 1 GB/s, where one DFA over all the
@@ -15,6 +18,7 @@
 mod strings;
 mod unanchored;
 
+use memchr::memmem;
 use sigil_compiler::literals::Anchor;
 use strings::StringTable;
 use unanchored::{Needle, Unanchored};
@@ -55,8 +59,55 @@ impl std::fmt::Display for SearchKind {
 pub(super) struct LiteralSearch {
     /// The literals looked up per string.
     strings: StringTable,
-    /// The others.
+    /// The others, but the deferred ones.
     unanchored: Unanchored,
+    /// The deferred literals, by index, ascending.
+    deferred: Vec<(usize, Deferred)>,
+}
+
+/// A literal looked for only when a formula asks for it.
+#[derive(Debug)]
+pub(super) struct Deferred {
+    /// Over its bytes (lowercase unless cased).
+    finder: memmem::Finder<'static>,
+    cased: bool,
+}
+
+impl Deferred {
+    /// Whether the literal occurs in `record`, whose lowercased copy `folded` makes once.
+    pub(super) fn occurs(&self, record: &[u8], folded: &mut FoldedRecord) -> bool {
+        let haystack = if self.cased {
+            record
+        } else {
+            folded.of(record)
+        };
+        self.finder.find(haystack).is_some()
+    }
+}
+
+/// A lowercased copy of the record being scanned, made on first use.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FoldedRecord {
+    bytes: Vec<u8>,
+    ready: bool,
+}
+
+impl FoldedRecord {
+    /// Forgets the copy: the next record is another one.
+    pub(super) fn reset(&mut self) {
+        self.ready = false;
+    }
+
+    /// `record` (the same since the last [`reset`](FoldedRecord::reset)) lowercased.
+    pub(super) fn of(&mut self, record: &[u8]) -> &[u8] {
+        if !self.ready {
+            self.bytes.clear();
+            self.bytes.extend_from_slice(record);
+            self.bytes.make_ascii_lowercase();
+            self.ready = true;
+        }
+        &self.bytes
+    }
 }
 
 /// The anchor under which a literal is looked up per string, if it is: anchored, with at
@@ -70,16 +121,33 @@ pub(super) fn string_anchor(literal: &[u8]) -> Option<Anchor> {
     }
 }
 
+/// One literal of a pass: its JSON-escaped bytes (lowercase ASCII unless it counts only with
+/// its exact case), whether it does, and whether it may be deferred (it triggers nothing).
+pub(super) struct Wanted<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) cased: bool,
+    pub(super) deferrable: bool,
+}
+
 impl LiteralSearch {
-    /// The search for `literals`: JSON-escaped bytes, each with whether it counts only with
-    /// its exact case (else it is lowercase ASCII). Found literals are reported by their
-    /// index in this list.
-    pub(super) fn new<'a>(literals: impl IntoIterator<Item = (&'a [u8], bool)>) -> LiteralSearch {
+    /// The search for `literals`, which [`find`](LiteralSearch::find) reports by their index
+    /// in this list. Deferrable literals that would be searched for byte by byte are deferred.
+    pub(super) fn new<'a>(literals: impl IntoIterator<Item = Wanted<'a>>) -> LiteralSearch {
         let mut anchored = Vec::new();
         let mut needles = Vec::new();
-        for (index, (bytes, cased)) in literals.into_iter().enumerate() {
+        let mut deferred = Vec::new();
+        for (index, literal) in literals.into_iter().enumerate() {
+            let Wanted {
+                bytes,
+                cased,
+                deferrable,
+            } = literal;
             match string_anchor(bytes) {
                 Some(anchor) => anchored.push((index, anchor, anchor.content(bytes), cased)),
+                None if deferrable => {
+                    let finder = memmem::Finder::new(bytes).into_owned();
+                    deferred.push((index, Deferred { finder, cased }));
+                }
                 None => needles.push(Needle {
                     bytes: bytes.into(),
                     cased,
@@ -90,16 +158,36 @@ impl LiteralSearch {
         LiteralSearch {
             strings: StringTable::new(anchored),
             unanchored: Unanchored::new(needles),
+            deferred,
         }
     }
 
-    /// Calls `found` with the index of every literal that occurs in `record` (some more than
-    /// once); `folded` is scratch space.
-    pub(super) fn find(&self, record: &[u8], folded: &mut Vec<u8>, found: &mut impl FnMut(usize)) {
+    /// Calls `found` with the index of every literal but the deferred ones that occurs in
+    /// `record` (some more than once); `folded` is the record's lowercased copy.
+    pub(super) fn find(
+        &self,
+        record: &[u8],
+        folded: &mut FoldedRecord,
+        found: &mut impl FnMut(usize),
+    ) {
         if !self.strings.is_empty() {
             self.strings.find(record, found);
         }
         self.unanchored.find(record, folded, found);
+    }
+
+    /// The literal of index `index` if it is deferred.
+    pub(super) fn deferred(&self, index: usize) -> Option<&Deferred> {
+        let at = self
+            .deferred
+            .binary_search_by_key(&index, |(i, _)| *i)
+            .ok()?;
+        Some(&self.deferred[at].1)
+    }
+
+    /// The number of deferred literals.
+    pub(super) fn deferred_count(&self) -> usize {
+        self.deferred.len()
     }
 
     /// How it looks for the literals.
@@ -114,6 +202,11 @@ impl LiteralSearch {
 
     /// Heap memory used, in bytes.
     pub(super) fn memory_usage(&self) -> usize {
-        self.strings.memory_usage() + self.unanchored.memory_usage()
+        let deferred: usize = self
+            .deferred
+            .iter()
+            .map(|(_, d)| d.finder.needle().len() + size_of::<Deferred>())
+            .sum();
+        self.strings.memory_usage() + self.unanchored.memory_usage() + deferred
     }
 }

@@ -13,7 +13,7 @@ use aho_corasick::nfa::contiguous;
 use aho_corasick::packed;
 use aho_corasick::{Anchored, MatchKind, Span};
 
-use super::SearchKind;
+use super::{FoldedRecord, SearchKind};
 
 /// Literal bytes up to which the automaton is built as a DFA (fastest, about 1 KiB of table
 /// per literal byte at worst); above it, a contiguous NFA (compact, slower).
@@ -59,9 +59,14 @@ impl Unanchored {
         }
     }
 
-    /// Calls `found` with the index of every literal in `record` (some more than once).
-    /// `folded` is scratch space for a lowercased copy.
-    pub(super) fn find(&self, record: &[u8], folded: &mut Vec<u8>, found: &mut impl FnMut(usize)) {
+    /// Calls `found` with the index of every literal in `record` (some more than once);
+    /// `folded` is the record's lowercased copy.
+    pub(super) fn find(
+        &self,
+        record: &[u8],
+        folded: &mut FoldedRecord,
+        found: &mut impl FnMut(usize),
+    ) {
         match self {
             Unanchored::None => {}
             Unanchored::Stubs(stubs) => stubs.find(record, folded, found),
@@ -130,18 +135,16 @@ impl Stubs {
         })
     }
 
-    /// Lowercases `record` into `folded` and finds every stub in it. Stubs all have the same
-    /// length and differ, so at most one occurs at a position, and a search resumed just past
-    /// each occurrence meets every one.
-    fn find(&self, record: &[u8], folded: &mut Vec<u8>, found: &mut impl FnMut(usize)) {
-        folded.clear();
-        folded.extend_from_slice(record);
-        folded.make_ascii_lowercase();
+    /// Finds every stub in `record` lowercased (`folded`). Stubs all have the same length and
+    /// differ, so at most one occurs at a position, and a search resumed just past each
+    /// occurrence meets every one.
+    fn find(&self, record: &[u8], folded: &mut FoldedRecord, found: &mut impl FnMut(usize)) {
+        let folded = folded.of(record);
         let mut at = 0;
-        while let Some(stub) = self.searcher.find_in(&folded, Span::from(at..folded.len())) {
+        while let Some(stub) = self.searcher.find_in(folded, Span::from(at..folded.len())) {
             let start = stub.start();
             for needle in &self.needles[stub.pattern().as_usize()] {
-                let text = if needle.cased { record } else { &folded[..] };
+                let text = if needle.cased { record } else { folded };
                 if text[start..].starts_with(&needle.bytes) {
                     found(needle.index);
                 }
@@ -301,7 +304,7 @@ mod tests {
     /// The needles each search finds in `record`, sorted and deduplicated.
     fn found(search: &Unanchored, record: &[u8]) -> Vec<usize> {
         let mut found = Vec::new();
-        search.find(record, &mut Vec::new(), &mut |i| found.push(i));
+        search.find(record, &mut FoldedRecord::default(), &mut |i| found.push(i));
         found.sort_unstable();
         found.dedup();
         found
