@@ -120,6 +120,8 @@ struct Pass {
     search: LiteralSearch,
     /// Per literal of the search: the literal it is.
     patterns: Vec<LiteralId>,
+    /// One bit per literal (all of them, by [`LiteralId`]): deferred by the search.
+    deferred: Vec<u64>,
     /// Per literal (all of them, by [`LiteralId`]): the rules of this pass it triggers (see
     /// [`Literals::triggers`]), ascending, without repeats.
     triggers: Vec<Vec<RuleId>>,
@@ -545,9 +547,16 @@ impl Pass {
             cased: literals.is_cased(id),
             deferrable: !eager[id.0 as usize],
         }));
+        let mut deferred = vec![0; triggers.len().div_ceil(64)];
+        for (index, id) in patterns.iter().enumerate() {
+            if search.deferred(index).is_some() {
+                deferred[id.0 as usize / 64] |= 1 << (id.0 % 64);
+            }
+        }
         Pass {
             search,
             patterns,
+            deferred,
             triggers,
             always,
             foreign,
@@ -556,6 +565,9 @@ impl Pass {
 
     /// The search for `id` if it is one of this pass's deferred literals.
     fn deferred(&self, id: LiteralId) -> Option<&search::Deferred> {
+        if !bit(&self.deferred, id) {
+            return None;
+        }
         let index = self.patterns.binary_search(&id).ok()?;
         self.search.deferred(index)
     }
