@@ -4,7 +4,8 @@
 Generates CloudTrail with sigil-corpus (NDJSON, and the same events in the S3 layout as
 `.json.gz`), then times every command RUNS times on the same files, in one run, and prints a
 table: median seconds, MB/s, events/s, peak RSS and match counts, with ratios to the fastest peer
-and to the limits (`cat`, `rg -c`, `zcat`). Match counts are compared between engines.
+and to the limits (`cat`, `rg -c`, `zcat`), the prefilter's gain and the share of records it
+lets through to the parser. Match counts are compared between engines.
 """
 import argparse
 import os
@@ -97,6 +98,14 @@ def main():
         rows.append(measure("sigma-rust 0.7 SigmaHQ AWS (1 thread)",
                             f"{args.sigma_rust} {AWS_RULES} {ndjson} 2>/dev/null | wc -l", args.runs, counted))
 
+    # The share of records the prefilter lets through to the parser (from one `--stats` run).
+    parsed = {}
+    for label, rules in rule_sets:
+        out = subprocess.run(f"{SIGIL} hunt {rules} {ndjson} --threads 1 --stats -o /dev/null",
+                             shell=True, capture_output=True, text=True)
+        line = next((l for l in out.stderr.splitlines() if l.startswith("prefilter:")), "")
+        parsed[label] = line.removeprefix("prefilter:").strip()
+
     print(f"# {events} events, {size_mb:.0f} MB NDJSON; {platform.node()}, {threads} cores; median of {args.runs}")
     print(f"| command | s | MB/s | events/s | peak RSS MB | matches |")
     print("|---|---|---|---|---|---|")
@@ -113,6 +122,19 @@ def main():
         r = ratio(sigil1, peer)
         if r:
             print(f"- {sigil1} vs {peer}: sigil is {r:.2f}x its speed")
+    for label, _ in rule_sets:
+        on, off = f"sigil {label}, 1 thread", f"sigil {label}, 1 thread, no prefilter"
+        r = ratio(on, off)
+        if r:
+            print(f"- {label}: prefilter on vs off, 1 thread: {r:.2f}x")
+        many_threads = f"sigil {label}, {threads} threads"
+        r = ratio(many_threads, on)
+        if r:
+            print(f"- {label}: 1 -> {threads} threads: {r:.2f}x")
+        print(f"- {label}: {parsed[label]}")
+    r = ratio("sigil SigmaHQ AWS + bundled, 1 thread", f"sigil {many[0]}, 1 thread")
+    if r:
+        print(f"- {many[0]} against SigmaHQ AWS + bundled, 1 thread: {1 / r:.2f}x the time")
     peer_counts = {row["name"]: row["matches"] for row in rows if "SigmaHQ AWS" in row["name"] and "bundled" not in row["name"]}
     distinct = set(v for v in peer_counts.values() if v is not None)
     print(f"- match counts with the SigmaHQ AWS rules: {peer_counts}")
