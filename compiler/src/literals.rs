@@ -2,7 +2,7 @@
 //!
 //! Every matcher gets a monotone [`Formula`] over literals that must occur in the raw JSON
 //! record if the matcher holds, and every detection rule the formula of its condition. The
-//! engine feeds all literals into one automaton, scans each record once, and evaluates only the
+//! engine feeds all literals into one search, scans each record once, and evaluates only the
 //! rules whose formula holds (DESIGN §3).
 //!
 //! The soundness contract: **if a rule matches a record without optional JSON escapes of

@@ -245,7 +245,7 @@ pub struct ScanStats {
     pub rules_evaluated: u64,
     /// Records whose steps were timed.
     pub sampled: u64,
-    /// Time of the sampled records in the prefilter (escape check, automaton, formulas).
+    /// Time of the sampled records in the prefilter (escape check, literal search, formulas).
     pub prefilter_time: Duration,
     /// Time of the sampled records in parsing (and the shape check of unparsed ones).
     pub parse_time: Duration,

@@ -16,7 +16,7 @@ use sigil_compiler::{LoadOptions, Loaded};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Sigil: Sigma rules over AWS logs, one automaton for all rules.
+/// Sigil: Sigma rules over AWS logs, one literal search for all rules.
 #[derive(Parser, Debug)]
 #[command(name = "sigil", version, about, long_about = None)]
 pub struct Cli {
@@ -44,7 +44,7 @@ enum Command {
     Check(check::CheckArgs),
     /// Print an intermediate stage of the compiler (for debugging and golden tests).
     Debug(debug::DebugArgs),
-    /// Compile rules as a hunt would; `--stats` shows the literals, the automaton and the
+    /// Compile rules as a hunt would; `--stats` shows the literals, how they are searched and the
     /// rules that have no literal (evaluated on every record).
     Compile(compile::CompileArgs),
     /// Hunt through logs with rules and write every match.

@@ -2,7 +2,7 @@
 //!
 //! The regex is parsed with the flags it is compiled with. Character classes that are exactly
 //! the two cases of one ASCII letter (what `(?i)` makes of `a`) become that lowercase letter,
-//! since the automaton folds ASCII case anyway; classes with a non-ASCII member stay classes, so
+//! since the prefilter folds ASCII case anyway; classes with a non-ASCII member stay classes, so
 //! `(?i)k` (which also matches the Kelvin sign) requires nothing.
 //!
 //! Then, recursively: if the prefix literals of an expression are a small finite set each of

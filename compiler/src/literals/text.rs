@@ -3,7 +3,7 @@
 //! A string value of a record appears in the raw bytes JSON-escaped: `"` as `\"`, `\` as `\\`,
 //! and everything else as itself, unless the writer used an optional escape (`\u....`, `\/`;
 //! the engine spells those of printable characters out before it scans). Control characters (which JSON escapes in several
-//! ways) and non-ASCII characters (which the ASCII-folding automaton cannot fold) cut a literal
+//! ways) and non-ASCII characters (which the prefilter, folding ASCII only, cannot fold) cut a literal
 //! into pieces; each piece is a sure substring of the record, and the longest one is kept if it
 //! has at least [`MIN_LITERAL_LEN`] bytes.
 //!

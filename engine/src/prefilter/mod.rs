@@ -64,7 +64,7 @@ use std::sync::Arc;
 pub use escape::spell_out_escapes;
 pub use search::{DFA_LITERAL_BYTES, SearchKind};
 
-/// The literals of a rule set in one automaton per log source, and which rules each literal
+/// The literals of a rule set in one search per log source, and which rules each literal
 /// triggers.
 ///
 /// Built once per [`Engine`](crate::Engine), immutable, shared by all threads.
@@ -75,8 +75,7 @@ pub use search::{DFA_LITERAL_BYTES, SearchKind};
 ///
 /// # Passes
 ///
-/// A record is scanned by one pass: an automaton over the literals of the rules that apply
-/// to it, so the literals of rules for other sources are not looked for. The first pass holds
+/// A record is scanned by one pass: a search for the literals of the rules that apply to it, so the literals of rules for other sources are not looked for. The first pass holds
 /// every routed rule; each source whose rules differ from that set has its own. A record whose
 /// source is known (from its file) gets its source's pass. A record whose source is not known
 /// gets the pass of the source the scratch presumes (the last one parsed); that pass also looks
@@ -87,11 +86,11 @@ pub use search::{DFA_LITERAL_BYTES, SearchKind};
 ///
 /// # Narrowing
 ///
-/// A set of rules whose literals are too many for a DFA (all of SigmaHQ forced onto one log
-/// source: 20,000 literals) is not scanned for all of them. Each rule also has a formula over
+/// A set of rules whose unanchored literals are too many for a DFA (all of SigmaHQ forced onto
+/// one log source: 14,000 of its 20,000 literals) is not scanned for all of them. Each rule also has a formula over
 /// field keys alone ([`Literals::rule_keys`]), and a record is scanned by a pass over the
 /// literals of the rules its keys allow: those the CloudTrail records' keys allow come to
-/// 1,000 literals, a DFA. The pass grows as records with other keys are met; see the
+/// about 1,200 literals, 460 of them for a DFA. The pass grows as records with other keys are met; see the
 /// `narrow` module for how, and why no match is lost.
 #[derive(Debug)]
 pub struct Prefilter {
@@ -162,7 +161,7 @@ pub struct PrefilterScratch {
 }
 
 impl Prefilter {
-    /// Extracts the literals of `rules` and builds one automaton; every record's candidates
+    /// Extracts the literals of `rules` and builds one search; every record's candidates
     /// are taken from `eligible` (the detection rules the engine evaluates), whatever its
     /// source.
     pub fn new(rules: &RuleSet, eligible: &[RuleId]) -> Prefilter {
