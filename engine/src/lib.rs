@@ -31,6 +31,7 @@
 
 #![deny(missing_docs)]
 
+mod blocks;
 pub mod correlate;
 pub mod eval;
 pub mod formats;

@@ -19,7 +19,7 @@
 
 use std::ops::Range;
 
-use super::scan::{find_byte, is_ws, value_end};
+use super::scan::{find_byte, is_ws, object_is_sound, value_end};
 use super::{
     BadReason, BadRecord, Counter, MAX_RECORD_BYTES, RawRecord, check_contents, scan_failure,
 };
@@ -42,6 +42,9 @@ fn trimmed(line: &[u8]) -> Option<Range<usize>> {
 pub fn check_line(line: &[u8]) -> Result<(), BadReason> {
     if line.first() != Some(&b'{') {
         return Err(BadReason::NotAnObject);
+    }
+    if object_is_sound(line) {
+        return check_contents(line);
     }
     match value_end(line, 0) {
         Ok(end) if end == line.len() => check_contents(line),

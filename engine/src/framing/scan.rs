@@ -20,6 +20,8 @@
 //! too-deep value still has a known end and framing can continue after it.
 
 use super::MAX_DEPTH;
+use crate::blocks::{BLOCK, mask, try_for_each_block};
+use std::ops::ControlFlow;
 
 /// JSON whitespace.
 pub(crate) fn is_ws(byte: u8) -> bool {
@@ -149,6 +151,111 @@ fn container_end(buf: &[u8], start: usize) -> Result<usize, ScanError> {
     }
 }
 
+/// Whether `buf` is one object whose walk ([`value_end`]) ends exactly at the end of `buf`: a
+/// quick check of what the walk would find, 64 bytes at a time from the bitmasks of a block's
+/// quotes, backslashes and brackets, that answers `false` whenever it is not sure (a backslash
+/// outside a string, nesting deeper than 64), leaving the walk to say what is wrong.
+///
+/// Inside a string a backslash escapes the next byte, as in [`string_end`]: the escaped bytes
+/// of a block are found from its backslashes, in order. The bytes inside strings are then the
+/// prefix XOR of the unescaped quotes (with the state the block before ended in), and the
+/// brackets outside them are matched on a bit stack as the walk matches them.
+pub(crate) fn object_is_sound(buf: &[u8]) -> bool {
+    if buf.first() != Some(&b'{') {
+        return false;
+    }
+    let mut state = Structure::default();
+    let walked = try_for_each_block(buf, |base, block| state.block(buf.len(), base, block));
+    walked.is_continue() && state.closed
+}
+
+/// Where the quick structural check is, between blocks.
+#[derive(Default)]
+struct Structure {
+    /// All ones when the last block ended inside a string.
+    inside: u64,
+    /// Whether the first byte of the next block is escaped (the last one is an escaping
+    /// backslash inside a string).
+    escaped: bool,
+    /// Bit `d`: the container at depth `d + 1` is an object.
+    kinds: u64,
+    depth: u32,
+    /// Whether the object has closed, at the last byte.
+    closed: bool,
+}
+
+impl Structure {
+    /// Checks the block at `base` of a buffer of `len` bytes; breaks where the check is not sure
+    /// the buffer is one sound object.
+    fn block(&mut self, len: usize, base: usize, block: &[u8; BLOCK]) -> ControlFlow<()> {
+        let backslashes = mask(block, b'\\');
+        let escaped = self.escaped_by(backslashes);
+        let inside = prefix_xor(mask(block, b'"') & !escaped) ^ self.inside;
+        self.inside = 0u64.wrapping_sub(inside >> 63);
+        if backslashes & !inside != 0 {
+            return ControlFlow::Break(());
+        }
+        let brackets =
+            mask(block, b'{') | mask(block, b'}') | mask(block, b'[') | mask(block, b']');
+        let mut rest = brackets & !inside;
+        while rest != 0 {
+            let at = rest.trailing_zeros();
+            rest &= rest - 1;
+            if self.closed {
+                return ControlFlow::Break(());
+            }
+            match block[at as usize] {
+                byte @ (b'{' | b'[') if self.depth < u64::BITS => {
+                    let bit = 1 << self.depth;
+                    self.kinds = self.kinds & !bit | u64::from(byte == b'{') << self.depth;
+                    self.depth += 1;
+                }
+                byte @ (b'}' | b']') if self.depth > 0 => {
+                    let opened_object = self.kinds >> (self.depth - 1) & 1 == 1;
+                    if opened_object != (byte == b'}') {
+                        return ControlFlow::Break(());
+                    }
+                    self.depth -= 1;
+                    self.closed = self.depth == 0;
+                    if self.closed && base + at as usize + 1 != len {
+                        return ControlFlow::Break(());
+                    }
+                }
+                _ => return ControlFlow::Break(()),
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The bytes of the block that a backslash escapes (bit `i` for byte `i`), given its
+    /// backslashes: in order, each backslash that is not itself escaped escapes the next byte,
+    /// which may be the first of the next block.
+    fn escaped_by(&mut self, backslashes: u64) -> u64 {
+        let mut escaped = u64::from(std::mem::take(&mut self.escaped));
+        let mut rest = backslashes;
+        while rest != 0 {
+            let bit = rest.trailing_zeros();
+            rest &= rest - 1;
+            if escaped >> bit & 1 == 1 {
+                continue;
+            }
+            match bit {
+                63 => self.escaped = true,
+                _ => escaped |= 1 << (bit + 1),
+            }
+        }
+        escaped
+    }
+}
+
+/// Bit `i` of the result: the XOR of bits `0..=i` of `bits` (odd quotes so far: inside a string).
+fn prefix_xor(mut bits: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        bits ^= bits << shift;
+    }
+    bits
+}
+
 /// Parses an object member's `"key" :` at `pos` (the key's opening quote): the key's raw bytes
 /// (escapes left as written) and the index where the value starts. `None` when the bytes at
 /// `pos` are not a key followed by a colon.
@@ -156,4 +263,67 @@ pub(crate) fn member(buf: &[u8], pos: usize) -> Option<(&[u8], usize)> {
     let key_end = string_end(buf, pos)?;
     let colon = skip_ws(buf, key_end);
     (buf.get(colon) == Some(&b':')).then(|| (&buf[pos + 1..key_end - 1], skip_ws(buf, colon + 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the walk says of `buf` as one NDJSON object: whether it ends exactly at the end.
+    fn walk_is_sound(buf: &[u8]) -> bool {
+        buf.first() == Some(&b'{') && value_end(buf, 0) == Ok(buf.len())
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_walk_on_sound_objects() {
+        let sound: [&[u8]; 6] = [
+            br#"{}"#,
+            br#"{"a":"x}\"y","b":[1,{"c":2}],"d":"\\"}"#,
+            br#"{"a":"\\\"]","b":[[],{}],"c":"[{"}"#,
+            br#"{ "a" : [ 1 , "2" , { "b" : null } ] }"#,
+            br#"{"policy":"{\"Statement\":[{\"Effect\":\"Allow\"}]}"}"#,
+            br#"{"k":"\u00e9\"\\\/"}"#,
+        ];
+        for buf in sound {
+            assert!(object_is_sound(buf), "{}", String::from_utf8_lossy(buf));
+            assert!(walk_is_sound(buf));
+        }
+        // Across blocks: a long string whose escapes fall on both sides of a boundary.
+        for pad in 50..80 {
+            let mut buf = br#"{"a":""#.to_vec();
+            buf.extend(std::iter::repeat_n(b'x', pad));
+            buf.extend_from_slice(br#"\\\"\\","b":[{}]}"#);
+            assert!(object_is_sound(&buf), "{}", String::from_utf8_lossy(&buf));
+            assert!(walk_is_sound(&buf));
+        }
+    }
+
+    #[test]
+    fn the_quick_check_is_never_sure_where_the_walk_is_not() {
+        let mut state = 3u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let pieces: [&[u8]; 12] = [
+            b"{", b"}", b"[", b"]", b"\\", br#"\""#, br#"\\"#, b"\"", b"\"", b":", b",", b"a1 ",
+        ];
+        let mut sure = 0;
+        for _ in 0..200_000 {
+            let mut buf = b"{".to_vec();
+            for _ in 0..next(60) {
+                buf.extend_from_slice(pieces[next(pieces.len() as u64) as usize]);
+            }
+            if next(2) == 0 {
+                buf.push(b'}');
+            }
+            if object_is_sound(&buf) {
+                sure += 1;
+                assert!(walk_is_sound(&buf), "{}", String::from_utf8_lossy(&buf));
+            }
+        }
+        assert!(sure > 100, "the check must be sure of some: {sure}");
+    }
 }

@@ -17,7 +17,7 @@
 //! assert!(!spell_out_escapes(br#"{"a":"C:\\users\\x \"q\" \u00e9 \n"}"#, &mut copy));
 //! ```
 
-use super::blocks::{mask, try_for_each_block};
+use crate::blocks::{mask, try_for_each_block};
 use std::ops::ControlFlow;
 
 /// Writes into `copy` (cleared first) `record` with each optional escape of a printable ASCII

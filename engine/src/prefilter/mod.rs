@@ -47,7 +47,6 @@
 //! records) and `prefilter_real` (real and generated logs) check it against the exact
 //! evaluator with the prefilter on and off.
 
-mod blocks;
 mod escape;
 mod narrow;
 mod search;

@@ -13,7 +13,7 @@
 //! [`Anchor::Start`] and [`Anchor::End`] literals, which are compared only when those match.
 //! The cost is per string, whatever the number of literals.
 
-use super::super::blocks::{mask, try_for_each_block};
+use crate::blocks::{mask, try_for_each_block};
 use hashbrown::HashTable;
 use sigil_compiler::literals::Anchor;
 use std::ops::ControlFlow;

@@ -1,5 +1,6 @@
 //! A record as 64-byte blocks, and the bitmask of where a byte occurs in a block: the first
-//! step of both the string scan (quotes and backslashes, see `search`) and the escape check.
+//! step of the prefilter's string scan and escape check, and of framing's quick check of a
+//! line's structure.
 //!
 //! On x86-64 a mask takes four SSE2 comparisons (SSE2 is part of the baseline); elsewhere
 //! eight 8-byte words are compared with bit tricks.
@@ -12,11 +13,11 @@
 use std::ops::ControlFlow;
 
 /// Bytes looked at together.
-pub(super) const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 
 /// Calls `visit(base, block)` for each block of `record` in order (`base` is the offset of its
 /// first byte; the last is padded with zero bytes), until `visit` breaks.
-pub(super) fn try_for_each_block(
+pub(crate) fn try_for_each_block(
     record: &[u8],
     mut visit: impl FnMut(usize, &[u8; BLOCK]) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
@@ -35,7 +36,7 @@ pub(super) fn try_for_each_block(
 
 /// The bitmask of the bytes of `block` equal to `byte` (bit `i` for byte `i`).
 #[cfg(target_arch = "x86_64")]
-pub(super) fn mask(block: &[u8; BLOCK], byte: u8) -> u64 {
+pub(crate) fn mask(block: &[u8; BLOCK], byte: u8) -> u64 {
     // SAFETY: SSE2 is part of the x86-64 baseline, so the target feature is always there.
     unsafe { mask_sse2(block, byte) }
 }
@@ -75,7 +76,7 @@ fn mask_portable(block: &[u8; BLOCK], byte: u8) -> u64 {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(super) use mask_portable as mask;
+pub(crate) use mask_portable as mask;
 
 #[cfg(test)]
 mod tests {
