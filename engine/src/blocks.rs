@@ -1,4 +1,5 @@
-//! A record as 64-byte blocks, and the bitmask of where a byte occurs in a block: the first
+//! A record as 64-byte blocks, the bitmask of where a byte occurs in a block, and which bytes
+//! backslashes escape ([`Escapes`]): the first
 //! step of the prefilter's string scan and escape check, and of framing's quick check of a
 //! line's structure.
 //!
@@ -32,6 +33,36 @@ pub(crate) fn try_for_each_block(
     let mut padded = [0; BLOCK];
     padded[..rest.len()].copy_from_slice(rest);
     visit(record.len() - rest.len(), &padded)
+}
+
+/// Which bytes backslashes escape, block after block: in order, each backslash that is not
+/// itself escaped escapes the next byte, which may be the first of the next block. That is the
+/// rule of a JSON string, where a quote after an odd run of backslashes is escaped.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Escapes {
+    /// Whether the first byte of the next block is escaped.
+    carry: bool,
+}
+
+impl Escapes {
+    /// The bytes of the next block that are escaped (bit `i` for byte `i`), given the block's
+    /// backslashes.
+    pub(crate) fn escaped(&mut self, backslashes: u64) -> u64 {
+        let mut escaped = u64::from(std::mem::take(&mut self.carry));
+        let mut rest = backslashes;
+        while rest != 0 {
+            let bit = rest.trailing_zeros();
+            rest &= rest - 1;
+            if escaped >> bit & 1 == 1 {
+                continue;
+            }
+            match bit {
+                63 => self.carry = true,
+                _ => escaped |= 1 << (bit + 1),
+            }
+        }
+        escaped
+    }
 }
 
 /// The bitmask of the bytes of `block` equal to `byte` (bit `i` for byte `i`).
@@ -97,6 +128,18 @@ mod tests {
                 assert_eq!(mask(&block, byte), mask_portable(&block, byte), "{block:?}");
             }
         }
+    }
+
+    #[test]
+    fn an_odd_run_of_backslashes_escapes_the_next_byte_across_blocks() {
+        let mut escapes = Escapes::default();
+        // Bytes 0-1 `\\`, 5-7 `\\\`, and a backslash ending the block.
+        let backslashes = 0b11 | 0b111 << 5 | 1 << 63;
+        assert_eq!(escapes.escaped(backslashes), 1 << 1 | 1 << 6 | 1 << 8);
+        assert_eq!(escapes.escaped(0), 1);
+        // A backslash escaped from the block before escapes nothing itself.
+        assert_eq!(escapes.escaped(1 << 63), 0);
+        assert_eq!(escapes.escaped(1), 1);
     }
 
     #[test]

@@ -179,7 +179,7 @@ impl Engine {
             candidates: Vec::new(),
             buffer: Vec::new(),
             parse_buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
-            spare_tape: Some(Tape::null().reset()),
+            spare_tape: None,
             matched: Vec::new(),
             stats: ScanStats::default(),
         }

@@ -1,8 +1,9 @@
 //! `sigil compile`: what the prefilter makes of a rule set, and `sigil debug literals`.
 //!
-//! `sigil compile RULES --stats` builds the automata the hunt would build and reports the
-//! number of literals, how they are searched for and the memory that takes, a histogram of literal lengths, and every
-//! rule without a usable literal (evaluated on every record) with its `no_literal` warning.
+//! `sigil compile RULES --stats` builds the searches the hunt would build and reports the
+//! number of literals, how they are searched for and the memory that takes, a histogram of
+//! literal lengths, and every rule without a usable literal (evaluated on every record) with
+//! its `no_literal` warning.
 
 use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};

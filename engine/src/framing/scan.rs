@@ -20,7 +20,7 @@
 //! too-deep value still has a known end and framing can continue after it.
 
 use super::MAX_DEPTH;
-use crate::blocks::{BLOCK, mask, try_for_each_block};
+use crate::blocks::{BLOCK, Escapes, mask, try_for_each_block};
 use std::ops::ControlFlow;
 
 /// JSON whitespace.
@@ -174,9 +174,8 @@ pub(crate) fn object_is_sound(buf: &[u8]) -> bool {
 struct Structure {
     /// All ones when the last block ended inside a string.
     inside: u64,
-    /// Whether the first byte of the next block is escaped (the last one is an escaping
-    /// backslash inside a string).
-    escaped: bool,
+    /// The backslashes' escapes (inside strings: one outside stops the check).
+    escapes: Escapes,
     /// Bit `d`: the container at depth `d + 1` is an object.
     kinds: u64,
     depth: u32,
@@ -189,7 +188,7 @@ impl Structure {
     /// the buffer is one sound object.
     fn block(&mut self, len: usize, base: usize, block: &[u8; BLOCK]) -> ControlFlow<()> {
         let backslashes = mask(block, b'\\');
-        let escaped = self.escaped_by(backslashes);
+        let escaped = self.escapes.escaped(backslashes);
         let inside = prefix_xor(mask(block, b'"') & !escaped) ^ self.inside;
         self.inside = 0u64.wrapping_sub(inside >> 63);
         if backslashes & !inside != 0 {
@@ -225,26 +224,6 @@ impl Structure {
             }
         }
         ControlFlow::Continue(())
-    }
-
-    /// The bytes of the block that a backslash escapes (bit `i` for byte `i`), given its
-    /// backslashes: in order, each backslash that is not itself escaped escapes the next byte,
-    /// which may be the first of the next block.
-    fn escaped_by(&mut self, backslashes: u64) -> u64 {
-        let mut escaped = u64::from(std::mem::take(&mut self.escaped));
-        let mut rest = backslashes;
-        while rest != 0 {
-            let bit = rest.trailing_zeros();
-            rest &= rest - 1;
-            if escaped >> bit & 1 == 1 {
-                continue;
-            }
-            match bit {
-                63 => self.escaped = true,
-                _ => escaped |= 1 << (bit + 1),
-            }
-        }
-        escaped
     }
 }
 

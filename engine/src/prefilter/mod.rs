@@ -74,8 +74,9 @@ pub use search::{DFA_LITERAL_BYTES, SearchKind};
 ///
 /// # Passes
 ///
-/// A record is scanned by one pass: a search for the literals of the rules that apply to it, so the literals of rules for other sources are not looked for. The first pass holds
-/// every routed rule; each source whose rules differ from that set has its own. A record whose
+/// A record is scanned by one pass: a search for the literals of the rules that apply to it,
+/// so the literals of rules for other sources are not looked for. The first pass holds every
+/// routed rule; each source whose rules differ from that set has its own. A record whose
 /// source is known (from its file) gets its source's pass. A record whose source is not known
 /// gets the pass of the source the scratch presumes (the last one parsed); that pass also looks
 /// for the top-level keys that recognise the other sources ([`RecordSource::recognised_by`]),
@@ -86,11 +87,11 @@ pub use search::{DFA_LITERAL_BYTES, SearchKind};
 /// # Narrowing
 ///
 /// A set of rules whose unanchored literals are too many for a DFA (all of SigmaHQ forced onto
-/// one log source: 14,000 of its 20,000 literals) is not scanned for all of them. Each rule also has a formula over
-/// field keys alone ([`Literals::rule_keys`]), and a record is scanned by a pass over the
-/// literals of the rules its keys allow: those the CloudTrail records' keys allow come to
-/// about 1,200 literals, 460 of them for a DFA. The pass grows as records with other keys are met; see the
-/// `narrow` module for how, and why no match is lost.
+/// one log source: 14,000 of its 20,000 literals) is not scanned for all of them. Each rule
+/// also has a formula over field keys alone ([`Literals::rule_keys`]), and a record is scanned
+/// by a pass over the literals of the rules its keys allow: those the CloudTrail records' keys
+/// allow come to about 1,200 literals, 460 of them for a DFA. The pass grows as records with
+/// other keys are met; see the `narrow` module for how, and why no match is lost.
 #[derive(Debug)]
 pub struct Prefilter {
     literals: Literals,
@@ -244,7 +245,7 @@ impl Prefilter {
         }
     }
 
-    /// The number of literals in the first automaton: those of every rule.
+    /// The number of literals of the first pass: those of every rule.
     pub fn literal_count(&self) -> usize {
         self.routes[0].literal_count()
     }

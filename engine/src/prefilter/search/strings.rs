@@ -1,9 +1,8 @@
 //! The strings of a JSON record, and the table that looks up the anchored literals in each.
 //!
 //! [`for_each_string`] finds the strings 64 bytes at a time from the bitmasks of a block's
-//! quotes and of its backslashes (see `blocks`). A quote is escaped when
-//! an odd run of backslashes precedes it, which is only looked at in blocks that hold a
-//! backslash. The unescaped quotes, paired in order from the start of the record (which is
+//! quotes and of its backslashes (see `blocks`): a quote after an odd run of backslashes is
+//! escaped. The unescaped quotes, paired in order from the start of the record (which is
 //! outside any string), bound the record's strings: exactly its strings when it is valid JSON.
 //! Invalid JSON may pair them otherwise, but it is never parsed, so it never matches.
 //!
@@ -13,7 +12,7 @@
 //! [`Anchor::Start`] and [`Anchor::End`] literals, which are compared only when those match.
 //! The cost is per string, whatever the number of literals.
 
-use crate::blocks::{mask, try_for_each_block};
+use crate::blocks::{Escapes, mask, try_for_each_block};
 use hashbrown::HashTable;
 use sigil_compiler::literals::Anchor;
 use std::ops::ControlFlow;
@@ -22,11 +21,9 @@ use std::ops::ControlFlow;
 /// as they are) of every string of `record`, in order (see the module docs).
 pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize)) {
     let mut open = None;
+    let mut escapes = Escapes::default();
     let _ = try_for_each_block(record, |base, block| {
-        let mut quotes = mask(block, b'"');
-        if mask(block, b'\\') != 0 || (base > 0 && record[base - 1] == b'\\') {
-            quotes = unescaped(record, base, quotes);
-        }
+        let mut quotes = mask(block, b'"') & !escapes.escaped(mask(block, b'\\'));
         while quotes != 0 {
             let at = base + quotes.trailing_zeros() as usize;
             quotes &= quotes - 1;
@@ -37,22 +34,6 @@ pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize
         }
         ControlFlow::Continue(())
     });
-}
-
-/// `quotes` (the quotes of the block at `base`, bit `i` for byte `base + i`) without those an
-/// odd run of backslashes escapes.
-fn unescaped(record: &[u8], base: usize, quotes: u64) -> u64 {
-    let mut kept = quotes;
-    let mut rest = quotes;
-    while rest != 0 {
-        let bit = rest.trailing_zeros() as usize;
-        rest &= rest - 1;
-        let before = &record[..base + bit];
-        if before.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1 {
-            kept &= !(1 << bit);
-        }
-    }
-    kept
 }
 
 /// The anchored literals of a pass, looked up per string of a record.
