@@ -29,7 +29,9 @@ impl fmt::Display for Severity {
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = ($id:literal, $severity:ident), )*) => {
         /// Every diagnostic Sigil can emit. The string id is stable: tools may match on it.
+        /// New codes are added as Sigil learns to check more, hence `#[non_exhaustive]`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Code { $( $(#[$doc])* $variant, )* }
 
         impl Code {

@@ -80,7 +80,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
         println!("  prefilter: {passes}");
         println!(
             "  condition {}: {}",
-            sigil_compiler::dump::condition_text(detection),
+            sigil_compiler::condition_text(detection),
             if explanation.matched {
                 "MATCH"
             } else {

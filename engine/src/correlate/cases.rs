@@ -30,9 +30,9 @@
 
 use super::{CorrelationMatch, Correlator};
 use crate::time::event_time;
-use sigil_compiler::correlation::parse_timespan;
-use sigil_compiler::yaml::{Node, Value, parse_documents};
+use sigil_compiler::parse_timespan;
 use sigil_compiler::{RuleId, RuleSet, SourceId};
+use sigil_compiler::{YamlNode as Node, YamlValue as Value, parse_yaml as parse_documents};
 use std::path::Path;
 
 /// One correlation example: a sequence of events.

@@ -15,7 +15,7 @@
 use crate::sink::RuleJson;
 use jiff::Timestamp;
 use serde::Serialize;
-use sigil_compiler::correlation::CorrelationType;
+use sigil_compiler::CorrelationType;
 use sigil_compiler::{RuleId, RuleSet};
 
 /// Most contributing events listed in a match.

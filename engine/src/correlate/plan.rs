@@ -7,7 +7,7 @@
 //! cycle, or references one that cannot) is set aside with a reason, and so are the ones that
 //! depend on it.
 
-use sigil_compiler::correlation::{Correlation, CorrelationOp, CorrelationType};
+use sigil_compiler::{Correlation, CorrelationOp, CorrelationType};
 use sigil_compiler::{FieldPath, RuleId, RuleKind, RuleSet};
 use std::collections::HashMap;
 

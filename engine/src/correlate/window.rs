@@ -11,7 +11,7 @@
 
 use super::observe::NONE;
 use super::plan::Plan;
-use sigil_compiler::correlation::{CorrelationOp, CorrelationType};
+use sigil_compiler::{CorrelationOp, CorrelationType};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 

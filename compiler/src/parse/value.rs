@@ -1,0 +1,460 @@
+//! Applies a field item's modifiers to its values, giving a [`Matcher`].
+//!
+//! Values flow through the modifiers in the order they are written: placeholders are expanded,
+//! encoders (`wide`, `utf16*`, `base64`, `base64offset`) turn text into bytes and bytes into
+//! base64 variants, `windash` multiplies dash variants, and `contains`/`startswith`/`endswith`
+//! finally place wildcards. Every value ends as a [`ValuePattern`].
+
+use super::encode::{base64, base64_offsets, encode_utf16, latin1, windash_variants};
+use super::modifier::{Family, FieldKey, Modifier};
+use super::placeholders::Placeholders;
+use super::yaml::{Node, Value};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::{
+    Combine, CompareOp, FieldPath, FieldRefKind, GlobToken, Matcher, SigmaRegex, StrMatch,
+    TimePart, ValuePattern, escape_wildcards, glob_text, parse_number, parse_wildcards,
+};
+use crate::limits::MAX_VARIANTS;
+use crate::source::Span;
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// What compiling a field item produced.
+pub struct CompiledItem {
+    /// The matcher.
+    pub matcher: Matcher,
+    /// Warnings about it.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Compiles one field item. `key_span` is where the key is written, `values` its value node.
+pub fn compile_item(
+    key: &FieldKey,
+    key_span: Span,
+    values: &Node,
+    placeholders: &Placeholders,
+) -> Result<CompiledItem, Diagnostic> {
+    let items: Vec<&Node> = match &values.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Map(_) => {
+            return Err(Diagnostic::new(
+                Code::InvalidSearch,
+                values.span,
+                format!("the value of `{}` is a mapping", key_text(key)),
+            )
+            .with_label("expected a value or a list of values")
+            .with_help(
+                "nested mappings are not Sigma; use a dotted field name like `a.b: value`",
+            ));
+        }
+        _ => vec![values],
+    };
+    if items.is_empty() {
+        return Err(
+            Diagnostic::new(Code::InvalidValue, values.span, "empty list of values")
+                .with_label("a field needs at least one value"),
+        );
+    }
+    let mut warnings = Vec::new();
+    if let Some(nested) = items
+        .iter()
+        .find(|n| matches!(n.value, Value::Seq(_) | Value::Map(_)))
+    {
+        return Err(Diagnostic::new(
+            Code::InvalidValue,
+            nested.span,
+            format!("a value of `{}` is {}", key_text(key), nested.kind_name()),
+        )
+        .with_label("expected a plain value"));
+    }
+    if items.len() > 1
+        && let Some(null) = items.iter().find(|n| n.value == Value::Null)
+    {
+        warnings.push(
+            Diagnostic::new(
+                Code::NullInList,
+                null.span,
+                "`null` mixed into a list of values",
+            )
+            .with_label("matches a missing field, OR-ed with the other values")
+            .with_help("put the null check in a search of its own for clarity"),
+        );
+    }
+    let all = key.has(Modifier::All);
+    if all && items.len() == 1 {
+        let span = key
+            .modifiers
+            .iter()
+            .find(|(m, _)| *m == Modifier::All)
+            .map_or(key_span, |m| m.1);
+        warnings.push(
+            Diagnostic::new(Code::AllOnSingleValue, span, "`|all` on a single value")
+                .with_label("changes nothing")
+                .with_help("remove `|all`, or give a list of values"),
+        );
+    }
+    let mut patterns = Vec::new();
+    for item in &items {
+        let mut variants = compile_value(key, item, placeholders)?;
+        // Under `|all` every value must hold, but any variant of a value will do.
+        if all && variants.len() > 1 {
+            patterns.push(ValuePattern::AnyOf(variants));
+        } else {
+            patterns.append(&mut variants);
+        }
+    }
+    let field = (!key.field.is_empty()).then(|| FieldPath::new(&key.field));
+    let combine = if all { Combine::All } else { Combine::Any };
+    let negate = key.has(Modifier::Neq);
+    let span = Span::new(
+        key_span.source,
+        key_span.start,
+        values.span.end.max(key_span.end),
+    );
+    let matcher = Matcher::new(field, patterns, combine, negate, span);
+    Ok(CompiledItem { matcher, warnings })
+}
+
+fn key_text(key: &FieldKey) -> String {
+    let mut text = key.field.clone();
+    for (m, _) in &key.modifiers {
+        text.push('|');
+        text.push_str(m.name());
+    }
+    text
+}
+
+/// Compiles one scalar value into one or more patterns.
+fn compile_value(
+    key: &FieldKey,
+    node: &Node,
+    placeholders: &Placeholders,
+) -> Result<Vec<ValuePattern>, Diagnostic> {
+    let invalid = |message: String| Diagnostic::new(Code::InvalidValue, node.span, message);
+    match key.family() {
+        Family::Exists => match &node.value {
+            Value::Bool(b) => Ok(vec![ValuePattern::Exists(*b)]),
+            Value::Str(s) if s.eq_ignore_ascii_case("true") => Ok(vec![ValuePattern::Exists(true)]),
+            Value::Str(s) if s.eq_ignore_ascii_case("false") => {
+                Ok(vec![ValuePattern::Exists(false)])
+            }
+            _ => Err(invalid(format!(
+                "`|exists` takes true or false, not {}",
+                node.kind_name()
+            ))
+            .with_help("write `field|exists: true`")),
+        },
+        Family::Compare => {
+            let op = compare_op(key).expect("compare family has a compare modifier");
+            number_of(node)
+                .map(|n| vec![ValuePattern::Compare(op, n)])
+                .ok_or_else(|| {
+                    invalid(format!("expected a number, found {}", node.kind_name()))
+                        .with_label("not a number")
+                })
+        }
+        Family::Cidr => {
+            let text =
+                scalar_text(node).ok_or_else(|| invalid("expected a CIDR network".into()))?;
+            parse_cidr(&text)
+                .map(|net| vec![ValuePattern::Cidr(net)])
+                .ok_or_else(|| {
+                    Diagnostic::new(
+                        Code::InvalidCidr,
+                        node.span,
+                        format!("`{text}` is not a network"),
+                    )
+                    .with_label("expected e.g. 10.0.0.0/8 or 2001:db8::/32")
+                })
+        }
+        Family::FieldRef => match &node.value {
+            Value::Str(s) if !s.is_empty() => {
+                let kind = if key.has(Modifier::Contains) {
+                    FieldRefKind::Contains
+                } else if key.has(Modifier::StartsWith) {
+                    FieldRefKind::StartsWith
+                } else if key.has(Modifier::EndsWith) {
+                    FieldRefKind::EndsWith
+                } else {
+                    FieldRefKind::Equals
+                };
+                Ok(vec![ValuePattern::FieldRef(FieldPath::new(s), kind)])
+            }
+            _ => Err(invalid(
+                "`|fieldref` takes the name of another field".into(),
+            )),
+        },
+        Family::TimePart => {
+            let part = [
+                (Modifier::Minute, TimePart::Minute),
+                (Modifier::Hour, TimePart::Hour),
+                (Modifier::Day, TimePart::Day),
+                (Modifier::Week, TimePart::Week),
+                (Modifier::Month, TimePart::Month),
+                (Modifier::Year, TimePart::Year),
+            ]
+            .into_iter()
+            .find(|(m, _)| key.has(*m))
+            .map(|(_, p)| p)
+            .expect("time family has a time modifier");
+            match number_of(node) {
+                Some(n) if n.fract() == 0.0 => Ok(vec![ValuePattern::TimePart(
+                    part,
+                    compare_op(key),
+                    n as i64,
+                )]),
+                _ => Err(invalid(format!(
+                    "expected a whole number, found {}",
+                    node.kind_name()
+                ))),
+            }
+        }
+        Family::Regex => {
+            let text = scalar_text(node).ok_or_else(|| invalid("`|re` takes a string".into()))?;
+            let regex = SigmaRegex::new(
+                &text,
+                key.has(Modifier::ReInsensitive),
+                key.has(Modifier::ReMultiLine),
+                key.has(Modifier::ReDotAll),
+            )
+            .map_err(|e| {
+                Diagnostic::new(Code::InvalidRegex, node.span, "invalid regular expression")
+                    .with_label(e.to_string())
+                    .with_help(
+                        "Sigil runs regexes in linear time: look-around and backreferences are \
+                         not supported",
+                    )
+            })?;
+            Ok(vec![ValuePattern::Str(StrMatch::regex(regex))])
+        }
+        Family::String | Family::Generic => string_patterns(key, node, placeholders),
+    }
+}
+
+/// An intermediate value on its way through the string modifiers.
+enum Text {
+    /// Sigma pattern syntax: wildcards live, escapes pending.
+    Pattern(String),
+    /// Encoded bytes (after `wide`/`utf16*`), not text yet.
+    Bytes(Vec<u8>),
+}
+
+fn string_patterns(
+    key: &FieldKey,
+    node: &Node,
+    placeholders: &Placeholders,
+) -> Result<Vec<ValuePattern>, Diagnostic> {
+    let cased = key.has(Modifier::Cased);
+    let transforms = key
+        .modifiers
+        .iter()
+        .any(|(m, _)| m.family() == Family::String);
+    let keyword = key.field.is_empty();
+    let start = match &node.value {
+        Value::Null if !transforms => return Ok(vec![ValuePattern::Null]),
+        Value::Null => {
+            return Err(Diagnostic::new(
+                Code::InvalidValue,
+                node.span,
+                "`null` cannot take string modifiers",
+            ));
+        }
+        Value::Number { value, text } if !transforms && !keyword => {
+            let mut m = StrMatch::from_tokens(vec![GlobToken::Literal(text.clone())], cased);
+            m.number = Some(*value);
+            m.numeric_strings = true;
+            return Ok(vec![ValuePattern::Str(m)]);
+        }
+        Value::Number { text, .. } => escape_wildcards(text),
+        Value::Bool(b) => escape_wildcards(&b.to_string()),
+        Value::Str(s) => s.clone(),
+        Value::Seq(_) | Value::Map(_) => unreachable!("checked by the caller"),
+    };
+    let mut texts = vec![Text::Pattern(start)];
+    for &(modifier, span) in &key.modifiers {
+        texts = apply(modifier, texts, span, node, placeholders)?;
+        if texts.len() > MAX_VARIANTS {
+            return Err(Diagnostic::new(
+                Code::InvalidValue,
+                node.span,
+                format!("this value expands to more than {MAX_VARIANTS} variants"),
+            ));
+        }
+    }
+    let wrap_keyword = keyword && !key.has(Modifier::StartsWith) && !key.has(Modifier::EndsWith);
+    Ok(texts
+        .into_iter()
+        .map(|text| {
+            let pattern = match text {
+                Text::Pattern(p) => p,
+                Text::Bytes(bytes) => escape_wildcards(&latin1(&bytes)),
+            };
+            let pattern = if wrap_keyword {
+                wrap(&pattern, true, true)
+            } else {
+                pattern
+            };
+            ValuePattern::Str(StrMatch::from_tokens(parse_wildcards(&pattern), cased))
+        })
+        .collect())
+}
+
+fn apply(
+    modifier: Modifier,
+    texts: Vec<Text>,
+    span: Span,
+    node: &Node,
+    placeholders: &Placeholders,
+) -> Result<Vec<Text>, Diagnostic> {
+    let mut out = Vec::with_capacity(texts.len());
+    for text in texts {
+        match modifier {
+            Modifier::Contains => out.push(map_pattern(text, |p| wrap(p, true, true))),
+            Modifier::StartsWith => out.push(map_pattern(text, |p| wrap(p, false, true))),
+            Modifier::EndsWith => out.push(map_pattern(text, |p| wrap(p, true, false))),
+            Modifier::Expand => match text {
+                Text::Pattern(p) => out.extend(
+                    placeholders
+                        .expand(&p)
+                        .map_err(|name| unknown_placeholder(&name, node.span))?
+                        .into_iter()
+                        .map(Text::Pattern),
+                ),
+                bytes => out.push(bytes),
+            },
+            Modifier::Windash => match text {
+                Text::Pattern(p) => out.extend(windash_variants(&p).into_iter().map(Text::Pattern)),
+                bytes => out.push(bytes),
+            },
+            Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
+                let plain = literal_of(&text, modifier, span)?;
+                out.push(Text::Bytes(encode_utf16(&plain, modifier)));
+            }
+            Modifier::Base64 => {
+                let bytes = bytes_of(&text, modifier, span)?;
+                out.push(Text::Pattern(escape_wildcards(&base64(&bytes))));
+            }
+            Modifier::Base64Offset => {
+                let bytes = bytes_of(&text, modifier, span)?;
+                out.extend(
+                    base64_offsets(&bytes)
+                        .into_iter()
+                        .map(|v| Text::Pattern(escape_wildcards(&v))),
+                );
+            }
+            _ => out.push(text),
+        }
+    }
+    Ok(out)
+}
+
+fn map_pattern(text: Text, f: impl Fn(&str) -> String) -> Text {
+    match text {
+        Text::Pattern(p) => Text::Pattern(f(&p)),
+        Text::Bytes(b) => Text::Pattern(f(&escape_wildcards(&latin1(&b)))),
+    }
+}
+
+/// Adds `*` at the start and/or end of a pattern unless one is already there.
+///
+/// Works on tokens, not text: a value ending in a lone backslash (`'\Temp\'`, a literal
+/// backslash) must not turn the added `*` into an escaped star.
+fn wrap(pattern: &str, start: bool, end: bool) -> String {
+    let mut tokens = parse_wildcards(pattern);
+    if start && tokens.first() != Some(&GlobToken::Star) {
+        tokens.insert(0, GlobToken::Star);
+    }
+    if end && tokens.last() != Some(&GlobToken::Star) {
+        tokens.push(GlobToken::Star);
+    }
+    glob_text(&tokens)
+}
+
+/// The comparison of `|lt`, `|lte`, `|gt` or `|gte`, if the key has one.
+fn compare_op(key: &FieldKey) -> Option<CompareOp> {
+    [
+        (Modifier::Lt, CompareOp::Lt),
+        (Modifier::Lte, CompareOp::Lte),
+        (Modifier::Gt, CompareOp::Gt),
+        (Modifier::Gte, CompareOp::Gte),
+    ]
+    .into_iter()
+    .find(|(m, _)| key.has(*m))
+    .map(|(_, op)| op)
+}
+
+fn unknown_placeholder(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnknownPlaceholder,
+        span,
+        format!("placeholder `%{name}%` has no value"),
+    )
+    .with_label("used with `|expand`")
+    .with_help("give its values in a YAML file passed with `--placeholders FILE`")
+}
+
+/// The literal text of a pattern, for encoders (wildcards cannot be encoded).
+fn literal_of(text: &Text, modifier: Modifier, span: Span) -> Result<String, Diagnostic> {
+    match text {
+        Text::Bytes(b) => Ok(latin1(b)),
+        Text::Pattern(p) => {
+            let tokens = parse_wildcards(p);
+            match tokens.as_slice() {
+                [] => Ok(String::new()),
+                [GlobToken::Literal(s)] => Ok(s.clone()),
+                _ => Err(Diagnostic::new(
+                    Code::InvalidModifierUse,
+                    span,
+                    format!("`{}` cannot encode a value with wildcards", modifier.name()),
+                )
+                .with_help("put `contains`/`startswith`/`endswith` after the encoding modifiers")),
+            }
+        }
+    }
+}
+
+fn bytes_of(text: &Text, modifier: Modifier, span: Span) -> Result<Vec<u8>, Diagnostic> {
+    match text {
+        Text::Bytes(b) => Ok(b.clone()),
+        Text::Pattern(_) => Ok(literal_of(text, modifier, span)?.into_bytes()),
+    }
+}
+
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) => Some(s.clone()),
+        Value::Number { text, .. } => Some(text.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn number_of(node: &Node) -> Option<f64> {
+    match &node.value {
+        Value::Number { value, .. } => Some(*value),
+        Value::Str(s) => parse_number(s),
+        _ => None,
+    }
+}
+
+/// Parses `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a host network).
+pub fn parse_cidr(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .map(|net| net.trunc())
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_accepts_networks_and_addresses() {
+        assert_eq!(parse_cidr("10.1.2.3/8").unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!(parse_cidr("::1").unwrap().to_string(), "::1/128");
+        assert!(parse_cidr("10.0.0.0/33").is_none());
+        assert!(parse_cidr("nope").is_none());
+    }
+}
