@@ -121,6 +121,8 @@ codes! {
     NonStandardQuantifier = ("non_standard_quantifier", Warning),
     /// A rule the literal prefilter cannot rule out: it is evaluated on every record.
     NoLiteral = ("no_literal", Warning),
+    /// A filter names a rule it does not apply to (another log source, a correlation).
+    FilterNotApplied = ("filter_not_applied", Warning),
 }
 
 /// A span with a message, shown under the source line.

@@ -3,7 +3,8 @@
 //! Folders are walked recursively for `.yml`/`.yaml` files in sorted order; a file named
 //! directly is read whatever its extension. Each file is read and parsed (stage 1, `parse`)
 //! into rules that join one [`RuleSet`] (stage 2, `ir`); then the rule set is checked as a
-//! whole (duplicate ids, references of correlations and filters) and analysed (stage 3,
+//! whole (duplicate ids, references of correlations and filters), filters are applied to the
+//! rules they name (their condition AND-ed onto the rules'), and the rule set is analysed (stage 3,
 //! `analysis`: rules the prefilter cannot narrow down get a `no_literal` warning). One bad file
 //! or rule never stops the others.
 
@@ -240,6 +241,8 @@ impl Loader {
     fn finish(mut self) -> Loaded {
         self.check_ids();
         self.check_references();
+        let not_applied = self.loaded.rules.apply_filters();
+        self.loaded.diagnostics.extend(not_applied);
         // Rules the prefilter cannot narrow down are evaluated on every record: say which.
         let slow = analysis::no_literal_warnings(&self.loaded.rules);
         self.loaded.diagnostics.extend(slow);

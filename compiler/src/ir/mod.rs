@@ -23,6 +23,7 @@
 
 mod correlation;
 mod dump;
+mod filters;
 mod matcher;
 mod pattern;
 mod ruleset;
@@ -158,16 +159,19 @@ pub enum RuleKind {
     Detection(Detection),
     /// A correlation rule over other rules' matches.
     Correlation(Correlation),
-    /// A filter rule that excludes events from other rules.
+    /// A filter rule that restricts other rules.
     Filter(Filter),
 }
 
-/// A filter rule: a detection that removes events from the rules it names.
+/// A filter rule: a detection that must also hold for the rules it names to match.
+///
+/// Loading applies it (see `filters`): its searches and condition are already part of the
+/// detection of every rule it applies to, so an evaluator has nothing left to do with it.
 #[derive(Clone, Debug)]
 pub struct Filter {
     /// The rules (ids or names) the filter applies to.
     pub rules: Vec<(String, Span)>,
-    /// Events for which this detection holds are dropped from those rules' matches.
+    /// What must hold, besides their own condition, for those rules to match.
     pub detection: Detection,
 }
 

@@ -42,6 +42,11 @@ impl RuleSet {
         &self.rules
     }
 
+    /// All rules, to change in place (ids stay).
+    pub(crate) fn rules_mut(&mut self) -> &mut [Rule] {
+        &mut self.rules
+    }
+
     /// One rule.
     pub fn rule(&self, id: RuleId) -> &Rule {
         &self.rules[id.0 as usize]

@@ -1,4 +1,4 @@
-//! Correlation rules (Sigma correlations) and global filters, evaluated over a retro-hunt.
+//! Correlation rules (Sigma correlations), evaluated over a retro-hunt.
 //!
 //! Detection runs first. The driver reports each match of a rule that some correlation reads
 //! (its *inputs*, [`Correlator::inputs`]) with the event's time, the values of the few fields
@@ -51,7 +51,8 @@
 //! several correlations is reported only if all of them say so (pySigma's behaviour). This
 //! holds for correlations referenced by correlations too ([`Correlator::emits`]).
 //!
-//! Global filters ([`Filters`]) drop the matches of the rules they name, before correlation.
+//! Filter rules need nothing here: loading AND-ed each onto the rules it names
+//! ([`sigil_compiler::Filter`]), so a filtered-out event is no match in the first place.
 //!
 //! # Using it in a driver
 //!
@@ -91,7 +92,6 @@
 //! ([`Observations::append`]), which [`Correlator::finish`] consumes.
 
 mod cases;
-mod filter;
 mod group;
 mod observe;
 mod output;
@@ -101,7 +101,6 @@ mod window;
 pub use cases::{
     CorrelationCase, CorrelationCaseResult, load_correlation_tests, run_correlation_cases,
 };
-pub use filter::Filters;
 pub use observe::{Collector, Observations, Verdict};
 pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name, write_jsonl};
 pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};
@@ -112,18 +111,17 @@ use sigil_compiler::{FieldPath, RuleId, RuleSet};
 use std::collections::HashMap;
 use window::{Episode, Event, Origin};
 
-/// Correlations and filters of a rule set, ready for a hunt. Immutable and `Sync`: the
+/// Correlations of a rule set, ready for a hunt. Immutable and `Sync`: the
 /// workers share it.
 pub struct Correlator<'r> {
     rules: &'r RuleSet,
     plans: Plans,
-    filters: Filters<'r>,
     /// Input rule -> its index in `plans.inputs`.
     input_index: HashMap<RuleId, usize>,
 }
 
 impl<'r> Correlator<'r> {
-    /// Resolves the correlations and filters of `rules`.
+    /// Resolves the correlations of `rules`.
     pub fn new(rules: &'r RuleSet) -> Self {
         let plans = Plans::new(rules);
         let input_index = plans
@@ -135,7 +133,6 @@ impl<'r> Correlator<'r> {
         Correlator {
             rules,
             plans,
-            filters: Filters::new(rules),
             input_index,
         }
     }
@@ -158,14 +155,9 @@ impl<'r> Correlator<'r> {
         self.plans.silenced.binary_search(&rule).is_err()
     }
 
-    /// The global filters.
-    pub fn filters(&self) -> &Filters<'r> {
-        &self.filters
-    }
-
-    /// Whether there is nothing to do: no correlation and no filter.
+    /// Whether there is nothing to do: no correlation.
     pub fn is_idle(&self) -> bool {
-        self.plans.order.is_empty() && self.plans.skipped.is_empty() && self.filters.is_empty()
+        self.plans.order.is_empty() && self.plans.skipped.is_empty()
     }
 
     /// A worker's collector.

@@ -149,29 +149,6 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Starts a new record and tells whether `detection` holds for it. This evaluates any
-    /// detection over this evaluator's rule set, such as a filter rule's (see
-    /// [`crate::correlate::Filters`]), whose matchers are shared with the rules.
-    ///
-    /// ```
-    /// use sigil_compiler::{load_str, LoadOptions, RuleId, RuleKind};
-    /// use sigil_engine::eval::Evaluator;
-    ///
-    /// let rules = "title: r\nname: r\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: A}\n  \
-    ///              condition: sel\n---\ntitle: f\nlogsource: {product: aws}\nfilter:\n  rules: [r]\n  \
-    ///              sel: {userName: admin}\n  condition: sel\n";
-    /// let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
-    /// let RuleKind::Filter(filter) = &loaded.rules.rule(RuleId(1)).kind else { panic!() };
-    /// let mut evaluator = Evaluator::new(&loaded.rules);
-    /// let mut bytes = br#"{"eventName":"A","userName":"admin"}"#.to_vec();
-    /// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    /// assert!(evaluator.detection_holds(&filter.detection, &record));
-    /// ```
-    pub fn detection_holds<'r>(&mut self, detection: &'a Detection, record: impl Json<'r>) -> bool {
-        self.start_record();
-        self.condition_holds(detection, &detection.condition, record)
-    }
-
     /// Forgets every memoized matcher result.
     fn start_record(&mut self) {
         if self.generation == MAX_GENERATION {
