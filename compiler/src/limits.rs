@@ -3,12 +3,11 @@
 //! Rules may come from anywhere, so no rule file may make loading (or the engine that runs the
 //! compiled rules) use unbounded time, memory or stack. Each limit below is enforced where the
 //! rule is read, and a rule that exceeds one is refused with a diagnostic naming the limit,
-//! never cut silently. Conditions have their own bound on nesting,
-//! [`sigil_grammar::MAX_NESTING`], set by the recursive parser's use of the stack.
+//! never cut silently.
 //!
 //! ```
 //! use sigil_compiler::limits::{MAX_DEPTH, MAX_NODES};
-//! let deep = format!("title: t\ndetection: {}x{}\n", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+//! let deep = format!("title: t\ndetection: {}x{}\n", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
 //! let loaded = sigil_compiler::load_str("deep.yml".as_ref(), &deep, &Default::default());
 //! assert_eq!(loaded.diagnostics[0].code, sigil_compiler::Code::YamlLimit);
 //! # let _ = MAX_NODES;
@@ -20,10 +19,18 @@ pub const MAX_RULE_FILE_BYTES: u64 = 16 << 20;
 /// Most YAML nodes (scalars, sequences, mappings, counting alias expansions) one file may hold.
 pub const MAX_NODES: usize = 500_000;
 
-/// Deepest nesting of any tree the compiler walks recursively: YAML sequences and mappings in a
-/// rule file, and the parts of a `|re` value searched for literals (deeper parts of a regex are
-/// matched, but require no literal).
-pub const MAX_DEPTH: usize = 64;
+/// Most YAML documents (separated by `---`) one rule file may hold.
+pub const MAX_DOCUMENTS: usize = 1024;
+
+/// Most YAML aliases (`*name`) one rule file may use.
+pub const MAX_ALIASES: usize = 50_000;
+
+/// Deepest nesting of any tree in a rule: YAML lists and mappings in a rule file, parentheses
+/// and `not`s in a condition (the grammar's bound, this same constant), and the parts of a
+/// `|re` value searched for literals (deeper parts of a regex are matched, but require no
+/// literal). SigmaHQ's rules nest at most 6 deep; the bound keeps every recursive walk far from
+/// the end of a 2 MiB thread stack, even in a debug build.
+pub use sigil_grammar::MAX_DEPTH;
 
 /// Most variants one rule value may expand to (`expand` and the encoders multiply them).
 pub const MAX_VARIANTS: usize = 4096;

@@ -11,8 +11,8 @@ use super::placeholders::Placeholders;
 use super::yaml::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{
-    Combine, CompareOp, FieldPath, FieldRefKind, GlobToken, Matcher, SigmaRegex, StrMatch,
-    TimePart, ValuePattern, escape_wildcards, glob_text, parse_number, parse_wildcards,
+    Combine, CompareOp, FieldPath, FieldRefKind, GlobToken, Matcher, RegexError, SigmaRegex,
+    StrMatch, TimePart, ValuePattern, escape_wildcards, glob_text, parse_number, parse_wildcards,
 };
 use crate::limits::MAX_VARIANTS;
 use crate::source::Span;
@@ -217,18 +217,38 @@ fn compile_value(
                 key.has(Modifier::ReMultiLine),
                 key.has(Modifier::ReDotAll),
             )
-            .map_err(|e| {
-                Diagnostic::new(Code::InvalidRegex, node.span, "invalid regular expression")
-                    .with_label(e.to_string())
-                    .with_help(
-                        "Sigil runs regexes in linear time: look-around and backreferences are \
-                         not supported",
-                    )
-            })?;
+            .map_err(|e| regex_diagnostic(&e, node.span))?;
             Ok(vec![ValuePattern::Str(StrMatch::regex(regex))])
         }
         Family::String | Family::Generic => string_patterns(key, node, placeholders),
     }
+}
+
+/// The S022 diagnostic of a `|re` value that was refused: what is wrong, and the fix for it.
+fn regex_diagnostic(error: &RegexError, span: Span) -> Diagnostic {
+    let (message, help) = match error {
+        RegexError::Unsupported(_) => (
+            "regular expression not supported",
+            "Sigil runs regexes in linear time, without backtracking, so look-around and \
+             backreferences are not supported: rewrite the regex without them"
+                .to_string(),
+        ),
+        RegexError::TooBig(_) => (
+            "regular expression too large",
+            "bound its repetitions more tightly (`{5000}` on a group is 5000 copies of it), or \
+             split it into several values"
+                .to_string(),
+        ),
+        _ => (
+            "invalid regular expression",
+            "check its syntax (as the Rust regex crate reads it): brackets, escapes and \
+             repetitions"
+                .to_string(),
+        ),
+    };
+    Diagnostic::new(Code::InvalidRegex, span, message)
+        .with_label(error.to_string())
+        .with_help(help)
 }
 
 /// An intermediate value on its way through the string modifiers.

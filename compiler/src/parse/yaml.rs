@@ -10,10 +10,11 @@
 //! users write them.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::limits::{MAX_DEPTH, MAX_NODES};
+use crate::limits::{MAX_ALIASES, MAX_DEPTH, MAX_DOCUMENTS, MAX_NODES, MAX_RULE_FILE_BYTES};
 use crate::source::{SourceId, Span};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+use serde_saphyr::budget::BudgetBreach;
 use std::fmt;
 
 /// A YAML node with its span.
@@ -131,7 +132,13 @@ impl Node {
 /// Parses every YAML document of a file. On failure, the diagnostic names the position.
 pub fn parse_documents(source: SourceId, text: &str) -> Result<Vec<Node>, Diagnostic> {
     let options = serde_saphyr::options! {
-        budget: serde_saphyr::budget! { max_nodes: MAX_NODES, max_depth: MAX_DEPTH },
+        budget: serde_saphyr::budget! {
+            max_nodes: MAX_NODES,
+            max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
+            max_documents: MAX_DOCUMENTS,
+            max_aliases: MAX_ALIASES,
+        },
         strict_booleans: true,
     };
     let raw: Vec<Spanned<RawNode>> = serde_saphyr::from_multiple_with_options(text, options)
@@ -154,32 +161,96 @@ fn yaml_error(source: SourceId, text: &str, err: &serde_saphyr::Error) -> Diagno
     let rendered = err.to_string();
     let first = rendered.lines().next().unwrap_or("invalid YAML");
     let message = strip_location_prefix(first);
-    let lower = rendered.to_lowercase();
-    if lower.contains("budget breached")
-        || lower.contains("alias")
-        || lower.contains("recursion limit")
-    {
-        let what = if message.contains("Nodes") {
-            format!("the file expands to more than {MAX_NODES} YAML nodes")
-        } else if message.contains("Depth") || message.contains("recursion") {
-            format!("the file nests deeper than {MAX_DEPTH} levels")
-        } else if message.to_lowercase().contains("alias") {
-            "the file's aliases expand too much".to_string()
-        } else {
-            format!("the YAML exceeds a resource limit ({message})")
-        };
-        Diagnostic::new(Code::YamlLimit, span, what)
+    if let Some(limit) = limit_of(err, message) {
+        let (what, help) = limit.describe();
+        return Diagnostic::new(Code::YamlLimit, span, what)
             .with_label("limit reached here")
-            .with_help(format!(
-                "a rule file may hold at most {MAX_NODES} nodes (aliases count every node they \
-                 expand to) nested at most {MAX_DEPTH} deep"
-            ))
-    } else {
-        Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
-            .with_label("here")
-            .with_help(
-                "check brackets, quotes and indentation on this line and the lines before it",
-            )
+            .with_help(help);
+    }
+    Diagnostic::new(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
+        .with_label("here")
+        .with_help("check brackets, quotes and indentation on this line and the lines before it")
+}
+
+/// The resource limits of a parse, as a diagnostic tells them.
+enum Limit {
+    Nodes,
+    Depth,
+    Documents,
+    Aliases,
+    /// Anchors, aliases and merge keys that expand too much in other ways.
+    Expansion,
+    /// A limit of the parser that rule files do not normally come near.
+    Other,
+}
+
+/// The limit a parse error reports, if it is one: a budget breach (under the wrappers that add
+/// a snippet or the alias that led to it), or the scanner's bound on nested `[`/`{`, which it
+/// reports as a message only (`message`, the error's text).
+fn limit_of(mut err: &serde_saphyr::Error, message: &str) -> Option<Limit> {
+    use serde_saphyr::Error;
+    if message == "recursion limit exceeded" {
+        return Some(Limit::Depth);
+    }
+    let breach = loop {
+        match err {
+            Error::Budget { breach, .. } => break breach,
+            Error::WithSnippet { error, .. } | Error::AliasError { error, .. } => err = error,
+            _ => return None,
+        }
+    };
+    Some(match breach {
+        BudgetBreach::Nodes { .. } => Limit::Nodes,
+        BudgetBreach::Depth { .. } => Limit::Depth,
+        BudgetBreach::Documents { .. } => Limit::Documents,
+        BudgetBreach::Aliases { .. } => Limit::Aliases,
+        BudgetBreach::Anchors { .. }
+        | BudgetBreach::AliasAnchorRatio { .. }
+        | BudgetBreach::MergeKeys { .. }
+        | BudgetBreach::RecordedAnchorEvents { .. }
+        | BudgetBreach::RecordedAnchorBytes { .. } => Limit::Expansion,
+        _ => Limit::Other,
+    })
+}
+
+impl Limit {
+    /// What went over the limit, and the limit itself as help.
+    fn describe(&self) -> (String, String) {
+        match self {
+            Limit::Nodes => (
+                format!("the file expands to more than {MAX_NODES} YAML nodes"),
+                format!(
+                    "a rule file may hold at most {MAX_NODES} nodes (scalars, lists and \
+                     mappings), counting every node an alias expands to"
+                ),
+            ),
+            Limit::Depth => (
+                format!("the file nests lists and mappings deeper than {MAX_DEPTH} levels"),
+                format!("a rule file may nest lists and mappings at most {MAX_DEPTH} deep"),
+            ),
+            Limit::Documents => (
+                format!("the file holds more than {MAX_DOCUMENTS} YAML documents"),
+                format!(
+                    "a rule file may hold at most {MAX_DOCUMENTS} documents (separated by \
+                     `---`); split it into several files"
+                ),
+            ),
+            Limit::Aliases => (
+                format!("the file uses more than {MAX_ALIASES} aliases (`*name`)"),
+                format!("a rule file may use at most {MAX_ALIASES} aliases; write the values out"),
+            ),
+            Limit::Expansion => (
+                "the file's anchors and aliases (`&name`, `*name`) expand too much".to_string(),
+                "write the repeated values out instead of aliasing them".to_string(),
+            ),
+            Limit::Other => (
+                "the file is too large for the YAML parser's limits".to_string(),
+                format!(
+                    "a rule file may be at most {MAX_RULE_FILE_BYTES} bytes and hold at most \
+                     {MAX_NODES} nodes"
+                ),
+            ),
+        }
     }
 }
 
@@ -366,6 +437,39 @@ mod tests {
         }
         let err = parse(&text).unwrap_err();
         assert_eq!(err.code, Code::YamlLimit, "{err:?}");
+    }
+
+    /// Each limit is named in words with its value, never as the parser's debug text.
+    #[test]
+    fn every_limit_names_itself() {
+        let documents = "a: 1\n---\n".repeat(MAX_DOCUMENTS + 1);
+        let aliases = format!("a: &a x\n{}", "- *a\n".repeat(MAX_ALIASES + 1));
+        let aliases = aliases.replacen("- *a", "b:\n- *a", 1);
+        let deep_block: String = (0..=MAX_DEPTH)
+            .map(|i| format!("{}k:\n", "  ".repeat(i)))
+            .collect();
+        let cases = [
+            (
+                documents,
+                format!("more than {MAX_DOCUMENTS} YAML documents"),
+            ),
+            (aliases, format!("more than {MAX_ALIASES} aliases")),
+            (
+                "[".repeat(10_000),
+                format!("deeper than {MAX_DEPTH} levels"),
+            ),
+            (deep_block, format!("deeper than {MAX_DEPTH} levels")),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.code, Code::YamlLimit, "{}", err.message);
+            assert!(err.message.contains(&expected), "{}", err.message);
+            let help = err.help.unwrap();
+            assert!(
+                !format!("{} {help}", err.message).contains(['{', '}']),
+                "{help}"
+            );
+        }
     }
 
     #[test]
