@@ -326,7 +326,10 @@ fn value_percentile_is_the_nearest_rank() {
     let found = hunt(&median, &events).matches;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].value, 50.0);
-    let p95 = value_rule("value_percentile", "{field: bytes, gte: 100}");
+    let p95 = value_rule(
+        "value_percentile",
+        "{field: bytes, percentile: 95, gte: 100}",
+    );
     let found = hunt(&p95, &events).matches;
     assert_eq!((found.len(), found[0].value), (1, 100.0));
 }

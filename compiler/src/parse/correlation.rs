@@ -195,6 +195,16 @@ fn parse_condition(node: &Node, kind: CorrelationType) -> Result<CorrelationCond
             "`percentile` belongs to value_percentile correlations only",
         ));
     }
+    if kind == CorrelationType::ValuePercentile && condition.percentile.is_none() {
+        // No specification or tool agrees on a default, and the percentile is what the rule
+        // measures: refused rather than guessed.
+        return Err(invalid(
+            node.span,
+            "a value_percentile correlation needs `percentile` in its condition",
+        )
+        .with_label("no `percentile` here")
+        .with_help("add e.g. `percentile: 95` beside `field`"));
+    }
     if kind.needs_field() && condition.field.is_none() {
         return Err(invalid(
             node.span,
@@ -275,5 +285,7 @@ mod tests {
             "{field: x, percentile: 50, gt: 5}",
         );
         assert!(misplaced.unwrap_err().contains("value_percentile"));
+        let missing = condition(CorrelationType::ValuePercentile, "{field: x, gt: 5}");
+        assert!(missing.unwrap_err().contains("needs `percentile`"));
     }
 }

@@ -38,10 +38,11 @@
 //! condition's `field` (absent values are not a value); `value_sum`, `value_avg` and
 //! `value_percentile` use the field's numeric values (absent or non-numeric values are
 //! skipped, as SQL skips nulls; a window without any has no aggregate and does not fire);
-//! the percentile is the nearest rank (SQL's `percentile_disc`), 95 when the condition names
-//! none; `temporal` counts the distinct referenced rules seen, `temporal_ordered` the longest
-//! prefix of the referenced rules seen in their listed order, and both default to "all of
-//! them". A condition may hold several comparisons (a range): all must hold.
+//! the percentile is the nearest rank (SQL's `percentile_disc`) of the condition's
+//! `percentile`, which loading requires; `temporal` counts the distinct referenced rules seen,
+//! `temporal_ordered` the longest prefix of the referenced rules seen in their listed order,
+//! and both default to "all of them". A condition may hold several comparisons (a range): all
+//! must hold.
 //!
 //! A correlation's matches are events for the correlations that reference it: their time is
 //! the match's window end, their group-by values the match's group.
