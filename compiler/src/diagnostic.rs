@@ -123,6 +123,8 @@ codes! {
     NoLiteral = ("no_literal", Warning),
     /// A filter names a rule it does not apply to (another log source, a correlation).
     FilterNotApplied = ("filter_not_applied", Warning),
+    /// A symbolic link in a rule folder that is not followed: a loop, or a link to nothing.
+    SymlinkSkipped = ("symlink_skipped", Warning),
 }
 
 /// A span with a message, shown under the source line.

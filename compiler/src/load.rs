@@ -91,19 +91,58 @@ pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> Loaded {
     loader.finish()
 }
 
+/// The rule files of `path`: itself if it is not a folder, else every rule file below it.
+///
+/// Symbolic links to files and folders are followed. A link that leads back to a folder it is
+/// in (a loop) or to nothing (broken, under a name that is not a rule file's) is skipped with a
+/// `symlink_skipped` warning; a file that cannot be read is an error.
 fn rule_files(path: &Path, loaded: &mut Loaded) -> Vec<PathBuf> {
     if !path.is_dir() {
         return vec![path.to_path_buf()];
     }
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() && is_rule_file(e.path()) => files.push(e.into_path()),
-            Ok(_) => {}
-            Err(err) => {
-                let p = err.path().unwrap_or(path).to_path_buf();
-                let id = SourceId(loaded.sources.len() as u32);
-                let load = FileLoad::unreadable(&p, id, &err.to_string());
+    let walk = walkdir::WalkDir::new(path)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in walk {
+        let err = match entry {
+            Ok(e) if e.file_type().is_file() && is_rule_file(e.path()) => {
+                files.push(e.into_path());
+                continue;
+            }
+            Ok(_) => continue,
+            Err(err) => err,
+        };
+        let at = err.path().unwrap_or(path).to_path_buf();
+        let id = SourceId(loaded.sources.len() as u32);
+        let broken_link = at.is_symlink() && !at.exists();
+        let skipped = match err.loop_ancestor() {
+            Some(ancestor) => Some(format!(
+                "symbolic link `{}` leads back to `{}`, which holds it: not followed",
+                at.display(),
+                ancestor.display()
+            )),
+            None if broken_link && !is_rule_file(&at) => Some(format!(
+                "symbolic link `{}` leads nowhere: not followed",
+                at.display()
+            )),
+            None => None,
+        };
+        match skipped {
+            Some(message) => {
+                loaded.sources.add(SourceFile::new(&at, String::new()));
+                loaded.diagnostics.push(
+                    Diagnostic::new(Code::SymlinkSkipped, Span::new(id, 0, 0), message)
+                        .with_label("this link"),
+                );
+            }
+            None => {
+                let reason = match err.io_error() {
+                    _ if broken_link => "symbolic link leads nowhere".to_string(),
+                    Some(io) => io.to_string(),
+                    None => err.to_string(),
+                };
+                let load = FileLoad::unreadable(&at, id, &reason);
                 loaded.sources.add(load.source);
                 loaded.diagnostics.extend(load.parsed.diagnostics);
                 loaded.refused += load.parsed.refused;

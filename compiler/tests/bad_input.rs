@@ -172,3 +172,60 @@ proptest::proptest! {
         let _ = load(&format!("{RULE_HEAD}detection:\n{body}\n"));
     }
 }
+
+/// Issue 18 #14: symbolic links to rule files and folders are followed; a loop, or a link to
+/// nothing, is reported (a warning, or an error for a rule file that cannot be read), never
+/// skipped in silence.
+#[cfg(unix)]
+#[test]
+fn symlinked_rule_files_and_folders_are_followed_and_loops_reported() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (rules, elsewhere) = (dir.path().join("rules"), dir.path().join("elsewhere"));
+    std::fs::create_dir_all(rules.join("sub")).unwrap();
+    std::fs::create_dir_all(elsewhere.join("folder")).unwrap();
+    let rule = |title: &str, n: u32| {
+        format!(
+            "title: {title}\nid: 7f0c6d7e-1b1a-4d0e-9a1e-0000000001{n:02}\nlevel: low\n\
+             logsource: {{product: aws}}\ndetection:\n  sel: {{x: {n}}}\n  condition: sel\n"
+        )
+    };
+    std::fs::write(elsewhere.join("linked_file.yml"), rule("linked file", 1)).unwrap();
+    std::fs::write(
+        elsewhere.join("folder/inside.yml"),
+        rule("in a linked folder", 2),
+    )
+    .unwrap();
+    std::fs::write(rules.join("plain.yml"), rule("plain", 3)).unwrap();
+    symlink(elsewhere.join("linked_file.yml"), rules.join("a.yml")).unwrap();
+    symlink(elsewhere.join("folder"), rules.join("sub/folder")).unwrap();
+    symlink(&rules, rules.join("sub/loop")).unwrap();
+    symlink(dir.path().join("nothing"), rules.join("gone")).unwrap();
+    symlink(dir.path().join("nothing.yml"), rules.join("gone.yml")).unwrap();
+
+    let loaded = load_paths(&[rules], &LoadOptions::default());
+    let mut titles: Vec<&str> = loaded
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["in a linked folder", "linked file", "plain"]);
+    let found: Vec<(Code, &str)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found.iter().any(|(code, m)| *code == Code::SymlinkSkipped
+        && m.contains("sub/loop")
+        && m.contains("leads back")));
+    assert!(found.iter().any(|(code, m)| *code == Code::SymlinkSkipped
+        && m.ends_with("gone` leads nowhere: not followed")));
+    assert!(
+        found.iter().any(|(code, m)| *code == Code::Io
+            && m == &"cannot read rule file: symbolic link leads nowhere")
+    );
+    assert_eq!(loaded.refused, 1);
+}
