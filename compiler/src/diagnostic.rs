@@ -88,8 +88,6 @@ codes! {
     InvalidCidr = ("S023", Error),
     /// A value that the modifier cannot take (`|gt: abc`, `|exists: maybe`).
     InvalidValue = ("S024", Error),
-    /// An `|expand` placeholder with no value in the placeholder file.
-    UnknownPlaceholder = ("S025", Error),
     /// A search that is neither a map, a list of maps, nor a list of keywords.
     InvalidSearch = ("S030", Error),
     /// A correlation rule that does not follow the correlation specification.
@@ -123,6 +121,9 @@ codes! {
     NoLiteral = ("no_literal", Warning),
     /// A filter names a rule it does not apply to (another log source, a correlation).
     FilterNotApplied = ("filter_not_applied", Warning),
+    /// An `|expand` placeholder with no values: the rule loads, but `sigil hunt` skips it
+    /// until `--placeholders` gives them. (Formerly the error S025, which is retired.)
+    PlaceholderWithoutValues = ("placeholder_without_values", Warning),
     /// A symbolic link in a rule folder that is not followed: a loop, or a link to nothing.
     SymlinkSkipped = ("symlink_skipped", Warning),
 }

@@ -337,6 +337,8 @@ fn value_formula(value: &ValuePattern, interner: &mut Interner) -> Formula {
                 .map(|v| value_formula(v, interner))
                 .collect::<Vec<_>>(),
         ),
+        // Holds for no value until the placeholder is given values.
+        ValuePattern::Placeholder(_) => Formula::False,
         ValuePattern::Null
         | ValuePattern::Exists(_)
         | ValuePattern::Compare(..)

@@ -9,7 +9,7 @@
 use super::{Formula, Literals, condition_formula, search_formula, value_formula};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{
-    Condition, Detection, Matcher, MatcherId, RuleKind, RuleSet, SearchExpr, StrKind, ValuePattern,
+    Condition, Detection, Matcher, RuleKind, RuleSet, SearchExpr, StrKind, ValuePattern,
 };
 use crate::source::Span;
 use std::fmt::Write as _;
@@ -118,6 +118,7 @@ fn value_reason(value: &ValuePattern) -> String {
         ValuePattern::FieldRef(..) => "`|fieldref` compares with another field".into(),
         ValuePattern::TimePart(..) => "a time part has no literal".into(),
         ValuePattern::AnyOf(_) => "a variant of this value has no literal".into(),
+        ValuePattern::Placeholder(_) => "a placeholder without values holds for nothing".into(),
         ValuePattern::Str(m) if m.number.is_some() || m.numeric_strings => {
             "a number matches however it is written (403, 403.0, 4.03e2)".into()
         }
@@ -151,9 +152,7 @@ pub fn dump_literals(rules: &RuleSet) -> String {
             continue;
         };
         for search in &detection.searches {
-            let mut ids = Vec::new();
-            collect_matchers(&search.expr, &mut ids);
-            for matcher in ids {
+            for matcher in search.expr.matchers() {
                 let formula = literals.render(literals.matcher(matcher));
                 let key = &rules.matcher(matcher).key;
                 let _ = writeln!(out, "  {}: {key}\n    => {formula}", search.name);
@@ -162,13 +161,4 @@ pub fn dump_literals(rules: &RuleSet) -> String {
         let _ = writeln!(out, "  formula: {}", literals.render(literals.rule(id)));
     }
     out
-}
-
-fn collect_matchers(expr: &SearchExpr, out: &mut Vec<MatcherId>) {
-    match expr {
-        SearchExpr::And(items) | SearchExpr::Or(items) => {
-            items.iter().for_each(|e| collect_matchers(e, out))
-        }
-        SearchExpr::Matcher(id) => out.push(*id),
-    }
 }

@@ -183,6 +183,10 @@ pub enum ValuePattern {
     /// `|minute` ... `|year`: a part of the field's timestamp compared with a number
     /// (equality, or the comparison of `|lt`...`|gte`).
     TimePart(TimePart, Option<CompareOp>, i64),
+    /// An `|expand` value whose placeholder (named here) was given no values: it stands for a
+    /// list of values still to be given, and holds for none. A rule with one is loaded but not
+    /// runnable ([`RuleSet::placeholders_without_values`](crate::RuleSet::placeholders_without_values)).
+    Placeholder(String),
     /// One rule value that modifiers expanded into several variants (`windash`,
     /// `base64offset`, `expand`): holds when any variant does. Only used under `|all`, where
     /// each value must hold but any of its variants will do.
@@ -225,6 +229,7 @@ impl fmt::Display for ValuePattern {
             ValuePattern::Exists(b) => write!(f, "exists={b}"),
             ValuePattern::Compare(op, n) => write!(f, "{}", format!("{op:?} {n}").to_lowercase()),
             ValuePattern::Cidr(net) => write!(f, "cidr {net}"),
+            ValuePattern::Placeholder(name) => write!(f, "placeholder %{name}%"),
             ValuePattern::FieldRef(path, kind) => write!(f, "fieldref {kind:?} {}", path.name),
             ValuePattern::TimePart(part, op, n) => match op {
                 Some(op) => write!(f, "{}", format!("{part:?} {op:?} {n}").to_lowercase()),

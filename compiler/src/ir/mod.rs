@@ -217,6 +217,24 @@ pub enum SearchExpr {
     Matcher(MatcherId),
 }
 
+impl SearchExpr {
+    /// The matchers of the tree, left to right (repeats included).
+    pub fn matchers(&self) -> Vec<MatcherId> {
+        let mut out = Vec::new();
+        self.collect_matchers(&mut out);
+        out
+    }
+
+    fn collect_matchers(&self, out: &mut Vec<MatcherId>) {
+        match self {
+            SearchExpr::Matcher(id) => out.push(*id),
+            SearchExpr::And(items) | SearchExpr::Or(items) => {
+                items.iter().for_each(|e| e.collect_matchers(out))
+            }
+        }
+    }
+}
+
 /// A rule's condition, compiled from the condition language.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Condition {

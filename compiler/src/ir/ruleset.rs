@@ -3,7 +3,7 @@
 //! Identical matchers (same field, values and modifiers) are stored once and shared by every
 //! rule that uses them, so the engine evaluates each at most once per record.
 
-use super::{Detection, Matcher, MatcherId, Rule, RuleId, RuleKind, SearchExpr};
+use super::{Detection, Matcher, MatcherId, Rule, RuleId, RuleKind, SearchExpr, ValuePattern};
 use std::collections::HashMap;
 
 /// Loaded rules and their shared matchers. Immutable once built; `Send + Sync`.
@@ -89,6 +89,64 @@ impl RuleSet {
     /// Keeps only the rules for which `keep` is true (matchers stay; ids are renumbered).
     pub fn retain(&mut self, keep: impl FnMut(&Rule) -> bool) {
         self.rules.retain(keep);
+    }
+
+    /// The `|expand` placeholders a rule uses that were given no values, each once, in the
+    /// order written. A rule with any is loaded (it is valid Sigma) but cannot run until they
+    /// have values: those values stand for no value at all.
+    ///
+    /// ```
+    /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    \
+    ///             userName|expand: '%admins%'\n  condition: sel\n";
+    /// let loaded = sigil_compiler::load_str("t.yml".as_ref(), rule, &Default::default());
+    /// let rule = sigil_compiler::RuleId(0);
+    /// assert_eq!(loaded.rules.placeholders_without_values(rule), ["admins"]);
+    /// ```
+    pub fn placeholders_without_values(&self, rule: RuleId) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        let detection = match &self.rule(rule).kind {
+            RuleKind::Detection(d) => d,
+            RuleKind::Filter(f) => &f.detection,
+            RuleKind::Correlation(_) => return names,
+        };
+        let matchers = detection.searches.iter().flat_map(|s| s.expr.matchers());
+        for id in matchers {
+            for value in &self.matcher(id).values {
+                placeholders_in(value, &mut names);
+            }
+        }
+        names
+    }
+
+    /// Removes the rules that use placeholders without values (see
+    /// [`placeholders_without_values`](RuleSet::placeholders_without_values)), for a caller
+    /// about to run the rules; returns each removed rule with those placeholders. Ids are
+    /// renumbered.
+    pub fn remove_rules_needing_placeholders(&mut self) -> Vec<(Rule, Vec<String>)> {
+        let needs: Vec<Vec<String>> = (0..self.rules.len() as u32)
+            .map(|i| {
+                let names = self.placeholders_without_values(RuleId(i));
+                names.into_iter().map(str::to_string).collect()
+            })
+            .collect();
+        let mut removed = Vec::new();
+        let rules = std::mem::take(&mut self.rules);
+        for (rule, names) in rules.into_iter().zip(needs) {
+            if names.is_empty() {
+                self.rules.push(rule);
+            } else {
+                removed.push((rule, names));
+            }
+        }
+        removed
+    }
+}
+
+fn placeholders_in<'v>(value: &'v ValuePattern, names: &mut Vec<&'v str>) {
+    match value {
+        ValuePattern::Placeholder(name) if !names.contains(&name.as_str()) => names.push(name),
+        ValuePattern::AnyOf(variants) => variants.iter().for_each(|v| placeholders_in(v, names)),
+        _ => {}
     }
 }
 

@@ -96,6 +96,9 @@ pub fn compile_item(
     let mut patterns = Vec::new();
     for item in &items {
         let mut variants = compile_value(key, item, placeholders)?;
+        if let [ValuePattern::Placeholder(name)] = variants.as_slice() {
+            warnings.push(placeholder_without_values(name, item.span));
+        }
         // Under `|all` every value must hold, but any variant of a value will do.
         if all && variants.len() > 1 {
             patterns.push(ValuePattern::AnyOf(variants));
@@ -291,8 +294,9 @@ fn string_patterns(
         Value::Seq(_) | Value::Map(_) => unreachable!("checked by the caller"),
     };
     let mut texts = vec![Text::Pattern(start)];
+    let mut unresolved = None;
     for &(modifier, span) in &key.modifiers {
-        texts = apply(modifier, texts, span, node, placeholders)?;
+        texts = apply(modifier, texts, span, placeholders, &mut unresolved)?;
         if texts.len() > MAX_VARIANTS {
             return Err(Diagnostic::new(
                 Code::InvalidValue,
@@ -300,6 +304,10 @@ fn string_patterns(
                 format!("this value expands to more than {MAX_VARIANTS} variants"),
             ));
         }
+    }
+    // A placeholder without values leaves the value to be given: it stands for no value yet.
+    if let Some(name) = unresolved {
+        return Ok(vec![ValuePattern::Placeholder(name)]);
     }
     let wrap_keyword = keyword && !key.has(Modifier::StartsWith) && !key.has(Modifier::EndsWith);
     Ok(texts
@@ -319,12 +327,14 @@ fn string_patterns(
         .collect())
 }
 
+/// Applies one modifier to every text; `|expand` puts the first placeholder that has no values
+/// in `unresolved` (and drops the text it could not expand).
 fn apply(
     modifier: Modifier,
     texts: Vec<Text>,
     span: Span,
-    node: &Node,
     placeholders: &Placeholders,
+    unresolved: &mut Option<String>,
 ) -> Result<Vec<Text>, Diagnostic> {
     let mut out = Vec::with_capacity(texts.len());
     for text in texts {
@@ -333,13 +343,12 @@ fn apply(
             Modifier::StartsWith => out.push(map_pattern(text, |p| wrap(p, false, true))),
             Modifier::EndsWith => out.push(map_pattern(text, |p| wrap(p, true, false))),
             Modifier::Expand => match text {
-                Text::Pattern(p) => out.extend(
-                    placeholders
-                        .expand(&p)
-                        .map_err(|name| unknown_placeholder(&name, node.span))?
-                        .into_iter()
-                        .map(Text::Pattern),
-                ),
+                Text::Pattern(p) => match placeholders.expand(&p) {
+                    Ok(values) => out.extend(values.into_iter().map(Text::Pattern)),
+                    Err(name) => {
+                        unresolved.get_or_insert(name);
+                    }
+                },
                 bytes => out.push(bytes),
             },
             Modifier::Windash => match text {
@@ -403,11 +412,12 @@ fn compare_op(key: &FieldKey) -> Option<CompareOp> {
     .map(|(_, op)| op)
 }
 
-fn unknown_placeholder(name: &str, span: Span) -> Diagnostic {
+/// The warning for a value whose placeholder has no values: the rule loads, but cannot run.
+fn placeholder_without_values(name: &str, span: Span) -> Diagnostic {
     Diagnostic::new(
-        Code::UnknownPlaceholder,
+        Code::PlaceholderWithoutValues,
         span,
-        format!("placeholder `%{name}%` has no value"),
+        format!("placeholder `%{name}%` has no values: `sigil hunt` skips this rule"),
     )
     .with_label("used with `|expand`")
     .with_help("give its values in a YAML file passed with `--placeholders FILE`")
