@@ -77,8 +77,8 @@ pub use ir::{
     Alias, Combine, CompareOp, Condition, Correlation, CorrelationCondition, CorrelationOp,
     CorrelationType, Detection, FieldPath, FieldRefKind, Filter, GlobToken, Level, LogSource,
     Matcher, MatcherId, RegexError, Rule, RuleId, RuleKind, RuleMeta, RuleSet, Search, SearchExpr,
-    SigmaRegex, StrKind, StrMatch, StrSet, TimePart, ValuePattern, condition_text, dump_ir,
-    fold_case, parse_json_number, parse_number, parse_wildcards,
+    SigmaRegex, StrKind, StrMatch, StrSet, TimePart, ValuePattern, WINDASH, condition_text,
+    dump_ir, fold_case, parse_json_number, parse_number, parse_wildcards, windash_classes,
 };
 
 // Analysis: the literals the prefilter looks for, and their dump.

@@ -229,3 +229,32 @@ fn symlinked_rule_files_and_folders_are_followed_and_loops_reported() {
     );
     assert_eq!(loaded.refused, 1);
 }
+
+/// Issue 18 #4: `|windash` is a dash class per dash, not an enumeration, so a value's size does
+/// not grow with its dashes (50,000 such values once took 10 GB); where spellings must be
+/// enumerated (before an encoder), too many is an error, not a silent cut.
+#[test]
+fn windash_values_stay_one_pattern_and_enumeration_has_a_clear_limit() {
+    let dashes = "-a ".repeat(40);
+    let text = format!(
+        "{RULE_HEAD}detection:\n  sel:\n    CommandLine|contains|windash: ['{dashes}', 'x-y']\n  \
+         condition: sel\n"
+    );
+    let loaded = load(&text);
+    assert_eq!(loaded.refused, 0, "{:?}", loaded.diagnostics);
+    assert_eq!(loaded.rules.matchers()[0].values.len(), 2);
+
+    let text = format!(
+        "{RULE_HEAD}detection:\n  sel:\n    CommandLine|windash|base64offset|contains: \
+         '-a -b -c -d -e -f'\n  condition: sel\n"
+    );
+    let loaded = load(&text);
+    assert_eq!(codes(&loaded), [Code::InvalidValue]);
+    assert!(
+        loaded.diagnostics[0]
+            .message
+            .contains("more than 4096 variants"),
+        "{:?}",
+        loaded.diagnostics
+    );
+}

@@ -47,7 +47,8 @@ pub(super) fn literal(pattern: &StrMatch) -> Option<Vec<u8>> {
                 .enumerate()
                 .filter_map(|(i, token)| match token {
                     GlobToken::Literal(text) => longest_piece(text.as_bytes(), i == 0, i == last),
-                    GlobToken::Star | GlobToken::Question => None,
+                    // A dash class cuts the value into its dash-free pieces.
+                    GlobToken::Star | GlobToken::Question | GlobToken::Dash => None,
                 })
                 .max_by_key(Vec::len)
         }

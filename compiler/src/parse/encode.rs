@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::modifier::Modifier;
-use crate::limits::MAX_VARIANTS;
+use crate::ir::WINDASH;
 
 /// `text` in UTF-16 (little-endian for `utf16le`/`wide`, big-endian for `utf16be`, little-endian
 /// after a byte order mark for `utf16`).
@@ -53,16 +53,22 @@ pub(super) fn base64_offsets(value: &[u8]) -> Vec<String> {
         .collect()
 }
 
-const DASHES: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
-
-/// Every spelling of a value with each dash-like character replaced by each of the others.
-pub(super) fn windash_variants(pattern: &str) -> Vec<String> {
+/// Every spelling of a value with each [`WINDASH`] character replaced by each of them, or
+/// `None` if there would be more than `limit` (the count is known before any is made).
+pub(super) fn windash_variants(pattern: &str, limit: usize) -> Option<Vec<String>> {
+    let dashes = pattern.chars().filter(|c| WINDASH.contains(c)).count();
+    let count = u32::try_from(dashes)
+        .ok()
+        .and_then(|d| WINDASH.len().checked_pow(d))?;
+    if count > limit {
+        return None;
+    }
     let mut variants = vec![String::new()];
     for c in pattern.chars() {
-        if DASHES.contains(&c) && variants.len() * DASHES.len() <= MAX_VARIANTS {
+        if WINDASH.contains(&c) {
             variants = variants
                 .iter()
-                .flat_map(|v| DASHES.iter().map(move |d| format!("{v}{d}")))
+                .flat_map(|v| WINDASH.iter().map(move |d| format!("{v}{d}")))
                 .collect();
         } else {
             for v in &mut variants {
@@ -70,7 +76,7 @@ pub(super) fn windash_variants(pattern: &str) -> Vec<String> {
             }
         }
     }
-    variants
+    Some(variants)
 }
 
 /// `bytes` in standard base64.
@@ -97,8 +103,10 @@ mod tests {
 
     #[test]
     fn windash_makes_every_dash_spelling() {
-        let v = windash_variants("-a /b");
+        let v = windash_variants("-a /b", 25).unwrap();
         assert_eq!(v.len(), 25);
+        assert_eq!(windash_variants("-a /b", 24), None);
+        assert_eq!(windash_variants(&"-".repeat(100), 4096), None);
         assert!(v.contains(&"/a -b".to_string()));
         assert!(v.contains(&"\u{2013}a \u{2015}b".to_string()));
     }

@@ -13,6 +13,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{
     Combine, CompareOp, FieldPath, FieldRefKind, GlobToken, Matcher, RegexError, SigmaRegex,
     StrMatch, TimePart, ValuePattern, escape_wildcards, glob_text, parse_number, parse_wildcards,
+    windash_classes,
 };
 use crate::limits::MAX_VARIANTS;
 use crate::source::Span;
@@ -295,14 +296,17 @@ fn string_patterns(
     };
     let mut texts = vec![Text::Pattern(start)];
     let mut unresolved = None;
-    for &(modifier, span) in &key.modifiers {
+    // `|windash` is a dash class in the final pattern, whatever the number of dashes; only
+    // before an encoder, which needs actual characters, are its spellings enumerated.
+    let mut dash_classes = false;
+    for (i, &(modifier, span)) in key.modifiers.iter().enumerate() {
+        if modifier == Modifier::Windash && !encoded_after(key, i) {
+            dash_classes = true;
+            continue;
+        }
         texts = apply(modifier, texts, span, placeholders, &mut unresolved)?;
         if texts.len() > MAX_VARIANTS {
-            return Err(Diagnostic::new(
-                Code::InvalidValue,
-                node.span,
-                format!("this value expands to more than {MAX_VARIANTS} variants"),
-            ));
+            return Err(too_many_variants(node.span));
         }
     }
     // A placeholder without values leaves the value to be given: it stands for no value yet.
@@ -322,7 +326,13 @@ fn string_patterns(
             } else {
                 pattern
             };
-            ValuePattern::Str(StrMatch::from_tokens(parse_wildcards(&pattern), cased))
+            let tokens = parse_wildcards(&pattern);
+            let tokens = if dash_classes {
+                windash_classes(tokens)
+            } else {
+                tokens
+            };
+            ValuePattern::Str(StrMatch::from_tokens(tokens, cased))
         })
         .collect())
 }
@@ -351,8 +361,14 @@ fn apply(
                 },
                 bytes => out.push(bytes),
             },
+            // Only before an encoder (see `string_patterns`): every spelling, or an error.
             Modifier::Windash => match text {
-                Text::Pattern(p) => out.extend(windash_variants(&p).into_iter().map(Text::Pattern)),
+                Text::Pattern(p) => {
+                    let variants = windash_variants(&p, MAX_VARIANTS).ok_or_else(|| {
+                        too_many_variants(span).with_label("`|windash` before an encoder")
+                    })?;
+                    out.extend(variants.into_iter().map(Text::Pattern));
+                }
                 bytes => out.push(bytes),
             },
             Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
@@ -397,6 +413,33 @@ fn wrap(pattern: &str, start: bool, end: bool) -> String {
         tokens.push(GlobToken::Star);
     }
     glob_text(&tokens)
+}
+
+/// Whether an encoding modifier (`wide`, `utf16*`, `base64*`) comes after modifier `index`.
+fn encoded_after(key: &FieldKey, index: usize) -> bool {
+    key.modifiers[index + 1..].iter().any(|(m, _)| {
+        matches!(
+            m,
+            Modifier::Utf16Le
+                | Modifier::Utf16Be
+                | Modifier::Utf16
+                | Modifier::Base64
+                | Modifier::Base64Offset
+        )
+    })
+}
+
+/// The error of a value whose modifiers multiply it past [`MAX_VARIANTS`] spellings.
+fn too_many_variants(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::InvalidValue,
+        span,
+        format!("this value expands to more than {MAX_VARIANTS} variants"),
+    )
+    .with_help(
+        "`|expand` with many values, and `|windash` before an encoder, multiply a value's \
+         spellings: split the value, or give fewer placeholder values",
+    )
 }
 
 /// The comparison of `|lt`, `|lte`, `|gt` or `|gte`, if the key has one.

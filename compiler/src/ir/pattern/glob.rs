@@ -1,5 +1,7 @@
 //! Sigma's wildcard patterns: `*` for any run of characters, `?` for one, `\*`, `\?` and `\\`
-//! for the characters themselves; a backslash before anything else is literal.
+//! for the characters themselves; a backslash before anything else is literal. A value with
+//! `|windash` also has dash classes ([`GlobToken::Dash`]): each dash-like character of the value
+//! matches any of the [`WINDASH`] characters, without enumerating the spellings.
 //!
 //! ```
 //! use sigil_compiler::{GlobToken, parse_wildcards};
@@ -18,6 +20,45 @@ pub enum GlobToken {
     Star,
     /// `?`: exactly one character.
     Question,
+    /// One of the [`WINDASH`] characters (a dash of a `|windash` value).
+    Dash,
+}
+
+/// The characters `|windash` takes for one another: hyphen-minus, slash, en dash, em dash and
+/// horizontal bar.
+pub const WINDASH: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
+
+/// `tokens` with every [`WINDASH`] character of their literal text made a [`GlobToken::Dash`]:
+/// the pattern of a `|windash` value.
+///
+/// ```
+/// use sigil_compiler::{GlobToken, parse_wildcards, windash_classes};
+/// let tokens = windash_classes(parse_wildcards("* -c*"));
+/// assert_eq!(tokens[2], GlobToken::Dash);
+/// ```
+pub fn windash_classes(tokens: Vec<GlobToken>) -> Vec<GlobToken> {
+    let mut out = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let GlobToken::Literal(text) = token else {
+            out.push(token);
+            continue;
+        };
+        let mut literal = String::new();
+        for c in text.chars() {
+            if WINDASH.contains(&c) {
+                if !literal.is_empty() {
+                    out.push(GlobToken::Literal(std::mem::take(&mut literal)));
+                }
+                out.push(GlobToken::Dash);
+            } else {
+                literal.push(c);
+            }
+        }
+        if !literal.is_empty() {
+            out.push(GlobToken::Literal(literal));
+        }
+    }
+    out
 }
 
 /// Splits a Sigma value into literal runs and wildcards, resolving escapes.
@@ -73,7 +114,8 @@ pub(crate) fn escape_wildcards(literal: &str) -> String {
 ///
 /// The pattern is cut at each `*` into segments; the first is anchored at the start, the last
 /// at the end, and each middle segment is matched at its leftmost position (leftmost is always
-/// best for a segment that follows a `*`). `?` matches one character inside a segment.
+/// best for a segment that follows a `*`). `?` matches one character inside a segment, a
+/// [`GlobToken::Dash`] one of the [`WINDASH`] characters.
 pub(super) fn glob_match(tokens: &[GlobToken], text: &str) -> bool {
     let segments: Vec<&[GlobToken]> = tokens.split(|t| *t == GlobToken::Star).collect();
     let text: Vec<char> = text.chars().collect();
@@ -127,13 +169,20 @@ fn match_segment_at(segment: &[GlobToken], text: &[char], start: usize) -> Optio
                 }
                 pos += 1;
             }
+            GlobToken::Dash => {
+                if !text.get(pos).is_some_and(|c| WINDASH.contains(c)) {
+                    return None;
+                }
+                pos += 1;
+            }
             GlobToken::Star => unreachable!("segments are split at stars"),
         }
     }
     Some(pos)
 }
 
-/// The pattern text of `tokens`: what [`parse_wildcards`] turns back into them.
+/// The pattern text of `tokens`: what [`parse_wildcards`] turns back into them (a dash class
+/// shows as `[-/–—―]`, which does not parse back: it is for reading only).
 pub(crate) fn glob_text(tokens: &[GlobToken]) -> String {
     tokens
         .iter()
@@ -141,6 +190,7 @@ pub(crate) fn glob_text(tokens: &[GlobToken]) -> String {
             GlobToken::Literal(s) => escape_wildcards(s),
             GlobToken::Star => "*".into(),
             GlobToken::Question => "?".into(),
+            GlobToken::Dash => format!("[{}]", WINDASH.iter().collect::<String>()),
         })
         .collect()
 }

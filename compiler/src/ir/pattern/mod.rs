@@ -24,7 +24,7 @@ mod regex;
 mod set;
 
 use glob::glob_match;
-pub use glob::{GlobToken, parse_wildcards};
+pub use glob::{GlobToken, WINDASH, parse_wildcards, windash_classes};
 pub(crate) use glob::{escape_wildcards, glob_text};
 pub use regex::{RegexError, SigmaRegex};
 pub use set::StrSet;
