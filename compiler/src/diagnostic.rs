@@ -88,6 +88,8 @@ codes! {
     InvalidCidr = ("S023", Error),
     /// A value that the modifier cannot take (`|gt: abc`, `|exists: maybe`).
     InvalidValue = ("S024", Error),
+    /// A `|re` value for which the load has no memory left (see `limits::MAX_REGEX_BYTES`).
+    RegexBudget = ("S026", Error),
     /// A search that is neither a map, a list of maps, nor a list of keywords.
     InvalidSearch = ("S030", Error),
     /// A correlation rule that does not follow the correlation specification.
@@ -124,6 +126,8 @@ codes! {
     /// An `|expand` placeholder with no values: the rule loads, but `sigil hunt` skips it
     /// until `--placeholders` gives them. (Formerly the error S025, which is retired.)
     PlaceholderWithoutValues = ("placeholder_without_values", Warning),
+    /// A `|re` value whose automaton is large enough to make matching slow.
+    HugeRegex = ("huge_regex", Warning),
     /// A symbolic link in a rule folder that is not followed: a loop, or a link to nothing.
     SymlinkSkipped = ("symlink_skipped", Warning),
 }

@@ -37,3 +37,20 @@ pub const MAX_VARIANTS: usize = 4096;
 
 /// Largest compiled `|re` value, in bytes of its NFA.
 pub const REGEX_SIZE_LIMIT: usize = 4 << 20;
+
+/// Most memory the compiled `|re` values of one load may take by default, in bytes (as
+/// [`SigmaRegex::memory_usage`](crate::SigmaRegex::memory_usage) counts it; see
+/// [`LoadOptions::max_regex_bytes`](crate::LoadOptions::max_regex_bytes)). A regex past it is
+/// refused (S026) and not kept. The files of a folder are parsed [`LOAD_GROUP`] at a time, each
+/// with its share of the room left, so the bound holds while they are parsed in parallel; a
+/// file that runs out of its share is parsed again with all the room left at its turn, so the
+/// rules refused are those a load one file at a time would refuse.
+pub const MAX_REGEX_BYTES: usize = 256 << 20;
+
+/// Files read in parallel before their rules join the load (see [`MAX_REGEX_BYTES`]).
+pub const LOAD_GROUP: usize = 16;
+
+/// A regex whose automaton takes at least this many bytes gets a `huge_regex` warning: matching
+/// it can take milliseconds per kilobyte of text. No SigmaHQ regex but four (`.{1000,}`,
+/// `(.){200,}` and the like) comes near it.
+pub const LARGE_REGEX_BYTES: usize = 512 << 10;

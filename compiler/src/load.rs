@@ -11,21 +11,34 @@
 use crate::analysis;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{RuleId, RuleKind, RuleSet};
-use crate::limits::MAX_RULE_FILE_BYTES;
-use crate::parse::{ParsedFile, Placeholders, parse_file};
+use crate::limits::{LOAD_GROUP, MAX_REGEX_BYTES, MAX_RULE_FILE_BYTES};
+use crate::parse::{Context, ParsedFile, Placeholders, parse_file};
 use crate::source::{SourceFile, SourceId, SourceMap, Span};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// How to load.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Values for `|expand` placeholders.
     pub placeholders: Placeholders,
     /// A YAML file of further placeholder values (`--placeholders`), read by the load; its
     /// problems are diagnostics of the load like any rule file's.
     pub placeholder_file: Option<PathBuf>,
+    /// Most memory the compiled `|re` values may take, in bytes ([`MAX_REGEX_BYTES`] by
+    /// default); a regex past it is refused (S026).
+    pub max_regex_bytes: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            placeholders: Placeholders::default(),
+            placeholder_file: None,
+            max_regex_bytes: MAX_REGEX_BYTES,
+        }
+    }
 }
 
 /// What a load produced.
@@ -50,28 +63,37 @@ impl Loaded {
 
 /// Loads rules from files and folders.
 ///
-/// The files of each path are read and parsed on rayon's threads, then joined in file order,
-/// so the result (source ids, rule order, diagnostics) is that of a load one file at a time.
+/// The files of each path are read and parsed on rayon's threads, [`LOAD_GROUP`] at a time,
+/// then joined in file order, so the result (source ids, rule order, diagnostics) is that of
+/// a load one file at a time. Each file of a group may compile regexes into its share of the
+/// room [`LoadOptions::max_regex_bytes`] leaves.
 pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
-    let mut loader = Loader {
-        placeholders: options.placeholders.clone(),
-        loaded: Loaded::default(),
-    };
+    let mut loader = Loader::new(options);
     if let Some(file) = &options.placeholder_file {
         loader.read_placeholders(file);
     }
     for path in paths {
         let files = rule_files(path, &mut loader.loaded);
-        // Each file adds exactly one source, so its id is known before it is read.
-        let first = loader.loaded.sources.len();
-        let placeholders = &loader.placeholders;
-        let loads: Vec<FileLoad> = files
-            .par_iter()
-            .enumerate()
-            .map(|(i, file)| load_file(file, SourceId((first + i) as u32), placeholders))
-            .collect();
-        for load in loads {
-            loader.join(load);
+        for group in files.chunks(LOAD_GROUP) {
+            // Each file adds exactly one source, so its id is known before it is read.
+            let first = loader.loaded.sources.len();
+            let share = loader.regex_room() / group.len();
+            let loads: Vec<FileLoad> = group
+                .par_iter()
+                .enumerate()
+                .map(|(i, file)| loader.load_file(file, SourceId((first + i) as u32), share))
+                .collect();
+            for (i, load) in loads.into_iter().enumerate() {
+                // A file that ran out of its share is read again with all the room left at
+                // its turn: the result is that of a load one file at a time.
+                let load = if load.parsed.regex_room_spent && share < loader.regex_room() {
+                    let room = loader.regex_room();
+                    loader.load_file(&group[i], SourceId((first + i) as u32), room)
+                } else {
+                    load
+                };
+                loader.join(load);
+            }
         }
     }
     loader.finish()
@@ -79,12 +101,14 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
 
 /// Loads rules from text (as if read from `path`).
 pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> Loaded {
-    let mut loader = Loader {
-        placeholders: options.placeholders.clone(),
-        loaded: Loaded::default(),
-    };
+    let mut loader = Loader::new(options);
+    let cx = Context::new(
+        &loader.placeholders,
+        loader.regex_room(),
+        loader.max_regex_bytes,
+    );
     let load = FileLoad {
-        parsed: parse_file(SourceId(0), path, text, &loader.placeholders),
+        parsed: parse_file(SourceId(0), path, text, &cx),
         source: SourceFile::new(path, text.to_string()),
     };
     loader.join(load);
@@ -196,7 +220,7 @@ impl FileLoad {
 }
 
 /// Reads and parses one rule file, whose source will have id `id`.
-fn load_file(path: &Path, id: SourceId, placeholders: &Placeholders) -> FileLoad {
+fn load_file(path: &Path, id: SourceId, cx: &Context) -> FileLoad {
     let bytes = match std::fs::metadata(path) {
         Ok(meta) if meta.len() > MAX_RULE_FILE_BYTES => Err(format!(
             "file is {} bytes; rule files may be at most {MAX_RULE_FILE_BYTES}",
@@ -210,7 +234,7 @@ fn load_file(path: &Path, id: SourceId, placeholders: &Placeholders) -> FileLoad
     };
     match String::from_utf8(bytes) {
         Ok(text) => FileLoad {
-            parsed: parse_file(id, path, &text, placeholders),
+            parsed: parse_file(id, path, &text, cx),
             source: SourceFile::new(path, text),
         },
         Err(err) => {
@@ -233,9 +257,34 @@ fn load_file(path: &Path, id: SourceId, placeholders: &Placeholders) -> FileLoad
 struct Loader {
     placeholders: Placeholders,
     loaded: Loaded,
+    /// The bytes the compiled regexes of the files joined so far take.
+    regex_bytes: usize,
+    /// The most they may take.
+    max_regex_bytes: usize,
 }
 
 impl Loader {
+    fn new(options: &LoadOptions) -> Loader {
+        Loader {
+            placeholders: options.placeholders.clone(),
+            loaded: Loaded::default(),
+            regex_bytes: 0,
+            max_regex_bytes: options.max_regex_bytes,
+        }
+    }
+
+    /// The bytes compiled regexes may still take.
+    fn regex_room(&self) -> usize {
+        self.max_regex_bytes.saturating_sub(self.regex_bytes)
+    }
+
+    /// Reads and parses one rule file, whose source will have id `id` and whose regexes may
+    /// take `regex_room` bytes.
+    fn load_file(&self, path: &Path, id: SourceId, regex_room: usize) -> FileLoad {
+        let cx = Context::new(&self.placeholders, regex_room, self.max_regex_bytes);
+        load_file(path, id, &cx)
+    }
+
     /// Reads a placeholder file; a problem with it refuses the load's use of it (counted once).
     fn read_placeholders(&mut self, path: &Path) {
         let text = match std::fs::read_to_string(path) {
@@ -275,6 +324,7 @@ impl Loader {
         }
         self.loaded.diagnostics.extend(load.parsed.diagnostics);
         self.loaded.refused += load.parsed.refused;
+        self.regex_bytes += load.parsed.regex_bytes;
     }
 
     fn finish(mut self) -> Loaded {

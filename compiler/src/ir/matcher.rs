@@ -193,6 +193,23 @@ pub enum ValuePattern {
     AnyOf(Vec<ValuePattern>),
 }
 
+impl ValuePattern {
+    /// The memory the compiled regexes of this value take ([`SigmaRegex::memory_usage`]):
+    /// zero for everything but `|re` values.
+    ///
+    /// [`SigmaRegex::memory_usage`]: crate::SigmaRegex::memory_usage
+    pub fn regex_memory_usage(&self) -> usize {
+        match self {
+            ValuePattern::Str(StrMatch {
+                kind: StrKind::Regex(regex),
+                ..
+            }) => regex.memory_usage(),
+            ValuePattern::AnyOf(variants) => variants.iter().map(Self::regex_memory_usage).sum(),
+            _ => 0,
+        }
+    }
+}
+
 /// How `|fieldref` compares a field with the other field's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FieldRefKind {

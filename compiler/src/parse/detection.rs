@@ -13,8 +13,8 @@
 //!   condition: selection and not 1 of filter*
 //! ```
 
+use super::Context;
 use super::modifier::{edit_distance, parse_key};
-use super::placeholders::Placeholders;
 use super::value::compile_item;
 use super::yaml::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
@@ -37,7 +37,7 @@ const RESERVED: &[&str] = &["condition", "timeframe"];
 /// detection has errors.
 pub fn parse_detection(
     node: &Node,
-    placeholders: &Placeholders,
+    cx: &Context,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ParsedDetection> {
     let Some(entries) = node.as_map() else {
@@ -62,7 +62,7 @@ pub fn parse_detection(
         } else if !RESERVED.contains(&name) {
             // A search that fails still defines its name, so the condition does not report it
             // as undefined too; the rule is refused for the search's own error.
-            let expr = parse_search(name, value, placeholders, &mut matchers, diags)
+            let expr = parse_search(name, value, cx, &mut matchers, diags)
                 .unwrap_or(SearchExpr::Or(Vec::new()));
             searches.push(Search {
                 name: name.to_string(),
@@ -99,7 +99,7 @@ pub fn parse_detection(
 fn parse_search(
     name: &str,
     node: &Node,
-    placeholders: &Placeholders,
+    cx: &Context,
     matchers: &mut Vec<Matcher>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<SearchExpr> {
@@ -108,7 +108,7 @@ fn parse_search(
             // Every item is compiled, even after a bad one, so all problems are reported.
             let items: Vec<Option<SearchExpr>> = entries
                 .iter()
-                .map(|(key, value)| parse_item(key, value, placeholders, matchers, diags))
+                .map(|(key, value)| parse_item(key, value, cx, matchers, diags))
                 .collect();
             items
                 .into_iter()
@@ -127,10 +127,10 @@ fn parse_search(
                     value: Value::Str(String::new()),
                     span: node.span,
                 };
-                alternatives.push(parse_item(&key, &list, placeholders, matchers, diags)?);
+                alternatives.push(parse_item(&key, &list, cx, matchers, diags)?);
             }
             for item in items.iter().filter(|n| n.as_map().is_some()) {
-                alternatives.push(parse_search(name, item, placeholders, matchers, diags)?);
+                alternatives.push(parse_search(name, item, cx, matchers, diags)?);
             }
             Some(if alternatives.len() == 1 {
                 alternatives.pop()?
@@ -143,7 +143,7 @@ fn parse_search(
                 value: Value::Str(String::new()),
                 span: node.span,
             };
-            parse_item(&key, node, placeholders, matchers, diags)
+            parse_item(&key, node, cx, matchers, diags)
         }
         _ => {
             diags.push(
@@ -180,13 +180,13 @@ fn flatten_and(mut items: Vec<SearchExpr>) -> SearchExpr {
 fn parse_item(
     key: &Node,
     value: &Node,
-    placeholders: &Placeholders,
+    cx: &Context,
     matchers: &mut Vec<Matcher>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<SearchExpr> {
     let text = key.key_text().unwrap_or_default();
     let compiled = parse_key(text, key.span)
-        .and_then(|field_key| compile_item(&field_key, key.span, value, placeholders));
+        .and_then(|field_key| compile_item(&field_key, key.span, value, cx));
     match compiled {
         Ok(item) => {
             diags.extend(item.warnings);

@@ -33,9 +33,37 @@ pub use placeholders::Placeholders;
 pub(crate) use rule::ParsedRule;
 
 use crate::diagnostic::{Code, Diagnostic};
+use crate::ir::ValuePattern;
 use crate::source::{SourceId, Span};
+use std::cell::Cell;
 use std::path::Path;
 use yaml::{Node, Value};
+
+/// What parsing one file needs besides its text.
+pub(crate) struct Context<'a> {
+    /// Values for `|expand` placeholders.
+    pub(crate) placeholders: &'a Placeholders,
+    /// The bytes the file's compiled `|re` values may still take.
+    pub(crate) regex_room: Cell<usize>,
+    /// The most all the load's regexes may take (for messages).
+    pub(crate) regex_limit: usize,
+}
+
+impl<'a> Context<'a> {
+    /// A context whose file may compile regexes into `regex_room` bytes of a load's
+    /// `regex_limit` (see [`LoadOptions::max_regex_bytes`](crate::LoadOptions)).
+    pub(crate) fn new(
+        placeholders: &'a Placeholders,
+        regex_room: usize,
+        regex_limit: usize,
+    ) -> Self {
+        Context {
+            placeholders,
+            regex_room: Cell::new(regex_room),
+            regex_limit,
+        }
+    }
+}
 
 /// The rules of one file, and its problems.
 #[derive(Default)]
@@ -46,6 +74,10 @@ pub(crate) struct ParsedFile {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Rules (or the file as a whole) refused.
     pub(crate) refused: usize,
+    /// The bytes the compiled `|re` values of its rules take.
+    pub(crate) regex_bytes: usize,
+    /// Whether a regex was refused for want of room (S026).
+    pub(crate) regex_room_spent: bool,
 }
 
 impl ParsedFile {
@@ -55,17 +87,14 @@ impl ParsedFile {
             rules: Vec::new(),
             diagnostics: vec![diagnostic],
             refused: 1,
+            regex_bytes: 0,
+            regex_room_spent: false,
         }
     }
 }
 
 /// Parses the rules of the text of the file `path`, whose source has id `id`.
-pub(crate) fn parse_file(
-    id: SourceId,
-    path: &Path,
-    text: &str,
-    placeholders: &Placeholders,
-) -> ParsedFile {
+pub(crate) fn parse_file(id: SourceId, path: &Path, text: &str, cx: &Context) -> ParsedFile {
     let docs = match yaml::parse_documents(id, text) {
         Ok(docs) => docs,
         Err(diag) => return ParsedFile::refused(diag),
@@ -88,10 +117,20 @@ pub(crate) fn parse_file(
     // Each bad collection document is a rule that could not be loaded.
     parsed.refused += parsed.diagnostics.len();
     for doc in docs {
-        match rule::parse_rule(&doc, path, placeholders, &mut parsed.diagnostics) {
+        match rule::parse_rule(&doc, path, cx, &mut parsed.diagnostics) {
             Some(rule) => parsed.rules.push(rule),
             None => parsed.refused += 1,
         }
     }
+    let regexes = parsed
+        .rules
+        .iter()
+        .flat_map(|r| &r.matchers)
+        .flat_map(|m| &m.values);
+    parsed.regex_bytes = regexes.map(ValuePattern::regex_memory_usage).sum();
+    parsed.regex_room_spent = parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Code::RegexBudget);
     parsed
 }

@@ -1,8 +1,8 @@
 //! One YAML document to one [`Rule`]: metadata, then the detection, correlation or filter body.
 
+use super::Context;
 use super::correlation::parse_correlation;
 use super::detection::{ParsedDetection, parse_detection};
-use super::placeholders::Placeholders;
 use super::yaml::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{Filter, Level, LogSource, Matcher, Rule, RuleKind, RuleMeta};
@@ -20,7 +20,7 @@ pub struct ParsedRule {
 pub fn parse_rule(
     doc: &Node,
     path: &Path,
-    placeholders: &Placeholders,
+    cx: &Context,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ParsedRule> {
     if doc.as_map().is_none() {
@@ -42,9 +42,9 @@ pub fn parse_rule(
             .ok()
             .map(|c| (RuleKind::Correlation(c), Vec::new()))
     } else if let Some(node) = doc.get("filter") {
-        parse_filter(node, placeholders, diags)
+        parse_filter(node, cx, diags)
     } else if let Some(node) = doc.get("detection") {
-        parse_detection(node, placeholders, diags).map(
+        parse_detection(node, cx, diags).map(
             |ParsedDetection {
                  detection,
                  matchers,
@@ -202,7 +202,7 @@ fn parse_logsource(node: &Node, diags: &mut Vec<Diagnostic>) -> LogSource {
 
 fn parse_filter(
     node: &Node,
-    placeholders: &Placeholders,
+    cx: &Context,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(RuleKind, Vec<Matcher>)> {
     let Some(entries) = node.as_map() else {
@@ -248,6 +248,6 @@ fn parse_filter(
     let ParsedDetection {
         detection,
         matchers,
-    } = parse_detection(&detection_node, placeholders, diags)?;
+    } = parse_detection(&detection_node, cx, diags)?;
     Some((RuleKind::Filter(Filter { rules, detection }), matchers))
 }

@@ -5,6 +5,7 @@
 //! base64 variants, `windash` multiplies dash variants, and `contains`/`startswith`/`endswith`
 //! finally place wildcards. Every value ends as a [`ValuePattern`].
 
+use super::Context;
 use super::encode::{base64, base64_offsets, encode_utf16, latin1, windash_variants};
 use super::modifier::{Family, FieldKey, Modifier};
 use super::placeholders::Placeholders;
@@ -12,10 +13,10 @@ use super::yaml::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{
     Combine, CompareOp, FieldPath, FieldRefKind, GlobToken, Matcher, RegexError, SigmaRegex,
-    StrMatch, TimePart, ValuePattern, escape_wildcards, glob_text, parse_number, parse_wildcards,
-    windash_classes,
+    StrKind, StrMatch, TimePart, ValuePattern, escape_wildcards, glob_text, parse_number,
+    parse_wildcards, windash_classes,
 };
-use crate::limits::MAX_VARIANTS;
+use crate::limits::{LARGE_REGEX_BYTES, MAX_VARIANTS};
 use crate::source::Span;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -33,7 +34,7 @@ pub fn compile_item(
     key: &FieldKey,
     key_span: Span,
     values: &Node,
-    placeholders: &Placeholders,
+    cx: &Context,
 ) -> Result<CompiledItem, Diagnostic> {
     let items: Vec<&Node> = match &values.value {
         Value::Seq(items) => items.iter().collect(),
@@ -96,9 +97,20 @@ pub fn compile_item(
     }
     let mut patterns = Vec::new();
     for item in &items {
-        let mut variants = compile_value(key, item, placeholders)?;
-        if let [ValuePattern::Placeholder(name)] = variants.as_slice() {
-            warnings.push(placeholder_without_values(name, item.span));
+        let mut variants = compile_value(key, item, cx)?;
+        match variants.as_slice() {
+            [ValuePattern::Placeholder(name)] => {
+                warnings.push(placeholder_without_values(name, item.span));
+            }
+            [
+                ValuePattern::Str(StrMatch {
+                    kind: StrKind::Regex(regex),
+                    ..
+                }),
+            ] if regex.memory_usage() >= LARGE_REGEX_BYTES => {
+                warnings.push(huge_regex(regex.memory_usage(), item.span));
+            }
+            _ => {}
         }
         // Under `|all` every value must hold, but any variant of a value will do.
         if all && variants.len() > 1 {
@@ -132,7 +144,7 @@ fn key_text(key: &FieldKey) -> String {
 fn compile_value(
     key: &FieldKey,
     node: &Node,
-    placeholders: &Placeholders,
+    cx: &Context,
 ) -> Result<Vec<ValuePattern>, Diagnostic> {
     let invalid = |message: String| Diagnostic::new(Code::InvalidValue, node.span, message);
     match key.family() {
@@ -215,6 +227,10 @@ fn compile_value(
         }
         Family::Regex => {
             let text = scalar_text(node).ok_or_else(|| invalid("`|re` takes a string".into()))?;
+            let room = cx.regex_room.get();
+            if room == 0 {
+                return Err(regex_budget_spent(node.span, cx.regex_limit));
+            }
             let regex = SigmaRegex::new(
                 &text,
                 key.has(Modifier::ReInsensitive),
@@ -222,10 +238,52 @@ fn compile_value(
                 key.has(Modifier::ReDotAll),
             )
             .map_err(|e| regex_diagnostic(&e, node.span))?;
+            // The regex is dropped (its memory freed) when it does not fit.
+            let left = room.checked_sub(regex.memory_usage());
+            cx.regex_room.set(left.unwrap_or(0));
+            if left.is_none() {
+                return Err(regex_budget_spent(node.span, cx.regex_limit));
+            }
             Ok(vec![ValuePattern::Str(StrMatch::regex(regex))])
         }
-        Family::String | Family::Generic => string_patterns(key, node, placeholders),
+        Family::String | Family::Generic => string_patterns(key, node, cx.placeholders),
     }
+}
+
+/// The error of a `|re` value for which the load has no memory left.
+fn regex_budget_spent(span: Span, limit: usize) -> Diagnostic {
+    let limit = match limit >> 20 {
+        0 => format!("{} KiB", limit >> 10),
+        mib => format!("{mib} MiB"),
+    };
+    Diagnostic::new(
+        Code::RegexBudget,
+        span,
+        format!(
+            "no memory left for this regex: the regexes of one load may take at most {limit} \
+             (the files read together share it)"
+        ),
+    )
+    .with_label("not compiled")
+    .with_help(
+        "load fewer rules with regexes at once, or use `contains`/`startswith`/`endswith` \
+         values where a regex is not needed (each regex takes a few KiB at least)",
+    )
+}
+
+/// The `huge_regex` warning of a `|re` value whose automaton takes `bytes`.
+fn huge_regex(bytes: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::HugeRegex,
+        span,
+        format!("this regex compiles to a {} KiB automaton", bytes >> 10),
+    )
+    .with_label("matching it can be slow on long values")
+    .with_help(
+        "a large counted repetition (`{1000,}`, `(a|b){5000}`) makes a large automaton, and \
+         the time to match grows with the value's length times its size: bound repetitions \
+         more tightly, or anchor the regex on a literal",
+    )
 }
 
 /// The S022 diagnostic of a `|re` value that was refused: what is wrong, and the fix for it.

@@ -54,6 +54,12 @@ impl SigmaRegex {
         })
     }
 
+    /// The heap memory the compiled regex takes, in bytes (its automata; the per-thread caches
+    /// of a search come on top).
+    pub fn memory_usage(&self) -> usize {
+        self.regex.memory_usage()
+    }
+
     /// Whether the regex matches anywhere in `text`.
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
