@@ -132,7 +132,10 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         }
         None => {
             let terminal = std::io::stdout().is_terminal();
-            (Box::new(progress.writer(std::io::stdout().lock())), terminal)
+            (
+                Box::new(progress.writer(std::io::stdout().lock())),
+                terminal,
+            )
         }
     };
     let format = args.format.unwrap_or(if to_terminal {
@@ -148,9 +151,12 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
             &mut JsonlSink::new(out, engine.rules()),
         ),
         OutputFormat::Csv => run_hunt(&engine, &mut source, &hunt_options, &mut CsvSink::new(out)),
-        OutputFormat::Table => {
-            run_hunt(&engine, &mut source, &hunt_options, &mut TableSink::new(out))
-        }
+        OutputFormat::Table => run_hunt(
+            &engine,
+            &mut source,
+            &hunt_options,
+            &mut TableSink::new(out),
+        ),
     };
     progress.finish();
     let (stats, output_failed) = match result {

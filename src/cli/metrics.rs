@@ -78,8 +78,7 @@ pub fn run(args: &MetricsArgs, color: Color) -> Result<ExitCode, String> {
     let engine = Engine::new(rules, ScanOptions::default());
     let mut sink = CountSink::new(fields);
     let mut source = LocalSource::new(&args.inputs);
-    let stats = match sigil_engine::hunt(&engine, &mut source, &HuntOptions::default(), &mut sink)
-    {
+    let stats = match sigil_engine::hunt(&engine, &mut source, &HuntOptions::default(), &mut sink) {
         Ok(stats) => stats,
         // Counting in memory cannot fail.
         Err(stopped) => return Err(stopped.error.to_string()),

@@ -33,8 +33,12 @@ impl Progress {
         };
         let colored = use_color(color, true);
         let template = match (sized, colored) {
-            (true, true) => "{spinner:.cyan} {msg} {bytes}/{total_bytes} ({percent}%), {elapsed}, about {eta} left",
-            (true, false) => "{spinner} {msg} {bytes}/{total_bytes} ({percent}%), {elapsed}, about {eta} left",
+            (true, true) => {
+                "{spinner:.cyan} {msg} {bytes}/{total_bytes} ({percent}%), {elapsed}, about {eta} left"
+            }
+            (true, false) => {
+                "{spinner} {msg} {bytes}/{total_bytes} ({percent}%), {elapsed}, about {eta} left"
+            }
             (false, true) => "{spinner:.cyan} {msg} {elapsed}",
             (false, false) => "{spinner} {msg} {elapsed}",
         };

@@ -171,7 +171,7 @@ pub fn run_correlation_cases(
                 };
                 matched.clear();
                 evaluator.matching_rules(&record, detections.iter().copied(), &mut matched);
-                collector.record(
+                collector.record_value(
                     &matched,
                     Some(*time),
                     &record,

@@ -7,10 +7,11 @@
 
 use super::Correlator;
 use crate::eval::{Evaluator, Json, first_scalar};
+use crate::input::InputSource;
+use crate::scan::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
 use std::collections::HashMap;
-use crate::input::InputSource;
 use std::sync::Arc;
 
 /// The interned id that stands for "no value".
@@ -204,10 +205,23 @@ impl<'c> Collector<'c> {
         }
     }
 
-    /// Decides the matches of one record: `matched` are the rules that matched the record
-    /// `event` (as parsed for them), found at `record` in `input`, at `time`. Pushes onto
-    /// `verdicts` one [`Verdict`] per matched rule, in order.
-    pub(crate) fn record<'a>(
+    /// Decides the matches of one record: `matched` are the rules that matched the parsed
+    /// record `event` (a [`RecordMatches`](crate::RecordMatches) gives all three), found at
+    /// `record` in `input`. Pushes onto `verdicts` one [`Verdict`] per matched rule, in order.
+    pub fn record(
+        &mut self,
+        matched: &[RuleId],
+        time: Option<Timestamp>,
+        event: &RecordView<'_>,
+        input: &InputSource,
+        record: u64,
+        verdicts: &mut Vec<Verdict>,
+    ) {
+        self.record_value(matched, time, event.value(), input, record, verdicts);
+    }
+
+    /// [`Collector::record`] of a record in any parsed form.
+    pub(crate) fn record_value<'a>(
         &mut self,
         matched: &[RuleId],
         time: Option<Timestamp>,

@@ -212,7 +212,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
             Some(collector) => collector.record(
                 found.rules,
                 found.timestamp,
-                view.value(),
+                &view,
                 self.source,
                 index,
                 verdicts,
