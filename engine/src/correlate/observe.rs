@@ -6,9 +6,8 @@
 //! ([`Observations::append`]), so the merged log is the same whatever the thread count.
 
 use super::Correlator;
-use crate::eval::{Evaluator, Json, first_scalar};
+use crate::eval::{Evaluator, Json, RecordView, first_scalar};
 use crate::input::InputSource;
-use crate::scan::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
 use std::collections::HashMap;

@@ -4,10 +4,10 @@
 //! whether it held and, for every matcher in it, whether it held and which values it found at its
 //! field (as JSON text).
 
+use super::RecordError;
 use super::field::Subject;
 use super::matcher::subject_of;
 use super::{Evaluator, detection_of};
-use crate::scan::RecordError;
 use sigil_compiler::{MatcherId, RuleId, RuleSet, SearchExpr};
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;

@@ -20,20 +20,25 @@ mod explain;
 mod field;
 mod json;
 mod matcher;
+mod time;
 mod value;
+mod view;
 
 #[cfg(test)]
 mod tests;
 
 pub use explain::{Explanation, MatcherExplanation, SearchExplanation, explain};
 pub use field::first_scalar;
-pub use json::{Json, Kind};
+pub use json::{Json, Kind, RecordError};
+pub use time::{event_time, event_time_of};
+pub use view::RecordView;
 
 use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
 
-/// Deepest nesting of arrays and objects the evaluator walks into; anything deeper is treated as
-/// not matching, so that hostile records cannot overflow the stack.
-pub const MAX_DEPTH: usize = 512;
+// The deepest nesting the evaluator walks into is framing's limit, so every record that frames
+// is walked whole; anything deeper is treated as not matching, so that hostile records cannot
+// overflow the stack.
+use crate::framing::MAX_DEPTH;
 
 /// Evaluates detection rules against records, one record at a time.
 ///

@@ -1,11 +1,12 @@
 //! What a hunt did: counts, and the problems met (typed, the first ones in full).
 
 use crate::correlate::Observations;
+use crate::eval::RecordError;
 use crate::formats::{EnvelopeError, LineError};
 use crate::framing::BadReason;
 use crate::input::{InputError, InputSource, Skipped};
 use crate::logsource::RecordSource;
-use crate::scan::{RecordError, ScanStats};
+use crate::scan::ScanStats;
 use std::fmt;
 use std::time::Duration;
 
