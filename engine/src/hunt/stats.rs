@@ -78,12 +78,13 @@ pub struct HuntStats {
     pub out_of_range: u64,
     /// Records skipped because they were malformed.
     pub bad_records: u64,
-    /// Parsed records per [`RecordSource`] (by index); records the prefilter ruled out are not
-    /// parsed, so their source is not known.
+    /// Scanned records per [`RecordSource`] (by index): a parsed record's detected source, the
+    /// source of a text log or an envelope, and for the records of a unit of work that the
+    /// prefilter kept from being parsed, the source of the first of them (parsed once for
+    /// this: the records of one file are of one log).
     pub records_per_source: [u64; RecordSource::ALL.len()],
-    /// One bit per [`RecordSource`] (by index) of which records were seen: parsed, read from a
-    /// text log or an envelope, or probed (the first record of a buffer in which the prefilter
-    /// let no record through is parsed once, for this). Tells which rules never applied.
+    /// One bit per [`RecordSource`] (by index) of which records were seen, as counted in
+    /// `records_per_source`. Tells which rules never applied.
     pub sources_seen: u32,
     /// What the scanners did: records parsed, rules evaluated, time shares.
     pub scan: ScanStats,
