@@ -106,7 +106,7 @@ pub use cases::{
 };
 pub use observe::{Collector, Observations, Verdict};
 pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name};
-pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};
+pub use plan::MAX_REFERENCED_RULES;
 
 use jiff::Timestamp;
 use plan::{Plan, Plans};
