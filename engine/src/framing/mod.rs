@@ -9,7 +9,7 @@
 //! | [`Shape::JsonArray`]       | `[{...},{...}]` (pretty or not)         | an element of the array   |
 //! | [`Shape::Concatenated`]    | `{...}{...}` or pretty objects in a row | a top-level object        |
 //!
-//! [`detect_shape`] picks one from the first bytes of the content; a `--format` override can
+//! [`detect_shape`] picks one from the first bytes of the content; an `--input-format` override can
 //! force one instead.
 //!
 //! # The algorithm
@@ -95,7 +95,7 @@ pub enum Shape {
 }
 
 impl Shape {
-    /// The shape's name as `--format` spells it: `ndjson`, `envelope`, `array`, `concatenated`.
+    /// The shape's name as `--input-format` spells it: `ndjson`, `envelope`, `array`, `concatenated`.
     pub fn name(self) -> &'static str {
         match self {
             Shape::Ndjson => "ndjson",

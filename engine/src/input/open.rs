@@ -40,7 +40,7 @@ pub struct OpenOptions {
     /// cost more than a read. When maps are used, and when not, is decided in one place: the
     /// private `map_plain` function of this module.
     pub mmap: bool,
-    /// Frame every input as this shape instead of detecting it (`--format`).
+    /// Frame every input as this shape instead of detecting it (`--input-format`).
     pub shape: Option<Shape>,
 }
 
