@@ -34,7 +34,7 @@ pub fn parse_time(value: Kind) -> Option<Timestamp> {
         Kind::Static(StaticNode::I64(n)) => from_epoch(n as f64),
         Kind::Static(StaticNode::U64(n)) => from_epoch(n as f64),
         Kind::Static(StaticNode::F64(n)) => from_epoch(n),
-        Kind::Static(_) | Kind::Array | Kind::Object => None,
+        Kind::Static(_) | Kind::BigNumber(_) | Kind::Array | Kind::Object => None,
     }
 }
 

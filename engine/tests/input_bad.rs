@@ -61,9 +61,13 @@ fn truncated_gzip_delivers_records_before_the_break_then_an_error() {
         );
     }
     // The line cut in the middle is a bad record, then comes the error.
-    assert_eq!(
-        reasons(&outcome),
-        [(outcome.records.len() as u64 + 1, BadReason::Truncated)]
+    assert!(
+        matches!(
+            reasons(&outcome)[..],
+            [(index, BadReason::LineEndsInside { .. })] if index == outcome.records.len() as u64 + 1
+        ),
+        "{:?}",
+        reasons(&outcome)
     );
     let [
         InputError::Truncated {
@@ -170,7 +174,7 @@ fn broken_lines_are_bad_records_and_the_rest_is_framed() {
     assert_eq!(
         reasons(&outcome),
         [
-            (2, BadReason::Truncated),
+            (2, BadReason::LineEndsInside { in_string: false }),
             (3, BadReason::NotAnObject),
             (4, BadReason::NotAnObject),
             (5, BadReason::Mismatched { at: 6 }),
@@ -341,7 +345,10 @@ fn deep_nesting_is_bounded_in_every_shape() {
         std::io::Cursor::new(format!("{{\"a\":{open_only}\n{{}}\n").into_bytes()),
         &OpenOptions::default(),
     );
-    assert_eq!(reasons(&outcome), [(1, BadReason::Truncated)]);
+    assert_eq!(
+        reasons(&outcome),
+        [(1, BadReason::LineEndsInside { in_string: false })]
+    );
     assert_eq!(outcome.records.len(), 1);
 }
 
@@ -381,4 +388,61 @@ fn a_line_over_the_limit_in_a_mapped_file_is_too_large() {
             [(1, 0), (3, len + 10)]
         );
     }
+}
+
+/// Issue 18, item 18: each message names what is wrong with the record, not where the parser
+/// gave up or what it is called inside.
+#[test]
+fn messages_name_what_is_wrong() {
+    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    let log: &[u8] = b"{\"eventName\":\"A\"}\n\
+        {\"eventName\":\"B\", \"x\": \"open\n\
+        {\"eventName\":[\"C\"\n\
+        \xe9t\xe9\n\
+        {\"eventName\":\"caf\xe9\"}\n\
+        {\"eventName\":\"D\",\"n\":NaN}\n\
+        {\"eventName\":\"E\",\"n\":01}\n\
+        {\"eventName\":\"F\",\"n\":1}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "events.jsonl", log);
+    let rule = "title: any\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|exists: true}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default());
+    let options = ScanOptions {
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(loaded.rules, options);
+    let stats = hunt(
+        &engine,
+        &[path],
+        &HuntOptions::new(sink::write_jsonl),
+        &mut |_| Ok(()),
+    );
+    let reasons: Vec<(u64, String)> = stats
+        .problems
+        .iter()
+        .map(|p| (p.record.unwrap(), p.reason.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                2,
+                "the line ends inside a string (a closing quote is missing)".to_owned()
+            ),
+            (
+                3,
+                "the line ends before the record closes (a closing bracket is missing)".to_owned()
+            ),
+            (4, "invalid UTF-8 at byte 0 of the record".to_owned()),
+            (5, "invalid UTF-8 at byte 17 of the record".to_owned()),
+            (
+                6,
+                "invalid JSON: unexpected `NaN` at byte 21 (a value is a string, number, \
+                 object, array, true, false or null)"
+                    .to_owned()
+            ),
+            (7, "invalid JSON: invalid number `01` at byte 21".to_owned()),
+        ]
+    );
 }

@@ -143,7 +143,7 @@ fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
                     return true;
                 }
             }
-            Err(ScanError::Truncated) => {
+            Err(ScanError::Truncated { .. }) => {
                 return seen_line || find_byte(b'\n', &head[start..]).is_none();
             }
             Err(ScanError::Mismatched(_)) => return true,

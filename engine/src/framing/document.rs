@@ -130,7 +130,7 @@ impl<'a> Document<'a> {
             }
             Err(error) => {
                 self.stage = Stage::Done;
-                Err(self.counter.bad(value, scan_failure(error, value)))
+                Err(self.counter.bad(value, scan_failure(error, value, false)))
             }
         }
     }
@@ -152,7 +152,7 @@ impl<'a> Document<'a> {
                     ScanError::TooDeep(end) => self.pos = end,
                     _ => self.stage = Stage::Done,
                 }
-                Err(self.counter.bad(start, scan_failure(error, start)))
+                Err(self.counter.bad(start, scan_failure(error, start, false)))
             }
         }
     }
@@ -175,7 +175,7 @@ impl<'a> Document<'a> {
                     ScanError::TooDeep(end) => end,
                     _ => self.next_line_object(start),
                 };
-                Err(self.counter.bad(start, scan_failure(error, start)))
+                Err(self.counter.bad(start, scan_failure(error, start, false)))
             }
         }
     }
