@@ -876,8 +876,8 @@ fn scan_records(
                 events.clear();
                 match envelope.expand(record.bytes, events) {
                     Ok(()) => {
-                        for event in events.iter() {
-                            sink.record(record.index, event, Some(envelope.source()), false);
+                        for (event, source) in events.sourced() {
+                            sink.record(record.index, event, Some(source), false);
                         }
                     }
                     Err(error) => sink
