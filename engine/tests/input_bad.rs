@@ -446,3 +446,60 @@ fn messages_name_what_is_wrong() {
         ]
     );
 }
+
+/// Issue 18, item 12: what is not read is reported, never dropped in silence.
+#[test]
+fn what_a_layout_cannot_read_is_reported() {
+    // A first line holding an array does not turn an NDJSON file into an array.
+    let log = b"[1,2,3]\n{\"a\":1}\n{\"a\":2}\n".to_vec();
+    let outcome = read_stream(std::io::Cursor::new(log), &OpenOptions::default());
+    assert_eq!(outcome.shape, Some(Shape::Ndjson));
+    assert_eq!(outcome.bytes(), [&b"{\"a\":1}"[..], b"{\"a\":2}"]);
+    assert_eq!(reasons(&outcome), [(1, BadReason::NotAnObject)]);
+
+    let cloudtrail = OpenOptions {
+        shape: Some(Shape::Envelope),
+        ..OpenOptions::default()
+    };
+    // `Records` that is not an array, and objects without `Records`, read as CloudTrail.
+    let log = b"{\"Records\":{\"eventName\":\"A\"},\"x\":1}\n{\"eventName\":\"B\"}\n{\"Records\":[{\"eventName\":\"C\"}]}\n";
+    let outcome = read_stream(std::io::Cursor::new(log.to_vec()), &cloudtrail);
+    assert_eq!(outcome.bytes(), [&b"{\"eventName\":\"C\"}"[..]]);
+    assert_eq!(
+        reasons(&outcome),
+        [
+            (1, BadReason::RecordsNotAnArray { found: "an object" }),
+            (2, BadReason::NoRecords),
+        ]
+    );
+    assert_eq!(
+        outcome.bad[0].reason.to_string(),
+        "`Records` holds an object, not an array of records: it was not read"
+    );
+
+    // Objects after the arrays of an array file: framing stops, and says how much is left.
+    let log = b"[{\"a\":1}]\n{\"b\":2}\n{\"b\":3}\n";
+    let array = OpenOptions {
+        shape: Some(Shape::JsonArray),
+        ..OpenOptions::default()
+    };
+    let outcome = read_stream(std::io::Cursor::new(log.to_vec()), &array);
+    assert_eq!(outcome.bytes(), [&b"{\"a\":1}"[..]]);
+    assert_eq!(
+        reasons(&outcome),
+        [(
+            2,
+            BadReason::Malformed {
+                expected: "`[` opening an array",
+                unread: 16
+            }
+        )]
+    );
+    assert!(
+        outcome.bad[0]
+            .to_string()
+            .ends_with("the 16 bytes from here on were not read"),
+        "{}",
+        outcome.bad[0]
+    );
+}

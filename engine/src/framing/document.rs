@@ -41,6 +41,9 @@ pub(super) struct Document<'a> {
     shape: Shape,
     stage: Stage,
     counter: Counter,
+    /// Where the envelope object being walked starts, and whether a `Records` member was met
+    /// in it.
+    envelope: (usize, bool),
 }
 
 impl<'a> Document<'a> {
@@ -51,6 +54,7 @@ impl<'a> Document<'a> {
             shape,
             stage: Stage::Top,
             counter,
+            envelope: (0, false),
         }
     }
 
@@ -70,7 +74,10 @@ impl<'a> Document<'a> {
                 (Stage::Top, _) if self.shape == Shape::Concatenated => {
                     return Some(self.top_level_object());
                 }
-                (Stage::Top, b'{') if self.shape == Shape::Envelope => self.enter(Stage::Members),
+                (Stage::Top, b'{') if self.shape == Shape::Envelope => {
+                    self.envelope = (self.pos, false);
+                    self.enter(Stage::Members);
+                }
                 (Stage::Top, b'[') if self.shape == Shape::JsonArray => self.enter(Stage::Elements),
                 (Stage::Top, _) if self.shape == Shape::Envelope => {
                     return Some(Err(
@@ -79,7 +86,12 @@ impl<'a> Document<'a> {
                 }
                 (Stage::Top, _) => return Some(Err(self.malformed("`[` opening an array"))),
                 (Stage::Members | Stage::Elements, b',') => self.pos += 1,
-                (Stage::Members, b'}') => self.enter(Stage::Top),
+                (Stage::Members, b'}') => {
+                    self.enter(Stage::Top);
+                    if !self.envelope.1 {
+                        return Some(Err(self.counter.bad(self.envelope.0, BadReason::NoRecords)));
+                    }
+                }
                 (Stage::Members, b'"') => {
                     if let Err(bad) = self.member() {
                         return Some(Err(bad));
@@ -105,8 +117,9 @@ impl<'a> Document<'a> {
     /// Stops framing at a broken outer structure.
     fn malformed(&mut self, expected: &'static str) -> BadRecord {
         self.stage = Stage::Done;
+        let unread = (self.buf.len() - self.pos) as u64;
         self.counter
-            .bad(self.pos, BadReason::Malformed { expected })
+            .bad(self.pos, BadReason::Malformed { expected, unread })
     }
 
     /// An envelope member: enters `Records` if it is an array, or skips the value.
@@ -114,7 +127,9 @@ impl<'a> Document<'a> {
         let Some((key, value)) = member(self.buf, self.pos) else {
             return Err(self.malformed("a `\"key\": value` member"));
         };
-        if key == b"Records" && self.buf.get(value) == Some(&b'[') {
+        let records = key == b"Records";
+        if records && self.buf.get(value) == Some(&b'[') {
+            self.envelope.1 = true;
             self.pos = value;
             self.enter(Stage::Elements);
             return Ok(());
@@ -126,7 +141,20 @@ impl<'a> Document<'a> {
         match value_end(self.buf, value) {
             Ok(end) | Err(ScanError::TooDeep(end)) => {
                 self.pos = end;
-                Ok(())
+                if !records {
+                    return Ok(());
+                }
+                self.envelope.1 = true;
+                let found = match self.buf[value] {
+                    b'{' => "an object",
+                    b'"' => "a string",
+                    b'n' => "null",
+                    b't' | b'f' => "a boolean",
+                    _ => "a number",
+                };
+                Err(self
+                    .counter
+                    .bad(value, BadReason::RecordsNotAnArray { found }))
             }
             Err(error) => {
                 self.stage = Stage::Done;

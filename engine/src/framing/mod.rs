@@ -247,12 +247,26 @@ pub enum BadReason {
         /// The limit it exceeds.
         limit: u64,
     },
-    /// The document around the records is broken: framing of the document stops here.
-    #[error("malformed document: expected {expected}")]
+    /// The document around the records is broken: framing of the document stops here, and
+    /// the bytes after it are not read.
+    #[error(
+        "malformed document: expected {expected}; the {unread} bytes from here on were not read"
+    )]
     Malformed {
         /// What the framer expected to find.
         expected: &'static str,
+        /// How many bytes of the document (from the start of this record) are left unread.
+        unread: u64,
     },
+    /// An envelope's `Records` member is not an array: what it holds was not read.
+    #[error("`Records` holds {found}, not an array of records: it was not read")]
+    RecordsNotAnArray {
+        /// What it holds (`an object`, `a string`...).
+        found: &'static str,
+    },
+    /// An object in a file read as CloudTrail envelopes has no `Records` array.
+    #[error("not a CloudTrail envelope: the object has no `Records` array, so no record of it was read")]
+    NoRecords,
 }
 
 /// Frames `buf`, which holds records laid out as `shape`, numbering them from `origin`.
