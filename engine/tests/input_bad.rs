@@ -228,8 +228,105 @@ fn a_binary_file_is_refused_with_an_error() {
     assert!(
         outcome.errors[0]
             .to_string()
-            .contains("photo.json: binary data (NUL byte at offset")
+            .contains("photo.json: binary data, not a log: "),
+        "{}",
+        outcome.errors[0]
     );
+}
+
+/// Issue 18, item 11: one bad byte in the head of a text log costs the record that holds it,
+/// not the whole file; binary is decided on evidence.
+#[test]
+fn a_few_bad_bytes_in_the_head_cost_only_their_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = b"{\"ok\":1}\n\0\n{\"ok\":2,\"x\":\"a\0b\"}\n".to_vec();
+    log.extend_from_slice(&ndjson(10));
+    // A run of NUL bytes, as a crash leaves in a log file, at the very start of another.
+    let mut crashed = vec![0u8; 4096];
+    crashed.extend_from_slice(b"\n");
+    crashed.extend_from_slice(&ndjson(400));
+    for (name, content, good) in [("one-nul.jsonl", log, 12), ("crashed.jsonl", crashed, 400)] {
+        let path = write(&dir, name, &content);
+        for mmap in [true, false] {
+            let options = OpenOptions {
+                mmap,
+                ..OpenOptions::default()
+            };
+            let outcome = read_path(&path, &options);
+            assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
+            assert_eq!(outcome.records.len(), good, "{name}");
+            assert_eq!(outcome.bad.len(), 1, "{name}: {:?}", outcome.bad);
+            assert!(
+                matches!(outcome.bad[0].reason, BadReason::Binary { at: 0 }),
+                "{name}: {}",
+                outcome.bad[0]
+            );
+        }
+    }
+    // UTF-16 text is named as such.
+    let utf16: Vec<u8> = "\u{feff}{\"a\":1}\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let outcome = read_path(
+        &write(&dir, "windows.json", &utf16),
+        &OpenOptions::default(),
+    );
+    assert!(
+        matches!(outcome.errors[..], [InputError::Utf16 { .. }]),
+        "{outcome:?}"
+    );
+}
+
+/// Issue 18, item 13: documentation in a log folder is skipped with its reason, never parsed
+/// as malformed records; a log is never skipped, whatever its name.
+#[test]
+fn documentation_files_are_skipped_and_logs_never() {
+    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    let dir = tempfile::tempdir().unwrap();
+    let license = "MIT License\n\nCopyright (c) 2024\n\nPermission is hereby granted...\n";
+    write(&dir, "LICENSE", license.as_bytes());
+    write(
+        &dir,
+        "README.md",
+        b"# Samples\n\nCloudTrail events for tests.\n",
+    );
+    write(&dir, "metadata.yaml", b"title: dataset\nauthor: someone\n");
+    // Logs named like documentation are read: JSON, and a known text log.
+    write(&dir, "events.txt", b"{\"eventName\":\"A\"}\n");
+    write(
+        &dir,
+        "flows.txt",
+        b"2 123456789012 eni-1 10.0.0.1 10.0.0.2 443 49152 6 10 840 1620000000 1620000060 ACCEPT OK\n",
+    );
+    let rule = "title: any\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|exists: true}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default());
+    let engine = Engine::new(loaded.rules, ScanOptions::default());
+    let stats = hunt(
+        &engine,
+        &[dir.path().to_path_buf()],
+        &HuntOptions::new(sink::write_jsonl),
+        &mut |_| Ok(()),
+    );
+    let skipped: Vec<(String, String)> = stats
+        .skipped_files
+        .iter()
+        .map(|(path, reason)| {
+            let name = std::path::Path::new(path).file_name().unwrap();
+            (name.to_string_lossy().into_owned(), reason.clone())
+        })
+        .collect();
+    let reason = SkipReason::NotALog.to_string();
+    assert_eq!(
+        skipped,
+        [
+            ("LICENSE".to_owned(), reason.clone()),
+            ("README.md".to_owned(), reason.clone()),
+            ("metadata.yaml".to_owned(), reason),
+        ]
+    );
+    assert!(!stats.had_input_errors(), "{:?}", stats.problems);
+    assert_eq!((stats.files, stats.records), (2, 2));
 }
 
 #[test]

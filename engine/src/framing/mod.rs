@@ -265,7 +265,9 @@ pub enum BadReason {
         found: &'static str,
     },
     /// An object in a file read as CloudTrail envelopes has no `Records` array.
-    #[error("not a CloudTrail envelope: the object has no `Records` array, so no record of it was read")]
+    #[error(
+        "not a CloudTrail envelope: the object has no `Records` array, so no record of it was read"
+    )]
     NoRecords,
 }
 

@@ -255,11 +255,6 @@ impl Stream {
         &self.pending
     }
 
-    /// The stream offset of the first pending byte.
-    pub(super) fn offset(&self) -> u64 {
-        self.offset
-    }
-
     /// Reads until `len` bytes are pending, or the stream ends or fails.
     pub(super) fn fill(&mut self, len: usize) {
         if self.ended() || self.pending.len() >= len {

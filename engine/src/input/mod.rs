@@ -8,8 +8,8 @@
 //!    objects, hidden files, Parquet), and the paths that could not be listed.
 //! 2. [`open`] (or [`open_reader`] for any byte stream) recognises gzip and zstd by their
 //!    magic bytes, memory-maps plain files (the policy is documented on [`OpenOptions::mmap`]),
-//!    sniffs the content for binary data, Parquet and CloudTrail digests, and detects the
-//!    record [`Shape`](crate::framing::Shape).
+//!    sniffs the content for binary data, Parquet, CloudTrail digests and documentation files
+//!    (`LICENSE`, `README.md`), and detects the record [`Shape`](crate::framing::Shape).
 //! 3. The resulting [`Blocks`] yield [`Block`]s of whole records, numbered where they start.
 //!    A memory-mapped file is one block, which a driver may cut into chunks for threads with
 //!    [`split_ndjson`](crate::framing::split_ndjson). Compressed files and stdin are streamed
@@ -115,6 +115,10 @@ pub enum SkipReason {
     /// A Parquet file, by name or by its `PAR1` magic bytes.
     #[error("Parquet file: not supported, export the logs as JSON to hunt them")]
     Parquet,
+    /// A file named as documentation or metadata (`LICENSE`, `README.md`, `notes.txt`,
+    /// `*.yml`...) whose head holds no line that starts like a JSON record or a known text log.
+    #[error("not a log: a documentation or metadata file, with no JSON or log line in its head")]
+    NotALog,
 }
 
 /// How an input's bytes are encoded, as recognised by their magic bytes.
@@ -183,14 +187,26 @@ pub enum InputError {
         /// The decoder's error.
         error: io::Error,
     },
-    /// The content starts with binary data, not a JSON log (perhaps compressed with an
-    /// unsupported codec).
-    #[error("{input}: binary data (NUL byte at offset {offset}), not a JSON log")]
+    /// The content is binary data, not a log (perhaps compressed with an unsupported codec):
+    /// a large share of its first bytes are not text, and no record can be read from its head.
+    #[error(
+        "{input}: binary data, not a log: {non_text} of its first {sniffed} bytes are not text \
+         and no record could be read from them"
+    )]
     Binary {
         /// The input.
         input: InputSource,
-        /// Where the first NUL byte is, in the decompressed stream.
-        offset: u64,
+        /// How many of the bytes looked at are not text (control bytes, invalid UTF-8).
+        non_text: usize,
+        /// How many bytes were looked at.
+        sniffed: usize,
+    },
+    /// The content is UTF-16 text (by its byte order mark, or a NUL byte every other byte);
+    /// Sigil reads UTF-8.
+    #[error("{input}: UTF-16 text: convert it to UTF-8 (`iconv -f UTF-16 -t UTF-8`) to hunt it")]
+    Utf16 {
+        /// The input.
+        input: InputSource,
     },
     /// A document that must be framed whole is larger than [`MAX_DOCUMENT_BYTES`]; only its
     /// first [`MAX_DOCUMENT_BYTES`] were framed.
@@ -214,6 +230,7 @@ impl InputError {
             | InputError::Truncated { input, .. }
             | InputError::Corrupt { input, .. }
             | InputError::Binary { input, .. }
+            | InputError::Utf16 { input }
             | InputError::DocumentTooLarge { input, .. } => input,
         }
     }

@@ -9,8 +9,15 @@
 //!
 //! The sniff looks at the first [`HEAD_BYTES`] of the (decompressed) content, after a UTF-8
 //! byte order mark if there is one: Parquet magic and CloudTrail digests make the input
-//! [`Opened::Skipped`], a NUL byte in the first [`BINARY_SNIFF_BYTES`] makes it an
-//! [`InputError::Binary`], and anything else gets its [`Shape`] detected (unless forced).
+//! [`Opened::Skipped`], UTF-16 text is an [`InputError::Utf16`], and anything else gets its
+//! [`Shape`] detected (unless forced). Then two checks decide on evidence, never on one byte:
+//!
+//! - a file named as documentation (`LICENSE`, `README.md`, `*.txt`, `*.yml`...) whose head has
+//!   no line starting like JSON and is no known text log is skipped ([`SkipReason::NotALog`]);
+//! - content whose first [`BINARY_SNIFF_BYTES`] are at least [`BINARY_PERCENT`] percent non-text
+//!   bytes (control bytes, invalid UTF-8), and whose head gives no good record, is an
+//!   [`InputError::Binary`]. A log with a few damaged bytes is read, and its damaged records
+//!   are reported one by one.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -19,15 +26,19 @@ use memmap2::Mmap;
 
 use super::blocks::{Blocks, Stream};
 use super::{Codec, InputError, InputSource, SkipReason};
-use crate::framing::{self, Shape};
+use crate::formats;
+use crate::framing::{self, Origin, Shape};
 
 /// How much of the content shape detection and sniffing look at.
 const HEAD_BYTES: usize = 64 << 10;
 
-/// How much of the content is searched for NUL bytes to tell binary files from logs. JSON text
-/// never holds a raw NUL, but a damaged log may have some further on: those are bad records,
-/// not a reason to refuse the whole file.
+/// How much of the content is looked at to tell binary files from logs.
 const BINARY_SNIFF_BYTES: usize = 8 << 10;
+
+/// The share of non-text bytes (in percent) from which the content may be binary: it is when,
+/// besides, no record can be read from its head. A text log with a few damaged bytes (a NUL run
+/// left by a crash, a stray control byte) is read, and only its damaged records are refused.
+const BINARY_PERCENT: usize = 10;
 
 /// The UTF-8 byte order mark, ignored at the start of the content.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -66,10 +77,11 @@ pub enum Opened {
 ///
 /// gzip and zstd are recognised by their magic bytes, whatever the file is called. Plain
 /// files are memory-mapped or read as [`OpenOptions::mmap`] allows. Then the first 64 KiB of
-/// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed:
-/// Parquet magic (`PAR1`) and CloudTrail digests make the input [`Opened::Skipped`], a NUL
-/// byte in the first 8 KiB makes it an [`InputError::Binary`], and anything else gets its
-/// [`Shape`] detected (see [`detect_shape`](framing::detect_shape)) unless one is forced.
+/// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed (see
+/// the [module docs](self)): Parquet magic (`PAR1`), CloudTrail digests and documentation
+/// files make the input [`Opened::Skipped`], binary data and UTF-16 text are errors, and
+/// anything else gets its [`Shape`] detected (see [`detect_shape`](framing::detect_shape))
+/// unless one is forced.
 ///
 /// Errors here concern opening only; errors met while reading come from [`Blocks`].
 pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputError> {
@@ -161,7 +173,7 @@ fn read_magic(reader: &mut impl Read) -> io::Result<Vec<u8>> {
 fn from_map(input: InputSource, map: Mmap, options: &OpenOptions) -> Result<Opened, InputError> {
     let start = if map.starts_with(BOM) { BOM.len() } else { 0 };
     let head = &map[start..map.len().min(start + HEAD_BYTES)];
-    Ok(match sniff(&input, head, start, options)? {
+    Ok(match sniff(&input, head, options)? {
         Content::Records(shape) => Opened::Blocks(Blocks::mapped(map, start, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
     })
@@ -188,8 +200,7 @@ fn from_stream(
         stream.drop_front(BOM.len());
         stream.fill(HEAD_BYTES);
     }
-    let start = stream.offset() as usize;
-    Ok(match sniff(&input, stream.pending(), start, options)? {
+    Ok(match sniff(&input, stream.pending(), options)? {
         Content::Records(shape) => Opened::Blocks(Blocks::streamed(stream, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
     })
@@ -203,26 +214,120 @@ enum Content {
     Skip(SkipReason),
 }
 
-/// Looks at the first bytes of the content, which start at `offset` in the stream.
-fn sniff(
-    input: &InputSource,
-    head: &[u8],
-    offset: usize,
-    options: &OpenOptions,
-) -> Result<Content, InputError> {
+/// Looks at the first bytes of the content (see [`open`]).
+fn sniff(input: &InputSource, head: &[u8], options: &OpenOptions) -> Result<Content, InputError> {
     if head.starts_with(b"PAR1") {
         return Ok(Content::Skip(SkipReason::Parquet));
     }
-    if let Some(at) = framing::find_byte(0, &head[..head.len().min(BINARY_SNIFF_BYTES)]) {
-        return Err(InputError::Binary {
-            input: input.clone(),
-            offset: (offset + at) as u64,
-        });
+    if is_utf16(head) {
+        let input = input.clone();
+        return Err(InputError::Utf16 { input });
     }
     if framing::is_cloudtrail_digest(head) {
         return Ok(Content::Skip(SkipReason::CloudTrailDigest));
     }
-    Ok(Content::Records(
-        options.shape.unwrap_or_else(|| framing::detect_shape(head)),
-    ))
+    let shape = options.shape.unwrap_or_else(|| framing::detect_shape(head));
+    let text_log = formats::detect(None, head).is_some();
+    if named_like_documentation(input) && !text_log && !has_json_line(head) {
+        return Ok(Content::Skip(SkipReason::NotALog));
+    }
+    let sniffed = &head[..head.len().min(BINARY_SNIFF_BYTES)];
+    let non_text = non_text_bytes(sniffed);
+    if non_text * 100 >= sniffed.len() * BINARY_PERCENT && !text_log && !holds_a_record(head, shape)
+    {
+        return Err(InputError::Binary {
+            input: input.clone(),
+            non_text,
+            sniffed: sniffed.len(),
+        });
+    }
+    Ok(Content::Records(shape))
+}
+
+/// How many bytes of `bytes` are not text: control bytes other than tab, line ends, form feed
+/// and escape, and the bytes of invalid UTF-8 sequences.
+fn non_text_bytes(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .map(|chunk| {
+            let controls = chunk
+                .valid()
+                .bytes()
+                .filter(|&b| {
+                    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f
+                })
+                .count();
+            controls + chunk.invalid().len()
+        })
+        .sum()
+}
+
+/// Whether framing `head` as `shape` gives at least one good record.
+fn holds_a_record(head: &[u8], shape: Shape) -> bool {
+    framing::records(head, shape, Origin::START).any(|record| record.is_ok())
+}
+
+/// Whether `head` starts with a UTF-16 byte order mark, or its first 256 bytes have a NUL in
+/// nearly every other byte and nearly none in the others (as ASCII text written in UTF-16).
+fn is_utf16(head: &[u8]) -> bool {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let pairs = &head[..head.len().min(256) & !1];
+    let nul_at = |parity: usize| {
+        pairs
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (half, nul_even, nul_odd) = (pairs.len() / 2, nul_at(0), nul_at(1));
+    let mostly = |n: usize| n * 10 >= half * 9;
+    let rarely = |n: usize| n * 10 <= half;
+    half >= 8 && ((mostly(nul_even) && rarely(nul_odd)) || (mostly(nul_odd) && rarely(nul_even)))
+}
+
+/// Whether a line of `head` starts (after whitespace) like a JSON record: `{` or `[`.
+fn has_json_line(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').any(|line| {
+        line.iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'{' | b'['))
+    })
+}
+
+/// Whether an input's file name is that of documentation or metadata (`LICENSE`, `README.md`,
+/// `notes.txt`, `info.yml`): such a file is skipped when its content does not look like a log.
+fn named_like_documentation(input: &InputSource) -> bool {
+    let InputSource::Path(path) = input else {
+        return false;
+    };
+    let Some(name) = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    const STEMS: &[&str] = &[
+        "license",
+        "licence",
+        "copying",
+        "notice",
+        "readme",
+        "changelog",
+        "changes",
+        "authors",
+        "contributing",
+        "security",
+        "code_of_conduct",
+    ];
+    const EXTENSIONS: &[&str] = &[
+        "md", "markdown", "rst", "txt", "yml", "yaml", "toml", "ini", "cfg", "html", "htm", "py",
+        "sh", "pdf",
+    ];
+    let stem = name.split('.').next().unwrap_or_default();
+    let extension = name.rsplit_once('.').map(|(_, extension)| extension);
+    STEMS.iter().any(|known| stem.starts_with(known))
+        || extension.is_some_and(|extension| EXTENSIONS.contains(&extension))
 }
