@@ -608,7 +608,7 @@ fn run_unit(
             }
             let bytes = &block.bytes()[range.clone()];
             let mut reader = Reader::new(&reading);
-            let (out, mut stats) = scan_records(
+            let (mut out, mut stats) = scan_records(
                 worker,
                 out,
                 bytes,
@@ -619,8 +619,17 @@ fn run_unit(
                 &source,
                 options,
             );
-            stats.files = u64::from(first);
             block.release(range);
+            if block.shrunk() {
+                // The file shrank under its map while this unit was read: what was made of
+                // its bytes is not to be trusted (`Block::shrunk`); the file is reported once.
+                stats = HuntStats::new(stats.matches_per_rule.len());
+                if let Some(error) = block.shrink_error(&source) {
+                    stats.problem(&source, None, error.to_string());
+                }
+                out.clear();
+            }
+            stats.files = u64::from(first);
             (out, stats)
         }
     };

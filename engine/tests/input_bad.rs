@@ -600,3 +600,115 @@ fn what_a_layout_cannot_read_is_reported() {
         outcome.bad[0]
     );
 }
+
+/// Issue 18, item 9: a file truncated while a hunt reads it through a memory map (log rotation
+/// with `copytruncate`) used to kill the process with SIGBUS. It is an error for that file, and
+/// the hunt goes on with the next input.
+///
+/// The hunt runs in a child process (this test binary again, running
+/// [`shrink_child_hunt`]), so that a regression kills the child, not the test harness. The child
+/// truncates the big file itself from the hunt's progress callback, once the first chunk of
+/// it is scanned: the other chunks are then read past the file's new end, on every thread.
+#[test]
+fn a_file_shrinking_under_its_map_is_an_error_for_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |i: usize| {
+        format!(
+            "{{\"eventName\":\"Event{i}\",\"pad\":\"{}\"}}\n",
+            "x".repeat(200)
+        )
+    };
+    let big: String = (0..200_000).map(line).collect(); // about 44 MB, over 20 chunks
+    write(&dir, "a-big.jsonl", big.as_bytes());
+    write(&dir, "z-later.jsonl", b"{\"eventName\":\"Later\"}\n");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["shrink_child_hunt", "--nocapture", "--test-threads=1"])
+        .env("SIGIL_SHRINK_CHILD_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success(),
+        "the child hunt died: {:?}\n{stdout}\n{}",
+        child.status,
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert!(stdout.contains("shrink child: checked"), "{stdout}");
+}
+
+/// The hunt of [`a_file_shrinking_under_its_map_is_an_error_for_that_file`]; does nothing unless
+/// that test runs it.
+#[test]
+fn shrink_child_hunt() {
+    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    let Some(dir) = std::env::var_os("SIGIL_SHRINK_CHILD_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let big = dir.join("a-big.jsonl");
+    let rules = "title: big\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|startswith: Event}\n  condition: sel\n---\n\
+                 title: later\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: Later}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("r.yml".as_ref(), rules, &Default::default());
+    let options = ScanOptions {
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(loaded.rules, options);
+    let truncated = std::sync::Once::new();
+    let progress = |_bytes: u64| {
+        truncated.call_once(|| {
+            let file = std::fs::OpenOptions::new().write(true).open(&big).unwrap();
+            file.set_len(1 << 20).unwrap();
+        });
+    };
+    let hunt_options = HuntOptions {
+        progress: &progress,
+        ..HuntOptions::new(sink::write_jsonl)
+    };
+    let mut out = Vec::new();
+    let stats = hunt(
+        &engine,
+        std::slice::from_ref(&dir),
+        &hunt_options,
+        &mut |block| {
+            out.extend_from_slice(block);
+            Ok(())
+        },
+    );
+    assert!(truncated.is_completed());
+    let file_errors: Vec<&str> = stats
+        .problems
+        .iter()
+        .filter(|p| p.record.is_none())
+        .map(|p| p.reason.as_str())
+        .collect();
+    assert_eq!(file_errors.len(), 1, "{:?}", stats.problems);
+    assert!(
+        file_errors[0].contains("a-big.jsonl: the file shrank while it was read"),
+        "{}",
+        file_errors[0]
+    );
+    assert!(stats.had_input_errors()); // the CLI's exit status 2
+    assert_eq!(stats.files, 2);
+    // The later input was scanned; what came out of the big file was read before it shrank,
+    // and is exactly what the file held.
+    let titles: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect();
+    assert_eq!(
+        titles.last().unwrap()["rule"]["title"],
+        "later",
+        "{} matches",
+        titles.len()
+    );
+    let big_matches = titles.len() - 1;
+    assert!(big_matches < 200_000, "{big_matches}");
+    for event in &titles[..big_matches] {
+        let record = event["source"]["record"].as_u64().unwrap();
+        assert_eq!(event["event"]["eventName"], format!("Event{}", record - 1));
+        assert_eq!(event["event"]["pad"].as_str().map(str::len), Some(200));
+    }
+    println!("shrink child: checked ({big_matches} matches before the new end)");
+}

@@ -228,9 +228,7 @@ mod tests {
 
     fn parse_error(record: &str) -> String {
         let mut bytes = record.as_bytes().to_vec();
-        let error = simd_json::to_tape(&mut bytes)
-            .err()
-            .expect("an invalid record");
+        let error = simd_json::to_tape(&mut bytes).expect_err("an invalid record");
         describe_error(&error, record.as_bytes())
     }
 

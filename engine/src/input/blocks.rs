@@ -4,8 +4,7 @@
 
 use std::io::{self, Read};
 
-use memmap2::Mmap;
-
+use super::guard::GuardedMap;
 use super::{Codec, InputError, InputSource};
 use crate::framing::{
     self, BadReason, BadRecord, MAX_RECORD_BYTES, Origin, Records, Shape, count_records,
@@ -31,7 +30,7 @@ pub struct Block {
 
 #[derive(Debug)]
 enum Data {
-    Mapped { map: Mmap, start: usize },
+    Mapped { map: GuardedMap, start: usize },
     Owned(Vec<u8>),
 }
 
@@ -39,7 +38,7 @@ impl Block {
     /// The block's bytes.
     pub fn bytes(&self) -> &[u8] {
         match &self.data {
-            Data::Mapped { map, start } => &map[*start..],
+            Data::Mapped { map, start } => &map.bytes()[*start..],
             Data::Owned(bytes) => bytes,
         }
     }
@@ -60,7 +59,7 @@ impl Block {
     /// refuse it and the pages fault in as before. Owned blocks ignore it.
     pub fn populate(&self, range: std::ops::Range<usize>) {
         if let Data::Mapped { map, start } = &self.data {
-            let _ = map.advise_range(
+            let _ = map.map().advise_range(
                 memmap2::Advice::PopulateRead,
                 start + range.start,
                 range.len(),
@@ -84,7 +83,7 @@ impl Block {
                 // from this process; any later access faults them in again from the file, so no
                 // byte seen through `bytes()` can change.
                 let _ = unsafe {
-                    map.unchecked_advise_range(
+                    map.map().unchecked_advise_range(
                         memmap2::UncheckedAdvice::DontNeed,
                         first,
                         last - first,
@@ -92,6 +91,32 @@ impl Block {
                 };
             }
         }
+    }
+
+    /// Whether the file of a memory-mapped block shrank while it was read (truncated, or
+    /// rotated with `copytruncate`): bytes read from past its new end were zeros, so what was
+    /// made of the block's bytes since then is not to be trusted. A reader checks this after
+    /// scanning a range of the block, and if it is true, discards what it made of that range
+    /// and reports [`Block::shrink_error`]. Owned blocks never shrink.
+    ///
+    /// The check is one atomic load; a range scanned wholly before the file shrank is sound
+    /// (its check came before the fault), a range checked after it is discarded, even if its
+    /// own bytes were intact.
+    pub fn shrunk(&self) -> bool {
+        matches!(&self.data, Data::Mapped { map, .. } if map.shrunk())
+    }
+
+    /// The error to report for a block that [`shrunk`](Block::shrunk), the first time it is
+    /// asked for (`None` after that, and for blocks that did not shrink): one error per file.
+    pub fn shrink_error(&self, input: &InputSource) -> Option<InputError> {
+        let Data::Mapped { map, .. } = &self.data else {
+            return None;
+        };
+        map.take_shrink_report().then(|| InputError::Shrank {
+            input: input.clone(),
+            mapped: map.bytes().len() as u64,
+            now: map.current_len(),
+        })
     }
 
     /// Frames the block's records (see [`framing::records`]).
@@ -148,7 +173,7 @@ enum State {
 
 impl Blocks {
     /// The blocks of a memory-mapped file whose content starts at `map[start]`.
-    pub(super) fn mapped(map: Mmap, start: usize, shape: Shape) -> Blocks {
+    pub(super) fn mapped(map: GuardedMap, start: usize, shape: Shape) -> Blocks {
         let origin = Origin {
             index: 1,
             offset: start as u64,

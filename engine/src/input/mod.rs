@@ -55,6 +55,7 @@
 
 mod blocks;
 mod discover;
+mod guard;
 mod open;
 
 use std::fmt;
@@ -208,6 +209,22 @@ pub enum InputError {
         /// The input.
         input: InputSource,
     },
+    /// The file shrank while it was memory-mapped and read (truncated, or rotated with
+    /// `copytruncate`): what was read from it after that was discarded (see
+    /// [`Block::shrunk`]).
+    #[error(
+        "{input}: the file shrank while it was read (from {mapped} to {} bytes: truncated or \
+         rotated?); what was read from it after that was discarded",
+        now.map_or_else(|| "an unknown number of".to_owned(), |n| n.to_string())
+    )]
+    Shrank {
+        /// The input.
+        input: InputSource,
+        /// Its size when it was mapped.
+        mapped: u64,
+        /// Its size after, if known.
+        now: Option<u64>,
+    },
     /// A document that must be framed whole is larger than [`MAX_DOCUMENT_BYTES`]; only its
     /// first [`MAX_DOCUMENT_BYTES`] were framed.
     #[error(
@@ -231,6 +248,7 @@ impl InputError {
             | InputError::Corrupt { input, .. }
             | InputError::Binary { input, .. }
             | InputError::Utf16 { input }
+            | InputError::Shrank { input, .. }
             | InputError::DocumentTooLarge { input, .. } => input,
         }
     }

@@ -22,9 +22,8 @@
 use std::fs::File;
 use std::io::{self, Read};
 
-use memmap2::Mmap;
-
 use super::blocks::{Blocks, Stream};
+use super::guard::GuardedMap;
 use super::{Codec, InputError, InputSource, SkipReason};
 use crate::formats;
 use crate::framing::{self, Origin, Shape};
@@ -95,9 +94,9 @@ pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputE
     let mut file = File::open(path).map_err(io_error)?;
     let magic = read_magic(&mut file).map_err(io_error)?;
     let codec = Codec::sniff(&magic);
-    match map_plain(&file, codec, options) {
-        Some(map) => from_map(input.clone(), map, options),
-        None => from_stream(
+    match map_plain(file, codec, options) {
+        Ok(map) => from_map(input.clone(), map, options),
+        Err(file) => from_stream(
             input.clone(),
             codec,
             io::Cursor::new(magic).chain(file),
@@ -133,8 +132,8 @@ pub fn open_reader(
     from_stream(input, codec, io::Cursor::new(magic).chain(reader), options)
 }
 
-/// The memory-map policy: the map of `file` if it should be read through one, `None` to
-/// stream it with reads instead.
+/// The memory-map policy: the map of `file` if it should be read through one, or the file
+/// back to stream it with reads instead.
 ///
 /// A file is mapped when all of these hold:
 /// - `options.mmap` is on (see [`OpenOptions::mmap`]);
@@ -143,22 +142,20 @@ pub fn open_reader(
 /// - it is a regular, non-empty file: FIFOs, devices and `/dev/stdin` cannot be mapped, and
 ///   mapping zero bytes fails on some systems;
 /// - mapping succeeds (it can fail, for instance on some network filesystems or when address
-///   space runs out); a failure is not an error, the file is read instead.
+///   space runs out), and the map can be registered (see below); otherwise the file is read.
 ///
-/// A mapped file that another process truncates while it is being read makes this process
-/// fault (SIGBUS). Log archives are written once and not modified, so this is the trade taken,
-/// as ripgrep does; turn maps off to read files that are still being written.
-fn map_plain(file: &File, codec: Codec, options: &OpenOptions) -> Option<Mmap> {
+/// A file that another process truncates while it is mapped would make this process fault
+/// (SIGBUS) and die. Maps are therefore [`GuardedMap`]s: a page past the file's new end reads
+/// as zeros, and the map tells it shrank ([`Block::shrunk`](super::Block::shrunk)), so that
+/// the reader discards what it read after that and reports the file.
+fn map_plain(file: File, codec: Codec, options: &OpenOptions) -> Result<GuardedMap, File> {
     if !options.mmap || codec != Codec::Plain {
-        return None;
+        return Err(file);
     }
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() == 0 {
-        return None;
+    match file.metadata() {
+        Ok(meta) if meta.is_file() && meta.len() > 0 => GuardedMap::new(file),
+        _ => Err(file),
     }
-    // SAFETY: the map is only read, and its bytes are treated as untrusted input; the one
-    // hazard, the file being truncated under the map, is documented above.
-    unsafe { Mmap::map(file) }.ok()
 }
 
 /// Reads the first four bytes of `reader` (fewer if it is shorter), enough to tell codecs
@@ -170,9 +167,14 @@ fn read_magic(reader: &mut impl Read) -> io::Result<Vec<u8>> {
 }
 
 /// Opens a memory-mapped plain file.
-fn from_map(input: InputSource, map: Mmap, options: &OpenOptions) -> Result<Opened, InputError> {
-    let start = if map.starts_with(BOM) { BOM.len() } else { 0 };
-    let head = &map[start..map.len().min(start + HEAD_BYTES)];
+fn from_map(
+    input: InputSource,
+    map: GuardedMap,
+    options: &OpenOptions,
+) -> Result<Opened, InputError> {
+    let bytes = map.bytes();
+    let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let head = &bytes[start..bytes.len().min(start + HEAD_BYTES)];
     Ok(match sniff(&input, head, options)? {
         Content::Records(shape) => Opened::Blocks(Blocks::mapped(map, start, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
