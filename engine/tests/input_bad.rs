@@ -712,3 +712,110 @@ fn shrink_child_hunt() {
     }
     println!("shrink child: checked ({big_matches} matches before the new end)");
 }
+
+/// Issue 18, item 17: a compressed CloudTrail envelope (or array, or concatenated objects) is
+/// streamed in blocks cut between records, not held whole: memory stays bounded by a block and
+/// the largest record, and the records come out with the numbers and offsets of the document
+/// framed in one piece, bad ones included.
+#[test]
+fn documents_are_streamed_in_blocks_numbered_as_one_piece() {
+    use sigil_engine::framing::{Origin, records};
+    use sigil_engine::input::{BLOCK_BYTES, BlockError, Opened, open_reader};
+    let element = |i: usize| match i % 1000 {
+        7 => "42".to_owned(), // not an object: a bad record
+        8 => format!("{{\"deep\":{}1{}}}", "[".repeat(600), "]".repeat(600)), // too deep
+        _ => format!(
+            "{{\"eventID\":\"{i}\",\"p\":\"{}\",\"q\":[\"]\\\"\"]}}",
+            "x".repeat(i % 300)
+        ),
+    };
+    let elements: Vec<String> = (0..36_000).map(element).collect();
+    let documents = [
+        (
+            Shape::Envelope,
+            format!(
+                "{{\"Version\":\"1\",\"Records\":[\n{}\n],\"Other\":{{\"a\":[1]}}}}\n{{\"Records\":[{}]}}",
+                elements.join(",\n"),
+                elements[..10].join(",")
+            ),
+        ),
+        (
+            Shape::JsonArray,
+            format!("[{}]\n[{}]", elements.join(","), elements[..5].join(",")),
+        ),
+        (
+            Shape::Concatenated,
+            elements
+                .iter()
+                .filter(|e| e.starts_with('{'))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    ];
+    for (shape, document) in documents {
+        assert!(
+            document.len() > 3 * BLOCK_BYTES,
+            "{shape}: {}",
+            document.len()
+        );
+        // Framed in one piece, as a mapped file is.
+        let whole: Vec<(u64, u64, Result<Vec<u8>, String>)> =
+            records(document.as_bytes(), shape, Origin::START)
+                .map(|r| match r {
+                    Ok(r) => (r.index, r.offset, Ok(r.bytes.to_vec())),
+                    Err(bad) => (bad.index, bad.offset, Err(bad.reason.to_string())),
+                })
+                .collect();
+        let options = OpenOptions {
+            shape: Some(shape),
+            ..OpenOptions::default()
+        };
+        // Read as a stream (stdin, a compressed file, a file read without a map).
+        let Ok(Opened::Blocks(blocks)) = open_reader(
+            InputSource::Stdin,
+            std::io::Cursor::new(document.clone().into_bytes()),
+            &options,
+        ) else {
+            panic!("{shape}: not opened");
+        };
+        let mut streamed = Vec::new();
+        let mut largest = 0;
+        let mut count = 0;
+        for block in blocks {
+            let block = match block {
+                Ok(block) => block,
+                Err(error) => panic!("{shape}: {error}"),
+            };
+            count += 1;
+            largest = largest.max(block.bytes().len());
+            for r in block.records() {
+                streamed.push(match r {
+                    Ok(r) => (r.index, r.offset, Ok(r.bytes.to_vec())),
+                    Err(bad) => (bad.index, bad.offset, Err(bad.reason.to_string())),
+                });
+            }
+        }
+        assert!(count > 3, "{shape}: {count} blocks");
+        assert!(
+            largest < 2 * BLOCK_BYTES,
+            "{shape}: a block of {largest} bytes"
+        );
+        assert_eq!(streamed.len(), whole.len(), "{shape}");
+        for (a, b) in streamed.iter().zip(&whole) {
+            assert_eq!(a, b, "{shape}");
+        }
+        assert!(
+            whole.iter().any(|r| r.2.is_err()),
+            "{shape}: bad records too"
+        );
+    }
+    // A document cut short after a block boundary still reports its unfinished record.
+    let cut = format!("{{\"Records\":[{}", elements[..20_000].join(","));
+    let outcome = read_stream(
+        std::io::Cursor::new(gzip(cut.as_bytes())),
+        &OpenOptions::default(),
+    );
+    assert_eq!(outcome.records.len() + outcome.bad.len(), 20_001);
+    assert_eq!(outcome.bad.last().unwrap().reason, BadReason::Truncated);
+}

@@ -220,3 +220,70 @@ impl<'a> Document<'a> {
         self.buf.len()
     }
 }
+
+/// Where a piece of a streamed document starts: between documents (or concatenated objects),
+/// or inside the array of records of an envelope (or of an array document), at an element or
+/// the comma before one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// Between documents.
+    #[default]
+    Top,
+    /// Inside the array of records.
+    Elements,
+}
+
+/// A point where a streamed document can be cut: after `records` records (good and bad) of
+/// the buffer, at byte `end`, the rest starting as `resume` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cut {
+    pub(crate) end: usize,
+    pub(crate) resume: Resume,
+    pub(crate) records: u64,
+}
+
+/// What [`last_cut`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// The last point to cut at before the buffer's end.
+    Cut(Cut),
+    /// No record ends in the buffer: more bytes are needed.
+    NeedMore,
+    /// The document's outer structure is broken: framing stops there, cutting is pointless.
+    Broken,
+}
+
+/// The last point of `buf` (a piece of a document of `shape` that starts as `resume` says)
+/// after a complete record where a streamed document can be cut: inside the array of records,
+/// or between documents. The records before it are framed exactly as they would be in one
+/// piece, and so are those after it when framed from the cut with the same `Resume`.
+pub(crate) fn last_cut(buf: &[u8], shape: Shape, resume: Resume) -> Walk {
+    let counter = Counter { next: 0, base: 0 };
+    let mut document = Document::new(buf, shape, counter);
+    if resume == Resume::Elements {
+        document.stage = Stage::Elements;
+        document.envelope = (0, true);
+    }
+    let mut records = 0;
+    let mut last = None;
+    while let Some(item) = document.next() {
+        match item {
+            Err(bad) if bad.reason == BadReason::Truncated => break,
+            Err(bad) if matches!(bad.reason, BadReason::Malformed { .. }) => return Walk::Broken,
+            _ if document.stage == Stage::Done => return Walk::Broken,
+            _ => {}
+        }
+        records += 1;
+        let resume = match document.stage {
+            Stage::Top => Resume::Top,
+            Stage::Elements => Resume::Elements,
+            Stage::Members | Stage::Done => continue,
+        };
+        last = Some(Cut {
+            end: document.pos,
+            resume,
+            records,
+        });
+    }
+    last.map_or(Walk::NeedMore, Walk::Cut)
+}

@@ -69,6 +69,7 @@ pub use ndjson::check_line;
 pub use split::{count_records, split_ndjson};
 
 pub(crate) use detect::top_level_members;
+pub(crate) use document::{Cut, Resume, Walk, last_cut};
 pub(crate) use scan::{find_byte, is_ws, rfind_byte, skip_ws, string_end, value_end};
 
 /// The largest record framing accepts, in bytes (16 MiB). A longer NDJSON line, or a longer

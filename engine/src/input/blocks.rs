@@ -7,14 +7,17 @@ use std::io::{self, Read};
 use super::guard::GuardedMap;
 use super::{Codec, InputError, InputSource};
 use crate::framing::{
-    self, BadReason, BadRecord, MAX_RECORD_BYTES, Origin, Records, Shape, count_records,
+    self, BadReason, BadRecord, Cut, MAX_RECORD_BYTES, Origin, Records, Resume, Shape, Walk,
+    count_records,
 };
 
 /// The size of the blocks NDJSON streams are read in (2 MiB), before cutting at a newline.
 pub const BLOCK_BYTES: usize = 2 << 20;
 
-/// The largest document read whole (1 GiB), for streamed inputs whose shape is not NDJSON.
-/// Memory-mapped files have no such limit, as their bytes are not copied.
+/// The largest document read whole (1 GiB): a streamed document (an envelope, an array,
+/// concatenated objects) is read in blocks cut between records, but one whose single record
+/// does not end within [`MAX_RECORD_BYTES`] plus a block is read whole, up to this. Memory-mapped
+/// files have no such limit, as their bytes are not copied.
 pub const MAX_DOCUMENT_BYTES: usize = 1 << 30;
 
 /// A piece of an input that holds whole records, and where it starts.
@@ -147,8 +150,17 @@ pub enum BlockError {
 ///   [`MAX_RECORD_BYTES`] is never held whole: once it is known to be too long, the rest of it
 ///   is read and dropped, and it is reported as a [`BadRecord`] in its place. Memory therefore
 ///   stays below about `MAX_RECORD_BYTES + BLOCK_BYTES` per stream.
-/// - The other shapes need the whole document, which is read into one block of at most
-///   [`MAX_DOCUMENT_BYTES`]; what lies beyond is reported as an [`InputError`].
+/// - The other shapes (a CloudTrail envelope, an array, concatenated objects) are read in
+///   blocks of about [`BLOCK_BYTES`] too, each cut after a complete record: inside the
+///   envelope's `Records` array, or between documents. A block that starts inside the array
+///   is given the envelope's opening (`{"Records":[`, or `[`) before its bytes, and one that
+///   ends inside it the closing (`]}`, or `]`) after them, so that each block frames on its
+///   own; its origin's offset is moved back by the opening's length, so that records carry
+///   their offsets, and numbers, as if the document were framed in one piece. Memory is then
+///   bounded by a block and the largest record, however large the document. A record that
+///   does not end within [`MAX_RECORD_BYTES`] plus a block makes the rest of the document be
+///   read whole, up to [`MAX_DOCUMENT_BYTES`], what lies beyond being reported as an
+///   [`InputError`]; so does a document whose outer structure is broken (framing stops there).
 ///
 /// ```text
 /// stream:  {..}\n{..}\n{.. | ..}\n{..}\n .. 100 MiB line .. \n{..}\n
@@ -248,6 +260,10 @@ pub(super) struct Stream {
     eof: bool,
     /// The read error met, reported once the bytes before it are delivered.
     failure: Option<InputError>,
+    /// For a document read in blocks: where the pending bytes start in its structure.
+    resume: Resume,
+    /// For a document: read the rest whole (see [`MAX_DOCUMENT_BYTES`]).
+    whole: bool,
 }
 
 impl std::fmt::Debug for Stream {
@@ -272,6 +288,8 @@ impl Stream {
             next_index: 1,
             eof: false,
             failure: None,
+            resume: Resume::Top,
+            whole: false,
         }
     }
 
@@ -335,16 +353,7 @@ impl Stream {
     /// The next block of the stream, or the error that ended it.
     fn next_block(&mut self, shape: Shape) -> Option<Result<Block, BlockError>> {
         if shape.needs_whole_document() {
-            self.fill(MAX_DOCUMENT_BYTES + 1);
-            if self.pending.len() > MAX_DOCUMENT_BYTES {
-                self.pending.truncate(MAX_DOCUMENT_BYTES);
-                let (input, limit) = (self.input.clone(), MAX_DOCUMENT_BYTES as u64);
-                self.failure
-                    .get_or_insert(InputError::DocumentTooLarge { input, limit });
-            }
-            return self
-                .deliver(self.pending.len(), shape)
-                .or_else(|| self.finish());
+            return self.next_document_block(shape);
         }
         loop {
             self.fill(BLOCK_BYTES);
@@ -362,6 +371,74 @@ impl Stream {
             }
             self.fill((self.pending.len() + BLOCK_BYTES).min(MAX_RECORD_BYTES + 1));
         }
+    }
+
+    /// The next block of a document (see [`Blocks`]), or the error that ended it.
+    fn next_document_block(&mut self, shape: Shape) -> Option<Result<Block, BlockError>> {
+        let mut want = BLOCK_BYTES;
+        while !self.whole {
+            self.fill(want);
+            if self.ended() {
+                break;
+            }
+            match framing::last_cut(&self.pending, shape, self.resume) {
+                Walk::Cut(cut) => return self.deliver_piece(shape, Some(cut)),
+                Walk::NeedMore if self.pending.len() < MAX_RECORD_BYTES + BLOCK_BYTES => {
+                    want = self.pending.len() + BLOCK_BYTES;
+                }
+                Walk::NeedMore | Walk::Broken => self.whole = true,
+            }
+        }
+        if self.whole {
+            self.fill(MAX_DOCUMENT_BYTES + 1);
+            if self.pending.len() > MAX_DOCUMENT_BYTES {
+                self.pending.truncate(MAX_DOCUMENT_BYTES);
+                let (input, limit) = (self.input.clone(), MAX_DOCUMENT_BYTES as u64);
+                self.failure
+                    .get_or_insert(InputError::DocumentTooLarge { input, limit });
+            }
+        }
+        if self.pending.is_empty() && self.resume == Resume::Top {
+            return self.finish();
+        }
+        // Inside the array of records, even with nothing left: framing reports the cut.
+        self.deliver_piece(shape, None)
+    }
+
+    /// Delivers the pending bytes of a document up to `cut` (all of them when `None`) as a
+    /// block that frames on its own: with the envelope's (or array's) opening before them if
+    /// they start inside its array of records, and its closing after them if they end inside
+    /// it.
+    fn deliver_piece(
+        &mut self,
+        shape: Shape,
+        cut: Option<Cut>,
+    ) -> Option<Result<Block, BlockError>> {
+        let inside = |resume| match (resume, shape) {
+            (Resume::Elements, Shape::Envelope) => (&b"{\"Records\":["[..], &b"]}"[..]),
+            (Resume::Elements, _) => (&b"["[..], &b"]"[..]),
+            (Resume::Top, _) => (&b""[..], &b""[..]),
+        };
+        let (opening, _) = inside(self.resume);
+        let (_, closing) = inside(cut.map_or(Resume::Top, |cut| cut.resume));
+        let len = cut.map_or(self.pending.len(), |cut| cut.end);
+        let mut bytes = Vec::with_capacity(opening.len() + len + closing.len());
+        bytes.extend_from_slice(opening);
+        bytes.extend_from_slice(&self.pending[..len]);
+        bytes.extend_from_slice(closing);
+        self.pending.drain(..len);
+        let origin = Origin {
+            index: self.next_index,
+            offset: self.offset.saturating_sub(opening.len() as u64),
+        };
+        self.next_index += cut.map_or(0, |cut| cut.records);
+        self.offset += len as u64;
+        self.resume = cut.map_or(Resume::Top, |cut| cut.resume);
+        Some(Ok(Block {
+            data: Data::Owned(bytes),
+            shape,
+            origin,
+        }))
     }
 
     /// Delivers the first `len` pending bytes as a block, unless there are none.
