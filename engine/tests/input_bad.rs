@@ -720,7 +720,7 @@ fn shrink_child_hunt() {
 #[test]
 fn documents_are_streamed_in_blocks_numbered_as_one_piece() {
     use sigil_engine::framing::{Origin, records};
-    use sigil_engine::input::{BLOCK_BYTES, BlockError, Opened, open_reader};
+    use sigil_engine::input::{BLOCK_BYTES, Opened, open_reader};
     let element = |i: usize| match i % 1000 {
         7 => "42".to_owned(), // not an object: a bad record
         8 => format!("{{\"deep\":{}1{}}}", "[".repeat(600), "]".repeat(600)), // too deep
