@@ -292,6 +292,11 @@ fn documentation_files_are_skipped_and_logs_never() {
         b"# Samples\n\nCloudTrail events for tests.\n",
     );
     write(&dir, "metadata.yaml", b"title: dataset\nauthor: someone\n");
+    write(
+        &dir,
+        "info.yml",
+        b"notes: |-\n  > curl http://169.254.169.254/\n  {\n  \"Code\" : \"Success\"\n  }\n",
+    );
     // Logs named like documentation are read: JSON, and a known text log.
     write(&dir, "events.txt", b"{\"eventName\":\"A\"}\n");
     write(
@@ -322,6 +327,7 @@ fn documentation_files_are_skipped_and_logs_never() {
         [
             ("LICENSE".to_owned(), reason.clone()),
             ("README.md".to_owned(), reason.clone()),
+            ("info.yml".to_owned(), reason.clone()),
             ("metadata.yaml".to_owned(), reason),
         ]
     );

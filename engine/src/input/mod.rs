@@ -117,8 +117,9 @@ pub enum SkipReason {
     #[error("Parquet file: not supported, export the logs as JSON to hunt them")]
     Parquet,
     /// A file named as documentation or metadata (`LICENSE`, `README.md`, `notes.txt`,
-    /// `*.yml`...) whose head holds no line that starts like a JSON record or a known text log.
-    #[error("not a log: a documentation or metadata file, with no JSON or log line in its head")]
+    /// `*.yml`, `*.csv`...) whose content does not start like JSON, is no known text log, and
+    /// gives no record in its first 64 KiB.
+    #[error("not a log: a documentation or metadata file, with no JSON or log record in its head")]
     NotALog,
 }
 

@@ -12,8 +12,9 @@
 //! [`Opened::Skipped`], UTF-16 text is an [`InputError::Utf16`], and anything else gets its
 //! [`Shape`] detected (unless forced). Then two checks decide on evidence, never on one byte:
 //!
-//! - a file named as documentation (`LICENSE`, `README.md`, `*.txt`, `*.yml`...) whose head has
-//!   no line starting like JSON and is no known text log is skipped ([`SkipReason::NotALog`]);
+//! - a file named as documentation (`LICENSE`, `README.md`, `*.txt`, `*.yml`, `*.csv`...) whose
+//!   content does not start like JSON, is no known text log, and gives no good record in its
+//!   head is skipped ([`SkipReason::NotALog`]);
 //! - content whose first [`BINARY_SNIFF_BYTES`] are at least [`BINARY_PERCENT`] percent non-text
 //!   bytes (control bytes, invalid UTF-8), and whose head gives no good record, is an
 //!   [`InputError::Binary`]. A log with a few damaged bytes is read, and its damaged records
@@ -230,7 +231,12 @@ fn sniff(input: &InputSource, head: &[u8], options: &OpenOptions) -> Result<Cont
     }
     let shape = options.shape.unwrap_or_else(|| framing::detect_shape(head));
     let text_log = formats::detect(None, head).is_some();
-    if named_like_documentation(input) && !text_log && !has_json_line(head) {
+    let starts_like_json = matches!(head.get(framing::skip_ws(head, 0)), Some(b'{' | b'['));
+    if named_like_documentation(input)
+        && !text_log
+        && !starts_like_json
+        && !holds_a_record(head, shape)
+    {
         return Ok(Content::Skip(SkipReason::NotALog));
     }
     let sniffed = &head[..head.len().min(BINARY_SNIFF_BYTES)];
@@ -290,15 +296,6 @@ fn is_utf16(head: &[u8]) -> bool {
     half >= 8 && ((mostly(nul_even) && rarely(nul_odd)) || (mostly(nul_odd) && rarely(nul_even)))
 }
 
-/// Whether a line of `head` starts (after whitespace) like a JSON record: `{` or `[`.
-fn has_json_line(head: &[u8]) -> bool {
-    head.split(|&b| b == b'\n').any(|line| {
-        line.iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| matches!(b, b'{' | b'['))
-    })
-}
-
 /// Whether an input's file name is that of documentation or metadata (`LICENSE`, `README.md`,
 /// `notes.txt`, `info.yml`): such a file is skipped when its content does not look like a log.
 fn named_like_documentation(input: &InputSource) -> bool {
@@ -326,7 +323,7 @@ fn named_like_documentation(input: &InputSource) -> bool {
     ];
     const EXTENSIONS: &[&str] = &[
         "md", "markdown", "rst", "txt", "yml", "yaml", "toml", "ini", "cfg", "html", "htm", "py",
-        "sh", "pdf",
+        "sh", "pdf", "csv",
     ];
     let stem = name.split('.').next().unwrap_or_default();
     let extension = name.rsplit_once('.').map(|(_, extension)| extension);
