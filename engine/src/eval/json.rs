@@ -97,19 +97,9 @@ impl<'a, 'v: 'a> Json<'a> for &'a BorrowedValue<'v> {
 
 /// A record parsed to simd-json's tape, as the evaluator reads it: the last of repeated keys
 /// wins, and numbers too large for 64 bits are [`Kind::BigNumber`] (see the module docs). The
-/// scanner hands it out ([`RecordMatches::value`](crate::RecordMatches::value)); parse one
-/// yourself with [`TapeRecord::new`].
-///
-/// ```
-/// use sigil_engine::eval::{Json, Kind, TapeRecord};
-///
-/// let mut bytes = br#"{"user":"alice","user":"bob"}"#.to_vec();
-/// let tape = simd_json::to_tape(&mut bytes).unwrap();
-/// let record = TapeRecord::new(tape.as_value());
-/// assert_eq!(record.get("user").map(Json::kind), Some(Kind::Str("bob")));
-/// ```
+/// scanner makes it; sinks see it through [`RecordView`](super::RecordView).
 #[derive(Clone, Copy, Debug)]
-pub struct TapeRecord<'t, 'i> {
+pub(crate) struct TapeRecord<'t, 'i> {
     value: tape::Value<'t, 'i>,
     /// The texts of the record's big numbers: string nodes whose text lies here are numbers.
     big_numbers: &'i str,
@@ -117,7 +107,8 @@ pub struct TapeRecord<'t, 'i> {
 
 impl<'t, 'i> TapeRecord<'t, 'i> {
     /// A record as simd-json parsed it (which has no big numbers).
-    pub fn new(value: tape::Value<'t, 'i>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(value: tape::Value<'t, 'i>) -> Self {
         TapeRecord {
             value,
             big_numbers: "",
@@ -223,6 +214,23 @@ fn visible_members<V: Copy>(members: &[(&str, V)], mut test: impl FnMut(V) -> bo
     members.iter().enumerate().any(|(i, (name, value))| {
         !members[i + 1..].iter().any(|(later, _)| later == name) && test(*value)
     })
+}
+
+/// Why a record could not be evaluated.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The bytes are not valid JSON: what is wrong, and where.
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    /// The bytes are not UTF-8.
+    #[error("invalid UTF-8 at byte {at} of the record")]
+    InvalidUtf8 {
+        /// Where the first invalid sequence starts.
+        at: usize,
+    },
+    /// Valid JSON, but not an object.
+    #[error("record is not a JSON object")]
+    NotAnObject,
 }
 
 #[cfg(test)]

@@ -1,11 +1,9 @@
 //! Bad input: every kind is counted and reported with its place, the rest is still framed, and
 //! nothing panics.
 
-mod input_support;
-
 use std::io::Write;
 
-use input_support::{Outcome, read_path, read_stream};
+use crate::support::input::{Outcome, read_path, read_stream};
 use sigil_engine::framing::{BadReason, MAX_DEPTH, MAX_RECORD_BYTES, Shape};
 use sigil_engine::input::{Codec, InputError, InputSource, OpenOptions, SkipReason, open};
 
@@ -282,7 +280,7 @@ fn a_few_bad_bytes_in_the_head_cost_only_their_records() {
 /// as malformed records; a log is never skipped, whatever its name.
 #[test]
 fn documentation_files_are_skipped_and_logs_never() {
-    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    use sigil_engine::{Engine, ScanOptions};
     let dir = tempfile::tempdir().unwrap();
     let license = "MIT License\n\nCopyright (c) 2024\n\nPermission is hereby granted...\n";
     write(&dir, "LICENSE", license.as_bytes());
@@ -307,27 +305,22 @@ fn documentation_files_are_skipped_and_logs_never() {
     let rule = "title: any\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|exists: true}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default());
     let engine = Engine::new(loaded.rules, ScanOptions::default());
-    let stats = hunt(
-        &engine,
-        &[dir.path().to_path_buf()],
-        &HuntOptions::new(sink::write_jsonl),
-        &mut |_| Ok(()),
-    );
-    let skipped: Vec<(String, String)> = stats
+    let (_, stats) = crate::support::hunt_jsonl(&engine, &[dir.path().to_path_buf()]);
+    let skipped: Vec<(String, SkipReason)> = stats
         .skipped_files
         .iter()
-        .map(|(path, reason)| {
-            let name = std::path::Path::new(path).file_name().unwrap();
-            (name.to_string_lossy().into_owned(), reason.clone())
+        .map(|skipped| {
+            let name = skipped.input.path().unwrap().file_name().unwrap();
+            (name.to_string_lossy().into_owned(), skipped.reason)
         })
         .collect();
-    let reason = SkipReason::NotALog.to_string();
+    let reason = SkipReason::NotALog;
     assert_eq!(
         skipped,
         [
-            ("LICENSE".to_owned(), reason.clone()),
-            ("README.md".to_owned(), reason.clone()),
-            ("info.yml".to_owned(), reason.clone()),
+            ("LICENSE".to_owned(), reason),
+            ("README.md".to_owned(), reason),
+            ("info.yml".to_owned(), reason),
             ("metadata.yaml".to_owned(), reason),
         ]
     );
@@ -497,7 +490,7 @@ fn a_line_over_the_limit_in_a_mapped_file_is_too_large() {
 /// gave up or what it is called inside.
 #[test]
 fn messages_name_what_is_wrong() {
-    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    use sigil_engine::{Engine, ScanOptions};
     let log: &[u8] = b"{\"eventName\":\"A\"}\n\
         {\"eventName\":\"B\", \"x\": \"open\n\
         {\"eventName\":[\"C\"\n\
@@ -515,16 +508,11 @@ fn messages_name_what_is_wrong() {
         ..ScanOptions::default()
     };
     let engine = Engine::new(loaded.rules, options);
-    let stats = hunt(
-        &engine,
-        &[path],
-        &HuntOptions::new(sink::write_jsonl),
-        &mut |_| Ok(()),
-    );
+    let (_, stats) = crate::support::hunt_jsonl(&engine, &[path]);
     let reasons: Vec<(u64, String)> = stats
         .problems
         .iter()
-        .map(|p| (p.record.unwrap(), p.reason.clone()))
+        .map(|p| (p.record.unwrap(), p.kind.to_string()))
         .collect();
     assert_eq!(
         reasons,
@@ -646,7 +634,7 @@ fn a_file_shrinking_under_its_map_is_an_error_for_that_file() {
 /// that test runs it.
 #[test]
 fn shrink_child_hunt() {
-    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    use sigil_engine::{Engine, HuntOptions, HuntStats, JsonlSink, LocalSource, ScanOptions};
     let Some(dir) = std::env::var_os("SIGIL_SHRINK_CHILD_DIR") else {
         return;
     };
@@ -661,32 +649,26 @@ fn shrink_child_hunt() {
     };
     let engine = Engine::new(loaded.rules, options);
     let truncated = std::sync::Once::new();
-    let progress = |_bytes: u64| {
+    let progress = |_: &HuntStats| {
         truncated.call_once(|| {
             let file = std::fs::OpenOptions::new().write(true).open(&big).unwrap();
             file.set_len(1 << 20).unwrap();
         });
     };
     let hunt_options = HuntOptions {
-        progress: &progress,
-        ..HuntOptions::new(sink::write_jsonl)
+        progress: Some(&progress),
+        ..HuntOptions::default()
     };
-    let mut out = Vec::new();
-    let stats = hunt(
-        &engine,
-        std::slice::from_ref(&dir),
-        &hunt_options,
-        &mut |block| {
-            out.extend_from_slice(block);
-            Ok(())
-        },
-    );
+    let mut sink = JsonlSink::new(Vec::new(), engine.rules());
+    let mut source = LocalSource::new(std::slice::from_ref(&dir));
+    let stats = sigil_engine::hunt(&engine, &mut source, &hunt_options, &mut sink).unwrap();
+    let out = sink.into_inner();
     assert!(truncated.is_completed());
-    let file_errors: Vec<&str> = stats
+    let file_errors: Vec<String> = stats
         .problems
         .iter()
         .filter(|p| p.record.is_none())
-        .map(|p| p.reason.as_str())
+        .map(|p| p.kind.to_string())
         .collect();
     assert_eq!(file_errors.len(), 1, "{:?}", stats.problems);
     assert!(

@@ -10,8 +10,7 @@
 
 use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{LoadOptions, LogSource, Placeholders, RuleId, RuleSet, SourceId, load_str};
-use sigil_engine::eval::Evaluator;
-use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+use sigil_engine::{Engine, ScanOptions};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -114,13 +113,20 @@ fn run_case(case: &Node) -> Result<(), String> {
     }
 
     let event_json = serde_json::to_vec(&event.to_json()?).expect("JSON values serialize");
-    let mut bytes = event_json.clone();
-    let record = simd_json::to_borrowed_value(&mut bytes).map_err(|e| e.to_string())?;
-    let got = Evaluator::new(&loaded.rules).matches(RuleId(0), &record);
+    let direct = ScanOptions {
+        prefilter: false,
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(load_str("case.yml".as_ref(), &rule, &options).rules, direct);
+    let got = match engine.scanner().scan(&event_json) {
+        Ok(found) => found.rules == [RuleId(0)],
+        Err(error) => return Err(error.to_string()),
+    };
     let through_hunt = hunt_path(loaded.rules, &event_json);
     if got != through_hunt {
         Err(format!(
-            "the evaluator says {got} but the hunt path (file in, JSONL out) says {through_hunt}"
+            "the scanner alone says {got} but the hunt path (file in, JSONL out) says {through_hunt}"
         ))
     } else if got == expected {
         Ok(())
@@ -148,12 +154,7 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
         ..ScanOptions::default()
     };
     let engine = Engine::new(rules, options);
-    let hunt_options = HuntOptions::new(sink::write_jsonl);
-    let mut out = Vec::new();
-    let stats = hunt(&engine, &[input], &hunt_options, &mut |block| {
-        out.extend_from_slice(block);
-        Ok(())
-    });
+    let (out, stats) = crate::support::hunt_jsonl(&engine, &[input]);
     assert_eq!(
         (stats.records, stats.bad_records),
         (1, 0),
@@ -305,12 +306,11 @@ fn numbers_beyond_64_bits_keep_the_record_and_compare_as_doubles() {
     let with_time = r#"{"eventTime":"2024-05-01T10:00:00Z","eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"Hidden","big":-123456789012345678901234567890}"#;
     let found = scanner.scan(with_time.as_bytes()).unwrap();
     assert_eq!(found.timestamp.unwrap().to_string(), "2024-05-01T10:00:00Z");
-    assert_eq!(
-        found.source,
-        sigil_engine::logsource::RecordSource::CloudTrail
-    );
-    let value = found.value().unwrap();
-    let text = sigil_engine::eval::first_scalar(value, &sigil_compiler::FieldPath::new("big"));
+    assert_eq!(found.source, sigil_engine::RecordSource::CloudTrail);
+    let text = found
+        .view()
+        .unwrap()
+        .first_scalar(&sigil_compiler::FieldPath::new("big"));
     assert_eq!(text.as_deref(), Some("-123456789012345678901234567890"));
     drop(found);
     // A number that is not valid JSON is still an error, named as such.
@@ -340,19 +340,21 @@ fn with_duplicate_keys_the_last_value_wins_everywhere() {
     let record = r#"{"eventTime":"2020-01-01T00:00:00Z","eventSource":"x","eventVersion":"1.08","eventName":"B","user":"alice","eventTime":"2024-05-01T10:00:00Z","user":"bob"}"#;
     let found = scanner.scan(record.as_bytes()).unwrap();
     assert_eq!(found.timestamp.unwrap().to_string(), "2024-05-01T10:00:00Z");
-    let user = sigil_engine::eval::first_scalar(
-        found.value().unwrap(),
-        &sigil_compiler::FieldPath::new("user"),
-    );
+    let user = found
+        .view()
+        .unwrap()
+        .first_scalar(&sigil_compiler::FieldPath::new("user"));
     assert_eq!(user.as_deref(), Some("bob"));
     // `sigil explain` reads simd-json's DOM: the same answer.
-    let mut bytes = record.as_bytes().to_vec();
-    let dom = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    let explained = sigil_engine::eval::explain(engine.rules(), RuleId(0), &dom).unwrap();
-    assert!(explained.matched);
-    let mut bytes = br#"{"eventName":"B","eventName":"A"}"#.to_vec();
-    let dom = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    let explained = sigil_engine::eval::explain(engine.rules(), RuleId(0), &dom).unwrap();
+    let explained = sigil_engine::explain(engine.rules(), RuleId(0), record.as_bytes());
+    assert!(explained.unwrap().unwrap().matched);
+    let explained = sigil_engine::explain(
+        engine.rules(),
+        RuleId(0),
+        br#"{"eventName":"B","eventName":"A"}"#,
+    )
+    .unwrap()
+    .unwrap();
     assert!(!explained.matched);
     assert_eq!(explained.searches[0].matchers[0].seen, [r#""A""#]);
 }

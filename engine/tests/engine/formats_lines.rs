@@ -4,8 +4,8 @@
 //! `#Fields`, broken lines with their reasons).
 
 use serde_json::{Value, json};
+use sigil_engine::RecordSource;
 use sigil_engine::formats::{LineError, LineKind, TextFormat, TextReader, detect};
-use sigil_engine::logsource::RecordSource;
 
 /// Reads `log` (detected) line by line; returns the records and the errors, in order.
 fn read(log: &str) -> (Vec<(Value, RecordSource)>, Vec<LineError>) {
@@ -333,7 +333,7 @@ fn cloudfront_awkward_lines() {
 /// So are CloudTrail Insights events, which have no `eventSource`.
 #[test]
 fn cloudtrail_through_cloudwatch_logs_is_cloudtrail() {
-    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    use sigil_engine::{Engine, ScanOptions};
     let event = |id: u32, json: &str| {
         format!(
             r#"{{"id":"{id}","timestamp":1700000000000,"message":{}}}"#,
@@ -363,16 +363,7 @@ fn cloudtrail_through_cloudwatch_logs_is_cloudtrail() {
                  sel: {message: plain text}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
     let engine = Engine::new(loaded.rules, ScanOptions::default());
-    let mut out = Vec::new();
-    let stats = hunt(
-        &engine,
-        &[path],
-        &HuntOptions::new(sink::write_jsonl),
-        &mut |block| {
-            out.extend_from_slice(block);
-            Ok(())
-        },
-    );
+    let (out, stats) = crate::support::hunt_jsonl(&engine, &[path]);
     assert_eq!(stats.bad_records, 0);
     let matches: Vec<serde_json::Value> = out
         .split(|&b| b == b'\n')

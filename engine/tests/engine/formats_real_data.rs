@@ -7,9 +7,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use sigil_engine::RecordSource;
 use sigil_engine::formats::{BadLine, LineError, TextFormat, TextReader, detect, text_records};
 use sigil_engine::framing::Origin;
-use sigil_engine::logsource::RecordSource;
 
 fn shared_data() -> Option<PathBuf> {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data"));
@@ -375,20 +375,11 @@ fn aws_log_parser_samples() {
 
 /// The titles of the matches of `rules` (YAML documents) over `inputs`, by a whole hunt.
 fn hunt_titles(rules: &str, inputs: &[PathBuf]) -> Vec<String> {
-    use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+    use sigil_engine::{Engine, ScanOptions};
     let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
     assert!(loaded.diagnostics.iter().all(|d| !d.is_error()));
     let engine = Engine::new(loaded.rules, ScanOptions::default());
-    let mut out = Vec::new();
-    hunt(
-        &engine,
-        inputs,
-        &HuntOptions::new(sink::write_jsonl),
-        &mut |block| {
-            out.extend_from_slice(block);
-            Ok(())
-        },
-    );
+    let (out, _) = crate::support::hunt_jsonl(&engine, inputs);
     out.split(|&b| b == b'\n')
         .filter(|line| !line.is_empty())
         .map(|line| {
