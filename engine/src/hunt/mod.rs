@@ -124,15 +124,14 @@ fn detect<S: Sink>(
         // The next wave is taken from the source and read while this one is scanned.
         let (results, next) = std::thread::scope(|scope| {
             let reader = scope.spawn(|| units.wave(threads));
-            let results: Vec<(Option<S::Batch>, HuntStats, Result<(), SinkError>)> =
-                std::mem::take(&mut wave)
-                    .into_par_iter()
-                    .zip(batches)
-                    .map_init(
-                        || Worker::new(engine, correlator),
-                        |worker, (unit, batch)| run_unit(worker, unit, batch, options),
-                    )
-                    .collect();
+            let results: Vec<UnitOutcome<S::Batch>> = std::mem::take(&mut wave)
+                .into_par_iter()
+                .zip(batches)
+                .map_init(
+                    || Worker::new(engine, correlator),
+                    |worker, (unit, batch)| run_unit(worker, unit, batch, options),
+                )
+                .collect();
             let next = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -150,6 +149,10 @@ fn detect<S: Sink>(
     Ok(())
 }
 
+/// What scanning a unit gave: its batch (none when discarded), its statistics, and whether the
+/// sink refused a match.
+type UnitOutcome<B> = (Option<B>, HuntStats, Result<(), SinkError>);
+
 /// Scans one unit into `batch`; no batch comes back when what was made of the unit is
 /// discarded (its file shrank while it was read).
 fn run_unit<B: crate::sink::Batch>(
@@ -157,7 +160,7 @@ fn run_unit<B: crate::sink::Batch>(
     unit: Unit,
     mut batch: B,
     options: &HuntOptions<'_>,
-) -> (Option<B>, HuntStats, Result<(), SinkError>) {
+) -> UnitOutcome<B> {
     let mut kept = true;
     let (stats, result) = match unit {
         Unit::Done(stats) => (*stats, Ok(())),

@@ -74,9 +74,10 @@ pub enum Opened {
 ///
 /// gzip and zstd are recognised by their magic bytes, whatever the file is called. Plain
 /// files are memory-mapped or read as [`OpenOptions::mmap`] allows. Then the first 64 KiB of
-/// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed (see
-/// the [module docs](self)): Parquet magic (`PAR1`), CloudTrail digests and documentation
-/// files make the input [`Opened::Skipped`], binary data and UTF-16 text are errors, and
+/// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed:
+/// Parquet magic (`PAR1`), CloudTrail digests and documentation
+/// files ([`SkipReason::NotALog`]) make the input [`Opened::Skipped`], binary data (decided on
+/// evidence, see [`InputError::Binary`]) and UTF-16 text are errors, and
 /// anything else gets its [`Shape`] detected (see [`detect_shape`](framing::detect_shape))
 /// unless one is forced.
 ///
