@@ -249,7 +249,10 @@ fn sniff(input: &InputSource, head: &[u8], options: &OpenOptions) -> Result<Cont
     }
     let sniffed = &head[..head.len().min(BINARY_SNIFF_BYTES)];
     let non_text = non_text_bytes(sniffed);
-    if non_text * 100 >= sniffed.len() * BINARY_PERCENT && !text_log && !holds_a_record(head, shape)
+    if non_text > 0
+        && non_text * 100 >= sniffed.len() * BINARY_PERCENT
+        && !text_log
+        && !holds_a_record(head, shape)
     {
         return Err(InputError::Binary {
             input: input.clone(),

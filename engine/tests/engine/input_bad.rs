@@ -261,6 +261,12 @@ fn a_few_bad_bytes_in_the_head_cost_only_their_records() {
             );
         }
     }
+    // An empty file is no binary file: it holds no record.
+    let empty = read_path(&write(&dir, "empty.json", b""), &OpenOptions::default());
+    assert!(
+        empty.errors.is_empty() && empty.records.is_empty(),
+        "{empty:?}"
+    );
     // UTF-16 text is named as such.
     let utf16: Vec<u8> = "\u{feff}{\"a\":1}\n"
         .encode_utf16()
