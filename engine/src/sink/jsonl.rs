@@ -89,7 +89,7 @@ struct SourceJson<'a> {
 /// Writes one match as a JSON line; `rule_json` is the rule's `rule` object, serialised.
 pub fn write_match_json(out: &mut Vec<u8>, rule_json: &str, m: &MatchRecord<'_>) {
     let source = SourceJson {
-        path: Cow::Owned(m.input.to_string()),
+        path: m.input.name(),
         record: m.record,
         line: m.line.map(String::from_utf8_lossy),
     };
