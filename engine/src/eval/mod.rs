@@ -9,8 +9,9 @@
 //! - `value` tests one JSON scalar against one kind of pattern;
 //! - `matcher` ties the two together (`null`, `exists`, `|all`, `|neq`, keywords);
 //! - [`Json`] is what it reads a record through: simd-json's DOM (`&BorrowedValue`) or its
-//!   tape (`tape::Value`, what the scanner builds, about twice as fast to parse), with the same
-//!   answers for both;
+//!   tape ([`TapeRecord`], what the scanner builds, about twice as fast to parse), with the same
+//!   answers for both: the last of repeated keys wins, and numbers too large for 64 bits are
+//!   numbers (`parse` module);
 //! - [`explain()`] reports, for `sigil explain`, what every search and matcher saw.
 //!
 //! Matchers are shared between rules, so an [`Evaluator`] remembers each matcher's result for the
@@ -20,6 +21,7 @@ mod explain;
 mod field;
 mod json;
 mod matcher;
+pub(crate) mod parse;
 mod time;
 mod value;
 mod view;
@@ -29,6 +31,7 @@ mod tests;
 
 pub use explain::{Explanation, MatcherExplanation, SearchExplanation, explain};
 pub use field::first_scalar;
+pub(crate) use json::TapeRecord;
 pub use json::{Json, Kind, RecordError};
 pub use time::{event_time, event_time_of};
 pub use view::RecordView;

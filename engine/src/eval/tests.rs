@@ -21,7 +21,8 @@ fn detects(detection: &str, record: &str) -> bool {
     let on_dom = Evaluator::new(&loaded.rules).matches(RuleId(0), &dom);
     let mut bytes = record.as_bytes().to_vec();
     let tape = simd_json::to_tape(&mut bytes).expect("valid JSON");
-    let on_tape = Evaluator::new(&loaded.rules).matches(RuleId(0), tape.as_value());
+    let on_tape =
+        Evaluator::new(&loaded.rules).matches(RuleId(0), TapeRecord::new(tape.as_value()));
     assert_eq!(on_dom, on_tape, "the DOM and the tape disagree on {record}");
     on_dom
 }

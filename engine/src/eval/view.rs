@@ -1,9 +1,8 @@
 //! A parsed record as sinks and later stages see it.
 
-use super::first_scalar;
+use super::{TapeRecord, first_scalar};
 use crate::logsource::RecordSource;
 use sigil_compiler::FieldPath;
-use simd_json::tape;
 
 /// A parsed record: what a [`Sink`](crate::Sink) can read of a matched record without parsing
 /// it again.
@@ -12,7 +11,7 @@ use simd_json::tape;
 /// keys too; an array is searched element by element).
 #[derive(Clone, Copy)]
 pub struct RecordView<'v> {
-    value: tape::Value<'v, 'v>,
+    value: TapeRecord<'v, 'v>,
     source: RecordSource,
 }
 
@@ -25,12 +24,12 @@ impl std::fmt::Debug for RecordView<'_> {
 }
 
 impl<'v> RecordView<'v> {
-    pub(crate) fn new(value: tape::Value<'v, 'v>, source: RecordSource) -> Self {
+    pub(crate) fn new(value: TapeRecord<'v, 'v>, source: RecordSource) -> Self {
         RecordView { value, source }
     }
 
     /// The parsed value, for the engine's own stages.
-    pub(crate) fn value(&self) -> tape::Value<'v, 'v> {
+    pub(crate) fn value(&self) -> TapeRecord<'v, 'v> {
         self.value
     }
 

@@ -162,11 +162,11 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                     events.clear();
                     match envelope.expand(record.bytes, events) {
                         Ok(()) => {
-                            for event in events.iter() {
+                            for (event, known) in events.sourced() {
                                 self.record(Record {
                                     index: record.index,
                                     bytes: event,
-                                    known: Some(envelope.source()),
+                                    known: Some(known),
                                     unchecked: false,
                                     line: None,
                                 })?;
