@@ -6,8 +6,9 @@
 //! ([`Observations::append`]), so the merged log is the same whatever the thread count.
 
 use super::Correlator;
-use crate::eval::{Json, RecordView, first_scalar};
+use crate::eval::{Json, first_scalar};
 use crate::input::InputSource;
+use crate::record::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
 use std::collections::HashMap;

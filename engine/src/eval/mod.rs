@@ -24,7 +24,6 @@ mod matcher;
 pub(crate) mod parse;
 mod time;
 mod value;
-mod view;
 
 #[cfg(test)]
 mod tests;
@@ -34,7 +33,6 @@ pub use field::first_scalar;
 pub(crate) use json::TapeRecord;
 pub use json::{Json, Kind, RecordError};
 pub use time::{event_time, event_time_of};
-pub use view::RecordView;
 
 use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
 

@@ -36,10 +36,11 @@
 
 use crate::correlate::correlation_summary;
 use crate::eval::parse::{BigNumbers, describe_error};
-use crate::eval::{Evaluator, Json, Kind, RecordError, RecordView, TapeRecord, event_time};
+use crate::eval::{Evaluator, Json, Kind, RecordError, TapeRecord, event_time};
 use crate::framing::MAX_DEPTH;
 use crate::logsource::{RecordSource, applies};
 use crate::prefilter::{DFA_LITERAL_BYTES, Prefilter, PrefilterScratch};
+use crate::record::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
 use simd_json::tape::Tape;

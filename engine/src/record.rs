@@ -1,6 +1,6 @@
 //! A parsed record as sinks and later stages see it.
 
-use super::{TapeRecord, first_scalar};
+use crate::eval::{TapeRecord, first_scalar};
 use crate::logsource::RecordSource;
 use sigil_compiler::FieldPath;
 
