@@ -62,7 +62,7 @@ use std::io;
 use std::path::PathBuf;
 
 pub use blocks::{BLOCK_BYTES, Block, BlockError, Blocks, MAX_DOCUMENT_BYTES};
-pub use discover::{Discovery, cloudtrail_delivery_time, discover};
+pub use discover::{Discovery, cloudtrail_delivery_time, discover, name_skip};
 pub use open::{OpenOptions, Opened, open, open_reader};
 
 /// Where a log comes from.

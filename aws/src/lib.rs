@@ -1,0 +1,5 @@
+//! Sigil's AWS side.
+
+#![deny(missing_docs)]
+
+pub mod layout;
