@@ -24,6 +24,21 @@ pub fn event_time<'a>(record: impl Json<'a>) -> Option<Timestamp> {
         .find_map(|field| record.get(field).and_then(|value| parse_time(value.kind())))
 }
 
+/// The time of the event `record` (one JSON object's bytes), as [`Scanner`](crate::Scanner)
+/// finds it: the first of the known time fields (`eventTime`, WAF's epoch-millisecond
+/// `timestamp`, ...) that holds an RFC 3339 string or an epoch number. `None` when the record
+/// does not parse or has no such field.
+///
+/// ```
+/// let time = sigil_engine::event_time_of(br#"{"eventTime":"2023-07-10T12:00:01Z"}"#);
+/// assert_eq!(time.unwrap().to_string(), "2023-07-10T12:00:01Z");
+/// ```
+pub fn event_time_of(record: &[u8]) -> Option<Timestamp> {
+    let mut bytes = record.to_vec();
+    let value = simd_json::to_borrowed_value(&mut bytes).ok()?;
+    event_time(&value)
+}
+
 /// Parses an RFC 3339 string, or epoch seconds or milliseconds (as a number or numeric string).
 pub fn parse_time(value: Kind) -> Option<Timestamp> {
     match value {

@@ -29,6 +29,7 @@
 //! none (`correlation_non_matches`).
 
 use super::{CorrelationMatch, Correlator};
+use crate::input::InputSource;
 use crate::time::event_time;
 use sigil_compiler::correlation::parse_timespan;
 use sigil_compiler::yaml::{Node, Value, parse_documents};
@@ -162,6 +163,7 @@ pub fn run_correlation_cases(
         .into_iter()
         .map(|case| {
             let mut collector = correlator.collector();
+            let input = InputSource::Path(case.name.clone().into());
             for (index, (event, time)) in case.events.iter().enumerate() {
                 let mut bytes = event.clone().into_bytes();
                 let Ok(record) = simd_json::to_borrowed_value(&mut bytes) else {
@@ -173,7 +175,7 @@ pub fn run_correlation_cases(
                     &matched,
                     Some(*time),
                     &record,
-                    Path::new(&case.name),
+                    &input,
                     index as u64 + 1,
                     &mut verdicts,
                 );

@@ -103,7 +103,7 @@ pub use cases::{
 };
 pub use filter::Filters;
 pub use observe::{Collector, Observations, Verdict};
-pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name, write_jsonl};
+pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name};
 pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};
 
 use jiff::Timestamp;
@@ -111,6 +111,14 @@ use plan::{Plan, Plans};
 use sigil_compiler::{FieldPath, RuleId, RuleSet};
 use std::collections::HashMap;
 use window::{Episode, Event, Origin};
+
+/// The detection rules some correlation of `rules` reads (they are evaluated even below a
+/// hunt's minimum level), and the correlations that cannot be evaluated, with the reason.
+pub(crate) fn correlation_summary(rules: &RuleSet) -> (Vec<RuleId>, Vec<(RuleId, String)>) {
+    let plans = Plans::new(rules);
+    let inputs = plans.inputs.into_iter().map(|(rule, _)| rule).collect();
+    (inputs, plans.skipped)
+}
 
 /// Correlations and filters of a rule set, ready for a hunt. Immutable and `Sync`: the
 /// workers share it.

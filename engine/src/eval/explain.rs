@@ -8,8 +8,9 @@ use super::field::Subject;
 use super::matcher::subject_of;
 use super::{Evaluator, detection_of};
 use sigil_compiler::{MatcherId, RuleId, RuleSet, SearchExpr};
+use crate::scan::RecordError;
 use simd_json::BorrowedValue;
-use simd_json::prelude::Writable as _;
+use simd_json::prelude::*;
 
 /// What a detection rule's evaluation found for one record.
 ///
@@ -82,21 +83,36 @@ pub struct MatcherExplanation {
     pub seen: Vec<String>,
 }
 
-/// Explains how detection rule `rule` fares on `record`; `None` for filter and correlation rules.
+/// Explains how detection rule `rule` fares on `record` (one JSON object); `Ok(None)` for filter
+/// and correlation rules.
 ///
 /// ```
 /// use sigil_compiler::{load_str, LoadOptions, RuleId};
-/// use sigil_engine::eval::explain;
+/// use sigil_engine::explain;
 ///
 /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  keywords:\n    - mimikatz\n  \
 ///             condition: keywords\n";
 /// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
-/// let mut bytes = br#"{"requestParameters":{"command":"run MimiKatz.exe"}}"#.to_vec();
-/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-/// let explanation = explain(&loaded.rules, RuleId(0), &record).unwrap();
+/// let record = br#"{"requestParameters":{"command":"run MimiKatz.exe"}}"#;
+/// let explanation = explain(&loaded.rules, RuleId(0), record).unwrap().unwrap();
 /// assert!(explanation.matched && explanation.searches[0].matchers[0].held);
 /// ```
-pub fn explain(rules: &RuleSet, rule: RuleId, record: &BorrowedValue) -> Option<Explanation> {
+pub fn explain(
+    rules: &RuleSet,
+    rule: RuleId,
+    record: &[u8],
+) -> Result<Option<Explanation>, RecordError> {
+    let mut bytes = record.to_vec();
+    let value = simd_json::to_borrowed_value(&mut bytes)
+        .map_err(|error| RecordError::Json(error.to_string()))?;
+    if !value.is_object() {
+        return Err(RecordError::NotAnObject);
+    }
+    Ok(explain_value(rules, rule, &value))
+}
+
+/// [`explain`] of a parsed record.
+fn explain_value(rules: &RuleSet, rule: RuleId, record: &BorrowedValue) -> Option<Explanation> {
     let detection = detection_of(rules, rule)?;
     let mut evaluator = Evaluator::new(rules);
     evaluator.start_record();

@@ -34,6 +34,7 @@
 //! assert_eq!(scanner.scan(record).unwrap().rules.len(), 1);
 //! ```
 
+use crate::correlate::correlation_summary;
 use crate::eval::Evaluator;
 use crate::framing::MAX_DEPTH;
 use crate::logsource::{RecordSource, applies};
@@ -41,7 +42,11 @@ use crate::prefilter::{DFA_LITERAL_BYTES, Prefilter, PrefilterScratch};
 use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
-use simd_json::tape::{self, Tape};
+use simd_json::tape::Tape;
+
+mod view;
+
+pub use view::RecordView;
 use std::time::{Duration, Instant};
 
 /// What to scan for.
@@ -51,9 +56,6 @@ pub struct ScanOptions {
     pub min_level: Option<Level>,
     /// Treat every record as coming from this log source (`--logsource`).
     pub forced_logsource: Option<LogSource>,
-    /// Rules evaluated whatever `min_level` says (the inputs of correlations, which are often
-    /// informational); their own matches still follow `min_level` when written.
-    pub keep: Vec<RuleId>,
     /// Run every rule on every record, whatever the rule's own logsource (`--any-logsource`):
     /// for rules written for another log source, and for benchmarks with many rules.
     pub any_logsource: bool,
@@ -64,11 +66,6 @@ pub struct ScanOptions {
     /// Use the literal prefilter (default); off (`--no-prefilter`) parses and evaluates every
     /// record, with the same matches.
     pub prefilter: bool,
-    /// Literal bytes above which the prefilter narrows a set of rules record by record to
-    /// those the record's keys allow, instead of scanning for all their literals (see
-    /// [`Prefilter::routed_narrowing`]); [`DFA_LITERAL_BYTES`] by default, the sets too big
-    /// for a DFA.
-    pub narrow_above: usize,
 }
 
 impl ScanOptions {
@@ -85,12 +82,10 @@ impl Default for ScanOptions {
         ScanOptions {
             min_level: None,
             forced_logsource: None,
-            keep: Vec::new(),
             any_logsource: false,
             from: None,
             to: None,
             prefilter: true,
-            narrow_above: DFA_LITERAL_BYTES,
         }
     }
 }
@@ -109,14 +104,32 @@ pub struct Engine {
     sources: Vec<SourceMask>,
     /// The literal prefilter, unless turned off.
     prefilter: Option<Prefilter>,
+    /// Correlations that cannot be evaluated, with the reason.
+    unevaluated: Vec<(RuleId, String)>,
 }
 
 impl Engine {
     /// Prepares rules for scanning.
+    ///
+    /// Rules below [`ScanOptions::min_level`] are left out, except those a correlation reads
+    /// (they are often informational): those are evaluated, and their own matches dropped.
     pub fn new(rules: RuleSet, options: ScanOptions) -> Self {
+        Engine::narrowing_above(rules, options, DFA_LITERAL_BYTES)
+    }
+
+    /// [`Engine::new`], with the prefilter narrowing the sets of rules whose literals come to
+    /// more than `bytes` (see [`Prefilter::routed_narrowing`]) instead of only the sets too big
+    /// for a DFA. Tests use it to run the narrowing on small rule sets.
+    #[cfg(feature = "testing")]
+    pub fn with_narrowing_above(rules: RuleSet, options: ScanOptions, bytes: usize) -> Self {
+        Engine::narrowing_above(rules, options, bytes)
+    }
+
+    fn narrowing_above(rules: RuleSet, options: ScanOptions, narrow_above: usize) -> Self {
+        let (correlated, unevaluated) = correlation_summary(&rules);
         let eligible: Vec<RuleId> = rules
             .detections()
-            .filter(|(id, r)| options.passes_level(r) || options.keep.contains(id))
+            .filter(|(id, r)| options.passes_level(r) || correlated.contains(id))
             .map(|(id, _)| id)
             .collect();
         let routes: [Vec<RuleId>; RecordSource::ALL.len()] = RecordSource::ALL.map(|source| {
@@ -140,19 +153,26 @@ impl Engine {
         }
         let prefilter = options
             .prefilter
-            .then(|| Prefilter::routed_narrowing(&rules, &routes, options.narrow_above));
+            .then(|| Prefilter::routed_narrowing(&rules, &routes, narrow_above));
         Engine {
             rules,
             options,
             routes,
             sources,
             prefilter,
+            unevaluated,
         }
     }
 
     /// The rules that apply to records of `source` (all records, with `--logsource`).
     pub fn rules_for(&self, source: RecordSource) -> &[RuleId] {
         &self.routes[source as usize]
+    }
+
+    /// Correlations that cannot be evaluated (a reference cycle, a reference to a filter), with
+    /// the reason; a driver should warn about them.
+    pub fn unevaluated_correlations(&self) -> impl Iterator<Item = (RuleId, &str)> {
+        self.unevaluated.iter().map(|(rule, why)| (*rule, why.as_str()))
     }
 
     /// The rules.
@@ -209,7 +229,7 @@ pub struct RecordMatches<'s> {
     pub out_of_range: bool,
     /// What kind of record it is ([`RecordSource::Unknown`] when not parsed).
     pub source: RecordSource,
-    /// The parsed record (see [`RecordMatches::value`]).
+    /// The parsed record (see [`RecordMatches::view`]).
     tape: Option<Tape<'s>>,
     /// Where the tape's allocation goes back to when this is dropped, for the next record.
     spare_tape: &'s mut Option<Tape<'static>>,
@@ -224,10 +244,13 @@ impl Drop for RecordMatches<'_> {
 }
 
 impl<'s> RecordMatches<'s> {
-    /// The parsed record, for what follows the match (correlations, filters); `None` when the
-    /// prefilter ruled out every rule and the record was not parsed.
-    pub fn value(&self) -> Option<tape::Value<'_, 's>> {
-        self.tape.as_ref().map(Tape::as_value)
+    /// The parsed record, for what follows the match (sinks, correlations, filters); `None`
+    /// when the prefilter ruled out every rule and the record was not parsed.
+    pub fn view(&self) -> Option<RecordView<'_>> {
+        let source = self.source;
+        self.tape
+            .as_ref()
+            .map(|tape| RecordView::new(tape.as_value(), source))
     }
 }
 
