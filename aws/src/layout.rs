@@ -36,6 +36,7 @@
 //!
 //! ```
 //! use sigil_aws::layout::{Filter, Listing, Pruned, judge_folder, judge_key};
+//! use sigil_engine::input::SkipReason;
 //!
 //! let filter = Filter {
 //!     from: Some("2026-11-02T00:00:00Z".parse()?),
@@ -161,7 +162,7 @@ pub fn root_listing(prefix: &str, filter: &Filter) -> Listing {
 /// Judges an object by its key: `Err` if it holds no event that can pass `filter`, judging
 /// by its name (the engine's [`name_skip`]), its folders, and the delivery time in a
 /// CloudTrail file's name (delivered before `--from`, or over [`DELIVERY_MARGIN`] after
-/// `--to`), as the local walker and hunt driver judge files.
+/// `--to`), as the local walker and hunt driver judge files, with the same reasons.
 pub fn judge_key(key: &str, filter: &Filter) -> Result<(), Pruned> {
     let path = Path::new(key);
     if let Some(reason) = name_skip(path) {
@@ -170,12 +171,12 @@ pub fn judge_key(key: &str, filter: &Filter) -> Result<(), Pruned> {
     let parent = key.rsplit_once('/').map_or("", |(folder, _)| folder);
     Place::of(folders(parent)).check(filter)?;
     if let Some(delivered) = cloudtrail_delivery_time(path) {
-        let early = filter.from.is_some_and(|from| delivered < from);
-        let late = filter
-            .to
-            .is_some_and(|to| delivered > to.saturating_add(DELIVERY_MARGIN).unwrap_or(to));
-        if early || late {
-            return Err(Pruned::Time);
+        if filter.from.is_some_and(|from| delivered < from) {
+            return Err(Pruned::Skip(SkipReason::DeliveredBeforeFrom));
+        }
+        let margin = |to: Timestamp| to.saturating_add(DELIVERY_MARGIN).unwrap_or(to);
+        if filter.to.is_some_and(|to| delivered > margin(to)) {
+            return Err(Pruned::Skip(SkipReason::DeliveredAfterTo));
         }
     }
     Ok(())

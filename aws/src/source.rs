@@ -4,6 +4,7 @@
 use std::io::{self, Read};
 use std::sync::Arc;
 
+use sigil_engine::{Input, InputError, InputSource, Skipped, SourceItem};
 use tokio::sync::mpsc;
 
 use crate::client::{ClientOptions, Clients};
@@ -172,6 +173,35 @@ impl Iterator for S3Source {
                 }
             }
         })
+    }
+}
+
+/// The engine's view: objects become inputs named by their `s3://` URL (their key is the path
+/// that format detection and skip rules look at), skips by name become skipped inputs, and
+/// failures input errors. Objects and folders left out by `--account`, `--region` or the dates
+/// in their keys are only counted, in [`S3Source::stats`].
+impl sigil_engine::Source for S3Source {
+    fn next(&mut self) -> Option<SourceItem> {
+        loop {
+            return Some(match Iterator::next(self)? {
+                Entry::Object(object) => {
+                    let source = InputSource::Url(object.url);
+                    SourceItem::Input(Input::reader(source, object.body, Some(object.size)))
+                }
+                Entry::Skipped {
+                    url,
+                    reason: Pruned::Skip(reason),
+                } => SourceItem::Skipped(Skipped {
+                    input: InputSource::Url(url),
+                    reason,
+                }),
+                Entry::Skipped { .. } => continue,
+                Entry::Failed { url, error } => SourceItem::Error(InputError::Io {
+                    input: InputSource::Url(url),
+                    error: io::Error::other(error),
+                }),
+            });
+        }
     }
 }
 

@@ -69,6 +69,12 @@ macro_rules! counters {
                 }
             }
         }
+
+        impl std::ops::AddAssign for S3Counts {
+            fn add_assign(&mut self, other: S3Counts) {
+                $(self.$field += other.$field;)*
+            }
+        }
     };
 }
 

@@ -200,6 +200,8 @@ pub enum Fault {
     /// Forward the request, then send the response's headers and only half its body, and
     /// close the connection.
     Truncate,
+    /// Like [`Fault::Truncate`], sending this many bytes of the body.
+    Cut(usize),
 }
 
 /// A rule of the proxy: requests whose request line contains `pattern` get `fault`, the
@@ -322,15 +324,16 @@ fn serve(
         Some(Fault::NoSuchKey) => error("404 Not Found", "NoSuchKey"),
         Some(Fault::AccessDenied) => error("403 Forbidden", "AccessDenied"),
         Some(Fault::Drop) => return client.shutdown(Shutdown::Both),
-        Some(Fault::Truncate) | None => {
+        Some(Fault::Truncate | Fault::Cut(_)) | None => {
             let response = forward(upstream, &head, &body)?;
-            let cut = match fault {
-                Some(Fault::Truncate) => {
-                    let body_start = find(&response, b"\r\n\r\n").map_or(0, |at| at + 4);
-                    body_start + (response.len() - body_start) / 2
-                }
-                _ => response.len(),
-            };
+            let body_start = find(&response, b"\r\n\r\n").map_or(0, |at| at + 4);
+            let length = response.len() - body_start;
+            let cut = body_start
+                + match fault {
+                    Some(Fault::Truncate) => length / 2,
+                    Some(Fault::Cut(bytes)) => bytes.min(length),
+                    _ => length,
+                };
             client.write_all(&response[..cut])?;
             return client.shutdown(Shutdown::Both);
         }

@@ -113,9 +113,9 @@ pub use logsource::{RecordSource, parse_forced};
 pub use prefilter::{Prefilter, PrefilterScratch, SearchKind, spell_out_escapes};
 pub use scan::{Engine, RecordError, RecordMatches, RecordView, ScanOptions, ScanStats, Scanner};
 pub use sink::{
-    Batch, CountBatch, CountSink, Counts, Csv, CsvSink, Jsonl, JsonlSink, Key, Layout,
-    MatchRecord, Sink, SinkError, Table, TableSink, TextBatch, TextSink, compact_json,
-    write_correlation_json, write_match_json,
+    Batch, CountBatch, CountSink, Counts, Csv, CsvSink, Jsonl, JsonlSink, Key, Layout, MatchRecord,
+    Sink, SinkError, Table, TableSink, TextBatch, TextSink, compact_json, write_correlation_json,
+    write_match_json,
 };
 pub use source::{Content, Input, LocalSource, Source, SourceItem, Total};
 pub use time::event_time_of;

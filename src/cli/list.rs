@@ -29,7 +29,11 @@ pub fn run(args: &ListArgs, _color: Color) -> ExitCode {
     let loaded = args.rules.load(&args.paths);
     crate::outln!(
         "{:<36}  {:<13}  {:<18}  {:<11}  {:<50}  TAGS",
-        "ID", "LEVEL", "LOGSOURCE", "KIND", "TITLE"
+        "ID",
+        "LEVEL",
+        "LOGSOURCE",
+        "KIND",
+        "TITLE"
     );
     for (_, rule) in loaded.rules.iter() {
         let meta = &rule.meta;

@@ -7,10 +7,10 @@
 
 use super::Correlator;
 use crate::eval::{Evaluator, Json, first_scalar};
+use crate::input::InputSource;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
 use std::collections::HashMap;
-use crate::input::InputSource;
 use std::sync::Arc;
 
 /// The interned id that stands for "no value".

@@ -63,4 +63,3 @@ pub fn type_name(kind: CorrelationType) -> &'static str {
         CorrelationType::ValuePercentile => "value_percentile",
     }
 }
-

@@ -7,8 +7,8 @@
 use super::field::Subject;
 use super::matcher::subject_of;
 use super::{Evaluator, detection_of};
-use sigil_compiler::{MatcherId, RuleId, RuleSet, SearchExpr};
 use crate::scan::RecordError;
+use sigil_compiler::{MatcherId, RuleId, RuleSet, SearchExpr};
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
 

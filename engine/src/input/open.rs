@@ -21,7 +21,6 @@ use super::blocks::{Blocks, Stream};
 use super::{Codec, HEAD_BYTES, InputError, InputSource, SkipReason};
 use crate::framing::{self, Shape};
 
-
 /// How much of the content is searched for NUL bytes to tell binary files from logs. JSON text
 /// never holds a raw NUL, but a damaged log may have some further on: those are bad records,
 /// not a reason to refuse the whole file.

@@ -46,8 +46,8 @@ use simd_json::tape::Tape;
 
 mod view;
 
-pub use view::RecordView;
 use std::time::{Duration, Instant};
+pub use view::RecordView;
 
 /// What to scan for.
 #[derive(Clone, Debug)]
@@ -172,7 +172,9 @@ impl Engine {
     /// Correlations that cannot be evaluated (a reference cycle, a reference to a filter), with
     /// the reason; a driver should warn about them.
     pub fn unevaluated_correlations(&self) -> impl Iterator<Item = (RuleId, &str)> {
-        self.unevaluated.iter().map(|(rule, why)| (*rule, why.as_str()))
+        self.unevaluated
+            .iter()
+            .map(|(rule, why)| (*rule, why.as_str()))
     }
 
     /// The rules.

@@ -171,7 +171,10 @@ impl Counts {
             for (value, width) in values.iter().zip(&widths) {
                 text.push_str("  ");
                 text.push_str(value);
-                text.extend(std::iter::repeat_n(' ', width.saturating_sub(value.width())));
+                text.extend(std::iter::repeat_n(
+                    ' ',
+                    width.saturating_sub(value.width()),
+                ));
             }
             writeln!(out, "{}", text.trim_end())
         };

@@ -21,7 +21,14 @@ impl<W: Write> CsvSink<W> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Csv;
 
-const HEADER: [&str; 6] = ["timestamp", "level", "rule_id", "rule_title", "path", "record"];
+const HEADER: [&str; 6] = [
+    "timestamp",
+    "level",
+    "rule_id",
+    "rule_title",
+    "path",
+    "record",
+];
 
 impl Layout for Csv {
     fn header(&self, out: &mut Vec<u8>) {

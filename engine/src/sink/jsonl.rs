@@ -213,8 +213,11 @@ pub fn write_correlation_json(out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMat
                     | CorrelationType::ValuePercentile
             )
         }),
-        percentile: (kind == CorrelationType::ValuePercentile)
-            .then(|| condition.and_then(|c| c.percentile).unwrap_or(DEFAULT_PERCENTILE)),
+        percentile: (kind == CorrelationType::ValuePercentile).then(|| {
+            condition
+                .and_then(|c| c.percentile)
+                .unwrap_or(DEFAULT_PERCENTILE)
+        }),
     };
     let line = CorrelationJson {
         rule: RuleJson::new(&rule.meta),

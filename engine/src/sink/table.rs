@@ -62,7 +62,11 @@ fn time_text(time: Timestamp) -> String {
 /// Writes one row, each column padded to its display width.
 fn row(out: &mut Vec<u8>, time: &str, level: &str, title: &str, place: &str) {
     let mut line = String::new();
-    for (text, width) in [(time, TIME_WIDTH), (level, LEVEL_WIDTH), (title, TITLE_WIDTH)] {
+    for (text, width) in [
+        (time, TIME_WIDTH),
+        (level, LEVEL_WIDTH),
+        (title, TITLE_WIDTH),
+    ] {
         let cell = fit(text, width);
         let pad = width.saturating_sub(cell.width());
         line.push_str(&cell);
@@ -109,7 +113,13 @@ mod tests {
     fn rows_align_whatever_the_title_and_time() {
         let mut out = Vec::new();
         let fraction: Timestamp = "2026-10-01T00:43:45.123456Z".parse().unwrap();
-        row(&mut out, &time_text(fraction), "high", &"é".repeat(60), "a:1");
+        row(
+            &mut out,
+            &time_text(fraction),
+            "high",
+            &"é".repeat(60),
+            "a:1",
+        );
         row(&mut out, "-", "low", "日本語のルール", "b:2");
         let text = String::from_utf8(out).unwrap();
         let columns: Vec<usize> = text

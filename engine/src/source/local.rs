@@ -51,7 +51,11 @@ impl LocalSource {
         }
         let mut items: VecDeque<SourceItem> = errors.into_iter().map(SourceItem::Error).collect();
         items.extend(skipped.into_iter().map(SourceItem::Skipped));
-        items.extend(inputs.into_iter().map(|source| SourceItem::Input(Input::open(source))));
+        items.extend(
+            inputs
+                .into_iter()
+                .map(|source| SourceItem::Input(Input::open(source))),
+        );
         LocalSource { items, total }
     }
 }

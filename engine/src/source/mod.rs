@@ -93,7 +93,11 @@ impl Input {
     }
 
     /// An input read from `reader`, `size` bytes long as stored when known.
-    pub fn reader(source: InputSource, reader: impl Read + Send + 'static, size: Option<u64>) -> Input {
+    pub fn reader(
+        source: InputSource,
+        reader: impl Read + Send + 'static,
+        size: Option<u64>,
+    ) -> Input {
         Input {
             source,
             content: Content::Reader(Box::new(reader)),
