@@ -14,6 +14,7 @@ use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_s3::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::RequestPayer;
+use aws_smithy_http_client::tls;
 use tokio::sync::Mutex;
 
 use crate::stats::S3Stats;
@@ -104,7 +105,13 @@ pub(crate) struct Clients {
 impl Clients {
     /// Loads the AWS configuration (profile, credentials, region, endpoint).
     pub async fn load(options: &ClientOptions, stats: Arc<S3Stats>) -> Clients {
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(https)
             .retry_config(
                 RetryConfig::standard()
                     .with_max_attempts(options.max_attempts.max(1))
