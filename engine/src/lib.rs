@@ -101,21 +101,22 @@ pub mod ruletest;
 mod scan;
 mod sink;
 mod source;
-mod time;
 
 pub use correlate::{CorrelationMatch, Location};
-pub use eval::{Explanation, MatcherExplanation, SearchExplanation, explain};
+pub use eval::{
+    Explanation, MatcherExplanation, RecordError, RecordView, SearchExplanation, event_time_of,
+    explain,
+};
 pub use formats::TextFormat;
 pub use framing::Shape;
 pub use hunt::{HuntError, HuntOptions, HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS, hunt};
 pub use input::{InputError, InputSource, OpenOptions, SkipReason, Skipped};
 pub use logsource::{RecordSource, parse_forced};
 pub use prefilter::{Prefilter, PrefilterScratch, SearchKind, spell_out_escapes};
-pub use scan::{Engine, RecordError, RecordMatches, RecordView, ScanOptions, ScanStats, Scanner};
+pub use scan::{Engine, RecordMatches, ScanOptions, ScanStats, Scanner};
 pub use sink::{
     Batch, CountBatch, CountSink, Counts, Csv, CsvSink, Jsonl, JsonlSink, Key, Layout, MatchRecord,
     Sink, SinkError, Table, TableSink, TextBatch, TextSink, compact_json, write_correlation_json,
     write_match_json,
 };
 pub use source::{Content, Input, LocalSource, Source, SourceItem, Total};
-pub use time::event_time_of;

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Each event must hold its time in a field the engine reads (`eventTime`, `timestamp`,
-//! `time`...; see [`crate::time`]); repeats are placed after it without rewriting the event.
+//! `time`...; see [`crate::event_time_of`]); repeats are placed after it without rewriting the event.
 //! A case's events run through every detection rule of the loaded rule set (no log source
 //! routing: the examples are taken to be of the rules' own sources), global filters and every
 //! correlation, in the order written; the case passes when the tested correlation rules (those
@@ -29,8 +29,8 @@
 //! none (`correlation_non_matches`).
 
 use super::{CorrelationMatch, Correlator};
+use crate::eval::event_time;
 use crate::input::InputSource;
-use crate::time::event_time;
 use sigil_compiler::correlation::parse_timespan;
 use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{RuleId, RuleSet, SourceId};
@@ -171,7 +171,7 @@ pub fn run_correlation_cases(
                 };
                 matched.clear();
                 evaluator.matching_rules(&record, detections.iter().copied(), &mut matched);
-                collector.record(
+                collector.record_value(
                     &matched,
                     Some(*time),
                     &record,

@@ -6,7 +6,7 @@
 //! ([`Observations::append`]), so the merged log is the same whatever the thread count.
 
 use super::Correlator;
-use crate::eval::{Evaluator, Json, first_scalar};
+use crate::eval::{Evaluator, Json, RecordView, first_scalar};
 use crate::input::InputSource;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
@@ -204,10 +204,23 @@ impl<'c> Collector<'c> {
         }
     }
 
-    /// Decides the matches of one record: `matched` are the rules that matched the record
-    /// `event` (as parsed for them), found at `record` in `input`, at `time`. Pushes onto
-    /// `verdicts` one [`Verdict`] per matched rule, in order.
-    pub(crate) fn record<'a>(
+    /// Decides the matches of one record: `matched` are the rules that matched the parsed
+    /// record `event` (a [`RecordMatches`](crate::RecordMatches) gives all three), found at
+    /// `record` in `input`. Pushes onto `verdicts` one [`Verdict`] per matched rule, in order.
+    pub fn record(
+        &mut self,
+        matched: &[RuleId],
+        time: Option<Timestamp>,
+        event: &RecordView<'_>,
+        input: &InputSource,
+        record: u64,
+        verdicts: &mut Vec<Verdict>,
+    ) {
+        self.record_value(matched, time, event.value(), input, record, verdicts);
+    }
+
+    /// [`Collector::record`] of a record in any parsed form.
+    pub(crate) fn record_value<'a>(
         &mut self,
         matched: &[RuleId],
         time: Option<Timestamp>,

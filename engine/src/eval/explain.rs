@@ -4,10 +4,10 @@
 //! whether it held and, for every matcher in it, whether it held and which values it found at its
 //! field (as JSON text).
 
+use super::RecordError;
 use super::field::Subject;
 use super::matcher::subject_of;
 use super::{Evaluator, detection_of};
-use crate::scan::RecordError;
 use sigil_compiler::{MatcherId, RuleId, RuleSet, SearchExpr};
 use simd_json::BorrowedValue;
 use simd_json::prelude::*;
@@ -16,15 +16,14 @@ use simd_json::prelude::*;
 ///
 /// ```
 /// use sigil_compiler::{load_str, LoadOptions, RuleId};
-/// use sigil_engine::eval::explain;
+/// use sigil_engine::explain;
 ///
 /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: StopLogging\n  \
 ///             filter:\n    userIdentity.type: AWSService\n  condition: sel and not filter\n";
 /// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
-/// let mut bytes = br#"{"eventName":"StopLogging","userIdentity":{"type":"Root"}}"#.to_vec();
-/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+/// let record = br#"{"eventName":"StopLogging","userIdentity":{"type":"Root"}}"#;
 ///
-/// let explanation = explain(&loaded.rules, RuleId(0), &record).unwrap();
+/// let explanation = explain(&loaded.rules, RuleId(0), record).unwrap().unwrap();
 /// assert!(explanation.matched);
 /// let filter = &explanation.searches[1];
 /// assert_eq!((filter.name.as_str(), filter.held), ("filter", false));
@@ -43,7 +42,7 @@ pub struct Explanation {
 /// One search of an [`Explanation`].
 ///
 /// ```
-/// use sigil_engine::eval::SearchExplanation;
+/// use sigil_engine::SearchExplanation;
 /// let search = SearchExplanation { name: "selection".into(), held: false, matchers: vec![] };
 /// assert!(!search.held);
 /// ```
@@ -61,7 +60,7 @@ pub struct SearchExplanation {
 ///
 /// ```
 /// use sigil_compiler::MatcherId;
-/// use sigil_engine::eval::MatcherExplanation;
+/// use sigil_engine::MatcherExplanation;
 /// let matcher = MatcherExplanation {
 ///     matcher: MatcherId(0),
 ///     description: r#"eventName [eq "stoplogging"]"#.into(),

@@ -52,7 +52,7 @@ pub(super) fn scan_records<B: Batch>(
         batch,
         stats,
         source: buffer.source,
-        probed: false,
+        probed: None,
     };
     scan.stats.bytes = buffer.bytes.len() as u64;
     let result = scan.buffer(&buffer, reader);
@@ -72,16 +72,35 @@ struct RecordScan<'a, 's, B> {
     batch: &'a mut B,
     stats: HuntStats,
     source: &'a InputSource,
-    /// Whether an unparsed record of this buffer was already parsed once for its source.
-    probed: bool,
+    /// The source of this buffer's records that were not parsed, once one was probed.
+    probed: Option<RecordSource>,
 }
 
-/// The source of a record the prefilter kept from being parsed, for statistics only.
-fn probe_source(record: &[u8]) -> Option<RecordSource> {
-    let mut bytes = record.to_vec();
-    simd_json::to_borrowed_value(&mut bytes)
-        .ok()
-        .map(|value| RecordSource::detect(&value))
+/// One framed record, and what its framing knows of it.
+struct Record<'a> {
+    /// Its 1-based number in its input.
+    index: u64,
+    /// The JSON object evaluated.
+    bytes: &'a [u8],
+    /// Its source, when its file tells (a text log, an envelope's events).
+    known: Option<RecordSource>,
+    /// An NDJSON line framing left unchecked
+    /// ([`records_unchecked`](crate::framing::records_unchecked)): it is checked here if it is
+    /// not parsed, or fails to parse, so that a bad record is reported as framing reports it.
+    unchecked: bool,
+    /// The raw line of a text log the record was made of.
+    line: Option<&'a [u8]>,
+}
+
+/// The source of the records of a buffer that the prefilter kept from being parsed, for
+/// statistics: the first of them is parsed once to tell it, and the others are taken to be of
+/// the same log (the records of one file are).
+fn probed_source(probed: &mut Option<RecordSource>, record: &[u8]) -> RecordSource {
+    *probed.get_or_insert_with(|| {
+        let mut bytes = record.to_vec();
+        simd_json::to_borrowed_value(&mut bytes)
+            .map_or(RecordSource::Unknown, |value| RecordSource::detect(&value))
+    })
 }
 
 impl<B: Batch> RecordScan<'_, '_, B> {
@@ -95,7 +114,15 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                     self.stats.records += 1;
                     match line {
                         Ok(line) => {
-                            self.record(line.index, line.json, Some(line.source), false)?;
+                            let raw = line.line.strip_suffix(b"\r").unwrap_or(line.line);
+                            let record = Record {
+                                index: line.index,
+                                bytes: line.json,
+                                known: Some(line.source),
+                                unchecked: false,
+                                line: Some(raw),
+                            };
+                            self.record(record)?;
                         }
                         Err(bad) => {
                             let kind = ProblemKind::Line(bad.reason);
@@ -123,14 +150,26 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                         }
                     };
                     let Reader::Envelope(envelope, events) = reader else {
-                        self.record(record.index, record.bytes, None, !record.checked)?;
+                        self.record(Record {
+                            index: record.index,
+                            bytes: record.bytes,
+                            known: None,
+                            unchecked: !record.checked,
+                            line: None,
+                        })?;
                         continue;
                     };
                     events.clear();
                     match envelope.expand(record.bytes, events) {
                         Ok(()) => {
                             for event in events.iter() {
-                                self.record(record.index, event, Some(envelope.source()), false)?;
+                                self.record(Record {
+                                    index: record.index,
+                                    bytes: event,
+                                    known: Some(envelope.source()),
+                                    unchecked: false,
+                                    line: None,
+                                })?;
                             }
                         }
                         Err(error) => {
@@ -144,17 +183,15 @@ impl<B: Batch> RecordScan<'_, '_, B> {
         Ok(())
     }
 
-    /// Scans one record and hands its matches to the batch. An NDJSON line framing left
-    /// `unchecked` ([`records_unchecked`](crate::framing::records_unchecked)) is checked here
-    /// if it is not parsed, or fails to parse, so that a bad record is reported as framing
-    /// reports it.
-    fn record(
-        &mut self,
-        index: u64,
-        record: &[u8],
-        known: Option<RecordSource>,
-        unchecked: bool,
-    ) -> Result<(), SinkError> {
+    /// Scans one record and hands its matches to the batch.
+    fn record(&mut self, record: Record<'_>) -> Result<(), SinkError> {
+        let Record {
+            index,
+            bytes: record,
+            known,
+            unchecked,
+            line,
+        } = record;
         let Worker {
             engine,
             scanner,
@@ -187,20 +224,13 @@ impl<B: Batch> RecordScan<'_, '_, B> {
             return Ok(());
         }
         self.stats.scanned += 1;
-        let seen = if view.is_some() {
-            self.stats.records_per_source[found.source as usize] += 1;
-            Some(found.source)
-        } else if known.is_some() {
-            known
-        } else if !self.probed {
-            self.probed = true;
-            probe_source(record)
-        } else {
-            None
+        let source = match (view.is_some(), known) {
+            (true, _) => found.source,
+            (false, Some(known)) => known,
+            (false, None) => probed_source(&mut self.probed, record),
         };
-        if let Some(source) = seen {
-            self.stats.sources_seen |= 1 << source as u32;
-        }
+        self.stats.records_per_source[source as usize] += 1;
+        self.stats.sources_seen |= 1 << source as u32;
         // No rule matched: the record may not even have been parsed.
         let Some(view) = view else {
             return Ok(());
@@ -212,7 +242,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
             Some(collector) => collector.record(
                 found.rules,
                 found.timestamp,
-                view.value(),
+                &view,
                 self.source,
                 index,
                 verdicts,
@@ -232,7 +262,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                 input: self.source,
                 record: index,
                 event: record,
-                line: None,
+                line,
             };
             self.batch.matched(&m, &view)?;
         }

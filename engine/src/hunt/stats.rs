@@ -1,11 +1,12 @@
 //! What a hunt did: counts, and the problems met (typed, the first ones in full).
 
 use crate::correlate::Observations;
+use crate::eval::RecordError;
 use crate::formats::{EnvelopeError, LineError};
 use crate::framing::BadReason;
 use crate::input::{InputError, InputSource, Skipped};
 use crate::logsource::RecordSource;
-use crate::scan::{RecordError, ScanStats};
+use crate::scan::ScanStats;
 use std::fmt;
 use std::time::Duration;
 
@@ -77,12 +78,13 @@ pub struct HuntStats {
     pub out_of_range: u64,
     /// Records skipped because they were malformed.
     pub bad_records: u64,
-    /// Parsed records per [`RecordSource`] (by index); records the prefilter ruled out are not
-    /// parsed, so their source is not known.
+    /// Scanned records per [`RecordSource`] (by index): a parsed record's detected source, the
+    /// source of a text log or an envelope, and for the records of a unit of work that the
+    /// prefilter kept from being parsed, the source of the first of them (parsed once for
+    /// this: the records of one file are of one log).
     pub records_per_source: [u64; RecordSource::ALL.len()],
-    /// One bit per [`RecordSource`] (by index) of which records were seen: parsed, read from a
-    /// text log or an envelope, or probed (the first record of a buffer in which the prefilter
-    /// let no record through is parsed once, for this). Tells which rules never applied.
+    /// One bit per [`RecordSource`] (by index) of which records were seen, as counted in
+    /// `records_per_source`. Tells which rules never applied.
     pub sources_seen: u32,
     /// What the scanners did: records parsed, rules evaluated, time shares.
     pub scan: ScanStats,

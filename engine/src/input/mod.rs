@@ -82,6 +82,16 @@ pub enum InputSource {
 }
 
 impl InputSource {
+    /// The input's name as matches and messages show it: a file's path (lossily converted to
+    /// UTF-8), `<stdin>`, or an object's URL. Borrowed, unless a path is not UTF-8.
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            InputSource::Path(path) => path.to_string_lossy(),
+            InputSource::Stdin => "<stdin>".into(),
+            InputSource::Url(url) => url.as_str().into(),
+        }
+    }
+
     /// The path-like name that format detection and skip rules look at: a file's path, an
     /// object's key (the URL after `scheme://authority/`); `None` for stdin.
     ///
@@ -105,11 +115,7 @@ impl InputSource {
 
 impl fmt::Display for InputSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InputSource::Path(path) => write!(f, "{}", path.display()),
-            InputSource::Stdin => f.write_str("<stdin>"),
-            InputSource::Url(url) => f.write_str(url),
-        }
+        f.write_str(&self.name())
     }
 }
 

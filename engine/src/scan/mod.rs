@@ -35,19 +35,15 @@
 //! ```
 
 use crate::correlate::correlation_summary;
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, RecordError, RecordView, event_time};
 use crate::framing::MAX_DEPTH;
 use crate::logsource::{RecordSource, applies};
 use crate::prefilter::{DFA_LITERAL_BYTES, Prefilter, PrefilterScratch};
-use crate::time::event_time;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
 use simd_json::tape::Tape;
 
-mod view;
-
 use std::time::{Duration, Instant};
-pub use view::RecordView;
 
 /// What to scan for.
 #[derive(Clone, Debug)]
@@ -206,17 +202,6 @@ impl Engine {
             stats: ScanStats::default(),
         }
     }
-}
-
-/// Why a record could not be evaluated.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum RecordError {
-    /// The bytes are not valid JSON.
-    #[error("invalid JSON: {0}")]
-    Json(String),
-    /// Valid JSON, but not an object.
-    #[error("record is not a JSON object")]
-    NotAnObject,
 }
 
 /// The outcome of scanning one record.

@@ -81,13 +81,17 @@ impl<'a> RuleJson<'a> {
 struct SourceJson<'a> {
     path: Cow<'a, str>,
     record: u64,
+    /// A text log's raw line, so that nothing of the original is lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<Cow<'a, str>>,
 }
 
 /// Writes one match as a JSON line; `rule_json` is the rule's `rule` object, serialised.
 pub fn write_match_json(out: &mut Vec<u8>, rule_json: &str, m: &MatchRecord<'_>) {
     let source = SourceJson {
-        path: Cow::Owned(m.input.to_string()),
+        path: m.input.name(),
         record: m.record,
+        line: m.line.map(String::from_utf8_lossy),
     };
     out.extend_from_slice(b"{\"rule\":");
     out.extend_from_slice(rule_json.as_bytes());

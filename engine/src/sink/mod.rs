@@ -1,69 +1,4 @@
-//! Sinks: where matches go.
-//!
-//! A hunt scans its inputs on several threads, in units of work (a file, or a piece of a big
-//! one), and its output must still come out in input order. So a [`Sink`] has two sides:
-//!
-//! - on the worker threads, a [`Batch`] per unit receives the unit's matches through
-//!   [`Batch::matched`], with the [`MatchRecord`] (rule, time, where) and the parsed record
-//!   ([`RecordView`]), so a sink that needs field values never parses a record again;
-//! - on the driver's thread, [`Sink::write`] receives the batches in input order, then
-//!   [`Sink::correlation`] each correlation match (found after the scan), then
-//!   [`Sink::finish`] once.
-//!
-//! Any method may fail with a [`SinkError`]; the hunt then stops and returns it. A closed
-//! output ([`SinkError::Closed`], a reader that went away such as `| head`) is told apart from a
-//! failed write ([`SinkError::Write`], a full disk), which must never pass silently.
-//!
-//! The sinks here: [`JsonlSink`] (the match record contract, see below), [`CsvSink`],
-//! [`TableSink`] (aligned columns for people), all writing to any `io::Write`, and
-//! [`CountSink`] (matched records counted per value of some fields).
-//!
-//! The JSONL record is what other tools parse, so its shape is fixed:
-//!
-//! ```json
-//! {"rule":{"id":"…","title":"…","level":"high","tags":["attack.t1562"],"path":"rules/x.yml"},
-//!  "timestamp":"2023-07-10T12:00:01Z",
-//!  "source":{"path":"logs/a.json.gz","record":17},
-//!  "event":{…the original record…}}
-//! ```
-//!
-//! A sink of one's own (see the crate docs for a hunt with it):
-//!
-//! ```
-//! use sigil_engine::{Batch, CorrelationMatch, MatchRecord, RecordView, Sink, SinkError};
-//! use sigil_compiler::Rule;
-//!
-//! /// Counts matches per rule title.
-//! #[derive(Default)]
-//! struct PerTitle(std::collections::BTreeMap<String, u64>);
-//!
-//! #[derive(Default)]
-//! struct Titles(Vec<String>);
-//!
-//! impl Batch for Titles {
-//!     fn matched(&mut self, m: &MatchRecord<'_>, _: &RecordView<'_>) -> Result<(), SinkError> {
-//!         self.0.push(m.rule.meta.title.clone());
-//!         Ok(())
-//!     }
-//! }
-//!
-//! impl Sink for PerTitle {
-//!     type Batch = Titles;
-//!     fn batch(&mut self) -> Titles {
-//!         Titles::default()
-//!     }
-//!     fn write(&mut self, batch: Titles) -> Result<(), SinkError> {
-//!         for title in batch.0 {
-//!             *self.0.entry(title).or_default() += 1;
-//!         }
-//!         Ok(())
-//!     }
-//!     fn correlation(&mut self, rule: &Rule, _: &CorrelationMatch) -> Result<(), SinkError> {
-//!         *self.0.entry(rule.meta.title.clone()).or_default() += 1;
-//!         Ok(())
-//!     }
-//! }
-//! ```
+//! Sinks: where matches go (see [`Sink`]), and the sinks Sigil ships.
 
 mod count;
 mod csv;
@@ -78,13 +13,78 @@ pub use table::{Table, TableSink};
 pub use text::{Layout, TextBatch, TextSink};
 
 use crate::correlate::CorrelationMatch;
+use crate::eval::RecordView;
 use crate::input::InputSource;
-use crate::scan::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::{Rule, RuleId};
 use std::io;
 
-/// Where matches go (see the [module docs](self)).
+/// Where matches go.
+///
+/// A hunt scans its inputs on several threads, in units of work (a file, or a piece of a big
+/// one), and its output must still come out in input order. So a [`Sink`] has two sides:
+///
+/// - on the worker threads, a [`Batch`] per unit receives the unit's matches through
+///   [`Batch::matched`], with the [`MatchRecord`] (rule, time, where) and the parsed record
+///   ([`RecordView`]), so a sink that needs field values never parses a record again;
+/// - on the driver's thread, [`Sink::write`] receives the batches in input order, then
+///   [`Sink::correlation`] each correlation match (found after the scan), then
+///   [`Sink::finish`] once.
+///
+/// Any method may fail with a [`SinkError`]; the hunt then stops and returns it. A closed
+/// output ([`SinkError::Closed`], a reader that went away such as `| head`) is told apart from a
+/// failed write ([`SinkError::Write`], a full disk), which must never pass silently.
+///
+/// The sinks here: [`JsonlSink`] (the match record contract, see below), [`CsvSink`],
+/// [`TableSink`] (aligned columns for people), all writing to any `io::Write`, and
+/// [`CountSink`] (matched records counted per value of some fields).
+///
+/// The JSONL record is what other tools parse, so its shape is fixed:
+///
+/// ```json
+/// {"rule":{"id":"…","title":"…","level":"high","tags":["attack.t1562"],"path":"rules/x.yml"},
+///  "timestamp":"2023-07-10T12:00:01Z",
+///  "source":{"path":"logs/a.json.gz","record":17},
+///  "event":{…the original record…}}
+/// ```
+///
+/// A sink of one's own (see the crate docs for a hunt with it):
+///
+/// ```
+/// use sigil_engine::{Batch, CorrelationMatch, MatchRecord, RecordView, Sink, SinkError};
+/// use sigil_compiler::Rule;
+///
+/// /// Counts matches per rule title.
+/// #[derive(Default)]
+/// struct PerTitle(std::collections::BTreeMap<String, u64>);
+///
+/// #[derive(Default)]
+/// struct Titles(Vec<String>);
+///
+/// impl Batch for Titles {
+///     fn matched(&mut self, m: &MatchRecord<'_>, _: &RecordView<'_>) -> Result<(), SinkError> {
+///         self.0.push(m.rule.meta.title.clone());
+///         Ok(())
+///     }
+/// }
+///
+/// impl Sink for PerTitle {
+///     type Batch = Titles;
+///     fn batch(&mut self) -> Titles {
+///         Titles::default()
+///     }
+///     fn write(&mut self, batch: Titles) -> Result<(), SinkError> {
+///         for title in batch.0 {
+///             *self.0.entry(title).or_default() += 1;
+///         }
+///         Ok(())
+///     }
+///     fn correlation(&mut self, rule: &Rule, _: &CorrelationMatch) -> Result<(), SinkError> {
+///         *self.0.entry(rule.meta.title.clone()).or_default() += 1;
+///         Ok(())
+///     }
+/// }
+/// ```
 pub trait Sink {
     /// What a worker fills with the matches of one unit of work.
     type Batch: Batch;

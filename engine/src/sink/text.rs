@@ -2,7 +2,7 @@
 
 use super::{Batch, MatchRecord, Sink, SinkError};
 use crate::correlate::CorrelationMatch;
-use crate::scan::RecordView;
+use crate::eval::RecordView;
 use sigil_compiler::Rule;
 use std::io::Write;
 

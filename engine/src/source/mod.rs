@@ -1,39 +1,4 @@
-//! Sources: where a hunt's inputs come from.
-//!
-//! A [`Source`] hands the driver its inputs one at a time, in the order their matches are
-//! written, each as an [`Input`]: what to call it (an [`InputSource`]) and how to get its bytes
-//! (a [`Content`]). It may also report inputs it left out on purpose ([`Skipped`], such as
-//! CloudTrail digests) and inputs it could not even list or fetch ([`InputError`]); both are
-//! counted and reported by the driver, and neither stops the hunt.
-//!
-//! The driver does everything after that in one place, whatever the source: gzip and zstd are
-//! recognised by their magic bytes, binary data and Parquet are refused, the record layout and
-//! the log format are detected (from the content, helped by [`InputSource::path`]), and
-//! memory stays bounded. So a new kind of input (an object store, a followed file, an HTTP
-//! intake) only has to implement [`Source::next`].
-//!
-//! [`LocalSource`] is the source of the command line's paths: files, folders walked in sorted
-//! order, and `-` for stdin.
-//!
-//! ```
-//! use sigil_engine::{Input, InputSource, Source, SourceItem};
-//!
-//! /// Inputs held in memory, named like objects of a store.
-//! struct InMemory(std::vec::IntoIter<(String, &'static [u8])>);
-//!
-//! impl Source for InMemory {
-//!     fn next(&mut self) -> Option<SourceItem> {
-//!         let (url, bytes) = self.0.next()?;
-//!         let size = Some(bytes.len() as u64);
-//!         Some(SourceItem::Input(Input::reader(InputSource::Url(url), bytes, size)))
-//!     }
-//! }
-//!
-//! let mut source = InMemory(vec![("mem://logs/a.json".to_string(), &b"{\"a\":1}\n"[..])].into_iter());
-//! let Some(SourceItem::Input(input)) = source.next() else { panic!() };
-//! assert_eq!(input.source.to_string(), "mem://logs/a.json");
-//! assert_eq!(input.source.path().unwrap(), std::path::Path::new("a.json"));
-//! ```
+//! Sources: where a hunt's inputs come from (see [`Source`]), and the local one.
 
 mod local;
 
@@ -42,7 +7,42 @@ use std::io::Read;
 pub use crate::input::{InputError, InputSource, Skipped};
 pub use local::LocalSource;
 
-/// Where a hunt's inputs come from (see the [module docs](self)).
+/// Where a hunt's inputs come from.
+///
+/// A [`Source`] hands the driver its inputs one at a time, in the order their matches are
+/// written, each as an [`Input`]: what to call it (an [`InputSource`]) and how to get its bytes
+/// (a [`Content`]). It may also report inputs it left out on purpose ([`Skipped`], such as
+/// CloudTrail digests) and inputs it could not even list or fetch ([`InputError`]); both are
+/// counted and reported by the driver, and neither stops the hunt.
+///
+/// The driver does everything after that in one place, whatever the source: gzip and zstd are
+/// recognised by their magic bytes, binary data and Parquet are refused, the record layout and
+/// the log format are detected (from the content, helped by [`InputSource::path`]), and
+/// memory stays bounded. So a new kind of input (an object store, a followed file, an HTTP
+/// intake) only has to implement [`Source::next`].
+///
+/// [`LocalSource`] is the source of the command line's paths: files, folders walked in sorted
+/// order, and `-` for stdin.
+///
+/// ```
+/// use sigil_engine::{Input, InputSource, Source, SourceItem};
+///
+/// /// Inputs held in memory, named like objects of a store.
+/// struct InMemory(std::vec::IntoIter<(String, &'static [u8])>);
+///
+/// impl Source for InMemory {
+///     fn next(&mut self) -> Option<SourceItem> {
+///         let (url, bytes) = self.0.next()?;
+///         let size = Some(bytes.len() as u64);
+///         Some(SourceItem::Input(Input::reader(InputSource::Url(url), bytes, size)))
+///     }
+/// }
+///
+/// let mut source = InMemory(vec![("mem://logs/a.json".to_string(), &b"{\"a\":1}\n"[..])].into_iter());
+/// let Some(SourceItem::Input(input)) = source.next() else { panic!() };
+/// assert_eq!(input.source.to_string(), "mem://logs/a.json");
+/// assert_eq!(input.source.path().unwrap(), std::path::Path::new("a.json"));
+/// ```
 ///
 /// `next` may block (a download, a pipe); the driver calls it on a thread of its own while the
 /// inputs before are scanned.

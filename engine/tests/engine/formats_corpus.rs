@@ -5,9 +5,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use sigil_engine::RecordSource;
 use sigil_engine::formats::{TextFormat, TextReader, detect, text_records};
 use sigil_engine::framing::Origin;
-use sigil_engine::logsource::RecordSource;
 
 fn samples() -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/samples")).to_path_buf()

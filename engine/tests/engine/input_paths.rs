@@ -3,11 +3,9 @@
 //! multi-member, zstd, parallel chunks) must come out as the same records, with the same
 //! numbers and offsets.
 
-mod input_support;
-
 use std::io::{Read, Write};
 
-use input_support::{Outcome, read_path, read_stream};
+use crate::support::input::{Outcome, read_path, read_stream};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use sigil_engine::framing::{Origin, Shape, count_records, records, split_ndjson};

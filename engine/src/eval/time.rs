@@ -1,6 +1,6 @@
 //! An event's time: found in the usual fields of AWS logs, normalised to a UTC timestamp.
 
-use crate::eval::{Json, Kind};
+use super::{Json, Kind};
 use jiff::Timestamp;
 use simd_json::StaticNode;
 

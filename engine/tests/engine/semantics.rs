@@ -10,8 +10,7 @@
 
 use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{LoadOptions, LogSource, Placeholders, RuleId, RuleSet, SourceId, load_str};
-use sigil_engine::eval::Evaluator;
-use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+use sigil_engine::{Engine, ScanOptions};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -114,13 +113,20 @@ fn run_case(case: &Node) -> Result<(), String> {
     }
 
     let event_json = serde_json::to_vec(&event.to_json()?).expect("JSON values serialize");
-    let mut bytes = event_json.clone();
-    let record = simd_json::to_borrowed_value(&mut bytes).map_err(|e| e.to_string())?;
-    let got = Evaluator::new(&loaded.rules).matches(RuleId(0), &record);
+    let direct = ScanOptions {
+        prefilter: false,
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(load_str("case.yml".as_ref(), &rule, &options).rules, direct);
+    let got = match engine.scanner().scan(&event_json) {
+        Ok(found) => found.rules == [RuleId(0)],
+        Err(error) => return Err(error.to_string()),
+    };
     let through_hunt = hunt_path(loaded.rules, &event_json);
     if got != through_hunt {
         Err(format!(
-            "the evaluator says {got} but the hunt path (file in, JSONL out) says {through_hunt}"
+            "the scanner alone says {got} but the hunt path (file in, JSONL out) says {through_hunt}"
         ))
     } else if got == expected {
         Ok(())
@@ -148,12 +154,7 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
         ..ScanOptions::default()
     };
     let engine = Engine::new(rules, options);
-    let hunt_options = HuntOptions::new(sink::write_jsonl);
-    let mut out = Vec::new();
-    let stats = hunt(&engine, &[input], &hunt_options, &mut |block| {
-        out.extend_from_slice(block);
-        Ok(())
-    });
+    let (out, stats) = crate::support::hunt_jsonl(&engine, &[input]);
     assert_eq!(
         (stats.records, stats.bad_records),
         (1, 0),

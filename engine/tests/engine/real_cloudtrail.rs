@@ -5,7 +5,7 @@
 //! data are absent.
 
 use sigil_compiler::{LoadOptions, load_paths};
-use sigil_engine::{Engine, HuntOptions, ScanOptions, hunt, sink};
+use sigil_engine::{Engine, ScanOptions};
 use std::path::PathBuf;
 
 fn shared(path: &str) -> Option<PathBuf> {
@@ -48,12 +48,7 @@ fn sigmahq_aws_rules_over_real_cloudtrail() {
     let mut inputs = vec![invictus];
     inputs.extend(json_files(stratus));
     inputs.extend(json_files(otrf));
-    let options = HuntOptions::new(sink::write_jsonl);
-    let mut out = Vec::new();
-    let stats = hunt(&engine, &inputs, &options, &mut |block| {
-        out.extend_from_slice(block);
-        Ok(())
-    });
+    let (out, stats) = crate::support::hunt_jsonl(&engine, &inputs);
     assert_eq!(stats.records, 2_900 + 310 + 103, "every record framed");
     assert_eq!(
         (stats.bad_records, stats.scanned),

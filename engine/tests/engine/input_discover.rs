@@ -19,7 +19,7 @@ fn relative(root: &Path, input: &InputSource) -> String {
             .unwrap()
             .to_string_lossy()
             .into_owned(),
-        InputSource::Stdin => "-".to_owned(),
+        other => other.to_string(),
     }
 }
 

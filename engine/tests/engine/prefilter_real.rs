@@ -4,12 +4,11 @@
 //! SigmaHQ rule set forced onto CloudTrail (thousands of rules, most of them with literals that
 //! never occur). Skipped, with a notice, when the shared data are absent.
 
-mod prefilter_support;
-
-use prefilter_support::Pair;
+use crate::support::hunt_jsonl;
+use crate::support::prefilter::Pair;
 use sigil_compiler::{LoadOptions, RuleSet, load_paths};
 use sigil_corpus::{Config, Generator, Size, Source};
-use sigil_engine::{Engine, HuntOptions, HuntStats, ScanOptions, hunt, sink};
+use sigil_engine::ScanOptions;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -43,20 +42,18 @@ fn load(paths: &[PathBuf]) -> RuleSet {
     load_paths(paths, &LoadOptions::default()).rules
 }
 
-fn run(engine: &Engine, inputs: &[PathBuf]) -> (Vec<u8>, HuntStats) {
-    let options = HuntOptions::new(sink::write_jsonl);
-    let mut out = Vec::new();
-    let stats = hunt(engine, inputs, &options, &mut |block| {
-        out.extend_from_slice(block);
-        Ok(())
-    });
-    (out, stats)
-}
-
-/// Hunts `inputs` both ways and demands the same output.
+/// Hunts `inputs` both ways and demands the same output, and that there was something to
+/// compare: records read and matches found.
 fn same_hunt(pair: &Pair, inputs: &[PathBuf], what: &str) {
-    let (with, stats) = run(&pair.on, inputs);
-    let (without, stats_off) = run(&pair.off, inputs);
+    let (with, stats) = hunt_jsonl(&pair.on, inputs);
+    let (without, stats_off) = hunt_jsonl(&pair.off, inputs);
+    assert!(
+        stats.records > 0 && stats.matches() > 0,
+        "{what}: nothing was compared ({} records, {} matches)",
+        stats.records,
+        stats.matches()
+    );
+    assert_eq!(stats.records, stats_off.records, "{what}");
     assert_eq!(stats.matches_per_rule, stats_off.matches_per_rule, "{what}");
     assert!(with == without, "{what}: outputs differ");
     eprintln!(
@@ -97,11 +94,7 @@ fn aws_rules_over_all_real_data() {
 fn aws_rules_over_all_real_data_narrowed() {
     let Some(data) = shared() else { return };
     let rules = aws_rules(&data);
-    let options = ScanOptions {
-        narrow_above: 0,
-        ..ScanOptions::default()
-    };
-    let pair = Pair::new(|| load(&rules), options);
+    let pair = Pair::narrowing_above(|| load(&rules), ScanOptions::default(), Some(0));
     same_hunt(
         &pair,
         &data_sets(&data),

@@ -2,10 +2,9 @@
 //! out-of-order input, groups, missing fields, aliases, ranges, chains, `generate`, filters.
 
 use serde_json::json;
-use sigil_compiler::{RuleId, RuleSet};
-use sigil_engine::correlate::{CorrelationMatch, Correlator, Observations, Verdict, write_jsonl};
-use sigil_engine::eval::Evaluator;
-use sigil_engine::time::event_time;
+use sigil_compiler::RuleId;
+use sigil_engine::correlate::{CorrelationMatch, Correlator, Observations, Verdict};
+use sigil_engine::{Engine, InputSource, write_correlation_json};
 
 /// 2026-10-01T00:00:00Z
 const BASE: i64 = 1_790_812_800;
@@ -17,10 +16,11 @@ fn at(seconds: i64) -> String {
         .to_string()
 }
 
-fn load(yaml: &str) -> RuleSet {
+/// The rules of `yaml`, run on every record whatever their log source.
+fn load(yaml: &str) -> Engine {
     let loaded = sigil_compiler::load_str("t.yml".as_ref(), yaml, &Default::default());
     assert_eq!(loaded.refused, 0, "{:#?}", loaded.diagnostics);
-    loaded.rules
+    crate::support::any_source_engine(loaded.rules)
 }
 
 /// What a hunt over `events` (in the order given) yields: the correlation matches, and the
@@ -30,36 +30,34 @@ struct Hunt {
     verdicts: Vec<Verdict>,
 }
 
-fn hunt(rules: &RuleSet, events: &[serde_json::Value]) -> Hunt {
+fn hunt(rules: &Engine, events: &[serde_json::Value]) -> Hunt {
     hunt_split(rules, events, events.len())
 }
 
 /// Like [`hunt`], with the events cut into units of `unit` events, each with its own collector
 /// (as the parallel driver does), appended in order.
-fn hunt_split(rules: &RuleSet, events: &[serde_json::Value], unit: usize) -> Hunt {
-    let correlator = Correlator::new(rules);
+fn hunt_split(engine: &Engine, events: &[serde_json::Value], unit: usize) -> Hunt {
+    let correlator = Correlator::new(engine.rules());
     assert!(
         correlator.skipped().is_empty(),
         "{:?}",
         correlator.skipped()
     );
-    let detections: Vec<RuleId> = rules.detections().map(|(id, _)| id).collect();
-    let mut evaluator = Evaluator::new(rules);
+    let mut scanner = engine.scanner();
+    let input = InputSource::Path("events.jsonl".into());
     let mut all = Observations::default();
     let mut verdicts = Vec::new();
     for (u, chunk) in events.chunks(unit.max(1)).enumerate() {
         let mut collector = correlator.collector();
         for (i, event) in chunk.iter().enumerate() {
-            let mut bytes = event.to_string().into_bytes();
-            let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-            let mut matched = Vec::new();
-            evaluator.matching_rules(&record, detections.iter().copied(), &mut matched);
+            let found = scanner.scan(event.to_string().as_bytes()).unwrap();
+            let Some(view) = found.view() else { continue };
             let number = (u * unit + i + 1) as u64;
             collector.record(
-                &matched,
-                event_time(&record),
-                &record,
-                "events.jsonl".as_ref(),
+                found.rules,
+                found.timestamp,
+                &view,
+                &input,
                 number,
                 &mut verdicts,
             );
@@ -73,7 +71,7 @@ fn hunt_split(rules: &RuleSet, events: &[serde_json::Value], unit: usize) -> Hun
 }
 
 /// A base rule `denied` (403 answers) and an event_count over it.
-fn burst(condition: &str, timespan: &str, group_by: &str) -> RuleSet {
+fn burst(condition: &str, timespan: &str, group_by: &str) -> Engine {
     load(&format!(
         "title: denied\nname: denied\nlogsource: {{product: aws, service: alb}}\n\
          detection:\n  sel: {{status: 403}}\n  condition: sel\n---\n\
@@ -240,7 +238,7 @@ fn neq_and_lt_report_their_extreme() {
     assert_eq!((found.len(), found[0].value), (1, 1.0));
 }
 
-fn value_rule(kind: &str, condition: &str) -> RuleSet {
+fn value_rule(kind: &str, condition: &str) -> Engine {
     load(&format!(
         "title: flow\nname: flow\nlogsource: {{product: aws, service: vpcflow}}\n\
          detection:\n  sel: {{action: ACCEPT}}\n  condition: sel\n---\n\
@@ -331,7 +329,7 @@ fn value_percentile_is_the_nearest_rank() {
     assert_eq!((found.len(), found[0].value), (1, 100.0));
 }
 
-fn temporal(kind: &str, extra: &str) -> RuleSet {
+fn temporal(kind: &str, extra: &str) -> Engine {
     load(&format!(
         "title: a\nname: recon_a\nlogsource: {{product: aws}}\ndetection:\n  sel: {{eventName: A}}\n  \
          condition: sel\n---\ntitle: b\nname: recon_b\nlogsource: {{product: aws}}\ndetection:\n  \
@@ -449,11 +447,11 @@ fn a_correlation_of_correlations_reads_the_inner_matches() {
         login(600, "success", "bob"),
         login(610, "success", "eve"),
     ];
-    let correlator = Correlator::new(&rules);
+    let correlator = Correlator::new(rules.rules());
     let found = hunt(&rules, &events).matches;
     let outer: Vec<_> = found
         .iter()
-        .filter(|m| rules.rule(m.rule).meta.name.as_deref() == Some("brute_then_success"))
+        .filter(|m| rules.rules().rule(m.rule).meta.name.as_deref() == Some("brute_then_success"))
         .collect();
     assert_eq!(outer.len(), 1);
     assert_eq!(group(outer[0]), [Some("bob")]);
@@ -498,7 +496,7 @@ fn a_rule_referenced_twice_is_reported_only_if_every_correlation_generates_it() 
          correlation:\n  type: event_count\n  rules: [denied]\n  group-by: [ip]\n  timespan: 1h\n  \
          condition: {gte: 9}\n",
     );
-    assert!(!Correlator::new(&rules).emits(RuleId(0)));
+    assert!(!Correlator::new(rules.rules()).emits(RuleId(0)));
 }
 
 const FILTERED: &str = "title: denied\nid: 0b0e2d4c-0000-4000-8000-000000000001\nname: denied\n\
@@ -543,7 +541,7 @@ fn reference_cycles_and_filter_references_are_set_aside() {
          title: c\ncorrelation:\n  type: event_count\n  rules: [f]\n  group-by: [x]\n  timespan: 1m\n  \
          condition: {gte: 1}\n",
     );
-    let correlator = Correlator::new(&rules);
+    let correlator = Correlator::new(rules.rules());
     let skipped: Vec<u32> = correlator.skipped().iter().map(|(r, _)| r.0).collect();
     assert_eq!(skipped.len(), 3, "{:?}", correlator.skipped());
     assert!(
@@ -563,12 +561,15 @@ fn reference_cycles_and_filter_references_are_set_aside() {
 #[test]
 fn untimed_matches_are_counted_not_correlated() {
     let rules = burst("{gte: 1}", "1m", "[ip]");
-    let correlator = Correlator::new(&rules);
+    let correlator = Correlator::new(rules.rules());
     let mut collector = correlator.collector();
     let mut verdicts = Vec::new();
-    let mut event = br#"{"status":403,"ip":"a"}"#.to_vec();
-    let event = simd_json::to_borrowed_value(&mut event).unwrap();
-    collector.record(&[RuleId(0)], None, &event, "x".as_ref(), 1, &mut verdicts);
+    let mut scanner = rules.scanner();
+    let found = scanner.scan(br#"{"status":403,"ip":"a"}"#).unwrap();
+    assert!(found.timestamp.is_none());
+    let input = InputSource::Path("x".into());
+    let view = found.view().unwrap();
+    collector.record(found.rules, None, &view, &input, 1, &mut verdicts);
     let observations = collector.take();
     assert_eq!((observations.len(), observations.untimed()), (0, 1));
     assert!(correlator.finish(observations).is_empty());
@@ -579,7 +580,7 @@ fn jsonl_line_carries_rule_group_window_aggregate_and_events() {
     let rules = value_rule("value_sum", "{field: bytes, gt: 100}");
     let found = hunt(&rules, &[flow(0, "a", json!(60)), flow(5, "a", json!(50))]).matches;
     let mut out = Vec::new();
-    write_jsonl(&mut out, &rules, &found[0]);
+    write_correlation_json(&mut out, rules.rules().rule(found[0].rule), &found[0]);
     let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(
         line,

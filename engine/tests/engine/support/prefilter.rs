@@ -3,7 +3,7 @@
 
 use sigil_compiler::RuleSet;
 use sigil_compiler::literals::LiteralId;
-use sigil_engine::prefilter::spell_out_escapes;
+use sigil_engine::spell_out_escapes;
 use sigil_engine::{Engine, ScanOptions};
 
 /// Two engines over the same rules: prefilter on, prefilter off.
@@ -15,13 +15,24 @@ pub struct Pair {
 impl Pair {
     /// `rules` is loaded twice by `load` (a `RuleSet` is not `Clone`).
     pub fn new(load: impl Fn() -> RuleSet, options: ScanOptions) -> Pair {
-        let on = Engine::new(
-            load(),
-            ScanOptions {
-                prefilter: true,
-                ..options.clone()
-            },
-        );
+        Pair::narrowing_above(load, options, None)
+    }
+
+    /// [`Pair::new`], the prefilter narrowing the sets of rules whose literals come to more
+    /// than `bytes` (`Some(0)`: every set) instead of only those too big for a DFA.
+    pub fn narrowing_above(
+        load: impl Fn() -> RuleSet,
+        options: ScanOptions,
+        bytes: Option<usize>,
+    ) -> Pair {
+        let on_options = ScanOptions {
+            prefilter: true,
+            ..options.clone()
+        };
+        let on = match bytes {
+            Some(bytes) => Engine::with_narrowing_above(load(), on_options, bytes),
+            None => Engine::new(load(), on_options),
+        };
         let off = Engine::new(
             load(),
             ScanOptions {

@@ -1,11 +1,9 @@
 //! Bad input: every kind is counted and reported with its place, the rest is still framed, and
 //! nothing panics.
 
-mod input_support;
-
 use std::io::Write;
 
-use input_support::{Outcome, read_path, read_stream};
+use crate::support::input::{Outcome, read_path, read_stream};
 use sigil_engine::framing::{BadReason, MAX_DEPTH, MAX_RECORD_BYTES, Shape};
 use sigil_engine::input::{Codec, InputError, InputSource, OpenOptions, SkipReason, open};
 

@@ -4,8 +4,8 @@
 //! `#Fields`, broken lines with their reasons).
 
 use serde_json::{Value, json};
+use sigil_engine::RecordSource;
 use sigil_engine::formats::{LineError, LineKind, TextFormat, TextReader, detect};
-use sigil_engine::logsource::RecordSource;
 
 /// Reads `log` (detected) line by line; returns the records and the errors, in order.
 fn read(log: &str) -> (Vec<(Value, RecordSource)>, Vec<LineError>) {

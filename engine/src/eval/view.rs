@@ -1,6 +1,6 @@
 //! A parsed record as sinks and later stages see it.
 
-use crate::eval::first_scalar;
+use super::first_scalar;
 use crate::logsource::RecordSource;
 use sigil_compiler::FieldPath;
 use simd_json::tape;

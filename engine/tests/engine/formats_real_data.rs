@@ -7,9 +7,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use sigil_engine::RecordSource;
 use sigil_engine::formats::{BadLine, LineError, TextFormat, TextReader, detect, text_records};
 use sigil_engine::framing::Origin;
-use sigil_engine::logsource::RecordSource;
 
 fn shared_data() -> Option<PathBuf> {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data"));

@@ -9,17 +9,14 @@
 //!
 //! Skipped, with a notice, when `python3 -c 'import duckdb'` fails.
 
-mod correlate_sql_support;
-
-use correlate_sql_support::{
+use crate::support::correlate_sql::{
     CHECKS, Groups, Parsed, ROOT_RULE, compare, compare_root, duckdb, duckdb_available, parse,
     peaks, rule_named, whole_range_rules,
 };
-use sigil_compiler::{LoadOptions, RuleId, RuleSet, load_paths, load_str};
+use sigil_compiler::{LoadOptions, RuleSet, load_paths, load_str};
 use sigil_corpus::{Config, Generator, Size, Source};
 use sigil_engine::correlate::{CorrelationMatch, Correlator, Observations};
-use sigil_engine::eval::Evaluator;
-use sigil_engine::time::event_time;
+use sigil_engine::{Engine, InputSource};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -60,32 +57,31 @@ fn corpus() -> Vec<Parsed> {
 
 /// Runs every detection rule of `rules` over the corpus and correlates; returns the
 /// correlation matches and the event ids the root rule matched.
-fn correlate(rules: &RuleSet, corpus: &[Parsed]) -> (Vec<CorrelationMatch>, Vec<String>) {
+fn correlate(engine: &Engine, corpus: &[Parsed]) -> (Vec<CorrelationMatch>, Vec<String>) {
+    let rules = engine.rules();
     let correlator = Correlator::new(rules);
-    let detections: Vec<RuleId> = rules.detections().map(|(id, _)| id).collect();
     let root_rule = rule_named(rules, ROOT_RULE);
-    let mut evaluator = Evaluator::new(rules);
+    let mut scanner = engine.scanner();
     let mut collector = correlator.collector();
     let mut all = Observations::default();
-    let (mut matched, mut verdicts, mut root_ids) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut verdicts, mut root_ids) = (Vec::new(), Vec::new());
     for (index, item) in corpus.iter().enumerate() {
-        let mut bytes = item.record.to_string().into_bytes();
-        let value = simd_json::to_borrowed_value(&mut bytes).unwrap();
-        matched.clear();
-        evaluator.matching_rules(&value, detections.iter().copied(), &mut matched);
-        if matched.contains(&root_rule) {
+        let found = scanner.scan(item.record.to_string().as_bytes()).unwrap();
+        if found.rules.contains(&root_rule) {
             root_ids.push(item.record["eventID"].as_str().unwrap().to_string());
         }
-        let path = item.source.name();
-        let time = event_time(&value);
-        collector.record(
-            &matched,
-            time,
-            &value,
-            path.as_ref(),
-            index as u64 + 1,
-            &mut verdicts,
-        );
+        let input = InputSource::Path(item.source.name().into());
+        if let Some(view) = found.view() {
+            let number = index as u64 + 1;
+            collector.record(
+                found.rules,
+                found.timestamp,
+                &view,
+                &input,
+                number,
+                &mut verdicts,
+            );
+        }
         if index % 5_000 == 0 {
             all.append(collector.take());
         }
@@ -115,27 +111,29 @@ fn the_bundled_correlations_give_the_runbook_sql_answers() {
     let loaded = load_paths(std::slice::from_ref(&folder), &LoadOptions::default());
     assert_eq!(loaded.refused, 0);
     let corpus = corpus();
-    let (matches, root_ids) = correlate(&loaded.rules, &corpus);
+    let engine = crate::support::any_source_engine(loaded.rules);
+    let (matches, root_ids) = correlate(&engine, &corpus);
     let whole_range = load_str(
         "whole-range.yml".as_ref(),
         &whole_range_rules(&root()),
         &LoadOptions::default(),
     );
     assert_eq!(whole_range.refused, 0);
-    let (whole_range_matches, _) = correlate(&whole_range.rules, &corpus);
+    let whole_range = crate::support::any_source_engine(whole_range.rules);
+    let (whole_range_matches, _) = correlate(&whole_range, &corpus);
     let sql = duckdb(&root(), &corpus);
 
     compare_root(&root_ids, &sql);
     for check in &CHECKS {
         let (rules, found) = if check.whole_range {
-            (&whole_range.rules, &whole_range_matches)
+            (whole_range.rules(), &whole_range_matches)
         } else {
-            (&loaded.rules, &matches)
+            (engine.rules(), &matches)
         };
         compare(check, &groups_of(rules, found, check.rule), &sql);
     }
     // Over one hour, a one-day window gives one match per finding type, counting them all.
-    let rule = rule_named(&loaded.rules, "sigil_guardduty_findings_by_type");
+    let rule = rule_named(engine.rules(), "sigil_guardduty_findings_by_type");
     let per_type = matches.iter().filter(|m| m.rule == rule).count();
     assert_eq!(per_type, sql["guardduty_by_type"].as_array().unwrap().len());
 }

@@ -1,11 +1,9 @@
 //! Real AWS logs from `shared/data` (skipped with a notice when the folder is absent): record
 //! counts per data set, through discovery, opening and framing.
 
-mod input_support;
-
 use std::path::Path;
 
-use input_support::{Outcome, read_path, shared_data};
+use crate::support::input::{Outcome, read_path, shared_data};
 use sigil_engine::framing::Shape;
 use sigil_engine::input::{InputSource, OpenOptions, SkipReason, discover};
 

@@ -1,8 +1,6 @@
 //! Shared helpers for the input and framing tests: open an input, frame every block, and
 //! collect what came out.
 
-#![allow(dead_code)] // each test crate uses a different part
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -19,9 +19,7 @@
 //! Failures are kept in `engine/proptest-regressions/prefilter_soundness.txt` and replayed first;
 //! each bug found also has a named test at the end of this file.
 
-mod prefilter_support;
-
-use prefilter_support::Pair;
+use crate::support::prefilter::Pair;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};
@@ -434,16 +432,12 @@ fn load(rules: &[String]) -> RuleSet {
 /// evaluations the prefilter spared.
 fn check(rules: &[String], records: &[Vec<u8>]) -> Result<[u64; 3], String> {
     let mut counts = [0; 3];
-    for narrow_above in [ScanOptions::default().narrow_above, 0] {
-        let options = ScanOptions {
-            narrow_above,
-            ..ScanOptions::default()
-        };
-        let pair = Pair::new(|| load(rules), options);
+    for narrow_above in [None, Some(0)] {
+        let pair = Pair::narrowing_above(|| load(rules), ScanOptions::default(), narrow_above);
         let loaded = pair.on.rules().len() as u64;
         let (matches, spared) = pair
             .compare(records.iter().map(Vec::as_slice))
-            .map_err(|e| format!("narrowing above {narrow_above} bytes: {e}"))?;
+            .map_err(|e| format!("narrowing above {narrow_above:?} bytes: {e}"))?;
         for (count, n) in counts
             .iter_mut()
             .zip([loaded * records.len() as u64, matches, spared])
