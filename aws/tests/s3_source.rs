@@ -255,7 +255,9 @@ fn throttling_server_errors_drops_and_truncations_are_survived() {
     let counts = stats.snapshot();
     assert_eq!(counts.objects_failed, 0);
     assert_eq!(counts.objects_done, objects.len() as u64);
-    assert!(counts.retries() >= 2 + 3 + 2 + 1, "{counts:?}");
+    // Two listing retries, three and two GET retries, one after the dropped connection.
+    let injected = 2 + 3 + 2 + 1;
+    assert!(counts.retries() >= injected, "{counts:?}");
     assert!(counts.resumed >= 1, "{counts:?}");
 }
 
