@@ -251,3 +251,45 @@ fn a_truncated_object_yields_its_records_before_the_break() {
     );
     assert!(kept[..] == all[..kept.len()]);
 }
+
+#[test]
+fn explain_and_metrics_read_s3_objects() {
+    let Some((moto, proxy, _)) = sample_bucket("explain_and_metrics_read_s3_objects") else {
+        return;
+    };
+    let event = r#"{"eventVersion":"1.09","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser"}}"#;
+    moto.put("sample", "events/stop.json", event.as_bytes())
+        .unwrap();
+    let rule = "rules/cloudtrail/aws_cloudtrail_logging_stopped.yml";
+    let explained = sigil(
+        &proxy.endpoint(),
+        &["explain", "-r", rule, "s3://sample/events/stop.json"],
+    );
+    assert_eq!(
+        explained.code, 0,
+        "{}{}",
+        explained.stdout, explained.stderr
+    );
+    let missing = sigil(
+        &proxy.endpoint(),
+        &["explain", "-r", rule, "s3://sample/events/nope.json"],
+    );
+    assert_ne!(missing.code, 0);
+    // Metrics count the same records from the bucket as from the folder.
+    let by = ["metrics", "--by", "eventSource", "--format", "jsonl"];
+    let local = sigil(
+        &proxy.endpoint(),
+        &[&by[..], &["corpus/samples/AWSLogs"]].concat(),
+    );
+    let remote = sigil(
+        &proxy.endpoint(),
+        &[&by[..], &["s3://sample/AWSLogs/"]].concat(),
+    );
+    assert_eq!(remote.code, 0, "{}", remote.stderr);
+    assert!(
+        remote.stdout.contains("cloudtrail.amazonaws.com"),
+        "{}",
+        remote.stdout
+    );
+    assert_eq!(remote.stdout, local.stdout);
+}

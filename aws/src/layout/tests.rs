@@ -325,16 +325,12 @@ fn cloudtrail_keys_are_judged_by_their_delivery_time() {
             "{TRAIL}2026/11/02/111122223333_CloudTrail_us-east-1_{stamp}_abcdefghijklmnop.json.gz"
         )
     };
-    assert_eq!(
-        judge_key(&key("20261102T0955Z"), &filter),
-        Err(Pruned::Time)
-    );
+    let before = Err(Pruned::Skip(SkipReason::DeliveredBeforeFrom));
+    let after = Err(Pruned::Skip(SkipReason::DeliveredAfterTo));
+    assert_eq!(judge_key(&key("20261102T0955Z"), &filter), before);
     assert_eq!(judge_key(&key("20261102T1000Z"), &filter), Ok(()));
     assert_eq!(judge_key(&key("20261102T1300Z"), &filter), Ok(()));
-    assert_eq!(
-        judge_key(&key("20261102T1301Z"), &filter),
-        Err(Pruned::Time)
-    );
+    assert_eq!(judge_key(&key("20261102T1301Z"), &filter), after);
 }
 
 #[test]
