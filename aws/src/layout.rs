@@ -52,7 +52,7 @@
 //! let late = format!(
 //!     "{trail}us-east-1/2026/11/02/111122223333_CloudTrail_us-east-1_20261102T2305Z_abcdefghijklmnop.json.gz"
 //! );
-//! assert_eq!(judge_key(&late, &filter), Err(Pruned::Time));
+//! assert_eq!(judge_key(&late, &filter), Err(Pruned::Skip(SkipReason::DeliveredAfterTo)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
