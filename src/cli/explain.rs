@@ -84,7 +84,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
         crate::outln!("  prefilter: {passes}");
         crate::outln!(
             "  condition {}: {}",
-            sigil_compiler::dump::condition_text(detection),
+            sigil_compiler::condition_text(detection),
             if explanation.matched {
                 "MATCH"
             } else {

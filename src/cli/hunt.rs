@@ -104,8 +104,17 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         refuse_input_as_output(output, &args.inputs)?;
     }
     super::use_threads(args.threads)?;
-    let loaded = args.rule_args.load(&args.rules);
+    let mut loaded = args.rule_args.load(&args.rules);
     report_refused(&loaded, color);
+    // Rules whose `|expand` placeholders have no values cannot run: skipped, each said.
+    for (rule, names) in loaded.rules.remove_rules_needing_placeholders() {
+        let names = names.iter().map(|n| format!("`%{n}%`")).collect::<Vec<_>>();
+        eprintln!(
+            "warning: rule `{}` is skipped: placeholder {} has no values (give them with --placeholders FILE)",
+            rule.meta.title,
+            names.join(", ")
+        );
+    }
     if loaded.rules.is_empty() {
         return Err("no rule could be loaded; run `sigil check` on the rules".into());
     }

@@ -68,7 +68,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Starts a new record and tells whether detection rule `rule` matches it. Non-detection
-    /// rules (filters, correlations) never match.
+    /// rules (filters, correlations) never match. (The tests' entry point; the engine asks
+    /// [`matching_rules`](Evaluator::matching_rules).)
+    #[cfg(test)]
     pub fn matches<'r>(&mut self, rule: RuleId, record: impl Json<'r>) -> bool {
         self.start_record();
         self.rule_holds(rule, record)
@@ -88,14 +90,6 @@ impl<'a> Evaluator<'a> {
                 out.push(rule);
             }
         }
-    }
-
-    /// Starts a new record and tells whether `detection` holds for it. This evaluates any
-    /// detection over this evaluator's rule set, such as a filter rule's (see
-    /// [`crate::correlate::Filters`]), whose matchers are shared with the rules.
-    pub fn detection_holds<'r>(&mut self, detection: &'a Detection, record: impl Json<'r>) -> bool {
-        self.start_record();
-        self.condition_holds(detection, &detection.condition, record)
     }
 
     /// Forgets every memoized matcher result.

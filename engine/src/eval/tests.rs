@@ -460,24 +460,6 @@ fn doc_matching_rules_appends_in_order() {
 }
 
 #[test]
-fn doc_a_filter_detection_holds() {
-    use crate::eval::Evaluator;
-    use sigil_compiler::{LoadOptions, RuleId, RuleKind, load_str};
-
-    let rules = "title: r\nname: r\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: A}\n  \
-                 condition: sel\n---\ntitle: f\nlogsource: {product: aws}\nfilter:\n  rules: [r]\n  \
-                 sel: {userName: admin}\n  condition: sel\n";
-    let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
-    let RuleKind::Filter(filter) = &loaded.rules.rule(RuleId(1)).kind else {
-        panic!()
-    };
-    let mut evaluator = Evaluator::new(&loaded.rules);
-    let mut bytes = br#"{"eventName":"A","userName":"admin"}"#.to_vec();
-    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    assert!(evaluator.detection_holds(&filter.detection, &record));
-}
-
-#[test]
 fn doc_first_scalar_reads_the_first_scalar() {
     use crate::eval::first_scalar;
     use sigil_compiler::FieldPath;

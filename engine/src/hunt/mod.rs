@@ -63,8 +63,8 @@ pub struct HuntError {
 }
 
 /// Hunts through the inputs of `source` with `engine`'s rules, writing every match to `sink`
-/// in input order, then the correlation matches (and filters applied) of the rule set, then
-/// [`Sink::finish`].
+/// in input order, then the correlation matches of the rule set, then [`Sink::finish`]. (Filter
+/// rules are part of the rules they restrict since loading.)
 ///
 /// Problems with inputs and records are counted in the returned statistics; only a sink
 /// error stops the hunt early.

@@ -1,5 +1,5 @@
-//! Per record: scan, decide what becomes of each match (written, observed for correlations,
-//! filtered), and hand the written ones to the sink's batch.
+//! Per record: scan, decide what becomes of each match (written, or observed for correlations
+//! and silenced), and hand the written ones to the sink's batch.
 
 use super::reading::Reader;
 use super::stats::{HuntStats, ProblemKind};
@@ -235,8 +235,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
         let Some(view) = view else {
             return Ok(());
         };
-        // Correlation inputs are observed (and silenced unless `generate`); filtered matches
-        // are dropped.
+        // Correlation inputs are observed (and silenced unless `generate`).
         verdicts.clear();
         match collector {
             Some(collector) => collector.record(

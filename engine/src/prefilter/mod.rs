@@ -18,7 +18,7 @@
 //!    need no literal at all (formula `true`).
 //!
 //! Rules not triggered need not be evaluated: a rule's formula holds only if one of its
-//! triggers occurs ([`Formula::triggers`](sigil_compiler::literals::Formula::triggers): for an
+//! triggers occurs ([`Formula::triggers`](sigil_compiler::Formula::triggers): for an
 //! `and`, the literals of one operand suffice, so a field key every record holds triggers
 //! nothing when a value beside it is rarer). The candidates come out in rule order.
 //!
@@ -53,7 +53,7 @@ mod search;
 
 use sigil_compiler::RuleId;
 use sigil_compiler::RuleSet;
-use sigil_compiler::literals::{Formula, LiteralId, Literals};
+use sigil_compiler::{Formula, LiteralId, Literals};
 
 use crate::logsource::{Recognition, RecordSource};
 use narrow::{Narrowed, Narrowing};

@@ -8,8 +8,8 @@
 //! JSON text and parsed with simd-json, as the engine does. Each case also goes through the whole
 //! hunt path (an NDJSON file in, JSONL out), which must agree. All failures are reported at once.
 
-use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{LoadOptions, LogSource, Placeholders, RuleId, RuleSet, SourceId, load_str};
+use sigil_compiler::{YamlNode as Node, YamlValue as Value, parse_yaml as parse_documents};
 use sigil_engine::{Engine, ScanOptions};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
