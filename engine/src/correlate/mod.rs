@@ -95,6 +95,7 @@
 mod cases;
 mod filter;
 mod group;
+mod live;
 mod observe;
 mod output;
 mod plan;
@@ -104,6 +105,7 @@ pub use cases::{
     CorrelationCase, CorrelationCaseResult, load_correlation_tests, run_correlation_cases,
 };
 pub use filter::Filters;
+pub use live::{LiveCorrelator, LiveCounts, LiveLimits, LiveState, Update};
 pub use observe::{Collector, Observations, Verdict};
 pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name};
 pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};

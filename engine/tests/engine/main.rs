@@ -6,6 +6,7 @@
 
 mod support;
 
+mod correlate_live;
 mod correlate_rules;
 mod correlate_sql;
 mod correlate_types;
