@@ -19,6 +19,7 @@ mod input_bad;
 mod input_discover;
 mod input_paths;
 mod input_real_data;
+mod live_scan;
 mod prefilter_real;
 mod prefilter_soundness;
 mod real_cloudtrail;
