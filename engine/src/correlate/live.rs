@@ -57,7 +57,7 @@
 //! let input = InputSource::Path("alb.log".into());
 //! let mut alerts = Vec::new();
 //! for (i, second) in [0, 20, 40, 50].iter().enumerate() {
-//!     let event = format!(r#"{{"elb_status_code":403,"client_ip":"192.0.2.7","time":"2026-10-01T00:00:{second:02}Z"}}"#);
+//!     let event = format!(r#"{{"elb_status_code":403,"client_ip":"192.0.2.7","target_processing_time":0.1,"time":"2026-10-01T00:00:{second:02}Z"}}"#);
 //!     let found = scanner.scan(event.as_bytes()).unwrap();
 //!     let view = found.view().unwrap();
 //!     collector.record(found.rules, found.timestamp, &view, &input, i as u64 + 1, &mut Vec::new());
