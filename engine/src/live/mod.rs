@@ -72,6 +72,8 @@ pub struct LiveScanner<'e> {
     worker: Worker<'e>,
     /// The live correlations, when the rule set has any correlation or filter.
     live: Option<LiveCorrelator<'e>>,
+    /// Whether the correlation state changed since [`LiveScanner::correlations_changed`].
+    changed: bool,
 }
 
 /// A [`Source`] of one input.
@@ -93,6 +95,7 @@ impl<'e> LiveScanner<'e> {
             correlator,
             worker: Worker::new(engine, active),
             live: active.map(|c| LiveCorrelator::new(c, limits)),
+            changed: false,
         }
     }
 
@@ -177,11 +180,18 @@ impl<'e> LiveScanner<'e> {
             return Ok(stats);
         };
         let update = live.finish();
+        self.changed = true;
         let result = update
             .alerts
             .iter()
             .try_for_each(|m| write_correlation(self.engine, self.correlator, m, sink, &mut stats));
         finished(result, stats)
+    }
+
+    /// Whether the correlation state changed since the last call (so that a saved copy is
+    /// out of date).
+    pub fn correlations_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// The live correlation state, to save (`None` without correlations).
@@ -268,7 +278,12 @@ impl<'e> LiveScanner<'e> {
         let Some(live) = &mut self.live else {
             return Ok(());
         };
-        let update = live.observe(std::mem::take(&mut stats.observations));
+        let observations = std::mem::take(&mut stats.observations);
+        if observations.is_empty() {
+            return Ok(());
+        }
+        self.changed = true;
+        let update = live.observe(observations);
         for m in &update.alerts {
             write_correlation(self.engine, self.correlator, m, sink, stats)?;
         }
