@@ -132,7 +132,13 @@ fn kill_9_and_a_restart_on_the_same_state_lose_nothing() {
         written += 10;
         std::thread::sleep(Duration::from_millis(15));
     }
-    let delivered = || lines(&out).iter().filter(|m| m.get("event").is_some()).count() >= 100;
+    let delivered = || {
+        lines(&out)
+            .iter()
+            .filter(|m| m.get("event").is_some())
+            .count()
+            >= 100
+    };
     wait_until(delivered, "the first matches", || watcher.errors());
     // The receiver goes down, batches queue on disk; then the watcher dies mid-stream.
     receiver.fail(true);

@@ -35,6 +35,9 @@ pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// Most alerts a delivery gathers from jobs already waiting, before it leaves.
 const BATCH_ALERTS: usize = 2000;
 
+/// The longest an alert waits for more jobs to join its delivery.
+const BATCH_AGE: Duration = Duration::from_millis(10);
+
 /// A feed's number, given by its source.
 pub type FeedId = u64;
 
@@ -165,7 +168,17 @@ struct Scanning {
     /// The correlation state changed since it was last saved.
     dirty: bool,
     last_checkpoint: Instant,
+    /// Problems met so far (the first are reported one by one, then a count now and then).
+    problems: u64,
+    /// When the next count of problems is reported.
+    next_summary: u64,
 }
+
+/// Problems reported one by one; after them, one notice every [`PROBLEMS_SUMMED`].
+const PROBLEMS_REPORTED: u64 = 100;
+
+/// See [`PROBLEMS_REPORTED`].
+const PROBLEMS_SUMMED: u64 = 10_000;
 
 /// Why the loop over jobs stopped.
 enum Next {
@@ -193,6 +206,8 @@ pub fn run(engine: Engine, context: Context) {
         pending: None,
         dirty: false,
         last_checkpoint: Instant::now(),
+        problems: 0,
+        next_summary: 0,
     };
     loop {
         let correlator = Correlator::new(engine.rules());
@@ -366,10 +381,22 @@ impl Scanning {
         };
         self.dirty |= scanner.correlations_changed();
         for problem in &stats.problems {
-            let _ = self
-                .context
-                .notices
-                .send(Notice::Problem(problem.to_string()));
+            self.problems += 1;
+            if self.problems <= PROBLEMS_REPORTED {
+                let _ = self
+                    .context
+                    .notices
+                    .send(Notice::Problem(problem.to_string()));
+            }
+        }
+        self.problems += stats.more_problems;
+        if self.problems > PROBLEMS_REPORTED && self.problems >= self.next_summary {
+            self.next_summary = self.problems + PROBLEMS_SUMMED;
+            let message = format!(
+                "{} problems with inputs so far; the first {PROBLEMS_REPORTED} were reported (sigil_bad_records_total counts them)",
+                self.problems
+            );
+            let _ = self.context.notices.send(Notice::Problem(message));
         }
         self.context
             .metrics
@@ -416,6 +443,13 @@ impl Scanning {
             }
             self.dirty = false;
             self.last_checkpoint = Instant::now();
+            let rules = scanner.engine().rules();
+            let counts: Vec<(String, _)> = scanner
+                .correlation_counts()
+                .into_iter()
+                .map(|(rule, counts)| (rules.rule(rule).meta.title.clone(), counts))
+                .collect();
+            self.context.metrics.correlations(&counts);
             scanner
                 .save_correlations()
                 .map(|state| serde_json::to_string(&state).expect("state serialises"))
