@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// The most bytes sent to the scanner in one piece.
-pub const READ_BYTES: usize = 1 << 20;
+pub const READ_BYTES: usize = 256 << 10;
 
 /// How files and folders are followed.
 #[derive(Clone, Debug)]

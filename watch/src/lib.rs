@@ -48,7 +48,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Jobs waiting for the scanner, at most (then sources wait).
-const JOBS_QUEUED: usize = 256;
+const JOBS_QUEUED: usize = 64;
 
 /// Deliveries waiting for the sinks, at most (then the scanner waits).
 const DELIVERIES_QUEUED: usize = 8;

@@ -282,11 +282,11 @@ impl Scanning {
                 return Next::Reload(engine);
             }
             self.job(scanner, sink, job);
-            if self
-                .pending
-                .as_ref()
-                .is_some_and(|p| p.alerts.len() >= BATCH_ALERTS)
-            {
+            let full = |p: &Delivery| {
+                p.alerts.len() >= BATCH_ALERTS
+                    || !p.alerts.is_empty() && p.since.elapsed() >= BATCH_AGE
+            };
+            if self.pending.as_ref().is_some_and(full) {
                 self.checkpoint(scanner, false);
                 self.flush();
             }
