@@ -128,7 +128,9 @@ fn serve(stream: TcpStream, clock: &Mutex<Clock>) {
         for (at, _) in text.match_indices("\"eventID\":\"bench-") {
             let digits = &text[at + 17..];
             let end = digits.find('"').unwrap_or(0);
-            let Ok(seq) = digits[..end].parse::<u64>() else { continue };
+            let Ok(seq) = digits[..end].parse::<u64>() else {
+                continue;
+            };
             if let Some(sent) = clock.sent.remove(&seq) {
                 clock.latencies.push(now - sent);
                 clock.received += 1;

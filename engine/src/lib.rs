@@ -99,6 +99,7 @@ pub mod input;
 mod live;
 mod logsource;
 mod prefilter;
+mod record;
 pub mod ruletest;
 mod scan;
 mod sink;
@@ -106,8 +107,7 @@ mod source;
 
 pub use correlate::{CorrelationMatch, Location};
 pub use eval::{
-    Explanation, MatcherExplanation, RecordError, RecordView, SearchExplanation, event_time_of,
-    explain,
+    Explanation, MatcherExplanation, RecordError, SearchExplanation, event_time_of, explain,
 };
 pub use formats::TextFormat;
 pub use framing::Shape;
@@ -116,6 +116,7 @@ pub use input::{InputError, InputSource, OpenOptions, SkipReason, Skipped};
 pub use live::{Feed, LiveScanner};
 pub use logsource::{RecordSource, parse_forced};
 pub use prefilter::{Prefilter, PrefilterScratch, SearchKind, spell_out_escapes};
+pub use record::RecordView;
 pub use scan::{Engine, RecordMatches, ScanOptions, ScanStats, Scanner};
 pub use sink::{
     Batch, CountBatch, CountSink, Counts, Csv, CsvSink, Jsonl, JsonlSink, Key, Layout, MatchRecord,

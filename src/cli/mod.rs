@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod exit;
 mod explain;
 mod hunt;
+mod inputs;
 mod list;
 mod metrics;
 pub mod output;

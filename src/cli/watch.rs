@@ -22,7 +22,8 @@ pub struct WatchArgs {
     #[arg(short = 'r', long = "rules", required = true, value_name = "RULES")]
     rules: Vec<PathBuf>,
     /// Files to follow (`tail -F`: growth, rotation, truncation, a file that appears later),
-    /// folders whose files to follow, `-` for stdin.
+    /// folders whose files to follow, `-` for stdin, `s3://bucket/prefix` to poll for new
+    /// objects.
     #[arg(value_name = "SOURCE")]
     sources: Vec<PathBuf>,
     /// POST each batch of matches as JSON to this URL (repeat for several).
@@ -36,6 +37,24 @@ pub struct WatchArgs {
         hide_env_values = true
     )]
     webhook_secret: Option<String>,
+    /// Publish each match to this SNS topic (`PublishBatch`; subject: level, rule, account,
+    /// region).
+    #[arg(long, value_name = "ARN")]
+    sns_topic: Option<String>,
+    /// Read S3 event notifications (direct, through SNS or EventBridge) from this SQS queue
+    /// and scan the objects they announce; a message is deleted once its matches are
+    /// delivered (repeat for several).
+    #[arg(long = "sqs-queue", value_name = "URL")]
+    sqs_queues: Vec<String>,
+    /// How often `s3://` prefixes are listed for new objects, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    s3_poll_ms: u64,
+    /// The AWS endpoint (for tests and S3-compatible stores); default: `AWS_ENDPOINT_URL`.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// The named AWS profile; default: `AWS_PROFILE`.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Append matches as JSON lines to this file (stdout is used when no sink is given).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
@@ -127,8 +146,11 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
         ..Follow::default()
     };
     let mut stdin = false;
+    let mut s3_prefixes = Vec::new();
     for source in &args.sources {
-        if source.as_os_str() == "-" {
+        if let Some(url) = source.to_str().and_then(sigil_aws::S3Url::parse) {
+            s3_prefixes.push(url.map_err(|e| e.to_string())?);
+        } else if source.as_os_str() == "-" {
             stdin = true;
         } else if source.is_dir() {
             follow.folders.push(source.clone());
@@ -136,15 +158,20 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
             follow.files.push(source.clone());
         }
     }
-    if !stdin && follow.files.is_empty() && follow.folders.is_empty() && args.listen.is_none() {
-        return Err("nothing to watch: name files, folders, `-` for stdin, or --listen".into());
+    let inputs =
+        stdin || !follow.files.is_empty() || !follow.folders.is_empty() || !s3_prefixes.is_empty();
+    if !inputs && args.listen.is_none() && args.sqs_queues.is_empty() {
+        return Err(
+            "nothing to watch: name files, folders, `-` for stdin, --listen or --sqs-queue".into(),
+        );
     }
     let retry = Retry {
         attempts: args.webhook_attempts.max(1),
         timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)),
         ..Retry::default()
     };
-    let other_sinks = args.output.is_some() || !args.webhooks.is_empty();
+    let other_sinks =
+        args.output.is_some() || !args.webhooks.is_empty() || args.sns_topic.is_some();
     Ok(Config {
         rules: RuleSource {
             paths: args.rules.clone(),
@@ -168,6 +195,15 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
         limits: LiveLimits {
             max_groups: args.max_groups,
             max_events: args.max_events,
+        },
+        sns_topic: args.sns_topic.clone(),
+        sqs_queues: args.sqs_queues.clone(),
+        s3_prefixes,
+        s3_poll: Duration::from_millis(args.s3_poll_ms.max(100)),
+        aws: sigil_aws::ClientOptions {
+            profile: args.profile.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            ..sigil_aws::ClientOptions::default()
         },
     })
 }

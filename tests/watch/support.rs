@@ -24,11 +24,17 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Starts `sigil watch ARGS` (stdin piped when `-` is among them).
+    /// Starts `sigil watch ARGS`, its stdin piped.
     pub fn start(args: &[&str]) -> Watcher {
+        Watcher::start_with(args, &[])
+    }
+
+    /// [`Watcher::start`] with more environment variables.
+    pub fn start_with(args: &[&str], env: &[(&str, String)]) -> Watcher {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sigil"))
             .arg("watch")
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

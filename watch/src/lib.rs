@@ -1,11 +1,12 @@
 //! `sigil watch`: a long-running detector with delivery that loses nothing.
 //!
 //! Inputs arrive as they are written: followed files and folders ([`follow`]), stdin
-//! ([`stdin`]), an HTTP intake ([`intake`], [`payload`]). One thread scans them with the
+//! ([`stdin`]), an HTTP intake ([`intake`], [`payload`]), S3 objects announced on SQS
+//! ([`sqs`]). One thread scans them with the
 //! engine's [`LiveScanner`](sigil_engine::LiveScanner) ([`scan`]): each piece's matches become
 //! [`Alert`](alert::Alert)s (the hunt's match record, with a stable id) as soon as its records
 //! are complete, and correlations run live. The delivery stage ([`deliver`]) hands every batch
-//! to every sink (stdout or a file, webhooks) and only then commits the positions of the
+//! to every sink (stdout or a file, webhooks, SNS) and only then commits the positions of the
 //! inputs before it to the state directory ([`state`]) and acknowledges them: **at least
 //! once**. Rules reload on `SIGHUP` or when a rule file changes ([`rules`]). Counters are
 //! served on `GET /metrics` ([`metrics`]).
@@ -28,11 +29,13 @@ pub mod intake;
 pub mod metrics;
 pub mod payload;
 pub mod rules;
+pub mod s3;
 pub mod scan;
+pub mod sqs;
 pub mod state;
 pub mod stdin;
 
-use deliver::{DeliveryError, Lines, Outlet, Retry, Spool, Webhook};
+use deliver::{DeliveryError, Lines, Outlet, Retry, Sns, Spool, Webhook};
 use metrics::Metrics;
 use scan::Job;
 use sigil_compiler::Loaded;
@@ -80,6 +83,16 @@ pub struct Config {
     pub state: Option<PathBuf>,
     /// Live correlation limits.
     pub limits: LiveLimits,
+    /// Publish matches to this SNS topic.
+    pub sns_topic: Option<String>,
+    /// Read S3 event notifications from these SQS queues.
+    pub sqs_queues: Vec<String>,
+    /// Poll these `s3://` prefixes for new objects.
+    pub s3_prefixes: Vec<sigil_aws::S3Url>,
+    /// How often `s3://` prefixes are listed.
+    pub s3_poll: Duration,
+    /// How to reach AWS (profile, endpoint).
+    pub aws: sigil_aws::ClientOptions,
 }
 
 /// Something people should know, sent by the watcher as it runs.
@@ -143,7 +156,7 @@ async fn watch(config: Config, engine: Engine, notices: Sender<Notice>) -> Resul
         Some(state) => state.correlations()?,
         None => None,
     };
-    let outlets = outlets(&config, state.as_deref(), &metrics, &notices)?;
+    let outlets = outlets(&config, state.as_deref(), &metrics, &notices).await?;
     let (jobs, job_queue) = mpsc::channel::<Job>(JOBS_QUEUED);
     let (deliveries, delivery_queue) = mpsc::channel(DELIVERIES_QUEUED);
     let stop = Arc::new(AtomicBool::new(false));
@@ -174,6 +187,7 @@ async fn watch(config: Config, engine: Engine, notices: Sender<Notice>) -> Resul
         Arc::clone(&metrics),
     ));
 
+    let s3_saved = positions.s3.clone();
     let mut finite = true;
     if !config.follow.files.is_empty() || !config.follow.folders.is_empty() {
         finite = false;
@@ -210,6 +224,31 @@ async fn watch(config: Config, engine: Engine, notices: Sender<Notice>) -> Resul
                 .with_graceful_shutdown(until_stopped)
                 .await;
         });
+    }
+    for root in &config.s3_prefixes {
+        finite = false;
+        let s3 = sigil_aws::S3Options {
+            client: config.aws.clone(),
+            ..sigil_aws::S3Options::default()
+        };
+        let (root, saved, interval) = (root.clone(), s3_saved.clone(), config.s3_poll);
+        let (jobs, notices, stop) = (jobs.clone(), notices.clone(), Arc::clone(&stop));
+        tokio::spawn(async move { s3::run(root, &saved, s3, interval, jobs, notices, stop).await });
+    }
+    for url in &config.sqs_queues {
+        finite = false;
+        let queue = sigil_aws::sqs::SqsQueue::connect(url, &config.aws).await;
+        let s3 = sigil_aws::S3Options {
+            client: config.aws.clone(),
+            ..sigil_aws::S3Options::default()
+        };
+        let (jobs, metrics, notices, stop) = (
+            jobs.clone(),
+            Arc::clone(&metrics),
+            notices.clone(),
+            Arc::clone(&stop),
+        );
+        tokio::spawn(sqs::run(queue, s3, jobs, metrics, notices, stop));
     }
     if config.stdin {
         let (jobs, feed, ended, notices) = (
@@ -268,7 +307,7 @@ async fn stopped_by_signal() {
 }
 
 /// The sinks of `config`.
-fn outlets(
+async fn outlets(
     config: &Config,
     state: Option<&StateDir>,
     metrics: &Arc<Metrics>,
@@ -295,6 +334,16 @@ fn outlets(
             notices.clone(),
         )?;
         outlets.push(Box::new(webhook));
+    }
+    if let Some(topic) = &config.sns_topic {
+        let publisher = sigil_aws::sns::SnsPublisher::connect(topic, &config.aws).await;
+        let sns = Sns::new(
+            publisher,
+            config.retry,
+            Arc::clone(metrics),
+            notices.clone(),
+        );
+        outlets.push(Box::new(sns));
     }
     Ok(outlets)
 }

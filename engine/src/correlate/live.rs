@@ -75,7 +75,7 @@ use super::window::{self, Event, Origin, State};
 use super::{CorrelationMatch, Correlator, EVENTS_LISTED, Location, group};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use sigil_compiler::correlation::{CorrelationOp, CorrelationType};
+use sigil_compiler::{CorrelationOp, CorrelationType};
 use sigil_compiler::{RuleId, RuleKind};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;

@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sigil_compiler::CorrelationType;
 use sigil_compiler::RuleId;
-use sigil_compiler::correlation::CorrelationType;
 
 /// Most contributing events listed in a match.
 pub const EVENTS_LISTED: usize = 100;

@@ -11,7 +11,7 @@
 
 use super::observe::NONE;
 use super::plan::Plan;
-use sigil_compiler::correlation::{CorrelationOp, CorrelationType};
+use sigil_compiler::{CorrelationOp, CorrelationType};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
@@ -166,7 +166,7 @@ pub(super) enum State {
     },
     /// `value_percentile`: the window's numeric values, sorted, with their multiplicity.
     Percentile {
-        percentile: f64,
+        percentile: Option<f64>,
         values: BTreeMap<Total, u64>,
         numbers: u64,
     },
@@ -283,7 +283,7 @@ impl State {
                 percentile,
                 values,
                 numbers,
-            } => nearest_rank(values, *numbers, *percentile),
+            } => percentile.and_then(|p| nearest_rank(values, *numbers, p)),
             State::Temporal(counts) => Some(counts.iter().filter(|&&n| n > 0).count() as f64),
             State::Ordered(steps) => {
                 let mut done = 0;

@@ -64,8 +64,8 @@ pub struct HuntError {
 }
 
 /// Hunts through the inputs of `source` with `engine`'s rules, writing every match to `sink`
-/// in input order, then the correlation matches (and filters applied) of the rule set, then
-/// [`Sink::finish`].
+/// in input order, then the correlation matches of the rule set, then [`Sink::finish`]. (Filter
+/// rules are part of the rules they restrict since loading.)
 ///
 /// Problems with inputs and records are counted in the returned statistics; only a sink
 /// error stops the hunt early.
@@ -116,15 +116,14 @@ fn detect<S: Sink>(
         // The next wave is taken from the source and read while this one is scanned.
         let (results, next) = std::thread::scope(|scope| {
             let reader = scope.spawn(|| units.wave(threads));
-            let results: Vec<(S::Batch, HuntStats, Result<(), SinkError>)> =
-                std::mem::take(&mut wave)
-                    .into_par_iter()
-                    .zip(batches)
-                    .map_init(
-                        || Worker::new(engine, correlator),
-                        |worker, (unit, batch)| run_unit(worker, unit, batch, options),
-                    )
-                    .collect();
+            let results: Vec<UnitOutcome<S::Batch>> = std::mem::take(&mut wave)
+                .into_par_iter()
+                .zip(batches)
+                .map_init(
+                    || Worker::new(engine, correlator),
+                    |worker, (unit, batch)| run_unit(worker, unit, batch, options),
+                )
+                .collect();
             let next = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -133,7 +132,9 @@ fn detect<S: Sink>(
         for (batch, unit_stats, result) in results {
             stats.merge(unit_stats);
             result?;
-            sink.write(batch)?;
+            if let Some(batch) = batch {
+                sink.write(batch)?;
+            }
         }
         wave = next;
     }
@@ -161,18 +162,26 @@ pub(crate) fn detect_in_order<S: Sink>(
         let (batch, unit_stats, result) = run_unit(worker, unit, sink.batch(), options);
         stats.merge(unit_stats);
         result?;
-        sink.write(batch)?;
+        if let Some(batch) = batch {
+            sink.write(batch)?;
+        }
     }
     Ok(())
 }
 
-/// Scans one unit into `batch`.
+/// What scanning a unit gave: its batch (none when discarded), its statistics, and whether the
+/// sink refused a match.
+type UnitOutcome<B> = (Option<B>, HuntStats, Result<(), SinkError>);
+
+/// Scans one unit into `batch`; no batch comes back when what was made of the unit is
+/// discarded (its file shrank while it was read).
 fn run_unit<B: crate::sink::Batch>(
     worker: &mut Worker<'_>,
     unit: Unit,
     mut batch: B,
     options: &HuntOptions<'_>,
-) -> (B, HuntStats, Result<(), SinkError>) {
+) -> UnitOutcome<B> {
+    let mut kept = true;
     let (stats, result) = match unit {
         Unit::Done(stats) => (*stats, Ok(())),
         Unit::Chunk {
@@ -196,16 +205,25 @@ fn run_unit<B: crate::sink::Batch>(
             };
             let mut reader = Reader::new(&reading);
             let (mut stats, result) = scan_records(worker, &mut batch, buffer, &mut reader);
+            block.release(range);
+            if block.shrunk() {
+                // The file shrank under its map while this unit was read: what was made of
+                // its bytes is not to be trusted (`Block::shrunk`); the file is reported once.
+                stats = HuntStats::new(stats.matches_per_rule.len());
+                if let Some(error) = block.shrink_error(&source) {
+                    stats.problem(&source, None, ProblemKind::Input(error));
+                }
+                kept = false;
+            }
             stats.files = u64::from(first);
             stats.stored_bytes = stored;
-            block.release(range);
             (stats, result)
         }
     };
     if let Some(progress) = options.progress {
         progress(&stats);
     }
-    (batch, stats, result)
+    (kept.then_some(batch), stats, result)
 }
 
 /// Evaluates the correlations over the matches observed, and writes those reported.

@@ -1,5 +1,5 @@
-//! Per record: scan, decide what becomes of each match (written, observed for correlations,
-//! filtered), and hand the written ones to the sink's batch.
+//! Per record: scan, decide what becomes of each match (written, or observed for correlations
+//! and silenced), and hand the written ones to the sink's batch.
 
 use super::reading::Reader;
 use super::stats::{HuntStats, ProblemKind};
@@ -167,11 +167,11 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                     events.clear();
                     match envelope.expand(record.bytes, events) {
                         Ok(()) => {
-                            for event in events.iter() {
+                            for (event, known) in events.sourced() {
                                 self.record(Record {
                                     index: record.index,
                                     bytes: event,
-                                    known: Some(envelope.source()),
+                                    known: Some(known),
                                     unchecked: false,
                                     line: None,
                                 })?;
@@ -240,8 +240,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
         let Some(view) = view else {
             return Ok(());
         };
-        // Correlation inputs are observed (and silenced unless `generate`); filtered matches
-        // are dropped.
+        // Correlation inputs are observed (and silenced unless `generate`).
         verdicts.clear();
         match collector {
             Some(collector) => collector.record(

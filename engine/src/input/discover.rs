@@ -130,8 +130,21 @@ fn walk_skip(path: &Path, is_dir: bool) -> Option<SkipReason> {
     name_skip(path)
 }
 
-/// Why a file is skipped, judging by its path alone.
-fn name_skip(path: &Path) -> Option<SkipReason> {
+/// Why a file is skipped, judging by its path alone: a CloudTrail digest (in a
+/// `CloudTrail-Digest` folder or named `_CloudTrail-Digest_`), an AWS probe object
+/// (`ConfigWritabilityCheckFile`, `aws-logs-write-test`) or a Parquet file. Object-store
+/// listings apply it to keys, so that such objects are skipped without being downloaded.
+///
+/// ```
+/// use std::path::Path;
+/// use sigil_engine::input::{SkipReason, name_skip};
+///
+/// let digest = Path::new("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/11/02/d.json.gz");
+/// assert_eq!(name_skip(digest), Some(SkipReason::CloudTrailDigest));
+/// assert_eq!(name_skip(Path::new("AWSLogs/aws-logs-write-test")), Some(SkipReason::WriteTest));
+/// assert_eq!(name_skip(Path::new("trail.json.gz")), None);
+/// ```
+pub fn name_skip(path: &Path) -> Option<SkipReason> {
     let name = path.file_name()?.to_string_lossy();
     let in_digest_folder = path
         .components()

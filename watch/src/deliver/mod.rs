@@ -12,9 +12,11 @@
 //! An outlet's error that cannot be retried ([`DeliveryError::Fatal`], such as a full disk
 //! under `-o`) stops the watcher: nothing is committed past it.
 
+mod sns;
 mod spool;
 mod webhook;
 
+pub use sns::Sns;
 pub use spool::Spool;
 pub use webhook::{Retry, Webhook, body, signature};
 

@@ -60,7 +60,7 @@ impl Default for Retry {
 
 impl Retry {
     /// The wait before try `n + 1` (after `n` failed tries).
-    fn delay(&self, n: u32) -> Duration {
+    pub(crate) fn delay(&self, n: u32) -> Duration {
         let exponential = self.base_delay.saturating_mul(1 << n.min(16));
         let jitter = rand::rng().random_range(0.5..1.5);
         exponential.min(self.max_delay).mul_f64(jitter)
