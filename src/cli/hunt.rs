@@ -80,7 +80,7 @@ fn parse_level(text: &str) -> Result<Level, String> {
     Level::parse(text).ok_or_else(|| "use informational, low, medium, high or critical".into())
 }
 
-fn parse_time(text: &str) -> Result<Timestamp, String> {
+pub(super) fn parse_time(text: &str) -> Result<Timestamp, String> {
     if let Ok(ts) = text.parse::<Timestamp>() {
         return Ok(ts);
     }

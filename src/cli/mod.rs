@@ -2,6 +2,7 @@
 
 mod check;
 mod compile;
+mod convert;
 mod debug;
 pub mod diagnostics;
 pub mod exit;
@@ -57,6 +58,8 @@ enum Command {
     List(list::ListArgs),
     /// Count records (or records matched by rules) per value of some fields.
     Metrics(metrics::MetricsArgs),
+    /// Rules as SQL for Athena, Spark or DuckDB (`--ddl` for the tables they query).
+    Convert(convert::ConvertArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -113,5 +116,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Explain(args) => explain::run(&args, color),
         Command::List(args) => Ok(list::run(&args, color)),
         Command::Metrics(args) => metrics::run(&args, color),
+        Command::Convert(args) => convert::run(&args, color),
     }
 }

@@ -1,0 +1,152 @@
+//! Fields inside JSON-text columns (CloudTrail's `requestParameters`, GuardDuty's `service`):
+//! the values at a path, and patterns on JSON values, as Sigil's evaluator reads them.
+//!
+//! The values at `a.b` are found as Sigil's `field` walk finds them: from the column's parsed
+//! value, each key is taken from every object reached, arrays met on the way are walked
+//! element by element, and at each object the rest of the path is also tried as one literal
+//! key (`{"a.b": 1}`). Each step is a list expression:
+//!
+//! ```text
+//! L0 = [json_parse(requestparameters)] without NULL
+//! U0 = L0 with arrays replaced by their elements (ARRAY_DEPTH levels of arrays in arrays)
+//! L1 = [member(u, "a") for u in U0] without NULL        (+ [member(u, "a.b") ...] kept aside)
+//! L2 = [member(u, "b") for u in unwrap(L1)] without NULL
+//! values = L2 ++ the literal-key lists
+//! ```
+//!
+//! A missing member is SQL `NULL` and dropped; a JSON `null` stays a value. A string pattern
+//! then holds for a value that is a matching string, a number or boolean it equals, or an
+//! array or object holding a matching string at any depth: the value's JSON text is cut into
+//! tokens ([`crate::dialect::JSON_TOKENS`]: strings, with keys marked by their colon, numbers
+//! and literals) and every string value, unquoted, is tested. Comparisons and `|cidr` test the
+//! value and the elements of arrays, not the insides of objects.
+//!
+//! Arrays nested directly in arrays are walked [`ARRAY_DEPTH`] levels deep (Sigil walks any
+//! depth); the strings inside arrays and objects are searched at any depth.
+
+use crate::dialect::{JSON_TOKENS, JsonKind};
+use crate::strings;
+use crate::values::{self, boolean};
+use crate::{Cx, Refusal};
+use sigil_compiler::ValuePattern;
+use sigil_compiler::pattern::StrKind;
+
+/// Levels of arrays directly inside arrays that are walked.
+pub(crate) const ARRAY_DEPTH: usize = 2;
+
+/// The list of JSON values at `keys` inside the JSON text `column`.
+pub(crate) fn values_at(cx: &Cx, column: &str, keys: &[String]) -> String {
+    let d = cx.d;
+    let mut list = present(cx, &d.list(&[d.json_parse(column)]));
+    let mut literal_keys = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let unwrapped = unwrap(cx, &list, ARRAY_DEPTH);
+        if i + 1 < keys.len() {
+            literal_keys.push(members(cx, &unwrapped, &keys[i..].join(".")));
+        }
+        list = members(cx, &unwrapped, key);
+    }
+    literal_keys
+        .into_iter()
+        .fold(list, |all, more| d.concat(&all, &more))
+}
+
+/// `list` without its `NULL`s.
+fn present(cx: &Cx, list: &str) -> String {
+    let var = cx.var("j");
+    cx.d.filter(list, &var, &format!("{var} IS NOT NULL"))
+}
+
+/// The members `key` of the values of `list` that have one.
+fn members(cx: &Cx, list: &str, key: &str) -> String {
+    let var = cx.var("j");
+    present(cx, &cx.d.transform(list, &var, &cx.d.json_member(&var, key)))
+}
+
+/// `list` with its arrays replaced by their elements, `depth` times.
+fn unwrap(cx: &Cx, list: &str, depth: usize) -> String {
+    let d = cx.d;
+    (0..depth).fold(list.to_string(), |list, _| {
+        let var = cx.var("j");
+        let spread = format!(
+            "CASE WHEN {} THEN {} ELSE {} END",
+            d.json_is(&var, JsonKind::Array),
+            d.json_elements(&var),
+            d.list(std::slice::from_ref(&var))
+        );
+        d.flatten(&d.transform(&list, &var, &spread))
+    })
+}
+
+/// Whether `pattern` holds for the JSON value `json`.
+pub(crate) fn pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<String, Refusal> {
+    let d = cx.d;
+    match pattern {
+        ValuePattern::Str(m) => {
+            let var = cx.var("t");
+            let nested = d.any(
+                &d.regex_find_all(&d.json_text(json), JSON_TOKENS),
+                &var,
+                &token(cx, &var, pattern)?,
+            );
+            Ok(format!(
+                "CASE WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} WHEN {} OR {} THEN {nested} ELSE FALSE END",
+                d.json_is(json, JsonKind::String),
+                strings::matches(d, m, &d.json_string(json))?,
+                d.json_is(json, JsonKind::Number),
+                values::number(&d.json_number(json), pattern)?,
+                d.json_is(json, JsonKind::Bool),
+                boolean(cx, &d.json_text(json), pattern),
+                d.json_is(json, JsonKind::Array),
+                d.json_is(json, JsonKind::Object),
+            ))
+        }
+        ValuePattern::Compare(..) | ValuePattern::Cidr(_) => {
+            let var = cx.var("j");
+            let element = format!(
+                "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE FALSE END",
+                d.json_is(&var, JsonKind::String),
+                values::text(cx, &d.json_string(&var), pattern)?,
+                d.json_is(&var, JsonKind::Number),
+                values::number(&d.json_number(&var), pattern)?,
+            );
+            let scalars = unwrap(cx, &d.list(&[json.to_string()]), ARRAY_DEPTH);
+            Ok(d.any(&scalars, &var, &element))
+        }
+        ValuePattern::FieldRef(..) => Err(Refusal::new(
+            "`|fieldref` on a field inside JSON text is not converted",
+        )),
+        ValuePattern::TimePart(..) => Err(Refusal::new(
+            "time modifiers on a field inside JSON text are not converted",
+        )),
+        ValuePattern::Null | ValuePattern::Exists(_) | ValuePattern::AnyOf(_) => {
+            unreachable!("whole-field patterns are handled by Values::holds")
+        }
+    }
+}
+
+/// Whether a string pattern holds for one token of JSON text: a string value (not a key), or
+/// a number or literal it equals.
+fn token(cx: &Cx, token: &str, pattern: &ValuePattern) -> Result<String, Refusal> {
+    let d = cx.d;
+    let ValuePattern::Str(m) = pattern else {
+        unreachable!("tokens are only searched for string patterns")
+    };
+    let string = format!(
+        "WHEN {} AND NOT ({}) THEN {}",
+        d.like(token, "\"%"),
+        d.like(token, "%:"),
+        strings::matches(d, m, &d.json_unquote(token))?
+    );
+    let equality = if matches!(m.kind, StrKind::Equals(_)) {
+        format!(
+            " WHEN {} THEN {} ELSE {}",
+            d.regex_match(token, r"\A-?[0-9]"),
+            values::number(&d.try_double(token), pattern)?,
+            boolean(cx, token, pattern)
+        )
+    } else {
+        " ELSE FALSE".to_string()
+    };
+    Ok(format!("CASE {string}{equality} END"))
+}
