@@ -27,6 +27,7 @@
 use crate::dialect::{JSON_TOKENS, JsonKind};
 use crate::strings;
 use crate::values::{self, boolean};
+use crate::fieldref::{self, Term};
 use crate::{Cx, Refusal};
 use sigil_compiler::ValuePattern;
 use sigil_compiler::pattern::StrKind;
@@ -113,9 +114,9 @@ pub(crate) fn pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<Str
             let scalars = unwrap(cx, &d.list(&[json.to_string()]), ARRAY_DEPTH);
             Ok(d.any(&scalars, &var, &element))
         }
-        ValuePattern::FieldRef(..) => Err(Refusal::new(
-            "`|fieldref` on a field inside JSON text is not converted",
-        )),
+        ValuePattern::FieldRef(other, how) => any_scalar(cx, json, &|left| {
+            fieldref::holds(cx, &left, other, *how)
+        }),
         ValuePattern::TimePart(..) => Err(Refusal::new(
             "time modifiers on a field inside JSON text are not converted",
         )),
@@ -123,6 +124,26 @@ pub(crate) fn pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<Str
             unreachable!("whole-field patterns are handled by Values::holds")
         }
     }
+}
+
+/// Whether `test` holds for a scalar of the JSON value `json`: itself, or an element of an
+/// array (not a member of an object).
+pub(crate) fn any_scalar(
+    cx: &Cx,
+    json: &str,
+    test: &dyn Fn(Term) -> Result<String, Refusal>,
+) -> Result<String, Refusal> {
+    let d = cx.d;
+    let var = cx.var("j");
+    let scalar = format!(
+        "CASE WHEN {} OR {} OR {} THEN FALSE ELSE {} END",
+        d.json_is(&var, JsonKind::Array),
+        d.json_is(&var, JsonKind::Object),
+        d.json_is(&var, JsonKind::Null),
+        test(Term::json(d, &var))?
+    );
+    let scalars = unwrap(cx, &d.list(&[json.to_string()]), ARRAY_DEPTH);
+    Ok(d.any(&scalars, &var, &scalar))
 }
 
 /// Whether a string pattern holds for one token of JSON text: a string value (not a key), or

@@ -34,6 +34,7 @@ mod cidr;
 pub mod correlation;
 pub mod ddl;
 mod detection;
+mod fieldref;
 pub mod dialect;
 mod json;
 pub mod regex;

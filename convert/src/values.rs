@@ -16,6 +16,7 @@
 
 use crate::strings::{self, double};
 use crate::tables::{Content, Kind};
+use crate::fieldref::{self, Term};
 use crate::{Cx, Refusal, cidr, json};
 use sigil_compiler::pattern::StrKind;
 use sigil_compiler::{CompareOp, FieldPath, ValuePattern};
@@ -26,7 +27,7 @@ const PLAIN_DECIMAL: &str = r"\A-?0*[0-9]{1,18}(?:\.[0-9]+)?\z";
 
 /// Text a number comparison accepts (Sigil's `parse_number`: digits, signs, points,
 /// exponents).
-const NUMBER_LIKE: &str = r"\A[-+.eE0-9]*[0-9][-+.eE0-9]*\z";
+pub(crate) const NUMBER_LIKE: &str = r"\A[-+.eE0-9]*[0-9][-+.eE0-9]*\z";
 
 /// The values a field finds.
 pub(crate) enum Values {
@@ -87,6 +88,19 @@ impl Values {
         }
     }
 
+    /// Whether `test` holds for some scalar of these values (arrays walked, objects not
+    /// searched), as `|fieldref` reads them.
+    pub(crate) fn any_scalar(
+        &self,
+        cx: &Cx,
+        test: &dyn Fn(Term) -> Result<String, Refusal>,
+    ) -> Result<String, Refusal> {
+        match self {
+            Values::Typed { kind, .. } => self.exists(cx, |value| scalar_terms(cx, *kind, value, test)),
+            Values::Json { .. } => self.exists(cx, |value| json::any_scalar(cx, value, test)),
+        }
+    }
+
     /// Whether some value is present and not null.
     fn some_non_null(&self, cx: &Cx) -> String {
         let test = |value: &str| match self {
@@ -143,6 +157,11 @@ pub(crate) fn scalar(
     pattern: &ValuePattern,
 ) -> Result<String, Refusal> {
     let d = cx.d;
+    if let ValuePattern::FieldRef(other, how) = pattern
+        && !matches!(kind, Kind::Array(_) | Kind::Struct(_))
+    {
+        return scalar_terms(cx, kind, value, &|left| fieldref::holds(cx, &left, other, *how));
+    }
     match kind {
         Kind::Text(Content::Str) => text(cx, value, pattern),
         Kind::Text(Content::Log) => text(cx, &nullif_dash(value), pattern),
@@ -183,18 +202,14 @@ pub(crate) fn text(cx: &Cx, value: &str, pattern: &ValuePattern) -> Result<Strin
     let d = cx.d;
     match pattern {
         ValuePattern::Str(m) => strings::matches(d, m, value),
-        ValuePattern::Compare(op, bound) => {
-            let trimmed = format!("trim({value})");
-            Ok(format!(
-                "({} AND {} {} {})",
-                d.regex_match(&trimmed, NUMBER_LIKE),
-                d.try_double(&trimmed),
-                operator(*op),
-                double(*bound)
-            ))
-        }
+        ValuePattern::Compare(op, bound) => Ok(format!(
+            "{} {} {}",
+            Term::string(d, value).number,
+            operator(*op),
+            double(*bound)
+        )),
         ValuePattern::Cidr(net) => {
-            let regex = cidr::ipv4_regex(net).map_err(Refusal::new)?;
+            let regex = cidr::regex(net).map_err(Refusal::new)?;
             Ok(d.regex_match(value, &regex))
         }
         other => Err(not_per_value(other)),
@@ -204,11 +219,47 @@ pub(crate) fn text(cx: &Cx, value: &str, pattern: &ValuePattern) -> Result<Strin
 /// The refusal for a pattern that [`scalar`] does not test value by value.
 fn not_per_value(pattern: &ValuePattern) -> Refusal {
     match pattern {
-        ValuePattern::FieldRef(..) => Refusal::new("`|fieldref` is not converted"),
         ValuePattern::TimePart(..) => {
             Refusal::new("time modifiers (`|minute`...`|year`) are not converted")
         }
-        _ => unreachable!("whole-field patterns are handled by Values::holds"),
+        _ => unreachable!("field references and whole-field patterns are handled elsewhere"),
+    }
+}
+
+/// Whether `test` holds for a scalar of a typed value (an array's elements, not an object's
+/// members).
+fn scalar_terms(
+    cx: &Cx,
+    kind: Kind,
+    value: &str,
+    test: &dyn Fn(Term) -> Result<String, Refusal>,
+) -> Result<String, Refusal> {
+    let d = cx.d;
+    match kind {
+        Kind::Text(Content::Str) => test(Term::string(d, value)),
+        Kind::Text(Content::Log) => test(Term::string(d, &nullif_dash(value))),
+        Kind::Text(Content::LogEncoded) => {
+            test(Term::string(d, &d.percent_decode(&nullif_dash(value))))
+        }
+        Kind::Text(Content::Bool) => test(Term::boolean(value)),
+        Kind::Text(Content::Number) => test(Term::number(d, &d.try_double(value))),
+        Kind::Text(Content::LogNumber) => {
+            let value = nullif_dash(value);
+            let decimal = d.regex_match(&value, PLAIN_DECIMAL);
+            test(Term {
+                text: value.clone(),
+                number: format!("CASE WHEN {decimal} THEN {} END", d.try_double(&value)),
+                json_number: decimal,
+            })
+        }
+        Kind::Text(Content::Json) => unreachable!("JSON text is read as JSON values"),
+        Kind::Number(_) => test(Term::number(d, value)),
+        Kind::Struct(_) => Ok("FALSE".into()),
+        Kind::Array(element) => {
+            let var = cx.var("a");
+            Ok(d.any(value, &var, &scalar_terms(cx, *element, &var, test)?))
+        }
+        Kind::Opaque(_, why) => Err(Refusal::new(why)),
     }
 }
 

@@ -74,6 +74,11 @@ pub trait Dialect: Sync {
     /// The regular-expression syntax of the engine.
     fn regex_flavour(&self) -> Flavour;
 
+    /// The 1-based position of `needle` in `haystack`, 0 when it is not there.
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        format!("strpos({haystack}, {needle})")
+    }
+
     /// Every match of `regex` in `expr`, as a list of strings.
     fn regex_find_all(&self, expr: &str, regex: &str) -> String;
 

@@ -31,6 +31,10 @@ impl Dialect for Spark {
         Flavour::Java
     }
 
+    fn position(&self, haystack: &str, needle: &str) -> String {
+        format!("instr({haystack}, {needle})")
+    }
+
     fn regex_find_all(&self, expr: &str, regex: &str) -> String {
         format!("regexp_extract_all({expr}, {}, 0)", self.string(regex))
     }
