@@ -14,7 +14,7 @@
 
 use crate::values::Values;
 use crate::{Cx, Refusal};
-use sigil_compiler::{Combine, Condition, Detection, Matcher, RuleSet, SearchExpr};
+use sigil_compiler::{Combine, Condition, Detection, Matcher, RuleSet, SearchExpr, ValuePattern};
 
 /// The predicate of `detection`, whose matchers live in `rules`.
 pub(crate) fn predicate(
@@ -82,12 +82,15 @@ fn matcher(cx: &Cx, matcher: &Matcher) -> Result<String, Refusal> {
         )
     })?;
     let values = Values::of(cx, field)?;
-    let parts = matcher
-        .values
-        .iter()
-        .map(|pattern| values.holds(cx, pattern))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|r| r.context(&format!("field `{}`", field.name)))?;
+    let parts = match matcher.combine {
+        Combine::Any => any_parts(cx, &values, &matcher.values),
+        Combine::All => matcher
+            .values
+            .iter()
+            .map(|pattern| values.holds(cx, pattern))
+            .collect::<Result<Vec<_>, _>>(),
+    }
+    .map_err(|r| r.context(&format!("field `{}`", field.name)))?;
     // Each part is TRUE or FALSE (see `Values::holds`), and so is their combination.
     let held = match matcher.combine {
         Combine::Any => join(parts, "OR", "FALSE"),
@@ -98,6 +101,31 @@ fn matcher(cx: &Cx, matcher: &Matcher) -> Result<String, Refusal> {
     } else {
         held
     })
+}
+
+/// The parts of a matcher whose values are OR-ed: one per pattern about the whole field
+/// (`null`, `exists`, a value's variants), and one pass over the values for all the others
+/// (some value matches some pattern).
+fn any_parts(
+    cx: &Cx,
+    values: &Values,
+    patterns: &[ValuePattern],
+) -> Result<Vec<String>, Refusal> {
+    let (whole, per_value): (Vec<&ValuePattern>, Vec<&ValuePattern>) =
+        patterns.iter().partition(|p| {
+            matches!(
+                p,
+                ValuePattern::Null | ValuePattern::Exists(_) | ValuePattern::AnyOf(_)
+            )
+        });
+    let mut parts = whole
+        .into_iter()
+        .map(|pattern| values.holds(cx, pattern))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !per_value.is_empty() {
+        parts.push(values.any_matches(cx, &per_value)?);
+    }
+    Ok(parts)
 }
 
 /// `parts` joined by `op` in parentheses; `empty` when there are none.

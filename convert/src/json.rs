@@ -30,7 +30,6 @@ use crate::values::{self, boolean};
 use crate::fieldref::{self, Term};
 use crate::{Cx, Refusal};
 use sigil_compiler::ValuePattern;
-use sigil_compiler::pattern::StrKind;
 
 /// Levels of arrays directly inside arrays that are walked.
 pub(crate) const ARRAY_DEPTH: usize = 2;
@@ -79,29 +78,87 @@ fn unwrap(cx: &Cx, list: &str, depth: usize) -> String {
     })
 }
 
-/// Whether `pattern` holds for the JSON value `json`.
-pub(crate) fn pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<String, Refusal> {
+/// Whether one of `patterns` holds for the JSON value `json` (the string patterns share one
+/// look at the value, and one pass over its tokens when it is an array or object).
+pub(crate) fn patterns(cx: &Cx, json: &str, patterns: &[&ValuePattern]) -> Result<String, Refusal> {
+    let (strings, others): (Vec<&ValuePattern>, Vec<&ValuePattern>) = patterns
+        .iter()
+        .partition(|p| matches!(p, ValuePattern::Str(_)));
+    let mut parts = Vec::new();
+    if !strings.is_empty() {
+        parts.push(string_patterns(cx, json, &strings)?);
+    }
+    for pattern in others {
+        parts.push(other_pattern(cx, json, pattern)?);
+    }
+    Ok(any_of(parts))
+}
+
+/// `parts` joined with `OR`.
+fn any_of(parts: Vec<String>) -> String {
+    match parts.len() {
+        1 => parts.into_iter().next().expect("one part"),
+        _ => format!("({})", parts.join(" OR ")),
+    }
+}
+
+/// String patterns on a JSON value: a matching string, a number or boolean one equals, or a
+/// string inside an array or object.
+fn string_patterns(cx: &Cx, json: &str, patterns: &[&ValuePattern]) -> Result<String, Refusal> {
+    let d = cx.d;
+    let on = |text: &str| -> Result<String, Refusal> {
+        let parts = patterns
+            .iter()
+            .map(|p| match p {
+                ValuePattern::Str(m) => strings::matches(d, m, text),
+                _ => unreachable!("string patterns only"),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(any_of(parts))
+    };
+    let numbers = |number: &str| -> Result<String, Refusal> {
+        let parts = patterns
+            .iter()
+            .map(|p| values::number(number, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(any_of(parts))
+    };
+    let booleans = |text: &str| any_of(patterns.iter().map(|p| boolean(cx, text, p)).collect());
+    let var = cx.var("t");
+    let string_token = format!(
+        "{} AND NOT ({})",
+        d.like(&var, "\"%"),
+        d.like(&var, "%:")
+    );
+    let token = format!(
+        "CASE WHEN {string_token} THEN {} WHEN {} THEN {} ELSE {} END",
+        on(&d.json_unquote(&var))?,
+        d.regex_match(&var, r"\A-?[0-9]"),
+        numbers(&d.try_double(&var))?,
+        booleans(&var)
+    );
+    let nested = d.any(
+        &d.regex_find_all(&d.json_text(json), JSON_TOKENS),
+        &var,
+        &token,
+    );
+    Ok(format!(
+        "CASE WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} WHEN {} OR {} THEN {nested} ELSE FALSE END",
+        d.json_is(json, JsonKind::String),
+        on(&d.json_string(json))?,
+        d.json_is(json, JsonKind::Number),
+        numbers(&d.json_number(json))?,
+        d.json_is(json, JsonKind::Bool),
+        booleans(&d.json_text(json)),
+        d.json_is(json, JsonKind::Array),
+        d.json_is(json, JsonKind::Object),
+    ))
+}
+
+/// A pattern other than a string pattern on a JSON value.
+fn other_pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<String, Refusal> {
     let d = cx.d;
     match pattern {
-        ValuePattern::Str(m) => {
-            let var = cx.var("t");
-            let nested = d.any(
-                &d.regex_find_all(&d.json_text(json), JSON_TOKENS),
-                &var,
-                &token(cx, &var, pattern)?,
-            );
-            Ok(format!(
-                "CASE WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} WHEN {} OR {} THEN {nested} ELSE FALSE END",
-                d.json_is(json, JsonKind::String),
-                strings::matches(d, m, &d.json_string(json))?,
-                d.json_is(json, JsonKind::Number),
-                values::number(&d.json_number(json), pattern)?,
-                d.json_is(json, JsonKind::Bool),
-                boolean(cx, &d.json_text(json), pattern),
-                d.json_is(json, JsonKind::Array),
-                d.json_is(json, JsonKind::Object),
-            ))
-        }
         ValuePattern::Compare(..) | ValuePattern::Cidr(_) => {
             let var = cx.var("j");
             let element = format!(
@@ -120,8 +177,11 @@ pub(crate) fn pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<Str
         ValuePattern::TimePart(..) => Err(Refusal::new(
             "time modifiers on a field inside JSON text are not converted",
         )),
-        ValuePattern::Null | ValuePattern::Exists(_) | ValuePattern::AnyOf(_) => {
-            unreachable!("whole-field patterns are handled by Values::holds")
+        ValuePattern::Str(_)
+        | ValuePattern::Null
+        | ValuePattern::Exists(_)
+        | ValuePattern::AnyOf(_) => {
+            unreachable!("string and whole-field patterns are handled elsewhere")
         }
     }
 }
@@ -144,30 +204,4 @@ pub(crate) fn any_scalar(
     );
     let scalars = unwrap(cx, &d.list(&[json.to_string()]), ARRAY_DEPTH);
     Ok(d.any(&scalars, &var, &scalar))
-}
-
-/// Whether a string pattern holds for one token of JSON text: a string value (not a key), or
-/// a number or literal it equals.
-fn token(cx: &Cx, token: &str, pattern: &ValuePattern) -> Result<String, Refusal> {
-    let d = cx.d;
-    let ValuePattern::Str(m) = pattern else {
-        unreachable!("tokens are only searched for string patterns")
-    };
-    let string = format!(
-        "WHEN {} AND NOT ({}) THEN {}",
-        d.like(token, "\"%"),
-        d.like(token, "%:"),
-        strings::matches(d, m, &d.json_unquote(token))?
-    );
-    let equality = if matches!(m.kind, StrKind::Equals(_)) {
-        format!(
-            " WHEN {} THEN {} ELSE {}",
-            d.regex_match(token, r"\A-?[0-9]"),
-            values::number(&d.try_double(token), pattern)?,
-            boolean(cx, token, pattern)
-        )
-    } else {
-        " ELSE FALSE".to_string()
-    };
-    Ok(format!("CASE {string}{equality} END"))
 }

@@ -68,6 +68,25 @@ impl Values {
         })
     }
 
+    /// Whether some value matches one of `patterns` (the patterns tested value by value:
+    /// strings, comparisons, `|cidr`, `|fieldref`), in one pass over the values.
+    pub(crate) fn any_matches(
+        &self,
+        cx: &Cx,
+        patterns: &[&ValuePattern],
+    ) -> Result<String, Refusal> {
+        self.exists(cx, |value| match self {
+            Values::Typed { kind, .. } => {
+                let parts = patterns
+                    .iter()
+                    .map(|p| scalar(cx, *kind, value, p))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(format!("({})", parts.join(" OR ")))
+            }
+            Values::Json { .. } => json::patterns(cx, value, patterns),
+        })
+    }
+
     /// Whether `pattern` holds for these values.
     pub(crate) fn holds(&self, cx: &Cx, pattern: &ValuePattern) -> Result<String, Refusal> {
         match pattern {
@@ -81,10 +100,7 @@ impl Values {
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(format!("({})", parts.join(" OR ")))
             }
-            _ => self.exists(cx, |value| match self {
-                Values::Typed { kind, .. } => scalar(cx, *kind, value, pattern),
-                Values::Json { .. } => json::pattern(cx, value, pattern),
-            }),
+            _ => self.any_matches(cx, &[pattern]),
         }
     }
 
