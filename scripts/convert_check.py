@@ -423,11 +423,14 @@ def main():
     parser.add_argument("--hunt", required=True)
     parser.add_argument("--data", action="append", default=[])
     parser.add_argument("--report")
+    parser.add_argument("--kind", choices=["detection", "correlation"],
+                        help="compare only the queries of this kind")
     args = parser.parse_args()
 
     with open(args.ddl, encoding="utf-8") as f:
         ddl = f.read()
-    queries = load_jsonl(args.queries)
+    queries = [q for q in load_jsonl(args.queries)
+               if not args.kind or q.get("kind", args.kind) == args.kind]
     services = {rule_key(q["rule"]): q["services"][0] for q in queries if q.get("services")}
     started = time.time()
     if args.target == "duckdb":
