@@ -425,12 +425,16 @@ def main():
     parser.add_argument("--report")
     parser.add_argument("--kind", choices=["detection", "correlation"],
                         help="compare only the queries of this kind")
+    parser.add_argument("--services",
+                        help="compare only the queries of these log sources (comma-separated)")
     args = parser.parse_args()
 
     with open(args.ddl, encoding="utf-8") as f:
         ddl = f.read()
+    only = set(args.services.split(",")) if args.services else None
     queries = [q for q in load_jsonl(args.queries)
-               if not args.kind or q.get("kind", args.kind) == args.kind]
+               if (not args.kind or q.get("kind", args.kind) == args.kind)
+               and (only is None or "error" in q or set(q["services"]) <= only)]
     services = {rule_key(q["rule"]): q["services"][0] for q in queries if q.get("services")}
     started = time.time()
     if args.target == "duckdb":

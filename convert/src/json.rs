@@ -9,9 +9,9 @@
 //! ```text
 //! L0 = [json_parse(requestparameters)] without NULL
 //! U0 = L0 with arrays replaced by their elements (ARRAY_DEPTH levels of arrays in arrays)
-//! L1 = [member(u, "a") for u in U0] without NULL        (+ [member(u, "a.b") ...] kept aside)
+//! L1 = [member(u, "a") for u in U0] without NULL
 //! L2 = [member(u, "b") for u in unwrap(L1)] without NULL
-//! values = L2 ++ the literal-key lists
+//! values = L2 ++ [member(u, "a.b") for u in U0] without NULL
 //! ```
 //!
 //! A missing member is SQL `NULL` and dropped; a JSON `null` stays a value. A string pattern
@@ -37,18 +37,27 @@ pub(crate) const ARRAY_DEPTH: usize = 2;
 /// The list of JSON values at `keys` inside the JSON text `column`.
 pub(crate) fn values_at(cx: &Cx, column: &str, keys: &[String]) -> String {
     let d = cx.d;
-    let mut list = present(cx, &d.list(&[d.json_parse(column)]));
-    let mut literal_keys = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        let unwrapped = unwrap(cx, &list, ARRAY_DEPTH);
-        if i + 1 < keys.len() {
-            literal_keys.push(members(cx, &unwrapped, &keys[i..].join(".")));
-        }
-        list = members(cx, &unwrapped, key);
+    walk(cx, present(cx, &d.list(&[d.json_parse(column)])), keys)
+}
+
+/// The values at `keys` from the values of `list`: each key taken from the values (arrays
+/// among them walked first), and the rest of the keys tried as one literal key at each step.
+/// Each step's list is bound to a variable once (`let u = ... in ...`, written as a
+/// one-element list transformed), so that the SQL grows with the path, not its square.
+fn walk(cx: &Cx, list: String, keys: &[String]) -> String {
+    let d = cx.d;
+    let Some((key, rest)) = keys.split_first() else {
+        return list;
+    };
+    let unwrapped = unwrap(cx, &list, ARRAY_DEPTH);
+    if rest.is_empty() {
+        return members(cx, &unwrapped, key);
     }
-    literal_keys
-        .into_iter()
-        .fold(list, |all, more| d.concat(&all, &more))
+    let var = cx.var("u");
+    let deeper = walk(cx, members(cx, &var, key), rest);
+    let literal = members(cx, &var, &keys.join("."));
+    let body = d.concat(&deeper, &literal);
+    d.element(&d.transform(&d.list(&[unwrapped]), &var, &body), "1")
 }
 
 /// `list` without its `NULL`s.
