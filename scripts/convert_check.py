@@ -5,6 +5,7 @@ Usage:
   convert_check.py --target duckdb --ddl VIEWS.sql --queries Q.jsonl --hunt H.jsonl [--report R.json]
   convert_check.py --target spark  --ddl VIEWS.sql --queries Q.jsonl --hunt H.jsonl [--report R.json]
   convert_check.py --target athena --ddl TABLES.sql --data SERVICE=FILES ... --queries Q.jsonl --hunt H.jsonl
+  (--queries and --hunt may be repeated; --kind and --services narrow what is compared)
 
 Q.jsonl is `sigil convert --format jsonl` (one object per rule: a query or the reason it was
 refused); H.jsonl is `sigil hunt --format jsonl` over the same files.
@@ -404,6 +405,20 @@ def run_all(engine, queries):
     return answers
 
 
+def same_as_reference(engine, q, ours, sql):
+    """Whether a rule's answer is a reference query's (see --reference), and both answers."""
+    rows = engine.rows(sql)
+    if q.get("kind") == "correlation":
+        peaks = {}
+        for row, n in ours.items():
+            group, value = row[:-4], float(row[-2])
+            peaks[group] = max(peaks.get(group, value), value)
+        theirs = {tuple(text(g) for g in row[:-1]): float(row[-1]) for row in rows}
+        return peaks == theirs, {"ours": sorted(peaks.items()), "reference": sorted(theirs.items())}
+    theirs = collections.Counter(key_of(row) for row in rows)
+    return ours == theirs, {"ours": sum(ours.values()), "reference": sum(theirs.values())}
+
+
 def run_one(engine, q):
     correlation = q.get("kind") == "correlation"
     try:
@@ -419,20 +434,24 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True, choices=["duckdb", "spark", "athena"])
     parser.add_argument("--ddl", required=True)
-    parser.add_argument("--queries", required=True)
-    parser.add_argument("--hunt", required=True)
+    parser.add_argument("--queries", required=True, action="append")
+    parser.add_argument("--hunt", required=True, action="append")
     parser.add_argument("--data", action="append", default=[])
     parser.add_argument("--report")
     parser.add_argument("--kind", choices=["detection", "correlation"],
                         help="compare only the queries of this kind")
     parser.add_argument("--services",
                         help="compare only the queries of these log sources (comma-separated)")
+    parser.add_argument("--reference", action="append", default=[], metavar="RULE_ID=SQL",
+                        help="also compare the rule's answer with this query's: record keys for "
+                             "a detection, (group..., value) rows with each group's peak for a "
+                             "correlation")
     args = parser.parse_args()
 
     with open(args.ddl, encoding="utf-8") as f:
         ddl = f.read()
     only = set(args.services.split(",")) if args.services else None
-    queries = [q for q in load_jsonl(args.queries)
+    queries = [q for path in args.queries for q in load_jsonl(path)
                if (not args.kind or q.get("kind", args.kind) == args.kind)
                and (only is None or "error" in q or set(q["services"]) <= only)]
     services = {rule_key(q["rule"]): q["services"][0] for q in queries if q.get("services")}
@@ -449,7 +468,7 @@ def main():
         engine = AthenaEngine(ddl, data)
     setup = time.time() - started
 
-    expected = sigil_answers(load_jsonl(args.hunt), services)
+    expected = sigil_answers([m for path in args.hunt for m in load_jsonl(path)], services)
     answers = run_all(engine, [q for q in queries if "error" not in q])
     results, differing, refused = [], 0, 0
     for i, q in enumerate(queries):
@@ -471,6 +490,14 @@ def main():
         mark = "ok  " if same else "DIFF"
         print(f"{mark} {sum(got.values()):6} {sum(want.values()):6}  {q['rule']['title']}"
               + (f"  ERROR {error}" if error else ""))
+    for item in args.reference:
+        rule_id, sql = item.split("=", 1)
+        q = next(q for q in queries if rule_key(q["rule"]) == rule_id and "error" not in q)
+        ours, _ = answers[id(q)]
+        same, shown = same_as_reference(engine, q, ours, sql)
+        differing += not same
+        print(f"{'ok  ' if same else 'DIFF'} reference {q['rule']['title']}: {shown}")
+        results.append({"rule": rule_id, "reference": sql, "same": same, "shown": shown})
     compared = len(results) - refused
     print(f"{args.target}: {compared} queries compared, {compared - differing} same answers, "
           f"{differing} different, {refused} rules refused; setup {setup:.1f}s, "
