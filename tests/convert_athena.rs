@@ -37,7 +37,15 @@ fn athena_correlation_windows_are_sigils() {
 #[test]
 fn athena_time_range_is_hunts() {
     if available(Engine::Athena) {
-        sample_proof("athena", &["--from", "2026-10-01T00:30:00Z", "--to", "2026-10-01T01:30:00Z"]);
+        sample_proof(
+            "athena",
+            &[
+                "--from",
+                "2026-10-01T00:30:00Z",
+                "--to",
+                "2026-10-01T01:30:00Z",
+            ],
+        );
     }
 }
 
@@ -88,15 +96,26 @@ fn athena_seed_questions_give_the_runbooks_answers() {
     let dir = tempfile::tempdir().unwrap();
     let sample = sample_copy(dir.path());
     let seeds = convert_support::root().join("rules/correlations");
-    let range = ["--from", "2026-10-01T00:00:00Z", "--to", "2026-10-01T23:59:59Z"];
+    let range = [
+        "--from",
+        "2026-10-01T00:00:00Z",
+        "--to",
+        "2026-10-01T23:59:59Z",
+    ];
     let args = [&["-r", text(&seeds)][..], &range].concat();
     // The correlations and the root rule: the other detections feed the correlations and are
     // not reported on their own.
-    let queries: String = sigil(&[&["convert", "--target", "athena", "--format", "jsonl"][..], &args].concat())
-        .lines()
-        .filter(|l| l.contains(r#""kind":"correlation""#) || l.contains(SEED_QUESTIONS[0].0))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let queries: String = sigil(
+        &[
+            &["convert", "--target", "athena", "--format", "jsonl"][..],
+            &args,
+        ]
+        .concat(),
+    )
+    .lines()
+    .filter(|l| l.contains(r#""kind":"correlation""#) || l.contains(SEED_QUESTIONS[0].0))
+    .map(|l| format!("{l}\n"))
+    .collect();
     // Athena reads only the days asked for (and the next, where late deliveries land).
     for line in queries.lines() {
         let query: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -107,7 +126,12 @@ fn athena_seed_questions_give_the_runbooks_answers() {
             .iter()
             .any(|s| ["cloudtrail", "vpcflow", "alb"].contains(&s.as_str().unwrap()));
         for bound in [r#""day" >= '2026/10/01'"#, r#""day" <= '2026/10/02'"#] {
-            assert_eq!(sql.contains(bound), partitioned, "{bound} in {}", query["rule"]["title"]);
+            assert_eq!(
+                sql.contains(bound),
+                partitioned,
+                "{bound} in {}",
+                query["rule"]["title"]
+            );
         }
     }
     let hunt = sigil(&[&["hunt", "--format", "jsonl", text(&sample)][..], &args].concat());

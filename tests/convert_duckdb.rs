@@ -31,6 +31,14 @@ fn duckdb_correlation_windows_are_sigils() {
 #[test]
 fn duckdb_time_range_is_hunts() {
     if available(Engine::DuckDb) {
-        sample_proof("duckdb", &["--from", "2026-10-01T00:30:00Z", "--to", "2026-10-01T01:30:00Z"]);
+        sample_proof(
+            "duckdb",
+            &[
+                "--from",
+                "2026-10-01T00:30:00Z",
+                "--to",
+                "2026-10-01T01:30:00Z",
+            ],
+        );
     }
 }

@@ -119,9 +119,16 @@ fn digits_range(a: &str, b: &str, radix: u32, out: &mut Vec<String>) {
                 class.push(c.to_ascii_uppercase());
             }
         }
-        if class.len() == 1 { class } else { format!("[{class}]") }
+        if class.len() == 1 {
+            class
+        } else {
+            format!("[{class}]")
+        }
     };
-    let (fa, fb) = (digit(a.chars().next().expect("a digit")), digit(b.chars().next().expect("a digit")));
+    let (fa, fb) = (
+        digit(a.chars().next().expect("a digit")),
+        digit(b.chars().next().expect("a digit")),
+    );
     let (ra, rb) = (&a[1..], &b[1..]);
     if ra.is_empty() {
         out.push(class(fa, fb));
@@ -164,13 +171,19 @@ mod tests {
     /// Every number 0..=255 matches the range's regex exactly when it is inside.
     #[test]
     fn ranges_are_exact() {
-        let pairs = (0..=255u8).step_by(7).flat_map(|lo| (lo..=255).step_by(5).map(move |hi| (lo, hi)));
+        let pairs = (0..=255u8)
+            .step_by(7)
+            .flat_map(|lo| (lo..=255).step_by(5).map(move |hi| (lo, hi)));
         for (lo, hi) in pairs.chain([(0, 255), (16, 31), (0, 9), (7, 7), (100, 199), (250, 255)]) {
             let text = number_range(lo, hi);
             let re = regex_automata::meta::Regex::new(&format!(r"\A{text}\z")).unwrap();
             for n in 0..=255u32 {
                 let inside = (u32::from(lo)..=u32::from(hi)).contains(&n);
-                assert_eq!(re.is_match(&n.to_string()), inside, "{lo}..{hi}: {n} ({text})");
+                assert_eq!(
+                    re.is_match(&n.to_string()),
+                    inside,
+                    "{lo}..{hi}: {n} ({text})"
+                );
                 assert!(!re.is_match(&format!("0{n}")), "leading zero {n} ({text})");
             }
         }
@@ -178,7 +191,8 @@ mod tests {
 
     /// Sigil's test: the text parses as an address inside the network.
     fn sigil(net: &IpNet, text: &str) -> bool {
-        text.parse::<std::net::IpAddr>().is_ok_and(|ip| net.contains(&ip))
+        text.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| net.contains(&ip))
     }
 
     #[test]

@@ -38,12 +38,8 @@ use sigil_compiler::{FieldPath, RuleId, RuleKind};
 /// The percentile `value_percentile` uses when its condition names none (as Sigil).
 const DEFAULT_PERCENTILE: f64 = 95.0;
 
-/// The query of correlation rule `id`.
-pub(crate) fn convert(
-    converter: &Converter,
-    id: RuleId,
-    correlation: &Correlation,
-) -> Result<Query, Refusal> {
+/// The query of a correlation rule.
+pub(crate) fn convert(converter: &Converter, correlation: &Correlation) -> Result<Query, Refusal> {
     if correlation.kind == CorrelationType::TemporalOrdered {
         return Err(Refusal::new(
             "temporal_ordered orders events of the same time by their position in the input, \
@@ -64,7 +60,6 @@ pub(crate) fn convert(
     }
     for (table, rules) in &by_table {
         let cx = converter.context(table);
-        let d = cx.d;
         let reference = |rule: RuleId, name: &str| alias_for(converter, correlation, rule, name);
         let first = rules[0].1;
         let mut columns = Vec::new();
@@ -115,7 +110,12 @@ pub(crate) fn convert(
         services.push(table.service);
     }
     let cx = converter.context(inputs[0].1);
-    let sql = windows_query(&cx, correlation, inputs.len(), &selects.join("\n  UNION ALL\n"));
+    let sql = windows_query(
+        &cx,
+        correlation,
+        inputs.len(),
+        &selects.join("\n  UNION ALL\n"),
+    );
     Ok(Query {
         sql,
         services,
@@ -137,7 +137,9 @@ fn inputs(
             })?;
             let loaded = converter.rules().rule(rule);
             match loaded.kind {
-                RuleKind::Detection(_) => Ok((rule, tables::for_logsource(&loaded.meta.logsource)?)),
+                RuleKind::Detection(_) => {
+                    Ok((rule, tables::for_logsource(&loaded.meta.logsource)?))
+                }
                 RuleKind::Correlation(_) => Err(Refusal::new(format!(
                     "`{reference}` is a correlation: correlations of correlations are not converted"
                 ))),
@@ -203,7 +205,10 @@ fn plain_column(cx: &Cx, field: &str) -> Result<(String, Kind), Refusal> {
     let resolved = cx.table.resolve(cx.d, &path, &|| cx.var("v"))?;
     if !resolved.arrays.is_empty()
         || !resolved.json_path.is_empty()
-        || matches!(resolved.kind, Kind::Text(Content::Json) | Kind::Struct(_) | Kind::Array(_))
+        || matches!(
+            resolved.kind,
+            Kind::Text(Content::Json) | Kind::Struct(_) | Kind::Array(_)
+        )
     {
         return Err(Refusal::new(format!(
             "`{field}` is not a plain column: correlations group and aggregate plain columns only"
@@ -247,7 +252,9 @@ fn number_value(cx: &Cx, field: &str) -> Result<String, Refusal> {
 /// The windows, firing windows, matches and result over the `events` rows.
 fn windows_query(cx: &Cx, correlation: &Correlation, inputs: usize, events: &str) -> String {
     let d = cx.d;
-    let groups: Vec<String> = (0..correlation.group_by.len()).map(|i| format!("g{i}")).collect();
+    let groups: Vec<String> = (0..correlation.group_by.len())
+        .map(|i| format!("g{i}"))
+        .collect();
     let partition = if groups.is_empty() {
         String::new()
     } else {
@@ -268,9 +275,8 @@ fn windows_query(cx: &Cx, correlation: &Correlation, inputs: usize, events: &str
     } else {
         "MIN"
     };
-    let group_columns = |prefix: &str| -> String {
-        groups.iter().map(|g| format!("{prefix}{g}, ")).collect()
-    };
+    let group_columns =
+        |prefix: &str| -> String { groups.iter().map(|g| format!("{prefix}{g}, ")).collect() };
     let named: Vec<String> = correlation
         .group_by
         .iter()

@@ -40,10 +40,7 @@ fn condition(
     Ok(match condition {
         Condition::And(items) => join(all(items)?, "AND", "TRUE"),
         Condition::Or(items) => join(all(items)?, "OR", "FALSE"),
-        Condition::Not(inner) => format!(
-            "(NOT {})",
-            self::condition(cx, rules, detection, inner)?
-        ),
+        Condition::Not(inner) => format!("(NOT {})", self::condition(cx, rules, detection, inner)?),
         Condition::AtLeast(0, _) => "TRUE".into(),
         Condition::AtLeast(n, items) => {
             let counted: Vec<String> = all(items)?
@@ -106,11 +103,7 @@ fn matcher(cx: &Cx, matcher: &Matcher) -> Result<String, Refusal> {
 /// The parts of a matcher whose values are OR-ed: one per pattern about the whole field
 /// (`null`, `exists`, a value's variants), and one pass over the values for all the others
 /// (some value matches some pattern).
-fn any_parts(
-    cx: &Cx,
-    values: &Values,
-    patterns: &[ValuePattern],
-) -> Result<Vec<String>, Refusal> {
+fn any_parts(cx: &Cx, values: &Values, patterns: &[ValuePattern]) -> Result<Vec<String>, Refusal> {
     let (whole, per_value): (Vec<&ValuePattern>, Vec<&ValuePattern>) =
         patterns.iter().partition(|p| {
             matches!(

@@ -51,7 +51,10 @@ impl Term {
 
     /// A JSON scalar (strings, numbers, booleans; `null` has no text).
     pub(crate) fn json(d: &dyn Dialect, json: &str) -> Term {
-        let (string, number) = (d.json_is(json, JsonKind::String), d.json_is(json, JsonKind::Number));
+        let (string, number) = (
+            d.json_is(json, JsonKind::String),
+            d.json_is(json, JsonKind::Number),
+        );
         Term {
             text: format!(
                 "CASE WHEN {string} THEN {} WHEN {number} OR {} THEN {} END",

@@ -25,9 +25,9 @@
 //! depth); the strings inside arrays and objects are searched at any depth.
 
 use crate::dialect::{JSON_TOKENS, JsonKind};
+use crate::fieldref::{self, Term};
 use crate::strings;
 use crate::values::{self, boolean};
-use crate::fieldref::{self, Term};
 use crate::{Cx, Refusal};
 use sigil_compiler::ValuePattern;
 
@@ -69,7 +69,10 @@ fn present(cx: &Cx, list: &str) -> String {
 /// The members `key` of the values of `list` that have one.
 fn members(cx: &Cx, list: &str, key: &str) -> String {
     let var = cx.var("j");
-    present(cx, &cx.d.transform(list, &var, &cx.d.json_member(&var, key)))
+    present(
+        cx,
+        &cx.d.transform(list, &var, &cx.d.json_member(&var, key)),
+    )
 }
 
 /// `list` with its arrays replaced by their elements, `depth` times.
@@ -134,11 +137,7 @@ fn string_patterns(cx: &Cx, json: &str, patterns: &[&ValuePattern]) -> Result<St
     };
     let booleans = |text: &str| any_of(patterns.iter().map(|p| boolean(cx, text, p)).collect());
     let var = cx.var("t");
-    let string_token = format!(
-        "{} AND NOT ({})",
-        d.like(&var, "\"%"),
-        d.like(&var, "%:")
-    );
+    let string_token = format!("{} AND NOT ({})", d.like(&var, "\"%"), d.like(&var, "%:"));
     let token = format!(
         "CASE WHEN {string_token} THEN {} WHEN {} THEN {} ELSE {} END",
         on(&d.json_unquote(&var))?,
@@ -180,9 +179,9 @@ fn other_pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<String, 
             let scalars = unwrap(cx, &d.list(&[json.to_string()]), ARRAY_DEPTH);
             Ok(d.any(&scalars, &var, &element))
         }
-        ValuePattern::FieldRef(other, how) => any_scalar(cx, json, &|left| {
-            fieldref::holds(cx, &left, other, *how)
-        }),
+        ValuePattern::FieldRef(other, how) => {
+            any_scalar(cx, json, &|left| fieldref::holds(cx, &left, other, *how))
+        }
         ValuePattern::TimePart(..) => Err(Refusal::new(
             "time modifiers on a field inside JSON text are not converted",
         )),

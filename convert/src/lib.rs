@@ -34,8 +34,8 @@ mod cidr;
 pub mod correlation;
 pub mod ddl;
 mod detection;
-mod fieldref;
 pub mod dialect;
+mod fieldref;
 mod json;
 pub mod regex;
 mod strings;
@@ -240,7 +240,7 @@ impl<'r> Converter<'r> {
                     kind: QueryKind::Detection,
                 })
             }
-            RuleKind::Correlation(c) => correlation::convert(self, id, c),
+            RuleKind::Correlation(c) => correlation::convert(self, c),
             RuleKind::Filter(_) => Err(Refusal::new(
                 "a filter rule has no query of its own: it is part of the queries of the rules it names",
             )),
@@ -262,9 +262,8 @@ impl<'r> Converter<'r> {
             let RuleKind::Filter(f) = &filter.kind else {
                 continue;
             };
-            let dropped = detection::predicate(cx, self.rules, &f.detection).map_err(|r| {
-                r.context(&format!("filter `{}`", filter.meta.title))
-            })?;
+            let dropped = detection::predicate(cx, self.rules, &f.detection)
+                .map_err(|r| r.context(&format!("filter `{}`", filter.meta.title)))?;
             parts.push(format!("NOT ({dropped})"));
         }
         parts.extend(time::range(cx, &self.options)?);
@@ -333,7 +332,11 @@ impl Cx<'_> {
 
     /// The keys of a path inside JSON text, as the target's table holds them (lowercased by
     /// Athena's OpenX SerDe).
-    pub(crate) fn json_keys(&self, keys: &[String], field: &FieldPath) -> Result<Vec<String>, Refusal> {
+    pub(crate) fn json_keys(
+        &self,
+        keys: &[String],
+        field: &FieldPath,
+    ) -> Result<Vec<String>, Refusal> {
         if self.target != Target::Athena || !self.table.athena_lowercases_keys {
             return Ok(keys.to_vec());
         }

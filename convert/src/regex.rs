@@ -209,7 +209,10 @@ mod tests {
     #[test]
     fn classes_are_explicit() {
         assert_eq!(java("[a-c]"), "[a-c]");
-        assert_eq!(java("a.b"), format!("a[\\x00-\\x09\\x0B-{}]b", '\u{10FFFF}'));
+        assert_eq!(
+            java("a.b"),
+            format!("a[\\x00-\\x09\\x0B-{}]b", '\u{10FFFF}')
+        );
         // (?i)k folds to k, K and the Kelvin sign, as Sigil's regexes do.
         assert_eq!(
             translate("k", true, false, false, Flavour::Java).unwrap(),

@@ -34,11 +34,7 @@ pub(crate) fn double(n: f64) -> String {
 }
 
 /// Whether `pattern` matches the text `text` (an SQL string expression, not `NULL`).
-pub(crate) fn matches(
-    d: &dyn Dialect,
-    pattern: &StrMatch,
-    text: &str,
-) -> Result<String, Refusal> {
+pub(crate) fn matches(d: &dyn Dialect, pattern: &StrMatch, text: &str) -> Result<String, Refusal> {
     let mut test = text_matches(d, pattern, text)?;
     if pattern.numeric_strings
         && let Some(number) = pattern.number
@@ -182,7 +178,10 @@ mod tests {
     #[test]
     fn ascii_patterns_compare_lowercased_ascii() {
         let eq = sql("StopLogging", false, Target::DuckDb);
-        assert!(eq.starts_with("translate(x,") && eq.ends_with("= 'stoplogging'"), "{eq}");
+        assert!(
+            eq.starts_with("translate(x,") && eq.ends_with("= 'stoplogging'"),
+            "{eq}"
+        );
         let like = sql("*100%_x\\*", false, Target::Athena);
         assert!(like.ends_with(r"LIKE '%100\%\_x*' ESCAPE '\'"), "{like}");
         assert_eq!(sql("Stop*", true, Target::Spark), "x LIKE 'Stop%'");

@@ -14,9 +14,9 @@
 //! Every existence test is wrapped in `COALESCE(…, FALSE)`: SQL's unknown never reaches a
 //! `NOT`, so `not selection` keeps Sigil's two-valued meaning.
 
+use crate::fieldref::{self, Term};
 use crate::strings::{self, double};
 use crate::tables::{Content, Kind};
-use crate::fieldref::{self, Term};
 use crate::{Cx, Refusal, cidr, json};
 use sigil_compiler::pattern::StrKind;
 use sigil_compiler::{CompareOp, FieldPath, ValuePattern};
@@ -112,7 +112,9 @@ impl Values {
         test: &dyn Fn(Term) -> Result<String, Refusal>,
     ) -> Result<String, Refusal> {
         match self {
-            Values::Typed { kind, .. } => self.exists(cx, |value| scalar_terms(cx, *kind, value, test)),
+            Values::Typed { kind, .. } => {
+                self.exists(cx, |value| scalar_terms(cx, *kind, value, test))
+            }
             Values::Json { .. } => self.exists(cx, |value| json::any_scalar(cx, value, test)),
         }
     }
@@ -126,8 +128,7 @@ impl Values {
                 cx.d.json_is(value, crate::dialect::JsonKind::Null)
             )),
         };
-        self.exists(cx, test)
-            .expect("presence tests never refuse")
+        self.exists(cx, test).expect("presence tests never refuse")
     }
 
     /// Whether `test` holds for some value (never `NULL`).
@@ -176,7 +177,9 @@ pub(crate) fn scalar(
     if let ValuePattern::FieldRef(other, how) = pattern
         && !matches!(kind, Kind::Array(_) | Kind::Struct(_))
     {
-        return scalar_terms(cx, kind, value, &|left| fieldref::holds(cx, &left, other, *how));
+        return scalar_terms(cx, kind, value, &|left| {
+            fieldref::holds(cx, &left, other, *how)
+        });
     }
     match kind {
         Kind::Text(Content::Str) => text(cx, value, pattern),

@@ -172,7 +172,9 @@ fn print_ddl(args: &ConvertArgs, location: &str) -> Result<ExitCode, String> {
         .map(|text| {
             text.strip_prefix("aws/")
                 .map(str::to_string)
-                .ok_or_else(|| format!("--logsource {text}: write aws/SERVICE, e.g. aws/cloudtrail"))
+                .ok_or_else(|| {
+                    format!("--logsource {text}: write aws/SERVICE, e.g. aws/cloudtrail")
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let options = DdlOptions {

@@ -62,7 +62,10 @@ pub fn available(engine: Engine) -> bool {
     if python && java {
         return true;
     }
-    let missing = format!("{engine:?}: python3 with `{modules}`{}", if java { "" } else { " and java" });
+    let missing = format!(
+        "{engine:?}: python3 with `{modules}`{}",
+        if java { "" } else { " and java" }
+    );
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
         "{missing} is required under CI=true (.ci/run installs it)"
@@ -74,7 +77,11 @@ pub fn available(engine: Engine) -> bool {
 /// Runs the `sigil` binary with `args`; returns its stdout. Exit status 0 or 2 (input
 /// warnings) is expected.
 pub fn sigil(args: &[&str]) -> String {
-    let output = Command::cargo_bin("sigil").unwrap().args(args).output().unwrap();
+    let output = Command::cargo_bin("sigil")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     let code = output.status.code();
     assert!(
         matches!(code, Some(0 | 2)),
@@ -170,17 +177,37 @@ pub fn sample_sources(sample: &Path) -> Vec<(&'static str, String)> {
 /// the harness reads the files itself).
 pub fn ddl(target: &str, sources: &[(&str, String)]) -> String {
     if target == "athena" {
-        return sigil(&["convert", "--target", "athena", "--ddl", "s3://logs/AWSLogs/", "--accounts", "302828302752"]);
+        return sigil(&[
+            "convert",
+            "--target",
+            "athena",
+            "--ddl",
+            "s3://logs/AWSLogs/",
+            "--accounts",
+            "302828302752",
+        ]);
     }
     let mut out = String::new();
     for (service, files) in sources {
         let logsource = format!("aws/{service}");
-        let text = sigil(&["convert", "--target", target, "--ddl", files, "--logsource", &logsource]);
+        let text = sigil(&[
+            "convert",
+            "--target",
+            target,
+            "--ddl",
+            files,
+            "--logsource",
+            &logsource,
+        ]);
         // Spark's session setting comes once.
         if out.is_empty() {
             out.push_str(&text);
         } else {
-            out.extend(text.lines().filter(|l| !l.starts_with("SET ")).map(|l| format!("{l}\n")));
+            out.extend(
+                text.lines()
+                    .filter(|l| !l.starts_with("SET "))
+                    .map(|l| format!("{l}\n")),
+            );
         }
     }
     out
@@ -223,7 +250,10 @@ pub fn check(check: Check) -> Value {
         text(&report).into(),
     ];
     for (i, queries) in check.queries.iter().enumerate() {
-        args.extend(["--queries".into(), write(&format!("queries{i}.jsonl"), queries)]);
+        args.extend([
+            "--queries".into(),
+            write(&format!("queries{i}.jsonl"), queries),
+        ]);
     }
     for (i, hunt) in check.hunts.iter().enumerate() {
         args.extend(["--hunt".into(), write(&format!("hunt{i}.jsonl"), hunt)]);
@@ -242,7 +272,10 @@ pub fn check(check: Check) -> Value {
     for (rule, sql) in &check.references {
         args.extend(["--reference".into(), format!("{rule}={sql}")]);
     }
-    let output = std::process::Command::new("python3").args(&args).output().unwrap();
+    let output = std::process::Command::new("python3")
+        .args(&args)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     // The rules whose answers differ, and the summary.
     for line in stdout
@@ -260,7 +293,10 @@ pub fn check(check: Check) -> Value {
         "{}: some queries answer differently from sigil hunt (see above)",
         check.target
     );
-    assert!(report["compared"].as_u64().unwrap() > 0, "nothing was compared");
+    assert!(
+        report["compared"].as_u64().unwrap() > 0,
+        "nothing was compared"
+    );
     report
 }
 
@@ -274,22 +310,41 @@ pub fn sample_proof(target: &str, range: &[&str]) {
     let sigma = sigmahq_aws(&shared);
     let samples = sample_copy(dir.path());
     let rules = [&["-r", text(&pack), "-r", text(&sigma)][..], range].concat();
-    let detections = sigil(&[&["convert", "--target", target, "--format", "jsonl"][..], &rules].concat());
-    let detection_hunt = sigil(&[&["hunt", "--format", "jsonl", text(&samples)][..], &rules].concat());
+    let detections = sigil(
+        &[
+            &["convert", "--target", target, "--format", "jsonl"][..],
+            &rules,
+        ]
+        .concat(),
+    );
+    let detection_hunt =
+        sigil(&[&["hunt", "--format", "jsonl", text(&samples)][..], &rules].concat());
     let bundled = root().join("rules");
     let bundled_rules = [&["-r", text(&bundled)][..], range].concat();
-    let all = sigil(&[&["convert", "--target", target, "--format", "jsonl"][..], &bundled_rules].concat());
+    let all = sigil(
+        &[
+            &["convert", "--target", target, "--format", "jsonl"][..],
+            &bundled_rules,
+        ]
+        .concat(),
+    );
     let correlations: String = all
         .lines()
         .filter(|l| l.contains(r#""kind":"correlation""#))
         .map(|l| format!("{l}\n"))
         .collect();
     // The correlation matches only: the detections are in the first hunt.
-    let correlation_hunt: String = sigil(&[&["hunt", "--format", "jsonl", text(&samples)][..], &bundled_rules].concat())
-        .lines()
-        .filter(|l| l.contains(r#""window":"#))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let correlation_hunt: String = sigil(
+        &[
+            &["hunt", "--format", "jsonl", text(&samples)][..],
+            &bundled_rules,
+        ]
+        .concat(),
+    )
+    .lines()
+    .filter(|l| l.contains(r#""window":"#))
+    .map(|l| format!("{l}\n"))
+    .collect();
     let report = check(Check {
         target,
         sources: &sample_sources(&samples),
@@ -305,7 +360,10 @@ pub fn sample_proof(target: &str, range: &[&str]) {
         .iter()
         .filter(|r| r["sigil"].as_u64().is_some_and(|n| n > 0))
         .count();
-    assert!(matched > 20, "the sample should exercise many rules, not {matched}");
+    assert!(
+        matched > 20,
+        "the sample should exercise many rules, not {matched}"
+    );
 }
 
 /// SigmaHQ's AWS rules and the pack's detections on the CloudTrail data sets of
@@ -317,9 +375,18 @@ pub fn shared_cloudtrail_proof(target: &str) {
     let pack = pack_detections(dir.path());
     let sigma = sigmahq_aws(&shared);
     let rules = ["-r", text(&pack), "-r", text(&sigma)];
-    let queries = sigil(&[&["convert", "--target", target, "--format", "jsonl"][..], &rules].concat());
+    let queries = sigil(
+        &[
+            &["convert", "--target", target, "--format", "jsonl"][..],
+            &rules,
+        ]
+        .concat(),
+    );
     for (folder, files) in [
-        ("invictus-ir-aws-dataset", "AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"),
+        (
+            "invictus-ir-aws-dataset",
+            "AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz",
+        ),
         ("stratus-red-team-detonation-logs", "*.json"),
         ("otrf-security-datasets-aws", "*.json"),
     ] {
@@ -497,7 +564,15 @@ pub fn windows_proof(target: &str) {
     let sources = window_data(&data);
     let rules = dir.path().join("rules.yml");
     std::fs::write(&rules, WINDOW_RULES).unwrap();
-    let queries = sigil(&["convert", "--target", target, "--format", "jsonl", "-r", text(&rules)]);
+    let queries = sigil(&[
+        "convert",
+        "--target",
+        target,
+        "--format",
+        "jsonl",
+        "-r",
+        text(&rules),
+    ]);
     let hunt = sigil(&["hunt", "--format", "jsonl", "-r", text(&rules), text(&data)]);
     let report = check(Check {
         target,

@@ -34,7 +34,7 @@ fn files(table: &Table, options: &DdlOptions) -> String {
         "guardduty" => "**/GuardDuty/*/*/*/*/*.jsonl*",
         _ => "**/*.gz",
     };
-    options.files(table, glob)
+    options.files(glob)
 }
 
 fn json_view(table: &Table, options: &DdlOptions) -> String {
@@ -128,7 +128,13 @@ fn split_view(table: &Table, lines: &str, separator: &str) -> String {
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("  {} AS {}", typed(c, &format!("f[{}]", i + 1)), d.ident(c.name)))
+        .map(|(i, c)| {
+            format!(
+                "  {} AS {}",
+                typed(c, &format!("f[{}]", i + 1)),
+                d.ident(c.name)
+            )
+        })
         .collect();
     format!(
         "SELECT\n{}\nFROM (SELECT string_split(line, {}) AS f FROM ({lines}))",
@@ -144,7 +150,13 @@ fn regex_view(table: &Table, lines: &str, regex: &str) -> String {
     let columns: Vec<String> = table
         .columns
         .iter()
-        .map(|c| format!("  {} AS {}", typed(c, &format!("m.{}", d.ident(c.name))), d.ident(c.name)))
+        .map(|c| {
+            format!(
+                "  {} AS {}",
+                typed(c, &format!("m.{}", d.ident(c.name))),
+                d.ident(c.name)
+            )
+        })
         .collect();
     format!(
         "SELECT\n{}\nFROM (SELECT CASE WHEN regexp_full_match(line, {anchored}) \

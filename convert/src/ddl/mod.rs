@@ -61,8 +61,8 @@ impl DdlOptions {
             .unwrap_or_else(|| table.name.to_string())
     }
 
-    /// The files of `table` under the location: as given, or by their AWS names under a folder.
-    fn files(&self, table: &Table, folder_glob: &str) -> String {
+    /// The files under the location: as given, or `folder_glob` under a folder.
+    fn files(&self, folder_glob: &str) -> String {
         if self.location.ends_with('/') {
             format!("{}{folder_glob}", self.location)
         } else {

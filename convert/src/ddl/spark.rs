@@ -39,18 +39,33 @@ pub(super) fn view(table: &Table, options: &DdlOptions) -> String {
             let columns: Vec<String> = table
                 .columns
                 .iter()
-                .map(|c| format!("  {}{} AS {}", if envelope { "r." } else { "" }, Spark.ident(c.field), Spark.ident(c.name)))
+                .map(|c| {
+                    format!(
+                        "  {}{} AS {}",
+                        if envelope { "r." } else { "" },
+                        Spark.ident(c.field),
+                        Spark.ident(c.name)
+                    )
+                })
                 .collect();
             let from = if envelope {
                 format!("{files_view} LATERAL VIEW explode(Records) exploded AS r")
             } else {
                 files_view.clone()
             };
-            (reader, format!("SELECT\n{}\nFROM {from}", columns.join(",\n")))
+            (
+                reader,
+                format!("SELECT\n{}\nFROM {from}", columns.join(",\n")),
+            )
         }
         Layout::Spaces => (
             source(&files_view, table, options, "text", "", false),
-            split_view(table, &files_view, " ", &format!("NOT value RLIKE {}", Spark.string(VPC_HEADER))),
+            split_view(
+                table,
+                &files_view,
+                " ",
+                &format!("NOT value RLIKE {}", Spark.string(VPC_HEADER)),
+            ),
         ),
         Layout::Tabs => (
             source(&files_view, table, options, "text", "", false),
@@ -73,7 +88,7 @@ fn source(
     schema: &str,
     whole_files: bool,
 ) -> String {
-    let mut settings = vec![("path", options.files(table, ""))];
+    let mut settings = vec![("path", options.files(""))];
     if options.location.ends_with('/') {
         settings.push(("recursiveFileLookup", "true".into()));
         settings.push(("pathGlobFilter", file_names(table).into()));

@@ -127,7 +127,10 @@ impl Dialect for Athena {
     }
 
     fn distinct_count_over(&self, expr: &str, window: &str) -> String {
-        format!("cardinality(array_distinct({}))", self.list_over(expr, window))
+        format!(
+            "cardinality(array_distinct({}))",
+            self.list_over(expr, window)
+        )
     }
 
     fn list_over(&self, expr: &str, window: &str) -> String {

@@ -67,7 +67,10 @@ impl Dialect for DuckDb {
     fn json_member(&self, json: &str, key: &str) -> String {
         // DuckDB reads quoted keys as `$."key"` (not `$["key"]`).
         let escaped = key.replace('\\', "\\\\").replace('"', "\\\"");
-        format!("json_extract({json}, {})", self.string(&format!("$.\"{escaped}\"")))
+        format!(
+            "json_extract({json}, {})",
+            self.string(&format!("$.\"{escaped}\""))
+        )
     }
 
     fn json_elements(&self, json: &str) -> String {

@@ -58,14 +58,16 @@ pub trait Dialect: Sync {
     /// folding for values and patterns whose text is ASCII (the engines' `lower` also maps the
     /// Kelvin sign to `k`, which Sigil never does).
     fn ascii_lower(&self, expr: &str) -> String {
-        format!(
-            "translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-        )
+        format!("translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')")
     }
 
     /// `expr LIKE pattern`, where `pattern` escapes `%`, `_` and `\` with a backslash.
     fn like(&self, expr: &str, pattern: &str) -> String {
-        format!("{expr} LIKE {} ESCAPE {}", self.string(pattern), self.string("\\"))
+        format!(
+            "{expr} LIKE {} ESCAPE {}",
+            self.string(pattern),
+            self.string("\\")
+        )
     }
 
     /// Whether `regex` (written in [`Dialect::regex_flavour`]) matches anywhere in `expr`.

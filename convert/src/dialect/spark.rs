@@ -95,9 +95,9 @@ impl Dialect for Spark {
             JsonKind::Null => format!("is_variant_null({json})"),
             JsonKind::Array => format!("startswith({schema}, 'ARRAY')"),
             JsonKind::Object => format!("startswith({schema}, 'OBJECT')"),
-            JsonKind::Number => format!(
-                "{schema} RLIKE '^(TINYINT|SMALLINT|INT|BIGINT|FLOAT|DOUBLE|DECIMAL)'"
-            ),
+            JsonKind::Number => {
+                format!("{schema} RLIKE '^(TINYINT|SMALLINT|INT|BIGINT|FLOAT|DOUBLE|DECIMAL)'")
+            }
         }
     }
 

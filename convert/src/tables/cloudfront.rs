@@ -17,7 +17,10 @@ const COLUMNS: &[Column] = &[
     column(
         "date",
         "date",
-        Kind::Opaque("DATE", "the documented table holds it as a DATE, not as text"),
+        Kind::Opaque(
+            "DATE",
+            "the documented table holds it as a DATE, not as text",
+        ),
     ),
     column("time", "time", TEXT),
     column("x-edge-location", "location", TEXT),
@@ -46,11 +49,18 @@ const COLUMNS: &[Column] = &[
     column(
         "fle-encrypted-fields",
         "fle_encrypted_fields",
-        Kind::Opaque("INT", "the documented table holds this text field as an INT"),
+        Kind::Opaque(
+            "INT",
+            "the documented table holds this text field as an INT",
+        ),
     ),
     column("c-port", "c_port", INT),
     column("time-to-first-byte", "time_to_first_byte", FLOAT),
-    column("x-edge-detailed-result-type", "x_edge_detailed_result_type", TEXT),
+    column(
+        "x-edge-detailed-result-type",
+        "x_edge_detailed_result_type",
+        TEXT,
+    ),
     column("sc-content-type", "sc_content_type", TEXT),
     column("sc-content-len", "sc_content_len", BIGINT),
     column("sc-range-start", "sc_range_start", BIGINT),

@@ -42,7 +42,11 @@ const WEB_ID_FEDERATION: &[Column] = &[
 
 const SESSION_CONTEXT: &[Column] = &[
     column("attributes", "attributes", Kind::Struct(ATTRIBUTES)),
-    column("sessionIssuer", "sessionissuer", Kind::Struct(SESSION_ISSUER)),
+    column(
+        "sessionIssuer",
+        "sessionissuer",
+        Kind::Struct(SESSION_ISSUER),
+    ),
     text("ec2RoleDelivery", "ec2roledelivery"),
     column(
         "webIdFederationData",
@@ -60,7 +64,11 @@ const USER_IDENTITY: &[Column] = &[
     text("accessKeyId", "accesskeyid"),
     text("userName", "username"),
     column("onBehalfOf", "onbehalfof", Kind::Struct(ON_BEHALF_OF)),
-    column("sessionContext", "sessioncontext", Kind::Struct(SESSION_CONTEXT)),
+    column(
+        "sessionContext",
+        "sessioncontext",
+        Kind::Struct(SESSION_CONTEXT),
+    ),
 ];
 
 const RESOURCE: &[Column] = &[
@@ -113,7 +121,10 @@ const COLUMNS: &[Column] = &[
     text("vpcEndpointAccountId", "vpcendpointaccountid"),
     text("eventCategory", "eventcategory"),
     column("addendum", "addendum", Kind::Struct(ADDENDUM)),
-    text("sessionCredentialFromConsole", "sessioncredentialfromconsole"),
+    text(
+        "sessionCredentialFromConsole",
+        "sessioncredentialfromconsole",
+    ),
     column("edgeDeviceDetails", "edgedevicedetails", JSON),
     column("tlsDetails", "tlsdetails", Kind::Struct(TLS_DETAILS)),
 ];

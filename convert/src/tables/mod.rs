@@ -142,8 +142,7 @@ pub const TABLES: [&Table; 6] = [
 /// The table of a log source (`aws/cloudtrail`): its product must be `aws` (or unset) and its
 /// service one of the tables'.
 pub fn for_logsource(logsource: &LogSource) -> Result<&'static Table, Refusal> {
-    if logsource.product.as_deref().is_some_and(|p| p != "aws") || logsource.category.is_some()
-    {
+    if logsource.product.as_deref().is_some_and(|p| p != "aws") || logsource.category.is_some() {
         return Err(Refusal::new(format!(
             "log source `{logsource}` has no table (the tables are AWS's: {})",
             services()
@@ -210,7 +209,12 @@ impl Table {
                 let near = columns
                     .iter()
                     .find(|c| c.field.eq_ignore_ascii_case(segment))
-                    .map(|c| format!(" (the table has `{}`: field names are case-sensitive)", c.field))
+                    .map(|c| {
+                        format!(
+                            " (the table has `{}`: field names are case-sensitive)",
+                            c.field
+                        )
+                    })
                     .unwrap_or_default();
                 Refusal::new(format!(
                     "field `{}`: the {} table has no column for `{segment}`{near}",

@@ -48,7 +48,11 @@ const RULE_GROUP: &[Column] = &[
 const RATE_BASED_RULE: &[Column] = &[
     text("rateBasedRuleId", "ratebasedruleid"),
     text("limitKey", "limitkey"),
-    column("maxRateAllowed", "maxrateallowed", Kind::Number(Numeric::Int)),
+    column(
+        "maxRateAllowed",
+        "maxrateallowed",
+        Kind::Number(Numeric::Int),
+    ),
 ];
 
 const CAPTCHA: &[Column] = &[
