@@ -10,7 +10,7 @@ mod convert_support;
 
 use convert_support::{
     Check, Engine, available, check, sample_copy, sample_proof, sample_sources,
-    shared_cloudtrail_proof, sigil, text, windows_proof,
+    semantics_proof, shared_cloudtrail_proof, sigil, text, windows_proof,
 };
 
 #[test]
@@ -151,4 +151,11 @@ fn athena_seed_questions_give_the_runbooks_answers() {
         .filter(|r| r.get("reference").is_some())
         .count();
     assert_eq!(references, 4);
+}
+
+#[test]
+fn athena_matches_sigils_semantics_point_by_point() {
+    if available(Engine::Athena) {
+        semantics_proof("athena");
+    }
 }

@@ -5,7 +5,7 @@
 
 mod convert_support;
 
-use convert_support::{Engine, available, sample_proof, shared_cloudtrail_proof, windows_proof};
+use convert_support::{Engine, available, sample_proof, shared_cloudtrail_proof, semantics_proof, windows_proof};
 
 #[test]
 fn duckdb_answers_as_sigil_on_the_sample() {
@@ -40,5 +40,12 @@ fn duckdb_time_range_is_hunts() {
                 "2026-10-01T01:30:00Z",
             ],
         );
+    }
+}
+
+#[test]
+fn duckdb_matches_sigils_semantics_point_by_point() {
+    if available(Engine::DuckDb) {
+        semantics_proof("duckdb");
     }
 }

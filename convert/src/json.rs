@@ -118,16 +118,14 @@ fn any_of(parts: Vec<String>) -> String {
 /// string inside an array or object.
 fn string_patterns(cx: &Cx, json: &str, patterns: &[&ValuePattern]) -> Result<String, Refusal> {
     let d = cx.d;
-    let on = |text: &str| -> Result<String, Refusal> {
-        let parts = patterns
-            .iter()
-            .map(|p| match p {
-                ValuePattern::Str(m) => strings::matches(d, m, text),
-                _ => unreachable!("string patterns only"),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(any_of(parts))
-    };
+    let strs: Vec<_> = patterns
+        .iter()
+        .map(|p| match p {
+            ValuePattern::Str(m) => m,
+            _ => unreachable!("string patterns only"),
+        })
+        .collect();
+    let on = |text: &str| strings::any_matches(d, &strs, text);
     let numbers = |number: &str| -> Result<String, Refusal> {
         let parts = patterns
             .iter()
@@ -150,16 +148,17 @@ fn string_patterns(cx: &Cx, json: &str, patterns: &[&ValuePattern]) -> Result<St
         &var,
         &token,
     );
+    // Containers first: telling a scalar's kind can cost as much as the container's size.
     Ok(format!(
-        "CASE WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} WHEN {} OR {} THEN {nested} ELSE FALSE END",
+        "CASE WHEN {} OR {} THEN {nested} WHEN {} THEN {} WHEN {} THEN {} WHEN {} THEN {} ELSE FALSE END",
+        d.json_is(json, JsonKind::Array),
+        d.json_is(json, JsonKind::Object),
         d.json_is(json, JsonKind::String),
         on(&d.json_string(json))?,
         d.json_is(json, JsonKind::Number),
         numbers(&d.json_number(json))?,
         d.json_is(json, JsonKind::Bool),
         booleans(&d.json_text(json)),
-        d.json_is(json, JsonKind::Array),
-        d.json_is(json, JsonKind::Object),
     ))
 }
 
@@ -170,7 +169,9 @@ fn other_pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<String, 
         ValuePattern::Compare(..) | ValuePattern::Cidr(_) => {
             let var = cx.var("j");
             let element = format!(
-                "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE FALSE END",
+                "CASE WHEN {} OR {} THEN FALSE WHEN {} THEN {} WHEN {} THEN {} ELSE FALSE END",
+                d.json_is(&var, JsonKind::Array),
+                d.json_is(&var, JsonKind::Object),
                 d.json_is(&var, JsonKind::String),
                 values::text(cx, &d.json_string(&var), pattern)?,
                 d.json_is(&var, JsonKind::Number),

@@ -4,8 +4,9 @@
 //! A field finds [`Values`]: a typed column (walking arrays of structs on the way, any element
 //! will do), or JSON values inside a JSON-text column (see [`crate::json`]). On them:
 //!
-//! - `null` holds when no value is non-null, `|exists` when there is a value (a table cannot
-//!   tell a field holding JSON `null` from a missing one: both are `NULL`);
+//! - `null` holds when no value is non-null, `|exists` when there is a value, even a JSON
+//!   `null` (a typed column cannot tell a field holding `null` from a missing one: both are
+//!   `NULL`, so there `|exists` asks for a value that is not null);
 //! - every other pattern holds when some value matches it; how a value matches depends on
 //!   what it is to Sigil ([`Content`]): strings take string patterns, numbers only equality
 //!   to a number and comparisons, booleans only equality to `true`/`false`, text-log `-` is
@@ -76,13 +77,7 @@ impl Values {
         patterns: &[&ValuePattern],
     ) -> Result<String, Refusal> {
         self.exists(cx, |value| match self {
-            Values::Typed { kind, .. } => {
-                let parts = patterns
-                    .iter()
-                    .map(|p| scalar(cx, *kind, value, p))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(format!("({})", parts.join(" OR ")))
-            }
+            Values::Typed { kind, .. } => typed_any(cx, *kind, value, patterns),
             Values::Json { .. } => json::patterns(cx, value, patterns),
         })
     }
@@ -91,8 +86,8 @@ impl Values {
     pub(crate) fn holds(&self, cx: &Cx, pattern: &ValuePattern) -> Result<String, Refusal> {
         match pattern {
             ValuePattern::Null => Ok(format!("NOT {}", self.some_non_null(cx))),
-            ValuePattern::Exists(true) => Ok(self.some_non_null(cx)),
-            ValuePattern::Exists(false) => Ok(format!("NOT {}", self.some_non_null(cx))),
+            ValuePattern::Exists(true) => Ok(self.some_value(cx)),
+            ValuePattern::Exists(false) => Ok(format!("NOT {}", self.some_value(cx))),
             ValuePattern::AnyOf(variants) => {
                 let parts = variants
                     .iter()
@@ -116,6 +111,17 @@ impl Values {
                 self.exists(cx, |value| scalar_terms(cx, *kind, value, test))
             }
             Values::Json { .. } => self.exists(cx, |value| json::any_scalar(cx, value, test)),
+        }
+    }
+
+    /// Whether there is a value, even a JSON `null` (a typed column cannot hold one apart
+    /// from a missing field: there, whether a value is present and not null).
+    fn some_value(&self, cx: &Cx) -> String {
+        match self {
+            Values::Json { .. } => self
+                .exists(cx, |_| Ok("TRUE".into()))
+                .expect("presence tests never refuse"),
+            Values::Typed { .. } => self.some_non_null(cx),
         }
     }
 
@@ -150,6 +156,41 @@ impl Values {
             .fold(inner, |inner, (list, var)| cx.d.any(list, var, &inner));
         Ok(format!("COALESCE({quantified}, FALSE)"))
     }
+}
+
+/// Whether one of `patterns` holds for a typed value: the string patterns of a string value
+/// together ([`strings::any_matches`]), the others one by one.
+fn typed_any(
+    cx: &Cx,
+    kind: Kind,
+    value: &str,
+    patterns: &[&ValuePattern],
+) -> Result<String, Refusal> {
+    let d = cx.d;
+    let text = match kind {
+        Kind::Text(Content::Str) => Some(value.to_string()),
+        Kind::Text(Content::Log) => Some(nullif_dash(value)),
+        Kind::Text(Content::LogEncoded) => Some(d.percent_decode(&nullif_dash(value))),
+        _ => None,
+    };
+    let (strings, others): (Vec<&ValuePattern>, Vec<&ValuePattern>) = patterns
+        .iter()
+        .partition(|p| text.is_some() && matches!(p, ValuePattern::Str(_)));
+    let mut parts = others
+        .into_iter()
+        .map(|p| scalar(cx, kind, value, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(text) = text.filter(|_| !strings.is_empty()) {
+        let strings: Vec<_> = strings
+            .iter()
+            .map(|p| match p {
+                ValuePattern::Str(m) => m,
+                _ => unreachable!("string patterns only"),
+            })
+            .collect();
+        parts.push(strings::any_matches(d, &strings, &text)?);
+    }
+    Ok(format!("({})", parts.join(" OR ")))
 }
 
 /// Whether a typed value is present (text-log fields are absent when `-`).

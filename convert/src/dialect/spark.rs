@@ -88,13 +88,15 @@ impl Dialect for Spark {
     }
 
     fn json_is(&self, json: &str, kind: JsonKind) -> String {
+        // `schema_of_variant` describes a whole object or array: containers are told by a
+        // cast instead (the queries test for them first), scalars by their schema.
         let schema = format!("schema_of_variant({json})");
         match kind {
             JsonKind::String => format!("{schema} = 'STRING'"),
             JsonKind::Bool => format!("{schema} = 'BOOLEAN'"),
             JsonKind::Null => format!("is_variant_null({json})"),
-            JsonKind::Array => format!("startswith({schema}, 'ARRAY')"),
-            JsonKind::Object => format!("startswith({schema}, 'OBJECT')"),
+            JsonKind::Array => format!("try_cast({json} AS ARRAY<VARIANT>) IS NOT NULL"),
+            JsonKind::Object => format!("try_cast({json} AS MAP<STRING, VARIANT>) IS NOT NULL"),
             JsonKind::Number => {
                 format!("{schema} RLIKE '^(TINYINT|SMALLINT|INT|BIGINT|FLOAT|DOUBLE|DECIMAL)'")
             }
