@@ -9,8 +9,8 @@
 mod convert_support;
 
 use convert_support::{
-    Check, Engine, available, check, sample_copy, sample_proof, sample_sources,
-    semantics_proof, shared_cloudtrail_proof, sigil, text, windows_proof,
+    Check, Engine, available, check, sample_copy, sample_proof, sample_sources, semantics_proof,
+    shared_cloudtrail_proof, sigil, text, windows_proof,
 };
 
 #[test]

@@ -5,7 +5,9 @@
 
 mod convert_support;
 
-use convert_support::{Engine, available, sample_proof, shared_cloudtrail_proof, semantics_proof, windows_proof};
+use convert_support::{
+    Engine, available, sample_proof, semantics_proof, shared_cloudtrail_proof, windows_proof,
+};
 
 #[test]
 fn duckdb_answers_as_sigil_on_the_sample() {

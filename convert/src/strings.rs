@@ -41,9 +41,7 @@ pub(crate) fn any_matches(
     text: &str,
 ) -> Result<String, Refusal> {
     let (plain, others): (Vec<&StrMatch>, Vec<&StrMatch>) = patterns.iter().partition(|p| {
-        !p.cased
-            && !p.numeric_strings
-            && matches!(&p.kind, StrKind::Equals(s) if s.is_ascii())
+        !p.cased && !p.numeric_strings && matches!(&p.kind, StrKind::Equals(s) if s.is_ascii())
     });
     let mut parts = others
         .into_iter()
@@ -57,7 +55,11 @@ pub(crate) fn any_matches(
                 _ => unreachable!("equalities only"),
             })
             .collect();
-        parts.push(format!("{} IN ({})", d.ascii_lower(text), values.join(", ")));
+        parts.push(format!(
+            "{} IN ({})",
+            d.ascii_lower(text),
+            values.join(", ")
+        ));
     } else if let Some(p) = plain.first() {
         parts.push(matches(d, p, text)?);
     }

@@ -47,28 +47,8 @@ impl Dialect for Athena {
         format!("cardinality(filter({list}, {var} -> {predicate})) > 0")
     }
 
-    fn filter(&self, list: &str, var: &str, predicate: &str) -> String {
-        format!("filter({list}, {var} -> {predicate})")
-    }
-
-    fn transform(&self, list: &str, var: &str, expr: &str) -> String {
-        format!("transform({list}, {var} -> {expr})")
-    }
-
-    fn concat(&self, first: &str, second: &str) -> String {
-        format!("concat({first}, {second})")
-    }
-
-    fn length(&self, list: &str) -> String {
-        format!("cardinality({list})")
-    }
-
     fn element(&self, list: &str, index: &str) -> String {
         format!("element_at({list}, {index})")
-    }
-
-    fn sort(&self, list: &str) -> String {
-        format!("array_sort({list})")
     }
 
     fn json_parse(&self, text: &str) -> String {
@@ -120,10 +100,6 @@ impl Dialect for Athena {
             "CAST(to_unixtime(from_iso8601_timestamp(regexp_replace({text}, '\\.[0-9]+', ''))) AS BIGINT) * 1000000 \
              + CAST(rpad(coalesce(regexp_extract({text}, '\\.([0-9]+)', 1), ''), 6, '0') AS BIGINT)"
         )
-    }
-
-    fn micros_timestamp(&self, micros: &str) -> String {
-        format!("from_unixtime({micros} / 1e6)")
     }
 
     fn distinct_count_over(&self, expr: &str, window: &str) -> String {

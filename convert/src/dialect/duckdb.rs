@@ -48,10 +48,6 @@ impl Dialect for DuckDb {
         format!("list_concat({first}, {second})")
     }
 
-    fn length(&self, list: &str) -> String {
-        format!("len({list})")
-    }
-
     fn element(&self, list: &str, index: &str) -> String {
         format!("list_extract({list}, {index})")
     }
@@ -107,10 +103,6 @@ impl Dialect for DuckDb {
 
     fn iso_micros(&self, text: &str) -> String {
         format!("epoch_us(CAST({text} AS TIMESTAMPTZ))")
-    }
-
-    fn micros_timestamp(&self, micros: &str) -> String {
-        format!("make_timestamp({micros})")
     }
 
     fn distinct_count_over(&self, expr: &str, window: &str) -> String {

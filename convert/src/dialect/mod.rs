@@ -103,11 +103,15 @@ pub trait Dialect: Sync {
     /// Whether `predicate` (over the variable `var`) holds for an element of `list`.
     fn any(&self, list: &str, var: &str, predicate: &str) -> String;
 
-    /// The elements of `list` for which `predicate` holds.
-    fn filter(&self, list: &str, var: &str, predicate: &str) -> String;
+    /// The elements of `list` for which `predicate` holds (Trino's and Spark's spelling).
+    fn filter(&self, list: &str, var: &str, predicate: &str) -> String {
+        format!("filter({list}, {var} -> {predicate})")
+    }
 
     /// `list` with each element replaced by `expr` (over `var`).
-    fn transform(&self, list: &str, var: &str, expr: &str) -> String;
+    fn transform(&self, list: &str, var: &str, expr: &str) -> String {
+        format!("transform({list}, {var} -> {expr})")
+    }
 
     /// A list of lists, flattened one level.
     fn flatten(&self, list: &str) -> String {
@@ -115,16 +119,17 @@ pub trait Dialect: Sync {
     }
 
     /// Two lists, one after the other.
-    fn concat(&self, first: &str, second: &str) -> String;
-
-    /// The number of elements of `list`.
-    fn length(&self, list: &str) -> String;
+    fn concat(&self, first: &str, second: &str) -> String {
+        format!("concat({first}, {second})")
+    }
 
     /// The element at 1-based `index` of `list`, `NULL` past its end.
     fn element(&self, list: &str, index: &str) -> String;
 
     /// `list` sorted in ascending order.
-    fn sort(&self, list: &str) -> String;
+    fn sort(&self, list: &str) -> String {
+        format!("array_sort({list})")
+    }
 
     /// The JSON value that a text column holds (`NULL` for `NULL`).
     fn json_parse(&self, text: &str) -> String;
@@ -152,9 +157,6 @@ pub trait Dialect: Sync {
 
     /// An RFC 3339 time held as text, in microseconds since the epoch (`BIGINT`).
     fn iso_micros(&self, text: &str) -> String;
-
-    /// Microseconds since the epoch as a timestamp (UTC).
-    fn micros_timestamp(&self, micros: &str) -> String;
 
     /// `count(DISTINCT expr)` over a window (`NULL`s not counted).
     fn distinct_count_over(&self, expr: &str, window: &str) -> String;

@@ -51,28 +51,8 @@ impl Dialect for Spark {
         format!("exists({list}, {var} -> {predicate})")
     }
 
-    fn filter(&self, list: &str, var: &str, predicate: &str) -> String {
-        format!("filter({list}, {var} -> {predicate})")
-    }
-
-    fn transform(&self, list: &str, var: &str, expr: &str) -> String {
-        format!("transform({list}, {var} -> {expr})")
-    }
-
-    fn concat(&self, first: &str, second: &str) -> String {
-        format!("concat({first}, {second})")
-    }
-
-    fn length(&self, list: &str) -> String {
-        format!("size({list})")
-    }
-
     fn element(&self, list: &str, index: &str) -> String {
         format!("try_element_at({list}, {index})")
-    }
-
-    fn sort(&self, list: &str) -> String {
-        format!("array_sort({list})")
     }
 
     fn json_parse(&self, text: &str) -> String {
@@ -121,10 +101,6 @@ impl Dialect for Spark {
 
     fn iso_micros(&self, text: &str) -> String {
         format!("unix_micros(try_to_timestamp({text}))")
-    }
-
-    fn micros_timestamp(&self, micros: &str) -> String {
-        format!("timestamp_micros({micros})")
     }
 
     fn distinct_count_over(&self, expr: &str, window: &str) -> String {
