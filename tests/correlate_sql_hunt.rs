@@ -4,12 +4,12 @@
 //! runbook's queries run by DuckDB (`scripts/correlate_duckdb.py`) over the same files.
 //!
 //! The SQL side reads the files with the minimal parsers of
-//! `engine/tests/correlate_sql_support` (not with Sigil's readers), so the two sides share only
-//! the files. `engine/tests/correlate_sql.rs` asks the same questions of the correlator alone.
+//! `engine/tests/engine/support/correlate_sql.rs` (not with Sigil's readers), so the two sides share only
+//! the files. `engine/tests/engine/correlate_sql.rs` asks the same questions of the correlator alone.
 //!
 //! Skipped, with a notice, when `python3 -c 'import duckdb'` fails.
 
-#[path = "../engine/tests/correlate_sql_support/mod.rs"]
+#[path = "../engine/tests/engine/support/correlate_sql.rs"]
 mod correlate_sql_support;
 
 use assert_cmd::Command;

@@ -8,8 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sigil_benches::shared_data;
 use sigil_compiler::{LoadOptions, RuleId, load_paths};
 use sigil_corpus::{Config, Generator, Size, Source};
-use sigil_engine::prefilter::Prefilter;
-use sigil_engine::{Engine, ScanOptions};
+use sigil_engine::{Engine, Prefilter, ScanOptions};
 
 /// About 8 MB of generated CloudTrail records.
 fn cloudtrail_records() -> Vec<String> {

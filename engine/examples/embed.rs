@@ -1,14 +1,17 @@
-//! Embedding Sigil in a pipeline: compile rules once, then scan records from several threads.
+//! Embedding Sigil in a pipeline: compile rules once, then scan a stream of records on every
+//! core, in bounded batches, writing matches in input order.
 //!
 //! Run with: `cargo run -p sigil-engine --example embed -- RULES_DIR < events.jsonl`
-//! (without an argument it uses a built-in rule). Matches are printed as JSON lines.
+//! (without an argument it uses a built-in rule). Matches are printed as JSON lines. stdin is
+//! read one batch of lines at a time, so memory stays bounded however long the stream is.
+//! (For files, folders and whole streams with every log format, `sigil_engine::hunt` does all
+//! of this and more.)
 
+use rayon::prelude::*;
 use sigil_compiler::{LoadOptions, load_paths, load_str};
-use sigil_engine::sink::{MatchRecord, rule_json, write_jsonl};
-use sigil_engine::{Engine, ScanOptions};
+use sigil_engine::{Engine, InputSource, Jsonl, Layout, MatchRecord, ScanOptions};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 const BUILT_IN: &str = "title: CloudTrail logging stopped
 id: 5f8c2b1e-0000-4000-8000-000000000001
@@ -19,7 +22,10 @@ detection:
   condition: selection
 ";
 
-fn main() {
+/// Lines scanned together; each batch is read, scanned in parallel, then written.
+const BATCH_LINES: usize = 10_000;
+
+fn main() -> std::io::Result<()> {
     // 1. Compile once. Diagnostics are values: print the errors and go on with the rest.
     let loaded = match std::env::args().nth(1) {
         Some(dir) => load_paths(&[PathBuf::from(dir)], &LoadOptions::default()),
@@ -29,48 +35,55 @@ fn main() {
         eprintln!("rule error: {}", diag.message);
     }
     let engine = Engine::new(loaded.rules, ScanOptions::default());
+    let layout = Jsonl::new(engine.rules());
+    let input = InputSource::Stdin;
 
-    // 2. Read lines on this thread, scan them on two workers, each with its own Scanner.
-    let lines: Vec<(u64, String)> = std::io::stdin()
-        .lock()
-        .lines()
-        .map_while(Result::ok)
-        .enumerate()
-        .map(|(i, line)| (i as u64 + 1, line))
-        .collect();
-    let (sender, receiver) = mpsc::channel::<Vec<u8>>();
-    std::thread::scope(|scope| {
-        for part in lines.chunks(lines.len().div_ceil(2).max(1)) {
-            let (engine, sender) = (&engine, sender.clone());
-            scope.spawn(move || {
-                let mut scanner = engine.scanner();
-                let mut out = Vec::new();
-                for (number, line) in part {
-                    let Ok(found) = scanner.scan(line.as_bytes()) else {
-                        continue;
-                    };
-                    for &rule in found.rules {
-                        let rule = engine.rules().rule(rule);
-                        let record = MatchRecord {
-                            rule,
-                            rule_json: &rule_json(&rule.meta),
-                            timestamp: found.timestamp,
-                            path: Path::new("<stdin>"),
-                            record: *number,
-                            event: line.as_bytes(),
-                        };
-                        write_jsonl(&mut out, &record);
-                    }
-                }
-                sender.send(out).expect("the receiver outlives the workers");
-            });
-        }
-    });
-    drop(sender);
-    // 3. Write what the workers found (in completion order; a pipeline would reorder by number).
+    // 2. Read a batch of lines, scan it on every core (each thread with its own Scanner), and
+    //    write its matches in order before reading the next.
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for block in receiver {
-        out.write_all(&block).expect("stdout");
+    let mut lines = std::io::stdin().lock().lines();
+    let mut number = 0u64;
+    loop {
+        let batch: Vec<(u64, String)> = lines
+            .by_ref()
+            .take(BATCH_LINES)
+            .map_while(Result::ok)
+            .map(|line| {
+                number += 1;
+                (number, line)
+            })
+            .collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let written: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map_init(
+                || engine.scanner(),
+                |scanner, (record, line)| {
+                    let mut text = Vec::new();
+                    let Ok(found) = scanner.scan(line.as_bytes()) else {
+                        return text; // a malformed line: a real pipeline would count it
+                    };
+                    for &rule in found.rules {
+                        let m = MatchRecord {
+                            rule_id: rule,
+                            rule: engine.rules().rule(rule),
+                            timestamp: found.timestamp,
+                            input: &input,
+                            record: *record,
+                            event: line.as_bytes(),
+                            line: None,
+                        };
+                        layout.matched(&mut text, &m);
+                    }
+                    text
+                },
+            )
+            .collect();
+        for text in written {
+            out.write_all(&text)?;
+        }
     }
 }

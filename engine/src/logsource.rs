@@ -1,31 +1,31 @@
-//! Which log a record comes from, and which rules apply to it.
-//!
-//! Each record is tagged with a [`RecordSource`]. Records read from text logs (see
-//! [`crate::formats`]) know their source from the reader; JSON records are recognised from their
-//! top-level fields by [`RecordSource::detect`], which also recognises the records the text
-//! readers write. Every source maps to a Sigma [`LogSource`] (`product: aws, service:
-//! cloudtrail`...), Sigma's taxonomy naming only CloudTrail:
-//!
-//! | source         | `service`    | recognised by (top-level fields)                               |
-//! |----------------|--------------|----------------------------------------------------------------|
-//! | CloudTrail     | `cloudtrail` | `eventVersion` and `eventSource`                               |
-//! | WAF            | `waf`        | `webaclId` and `httpRequest`                                   |
-//! | GuardDuty      | `guardduty`  | `schemaVersion`, `type`, `severity` and `resource`             |
-//! | VPC Flow Logs  | `vpcflow`    | `srcaddr`, `log-status` or `interface-id`                      |
-//! | ALB            | `alb`        | `target_processing_time` (access), `tls_verify_status` (connection) |
-//! | Classic ELB    | `elb`        | `backend_processing_time`                                      |
-//! | NLB            | `nlb`        | `tls_handshake_time` and `listener`                            |
-//! | CloudFront     | `cloudfront` | `x-edge-request-id` or `x-edge-location`                       |
-//! | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
-//! | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
-//!
-//! A rule applies to a record when every part of the rule's logsource that is set equals the
-//! record's.
+//! Which log a record comes from (see [`RecordSource`]), and which rules apply to it.
 
 use crate::eval::Json;
 use sigil_compiler::LogSource;
 
-/// The kinds of record Sigil recognises.
+/// The kinds of record Sigil recognises: which log a record comes from, and so which rules apply to it.
+///
+/// Each record is tagged with a [`RecordSource`]. Records read from text logs (see
+/// [`crate::formats`]) know their source from the reader; JSON records are recognised from their
+/// top-level fields by [`RecordSource::detect`], which also recognises the records the text
+/// readers write. Every source maps to a Sigma [`LogSource`] (`product: aws, service:
+/// cloudtrail`...), Sigma's taxonomy naming only CloudTrail:
+///
+/// | source         | `service`    | recognised by (top-level fields)                               |
+/// |----------------|--------------|----------------------------------------------------------------|
+/// | CloudTrail     | `cloudtrail` | `eventVersion` and `eventSource`                               |
+/// | WAF            | `waf`        | `webaclId` and `httpRequest`                                   |
+/// | GuardDuty      | `guardduty`  | `schemaVersion`, `type`, `severity` and `resource`             |
+/// | VPC Flow Logs  | `vpcflow`    | `srcaddr`, `log-status` or `interface-id`                      |
+/// | ALB            | `alb`        | `target_processing_time` (access), `tls_verify_status` (connection) |
+/// | Classic ELB    | `elb`        | `backend_processing_time`                                      |
+/// | NLB            | `nlb`        | `tls_handshake_time` and `listener`                            |
+/// | CloudFront     | `cloudfront` | `x-edge-request-id` or `x-edge-location`                       |
+/// | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
+/// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
+///
+/// A rule applies to a record when every part of the rule's logsource that is set equals the
+/// record's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordSource {
     /// AWS CloudTrail (`product: aws, service: cloudtrail`).
@@ -116,7 +116,7 @@ impl RecordSource {
         })
     }
 
-    /// Recognises a record's source from its top-level fields (see the [module docs](self)).
+    /// Recognises a record's source from its top-level fields (see [`RecordSource`]).
     pub fn detect<'a>(record: impl Json<'a>) -> RecordSource {
         let has = |key: &str| record.get(key).is_some();
         RecordSource::ALL

@@ -2,6 +2,8 @@
 //! it still come. Alone in its test binary, so that the allocation high-water mark measured by
 //! the counting allocator below belongs to this test only.
 
+#[path = "engine/support/input.rs"]
+#[allow(dead_code)] // this binary uses one function of the shared helpers
 mod input_support;
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -54,11 +54,15 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
         loaded.refused,
         loaded.warnings()
     );
-    // Write errors (a closed pipe, as in `sigil check ... | head`) are not worth reporting.
-    let _ = result.and_then(|()| match args.format {
+    // A closed pipe (as in `sigil check ... | head`) ends the command quietly; any other write
+    // error is reported.
+    let written = result.and_then(|()| match args.format {
         CheckFormat::Text => writeln!(out, "{summary}"),
         CheckFormat::Json => writeln!(std::io::stderr(), "{summary}"),
     });
+    if let Err(error) = written {
+        super::output::quit(&error);
+    }
     exit::code(if loaded.refused > 0 {
         exit::USAGE
     } else {

@@ -9,8 +9,7 @@ use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::Loaded;
 use sigil_compiler::literals;
-use sigil_engine::prefilter::SearchKind;
-use sigil_engine::{Engine, ScanOptions};
+use sigil_engine::{Engine, ScanOptions, SearchKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -67,7 +66,7 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
             )
         }
     };
-    println!(
+    crate::outln!(
         "{} rules ({} detections), {total} literals{search}; {} rules without a literal",
         rules.len(),
         detections,
@@ -78,7 +77,7 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
             .iter()
             .map(|s| s.service().unwrap_or("unknown"))
             .collect();
-        println!(
+        crate::outln!(
             "  records of {}: a search for {count} literals (their rules', and the keys that tell other sources)",
             names.join(", ")
         );
@@ -97,10 +96,10 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
         let renderer = TextRenderer::for_stdout(color);
         let warnings = literals::warnings(rules);
         if !warnings.is_empty() {
-            println!("\nrules evaluated on every record:");
+            crate::outln!("\nrules evaluated on every record:");
         }
         for warning in &warnings {
-            println!("{}\n", renderer.render(warning, &sources));
+            crate::outln!("{}\n", renderer.render(warning, &sources));
         }
     }
     Ok(exit::code(if refused > 0 {
@@ -117,7 +116,7 @@ pub fn debug_literals(
     color: Color,
 ) -> Result<ExitCode, String> {
     let loaded = load(rule_args, paths, color)?;
-    print!("{}", literals::dump(&loaded.rules));
+    crate::out!("{}", literals::dump(&loaded.rules));
     Ok(exit::code(if loaded.refused > 0 {
         exit::USAGE
     } else {
@@ -142,7 +141,7 @@ fn print_histogram(lengths: impl Iterator<Item = usize>) {
         buckets[bucket.min(buckets.len() - 1)] += 1;
     }
     let widest = buckets.iter().copied().max().unwrap_or(0).max(1);
-    println!("\nliteral length  count");
+    crate::outln!("\nliteral length  count");
     for (i, &count) in buckets.iter().enumerate() {
         let low = (1usize << (i + 1)).max(literals::MIN_LITERAL_LEN);
         let label = if i + 1 == buckets.len() {
@@ -151,6 +150,6 @@ fn print_histogram(lengths: impl Iterator<Item = usize>) {
             format!("{low}-{}", (1usize << (i + 2)) - 1)
         };
         let bar = "#".repeat((count * 40).div_ceil(widest));
-        println!("{label:>14}  {count:>5} {bar}");
+        crate::outln!("{label:>14}  {count:>5} {bar}");
     }
 }

@@ -42,7 +42,7 @@ pub fn run(args: &DebugArgs, color: Color) -> Result<ExitCode, String> {
     match &args.stage {
         Stage::Ast { condition } => match sigil_grammar::parse(condition) {
             Ok(expr) => {
-                println!("{expr}");
+                crate::outln!("{expr}");
                 Ok(exit::code(exit::CLEAN))
             }
             Err(err) => Err(format!(
@@ -52,7 +52,7 @@ pub fn run(args: &DebugArgs, color: Color) -> Result<ExitCode, String> {
         },
         Stage::Ir { paths, rules } => {
             let loaded = rules.load_reporting_errors(paths, color);
-            print!("{}", sigil_compiler::dump::dump_ir(&loaded.rules));
+            crate::out!("{}", sigil_compiler::dump::dump_ir(&loaded.rules));
             Ok(exit::code(if loaded.refused > 0 {
                 exit::USAGE
             } else {

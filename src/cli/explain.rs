@@ -2,8 +2,7 @@
 
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::{RuleId, RuleKind};
-use sigil_engine::eval::explain;
-use sigil_engine::prefilter::Prefilter;
+use sigil_engine::{Prefilter, explain};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,9 +27,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
         std::fs::read_to_string(&args.event)
             .map_err(|e| format!("{}: {e}", args.event.display()))?
     };
-    let mut bytes = text.trim().as_bytes().to_vec();
-    let record = simd_json::to_borrowed_value(&mut bytes)
-        .map_err(|e| format!("{}: not a JSON event: {e}", args.event.display()))?;
+    let record = text.trim().as_bytes();
     let loaded = args
         .rules
         .load_reporting_errors(std::slice::from_ref(&args.rule), color);
@@ -48,20 +45,22 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
         let RuleKind::Detection(detection) = &rule.kind else {
             continue;
         };
-        let Some(explanation) = explain(&loaded.rules, id, &record) else {
+        let explanation = explain(&loaded.rules, id, record)
+            .map_err(|e| format!("{}: not a JSON event: {e}", args.event.display()))?;
+        let Some(explanation) = explanation else {
             continue;
         };
         all_matched &= explanation.matched;
-        println!("rule {:?} ({})", rule.meta.title, rule.meta.path.display());
+        crate::outln!("rule {:?} ({})", rule.meta.title, rule.meta.path.display());
         for search in &explanation.searches {
-            println!("  search {}: {}", search.name, verdict(search.held));
+            crate::outln!("  search {}: {}", search.name, verdict(search.held));
             for m in &search.matchers {
                 let seen = if m.seen.is_empty() {
                     "nothing".to_string()
                 } else {
                     m.seen.join(", ")
                 };
-                println!(
+                crate::outln!(
                     "    {:<5} {}  (saw: {seen})",
                     verdict(m.held),
                     m.description
@@ -77,8 +76,8 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
                 "stops it (a literal the rule needs is missing: see `sigil debug literals`)"
             }
         };
-        println!("  prefilter: {passes}");
-        println!(
+        crate::outln!("  prefilter: {passes}");
+        crate::outln!(
             "  condition {}: {}",
             sigil_compiler::dump::condition_text(detection),
             if explanation.matched {

@@ -1,21 +1,18 @@
 //! `sigil hunt`: scan inputs with rules and write the matches.
 
-use super::diagnostics::{TextRenderer, use_color};
+use super::diagnostics::TextRenderer;
+use super::progress::Progress;
 use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
-use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
-use sigil_compiler::{Level, RuleSet};
-use sigil_engine::correlate::{self, CorrelationMatch, Correlator};
-use sigil_engine::formats::TextFormat;
-use sigil_engine::framing::Shape;
-use sigil_engine::input::OpenOptions;
-use sigil_engine::logsource::{RecordSource, parse_forced};
-use sigil_engine::sink::{self, Format};
-use sigil_engine::{Engine, HuntOptions, HuntStats, ScanOptions};
+use sigil_compiler::{Level, LogSource};
+use sigil_engine::{
+    CsvSink, Engine, HuntError, HuntOptions, HuntStats, JsonlSink, LocalSource, OpenOptions,
+    RecordSource, ScanOptions, Shape, Sink, SinkError, TableSink, TextFormat, parse_forced,
+};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `sigil hunt`.
@@ -30,7 +27,7 @@ pub struct HuntArgs {
     /// Output format (default: a table on a terminal, JSON lines otherwise).
     #[arg(long, value_enum)]
     format: Option<OutputFormat>,
-    /// Write matches to this file instead of stdout.
+    /// Write matches to this file instead of stdout (never one of the inputs).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// Only rules of at least this level (informational, low, medium, high, critical).
@@ -76,7 +73,7 @@ pub enum OutputFormat {
     Csv,
 }
 
-fn parse_level(text: &str) -> Result<Level, String> {
+pub(super) fn parse_level(text: &str) -> Result<Level, String> {
     Level::parse(text).ok_or_else(|| "use informational, low, medium, high or critical".into())
 }
 
@@ -99,6 +96,10 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         })?),
         None => None,
     };
+    let (open, text_format) = input_format(args.input_format.as_deref())?;
+    if let Some(output) = &args.output {
+        refuse_input_as_output(output, &args.inputs)?;
+    }
     super::use_threads(args.threads)?;
     let loaded = args.rule_args.load(&args.rules);
     report_refused(&loaded, color);
@@ -106,118 +107,75 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         return Err("no rule could be loaded; run `sigil check` on the rules".into());
     }
     let refused = loaded.refused;
-    // Correlation inputs are evaluated even below `--level` (they are often informational).
-    let keep = Correlator::new(&loaded.rules)
-        .inputs()
-        .iter()
-        .map(|(rule, _)| *rule)
-        .collect();
     let options = ScanOptions {
         min_level: args.level,
-        keep,
-        forced_logsource,
+        forced_logsource: forced_logsource.clone(),
         any_logsource: args.any_logsource,
         from: args.from,
         to: args.to,
         prefilter: !args.no_prefilter,
-        ..ScanOptions::default()
     };
     let engine = Engine::new(loaded.rules, options);
 
-    let (mut out, to_terminal): (Box<dyn Write>, bool) = match &args.output {
+    let mut source = LocalSource::new(&args.inputs);
+    let progress = Progress::new(color, sigil_engine::Source::total(&source));
+    let on_unit = |stats: &HuntStats| progress.unit(stats);
+    let hunt_options = HuntOptions {
+        open,
+        text_format,
+        progress: Some(&on_unit),
+    };
+    let (out, to_terminal): (Box<dyn Write>, bool) = match &args.output {
         Some(path) => {
             let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
             (Box::new(BufWriter::new(file)), false)
         }
-        None => (
-            Box::new(std::io::stdout().lock()),
-            std::io::stdout().is_terminal(),
+        None => {
+            let terminal = std::io::stdout().is_terminal();
+            (
+                Box::new(progress.writer(std::io::stdout().lock())),
+                terminal,
+            )
+        }
+    };
+    let format = args.format.unwrap_or(if to_terminal {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Jsonl
+    });
+    let result = match format {
+        OutputFormat::Jsonl => run_hunt(
+            &engine,
+            &mut source,
+            &hunt_options,
+            &mut JsonlSink::new(out, engine.rules()),
+        ),
+        OutputFormat::Csv => run_hunt(&engine, &mut source, &hunt_options, &mut CsvSink::new(out)),
+        OutputFormat::Table => run_hunt(
+            &engine,
+            &mut source,
+            &hunt_options,
+            &mut TableSink::new(out),
         ),
     };
-    let format = match args.format {
-        Some(OutputFormat::Jsonl) => Format::Jsonl,
-        Some(OutputFormat::Table) => Format::Table,
-        Some(OutputFormat::Csv) => Format::Csv,
-        None if to_terminal => Format::Table,
-        None => Format::Jsonl,
-    };
-    let header = match format {
-        Format::Csv => sink::CSV_HEADER.to_string(),
-        Format::Table => sink::table_header(),
-        Format::Jsonl => String::new(),
-    };
-    let write: sigil_engine::hunt::WriteMatch = match format {
-        Format::Jsonl => sink::write_jsonl,
-        Format::Csv => sink::write_csv,
-        Format::Table => sink::write_table_row,
-    };
-    let bar = progress_bar(color);
-    let progress = |bytes: u64| bar.inc(bytes);
-    let (shape, text_format) = match args.input_format.as_deref() {
-        None => (None, None),
-        Some(name) => match (name.parse::<Shape>(), TextFormat::from_name(name)) {
-            (Ok(shape), _) => (Some(shape), None),
-            (_, Some(format)) => (None, Some(format)),
-            _ => {
-                return Err(format!(
-                    "--input-format `{name}`: use ndjson, cloudtrail, array, concat, vpcflow, \
-                     alb, elb, nlb or cloudfront"
-                ));
+    progress.finish();
+    let (stats, output_failed) = match result {
+        Ok(stats) => (stats, false),
+        Err(HuntError { error, stats }) => match error {
+            SinkError::Closed => (*stats, false),
+            error => {
+                eprintln!("error: {error}; the hunt stopped and later matches were not written");
+                (*stats, true)
             }
         },
     };
-    let open = OpenOptions {
-        shape,
-        ..OpenOptions::default()
-    };
-    let correlator = Correlator::new(engine.rules());
-    for (rule, reason) in correlator.skipped() {
-        let title = &engine.rules().rule(*rule).meta.title;
-        eprintln!("warning: correlation `{title}` is not evaluated: {reason}");
-    }
-    let correlator = (!correlator.is_idle()).then_some(&correlator);
-    let hunt_options = HuntOptions {
-        write,
-        open,
-        text_format,
-        correlator,
-        progress: &progress,
-    };
-    let mut closed = out.write_all(header.as_bytes()).is_err();
-    let mut stats = sigil_engine::hunt(&engine, &args.inputs, &hunt_options, &mut |block| {
-        let result = if closed { Ok(()) } else { out.write_all(block) };
-        closed |= result.is_err();
-        result
-    });
-    let mut correlations = 0;
-    if let Some(correlator) = correlator {
-        let observations = std::mem::take(&mut stats.observations);
-        let mut block = Vec::new();
-        for m in correlator.finish(observations) {
-            let meta = &engine.rules().rule(m.rule).meta;
-            let level_ok = args
-                .level
-                .is_none_or(|min| meta.level.is_some_and(|l| l >= min));
-            if correlator.emits(m.rule) && level_ok {
-                correlations += 1;
-                write_correlation(&mut block, format, engine.rules(), &m);
-            }
-        }
-        if !closed {
-            closed = out.write_all(&block).is_err();
-        }
-    }
-    if !closed {
-        let _ = out.flush();
-    }
-    bar.finish_and_clear();
-
     report_problems(&stats);
     if args.stats {
-        print_stats(&engine, &stats);
-        eprintln!("correlations: {correlations} matches");
+        print_stats(&engine, &stats, forced_logsource.as_ref());
     }
-    let code = if refused > 0 {
+    let code = if output_failed {
+        exit::OUTPUT_ERROR
+    } else if refused > 0 {
         exit::USAGE
     } else if stats.had_input_errors() {
         exit::INPUT_ERRORS
@@ -227,55 +185,77 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     Ok(exit::code(code))
 }
 
-/// Writes a correlation match: the JSONL record of `sigil_engine::correlate`, or a table/CSV row
-/// whose time is the window's end and whose location is the group and the number of events.
-fn write_correlation(out: &mut Vec<u8>, format: Format, rules: &RuleSet, m: &CorrelationMatch) {
-    let meta = &rules.rule(m.rule).meta;
-    let group: Vec<String> = m
-        .group
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or("-")))
-        .collect();
-    let place = format!("{} ({} events)", group.join(" "), m.event_count);
-    let level = meta.level.map_or("-", |l| l.as_str());
-    match format {
-        Format::Jsonl => correlate::write_jsonl(out, rules, m),
-        Format::Table => {
-            let _ = writeln!(
-                out,
-                "{:<24} {level:<13} {:<50} {place}",
-                m.window_end.to_string(),
-                meta.title
-            );
-        }
-        Format::Csv => {
-            let id = meta.id.as_deref().unwrap_or("");
-            let _ = writeln!(
-                out,
-                "{},{level},{id},\"{}\",\"{}\",",
-                m.window_end,
-                meta.title.replace('"', "\"\""),
-                place.replace('"', "\"\"")
-            );
-        }
+/// Warns about the correlations the hunt cannot evaluate, then hunts.
+fn run_hunt<S: Sink>(
+    engine: &Engine,
+    source: &mut LocalSource,
+    options: &HuntOptions<'_>,
+    sink: &mut S,
+) -> Result<HuntStats, HuntError>
+where
+    S::Batch: Send,
+{
+    for (rule, reason) in engine.unevaluated_correlations() {
+        let title = &engine.rules().rule(rule).meta.title;
+        eprintln!("warning: correlation `{title}` is not evaluated: {reason}");
+    }
+    sigil_engine::hunt(engine, source, options, sink)
+}
+
+/// How `--input-format` reads inputs: a JSON shape, or a text log format.
+pub(super) fn input_format(
+    name: Option<&str>,
+) -> Result<(OpenOptions, Option<TextFormat>), String> {
+    let Some(name) = name else {
+        return Ok((OpenOptions::default(), None));
+    };
+    match (name.parse::<Shape>(), TextFormat::from_name(name)) {
+        (Ok(shape), _) => Ok((
+            OpenOptions {
+                shape: Some(shape),
+                ..OpenOptions::default()
+            },
+            None,
+        )),
+        (_, Some(format)) => Ok((OpenOptions::default(), Some(format))),
+        _ => Err(format!(
+            "--input-format `{name}`: use ndjson, cloudtrail, array, concat, vpcflow, alb, elb, \
+             nlb or cloudfront"
+        )),
     }
 }
 
-fn progress_bar(color: Color) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new_spinner();
-    let template = if use_color(color, true) {
-        "{spinner:.cyan} {bytes} scanned ({bytes_per_sec}), {elapsed}"
-    } else {
-        "{spinner} {bytes} scanned ({bytes_per_sec}), {elapsed}"
+/// Refuses an output file that is one of the inputs, or inside an input folder: creating it
+/// would empty an input before it is read, or feed the matches back in.
+fn refuse_input_as_output(output: &Path, inputs: &[PathBuf]) -> Result<(), String> {
+    let resolve = |path: &Path| -> Option<PathBuf> {
+        if let Ok(full) = path.canonicalize() {
+            return Some(full);
+        }
+        // A file that does not exist yet: its folder does.
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(path.file_name()?))
     };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
+    let Some(output_full) = resolve(output) else {
+        return Ok(());
+    };
+    for input in inputs.iter().filter(|input| input.as_os_str() != "-") {
+        let Ok(input_full) = input.canonicalize() else {
+            continue;
+        };
+        if output_full.starts_with(&input_full) {
+            return Err(format!(
+                "-o {}: the output would overwrite or land inside the input `{}`; write the \
+                 matches elsewhere",
+                output.display(),
+                input.display()
+            ));
+        }
     }
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
+    Ok(())
 }
 
 /// Rules that could not be loaded are reported (errors only) before the hunt.
@@ -294,14 +274,11 @@ fn report_refused(loaded: &sigil_compiler::Loaded, color: Color) {
 }
 
 /// Bad records and unreadable inputs: the first in full, then a count.
-fn report_problems(stats: &HuntStats) {
+pub(super) fn report_problems(stats: &HuntStats) {
     for problem in &stats.problems {
         match problem.record {
-            Some(record) => eprintln!(
-                "warning: {}: record {record}: {}",
-                problem.input, problem.reason
-            ),
-            None => eprintln!("error: {}", problem.reason),
+            Some(_) => eprintln!("warning: {problem}"),
+            None => eprintln!("error: {problem}"),
         }
     }
     if stats.more_problems > 0 {
@@ -312,7 +289,7 @@ fn report_problems(stats: &HuntStats) {
     }
 }
 
-fn print_stats(engine: &Engine, stats: &HuntStats) {
+fn print_stats(engine: &Engine, stats: &HuntStats, forced: Option<&LogSource>) {
     let secs = stats.elapsed.as_secs_f64().max(1e-9);
     let mb = stats.bytes as f64 / 1e6;
     eprintln!(
@@ -321,19 +298,22 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
         stats.skipped_files.len(),
         stats.unreadable_files
     );
-    for (input, reason) in stats.skipped_files.iter().take(5) {
-        eprintln!("          skipped {input}: {reason}");
+    for skipped in stats.skipped_files.iter().take(5) {
+        eprintln!("          skipped {}: {}", skipped.input, skipped.reason);
     }
     eprintln!(
         "records:  {} framed, {} scanned, {} malformed, {} outside --from/--to",
         stats.records, stats.scanned, stats.bad_records, stats.out_of_range
     );
-    let by_source: Vec<String> = RecordSource::ALL
-        .iter()
-        .zip(stats.records_per_source)
-        .filter(|(_, n)| *n > 0)
-        .map(|(s, n)| format!("{} {n}", s.logsource()))
-        .collect();
+    let by_source: Vec<String> = match forced {
+        Some(logsource) => vec![format!("{logsource} {} (--logsource)", stats.records)],
+        None => RecordSource::ALL
+            .iter()
+            .zip(stats.records_per_source)
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{} {n}", s.logsource()))
+            .collect(),
+    };
     eprintln!(
         "sources:  {}",
         if by_source.is_empty() {
@@ -378,6 +358,7 @@ fn print_stats(engine: &Engine, stats: &HuntStats) {
         let level = rule.meta.level.map_or("-", |l| l.as_str());
         eprintln!("  {count:>9}  {level:<13} {}", rule.meta.title);
     }
+    eprintln!("correlations: {} matches", stats.correlation_matches);
     let never: Vec<&str> = engine
         .rules()
         .detections()

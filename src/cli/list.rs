@@ -27,9 +27,13 @@ pub struct ListArgs {
 /// Runs `sigil list`.
 pub fn run(args: &ListArgs, _color: Color) -> ExitCode {
     let loaded = args.rules.load(&args.paths);
-    println!(
+    crate::outln!(
         "{:<36}  {:<13}  {:<18}  {:<11}  {:<50}  TAGS",
-        "ID", "LEVEL", "LOGSOURCE", "KIND", "TITLE"
+        "ID",
+        "LEVEL",
+        "LOGSOURCE",
+        "KIND",
+        "TITLE"
     );
     for (_, rule) in loaded.rules.iter() {
         let meta = &rule.meta;
@@ -53,7 +57,7 @@ pub fn run(args: &ListArgs, _color: Color) -> ExitCode {
             RuleKind::Correlation(_) => "correlation",
             RuleKind::Filter(_) => "filter",
         };
-        println!(
+        crate::outln!(
             "{:<36}  {:<13}  {:<18}  {:<11}  {:<50}  {}",
             meta.id.as_deref().unwrap_or("-"),
             meta.level.map_or("-", |l| l.as_str()),

@@ -10,6 +10,8 @@ mod explain;
 mod hunt;
 mod list;
 mod metrics;
+pub mod output;
+mod progress;
 mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};

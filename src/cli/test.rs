@@ -28,7 +28,7 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
     let loaded = args.rules.load(&args.paths);
     let renderer = TextRenderer::for_stdout(color);
     for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-        println!("{}\n", renderer.render(diag, &loaded.sources));
+        crate::outln!("{}\n", renderer.render(diag, &loaded.sources));
     }
     // Each rule file's detections and correlations, tested together from its `.tests.yml`.
     let mut by_file: BTreeMap<PathBuf, (Vec<RuleId>, Vec<RuleId>)> = BTreeMap::new();
@@ -47,10 +47,10 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
         }
         let Some(tests) = tests_path(file) else {
             if args.require_tests {
-                println!("FAIL {}: no .tests.yml beside it", file.display());
+                crate::outln!("FAIL {}: no .tests.yml beside it", file.display());
                 failed += 1;
             } else {
-                println!("skip {}: no .tests.yml", file.display());
+                crate::outln!("skip {}: no .tests.yml", file.display());
                 skipped += 1;
             }
             continue;
@@ -63,13 +63,13 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
             args.require_tests,
         ) {
             Ok(cases) => {
-                println!("ok   {} ({cases} cases)", file.display());
+                crate::outln!("ok   {} ({cases} cases)", file.display());
                 passed += 1;
             }
             Err(problems) => {
-                println!("FAIL {}", file.display());
+                crate::outln!("FAIL {}", file.display());
                 for problem in problems {
-                    println!("  {problem}");
+                    crate::outln!("  {problem}");
                 }
                 failed += 1;
             }
@@ -80,7 +80,7 @@ pub fn run(args: &TestArgs, color: Color) -> ExitCode {
     } else {
         String::new()
     };
-    println!("{passed} passed, {failed} failed{skipped_text}");
+    crate::outln!("{passed} passed, {failed} failed{skipped_text}");
     exit::code(if failed > 0 { exit::USAGE } else { exit::CLEAN })
 }
 

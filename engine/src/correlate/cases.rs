@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Each event must hold its time in a field the engine reads (`eventTime`, `timestamp`,
-//! `time`...; see [`crate::time`]); repeats are placed after it without rewriting the event.
+//! `time`...; see [`crate::event_time_of`]); repeats are placed after it without rewriting the event.
 //! A case's events run through every detection rule of the loaded rule set (no log source
 //! routing: the examples are taken to be of the rules' own sources), global filters and every
 //! correlation, in the order written; the case passes when the tested correlation rules (those
@@ -29,7 +29,8 @@
 //! none (`correlation_non_matches`).
 
 use super::{CorrelationMatch, Correlator};
-use crate::time::event_time;
+use crate::eval::event_time;
+use crate::input::InputSource;
 use sigil_compiler::correlation::parse_timespan;
 use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{RuleId, RuleSet, SourceId};
@@ -162,6 +163,7 @@ pub fn run_correlation_cases(
         .into_iter()
         .map(|case| {
             let mut collector = correlator.collector();
+            let input = InputSource::Path(case.name.clone().into());
             for (index, (event, time)) in case.events.iter().enumerate() {
                 let mut bytes = event.clone().into_bytes();
                 let Ok(record) = simd_json::to_borrowed_value(&mut bytes) else {
@@ -169,11 +171,11 @@ pub fn run_correlation_cases(
                 };
                 matched.clear();
                 evaluator.matching_rules(&record, detections.iter().copied(), &mut matched);
-                collector.record(
+                collector.record_value(
                     &matched,
                     Some(*time),
                     &record,
-                    Path::new(&case.name),
+                    &input,
                     index as u64 + 1,
                     &mut verdicts,
                 );

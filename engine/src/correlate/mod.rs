@@ -55,28 +55,30 @@
 //!
 //! # Using it in a driver
 //!
+//! [`hunt`](crate::hunt) does all of this; a driver of one's own scans records with a
+//! [`Scanner`](crate::Scanner) and hands each one's matches to a [`Collector`]:
+//!
 //! ```
 //! use sigil_compiler::load_str;
 //! use sigil_engine::correlate::{Correlator, Verdict};
-//! use sigil_engine::eval::Evaluator;
+//! use sigil_engine::{Engine, InputSource, ScanOptions};
 //!
 //! let rules = "title: 403\nname: denied\nlogsource: {product: aws, service: alb}\n\
 //!              detection:\n  sel: {elb_status_code: 403}\n  condition: sel\n---\n\
 //!              title: 403 burst\ncorrelation:\n  type: event_count\n  rules: [denied]\n  \
 //!              group-by: [client_ip]\n  timespan: 5m\n  condition: {gte: 3}\n";
 //! let loaded = load_str("burst.yml".as_ref(), rules, &Default::default());
-//! let correlator = Correlator::new(&loaded.rules);
-//! let mut evaluator = Evaluator::new(&loaded.rules);
+//! let engine = Engine::new(loaded.rules, ScanOptions::default());
+//! let correlator = Correlator::new(engine.rules());
+//! let mut scanner = engine.scanner(); // one per worker
 //! let mut collector = correlator.collector(); // one per worker
 //! let mut verdicts = Vec::new();
+//! let input = InputSource::Path("alb.log".into());
 //! for (i, second) in [0, 20, 40].iter().enumerate() {
-//!     let event = format!(r#"{{"elb_status_code":403,"client_ip":"192.0.2.7","time":"2026-10-01T00:00:{second:02}Z"}}"#);
-//!     let mut bytes = event.clone().into_bytes();
-//!     let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-//!     let time = sigil_engine::time::event_time(&record);
-//!     let mut matched = Vec::new();
-//!     evaluator.matching_rules(&record, [sigil_compiler::RuleId(0)], &mut matched);
-//!     collector.record(&matched, time, &record, "alb.log".as_ref(), i as u64 + 1, &mut verdicts);
+//!     let event = format!(r#"{{"elb_status_code":403,"client_ip":"192.0.2.7","target_processing_time":0.1,"time":"2026-10-01T00:00:{second:02}Z"}}"#);
+//!     let found = scanner.scan(event.as_bytes()).unwrap();
+//!     let view = found.view().unwrap();
+//!     collector.record(found.rules, found.timestamp, &view, &input, i as u64 + 1, &mut verdicts);
 //! }
 //! // The base rule feeds the correlation and is not reported on its own.
 //! assert!(verdicts.iter().all(|v| *v == Verdict::Silent));
@@ -103,7 +105,7 @@ pub use cases::{
 };
 pub use filter::Filters;
 pub use observe::{Collector, Observations, Verdict};
-pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name, write_jsonl};
+pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name};
 pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};
 
 use jiff::Timestamp;
@@ -111,6 +113,14 @@ use plan::{Plan, Plans};
 use sigil_compiler::{FieldPath, RuleId, RuleSet};
 use std::collections::HashMap;
 use window::{Episode, Event, Origin};
+
+/// The detection rules some correlation of `rules` reads (they are evaluated even below a
+/// hunt's minimum level), and the correlations that cannot be evaluated, with the reason.
+pub(crate) fn correlation_summary(rules: &RuleSet) -> (Vec<RuleId>, Vec<(RuleId, String)>) {
+    let plans = Plans::new(rules);
+    let inputs = plans.inputs.into_iter().map(|(rule, _)| rule).collect();
+    (inputs, plans.skipped)
+}
 
 /// Correlations and filters of a rule set, ready for a hunt. Immutable and `Sync`: the
 /// workers share it.

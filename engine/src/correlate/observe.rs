@@ -6,11 +6,11 @@
 //! ([`Observations::append`]), so the merged log is the same whatever the thread count.
 
 use super::Correlator;
-use crate::eval::{Evaluator, Json, first_scalar};
+use crate::eval::{Evaluator, Json, RecordView, first_scalar};
+use crate::input::InputSource;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 /// The interned id that stands for "no value".
@@ -77,9 +77,9 @@ pub(super) struct Entry {
 ///
 /// let mut observations = Observations::default();
 /// let time = "2026-10-01T00:00:00Z".parse().unwrap();
-/// observations.observe(RuleId(0), time, &[Some("10.0.0.1".into())], "a.log".as_ref(), 1);
+/// observations.observe(RuleId(0), time, &[Some("10.0.0.1".into())], "a.log", 1);
 /// let mut more = Observations::default();
-/// more.observe(RuleId(0), time, &[None], "b.log".as_ref(), 7);
+/// more.observe(RuleId(0), time, &[None], "b.log", 7);
 /// observations.append(more);
 /// assert_eq!(observations.len(), 2);
 /// ```
@@ -94,16 +94,17 @@ pub struct Observations {
 
 impl Observations {
     /// Records a match of input rule `rule` at `time`, with the values of the fields the
-    /// correlator asked for (see [`Correlator::inputs`]), found in record `record` of `path`.
+    /// correlator asked for (see [`Correlator::inputs`]), found in record `record` of the input
+    /// named `input`.
     pub fn observe(
         &mut self,
         rule: RuleId,
         time: Timestamp,
         values: &[Option<String>],
-        path: &Path,
+        input: &str,
         record: u64,
     ) {
-        let path = self.strings.intern(&path.to_string_lossy());
+        let path = self.strings.intern(input);
         let values_at = self.values.len() as u32;
         for value in values {
             let id = self.strings.intern_option(value.as_deref());
@@ -187,6 +188,8 @@ pub struct Collector<'c> {
     correlator: &'c Correlator<'c>,
     evaluator: Evaluator<'c>,
     values: Vec<Option<String>>,
+    /// The input of the last record observed, and its name.
+    input: Option<(InputSource, String)>,
     observations: Observations,
 }
 
@@ -196,19 +199,33 @@ impl<'c> Collector<'c> {
             correlator,
             evaluator: Evaluator::new(correlator.rules),
             values: Vec::new(),
+            input: None,
             observations: Observations::default(),
         }
     }
 
-    /// Decides the matches of one record: `matched` are the rules that matched the record
-    /// `event` (as parsed for them), found at `record` in `path`, at `time`. Pushes onto
-    /// `verdicts` one [`Verdict`] per matched rule, in order.
-    pub fn record<'a>(
+    /// Decides the matches of one record: `matched` are the rules that matched the parsed
+    /// record `event` (a [`RecordMatches`](crate::RecordMatches) gives all three), found at
+    /// `record` in `input`. Pushes onto `verdicts` one [`Verdict`] per matched rule, in order.
+    pub fn record(
+        &mut self,
+        matched: &[RuleId],
+        time: Option<Timestamp>,
+        event: &RecordView<'_>,
+        input: &InputSource,
+        record: u64,
+        verdicts: &mut Vec<Verdict>,
+    ) {
+        self.record_value(matched, time, event.value(), input, record, verdicts);
+    }
+
+    /// [`Collector::record`] of a record in any parsed form.
+    pub(crate) fn record_value<'a>(
         &mut self,
         matched: &[RuleId],
         time: Option<Timestamp>,
         event: impl Json<'a>,
-        path: &Path,
+        input: &InputSource,
         record: u64,
         verdicts: &mut Vec<Verdict>,
     ) {
@@ -231,8 +248,12 @@ impl<'c> Collector<'c> {
                         self.values.clear();
                         self.values
                             .extend(fields.iter().map(|field| first_scalar(event, field)));
+                        if self.input.as_ref().is_none_or(|(last, _)| last != input) {
+                            self.input = Some((input.clone(), input.to_string()));
+                        }
+                        let name = self.input.as_ref().map_or("", |(_, name)| name);
                         self.observations
-                            .observe(rule, time, &self.values, path, record);
+                            .observe(rule, time, &self.values, name, record);
                     }
                     None => self.observations.untimed += 1,
                 }

@@ -4,26 +4,26 @@
 //! whether it held and, for every matcher in it, whether it held and which values it found at its
 //! field (as JSON text).
 
+use super::RecordError;
 use super::field::Subject;
 use super::matcher::subject_of;
 use super::{Evaluator, detection_of};
 use sigil_compiler::{MatcherId, RuleId, RuleSet, SearchExpr};
 use simd_json::BorrowedValue;
-use simd_json::prelude::Writable as _;
+use simd_json::prelude::*;
 
 /// What a detection rule's evaluation found for one record.
 ///
 /// ```
 /// use sigil_compiler::{load_str, LoadOptions, RuleId};
-/// use sigil_engine::eval::explain;
+/// use sigil_engine::explain;
 ///
 /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: StopLogging\n  \
 ///             filter:\n    userIdentity.type: AWSService\n  condition: sel and not filter\n";
 /// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
-/// let mut bytes = br#"{"eventName":"StopLogging","userIdentity":{"type":"Root"}}"#.to_vec();
-/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+/// let record = br#"{"eventName":"StopLogging","userIdentity":{"type":"Root"}}"#;
 ///
-/// let explanation = explain(&loaded.rules, RuleId(0), &record).unwrap();
+/// let explanation = explain(&loaded.rules, RuleId(0), record).unwrap().unwrap();
 /// assert!(explanation.matched);
 /// let filter = &explanation.searches[1];
 /// assert_eq!((filter.name.as_str(), filter.held), ("filter", false));
@@ -42,7 +42,7 @@ pub struct Explanation {
 /// One search of an [`Explanation`].
 ///
 /// ```
-/// use sigil_engine::eval::SearchExplanation;
+/// use sigil_engine::SearchExplanation;
 /// let search = SearchExplanation { name: "selection".into(), held: false, matchers: vec![] };
 /// assert!(!search.held);
 /// ```
@@ -60,7 +60,7 @@ pub struct SearchExplanation {
 ///
 /// ```
 /// use sigil_compiler::MatcherId;
-/// use sigil_engine::eval::MatcherExplanation;
+/// use sigil_engine::MatcherExplanation;
 /// let matcher = MatcherExplanation {
 ///     matcher: MatcherId(0),
 ///     description: r#"eventName [eq "stoplogging"]"#.into(),
@@ -82,21 +82,36 @@ pub struct MatcherExplanation {
     pub seen: Vec<String>,
 }
 
-/// Explains how detection rule `rule` fares on `record`; `None` for filter and correlation rules.
+/// Explains how detection rule `rule` fares on `record` (one JSON object); `Ok(None)` for filter
+/// and correlation rules.
 ///
 /// ```
 /// use sigil_compiler::{load_str, LoadOptions, RuleId};
-/// use sigil_engine::eval::explain;
+/// use sigil_engine::explain;
 ///
 /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  keywords:\n    - mimikatz\n  \
 ///             condition: keywords\n";
 /// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
-/// let mut bytes = br#"{"requestParameters":{"command":"run MimiKatz.exe"}}"#.to_vec();
-/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-/// let explanation = explain(&loaded.rules, RuleId(0), &record).unwrap();
+/// let record = br#"{"requestParameters":{"command":"run MimiKatz.exe"}}"#;
+/// let explanation = explain(&loaded.rules, RuleId(0), record).unwrap().unwrap();
 /// assert!(explanation.matched && explanation.searches[0].matchers[0].held);
 /// ```
-pub fn explain(rules: &RuleSet, rule: RuleId, record: &BorrowedValue) -> Option<Explanation> {
+pub fn explain(
+    rules: &RuleSet,
+    rule: RuleId,
+    record: &[u8],
+) -> Result<Option<Explanation>, RecordError> {
+    let mut bytes = record.to_vec();
+    let value = simd_json::to_borrowed_value(&mut bytes)
+        .map_err(|error| RecordError::Json(error.to_string()))?;
+    if !value.is_object() {
+        return Err(RecordError::NotAnObject);
+    }
+    Ok(explain_value(rules, rule, &value))
+}
+
+/// [`explain`] of a parsed record.
+fn explain_value(rules: &RuleSet, rule: RuleId, record: &BorrowedValue) -> Option<Explanation> {
     let detection = detection_of(rules, rule)?;
     let mut evaluator = Evaluator::new(rules);
     evaluator.start_record();

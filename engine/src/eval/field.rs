@@ -89,17 +89,6 @@ fn walk<'a, J: Json<'a>>(
 /// written by simd-json (`403`, `1.5`), `true`/`false`. JSON null counts as no value; an array at
 /// the end of the path is searched for its first scalar element. Used to read the fields a
 /// correlation groups by or aggregates.
-///
-/// ```
-/// use sigil_compiler::FieldPath;
-/// use sigil_engine::eval::first_scalar;
-///
-/// let mut bytes = br#"{"a":{"b":[null,403]},"c":"x"}"#.to_vec();
-/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-/// assert_eq!(first_scalar(&record, &FieldPath::new("a.b")).as_deref(), Some("403"));
-/// assert_eq!(first_scalar(&record, &FieldPath::new("c")).as_deref(), Some("x"));
-/// assert_eq!(first_scalar(&record, &FieldPath::new("d")), None);
-/// ```
 pub fn first_scalar<'a>(record: impl Json<'a>, path: &FieldPath) -> Option<String> {
     let mut found = None;
     Subject::Field(path).any_value(record, &mut |value| {

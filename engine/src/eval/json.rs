@@ -136,3 +136,14 @@ mod tests {
         assert!((&dom).any_element(|_| true) == tape.as_value().any_element(|_| true));
     }
 }
+
+/// Why a record could not be evaluated.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The bytes are not valid JSON.
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    /// Valid JSON, but not an object.
+    #[error("record is not a JSON object")]
+    NotAnObject,
+}

@@ -15,59 +15,36 @@
 //!
 //! Matchers are shared between rules, so an [`Evaluator`] remembers each matcher's result for the
 //! current record; starting a record forgets them all in O(1) by bumping a generation counter.
-//!
-//! ```
-//! use sigil_compiler::{load_str, LoadOptions, RuleId};
-//! use sigil_engine::eval::Evaluator;
-//!
-//! let rule = "title: Console login without MFA\nlogsource: {product: aws}\ndetection:\n  \
-//!             sel:\n    eventName: ConsoleLogin\n    additionalEventData.MFAUsed: 'No'\n  \
-//!             condition: sel\n";
-//! let loaded = load_str("login.yml".as_ref(), rule, &LoadOptions::default());
-//! let mut evaluator = Evaluator::new(&loaded.rules);
-//!
-//! let mut bytes = br#"{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"No"}}"#.to_vec();
-//! let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-//! assert!(evaluator.matches(RuleId(0), &record));
-//! ```
 
 mod explain;
 mod field;
 mod json;
 mod matcher;
+mod time;
 mod value;
+mod view;
 
 #[cfg(test)]
 mod tests;
 
 pub use explain::{Explanation, MatcherExplanation, SearchExplanation, explain};
 pub use field::first_scalar;
-pub use json::{Json, Kind};
+pub use json::{Json, Kind, RecordError};
+pub use time::{event_time, event_time_of};
+pub use view::RecordView;
 
 use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
 
-/// Deepest nesting of arrays and objects the evaluator walks into; anything deeper is treated as
-/// not matching, so that hostile records cannot overflow the stack.
-pub const MAX_DEPTH: usize = 512;
+// The deepest nesting the evaluator walks into is framing's limit, so every record that frames
+// is walked whole; anything deeper is treated as not matching, so that hostile records cannot
+// overflow the stack.
+use crate::framing::MAX_DEPTH;
 
 /// Evaluates detection rules against records, one record at a time.
 ///
 /// It borrows the immutable [`RuleSet`] and owns per-thread scratch (the matcher memo), so each
 /// worker thread makes its own. Filter and correlation rules never match here: they are applied
 /// by later stages.
-///
-/// ```
-/// use sigil_compiler::{load_str, LoadOptions, RuleId};
-/// use sigil_engine::eval::Evaluator;
-///
-/// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    errorCode: null\n  \
-///             condition: sel\n";
-/// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
-/// let mut evaluator = Evaluator::new(&loaded.rules);
-/// let mut bytes = br#"{"eventName":"GetObject"}"#.to_vec();
-/// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-/// assert!(evaluator.matches(RuleId(0), &record));
-/// ```
 #[derive(Debug)]
 pub struct Evaluator<'a> {
     rules: &'a RuleSet,
@@ -82,13 +59,6 @@ const MAX_GENERATION: u32 = u32::MAX >> 1;
 
 impl<'a> Evaluator<'a> {
     /// An evaluator for `rules`, with an empty memo.
-    ///
-    /// ```
-    /// use sigil_compiler::RuleSet;
-    /// use sigil_engine::eval::Evaluator;
-    /// let rules = RuleSet::default();
-    /// let _evaluator = Evaluator::new(&rules);
-    /// ```
     pub fn new(rules: &'a RuleSet) -> Self {
         Evaluator {
             rules,
@@ -99,19 +69,6 @@ impl<'a> Evaluator<'a> {
 
     /// Starts a new record and tells whether detection rule `rule` matches it. Non-detection
     /// rules (filters, correlations) never match.
-    ///
-    /// ```
-    /// use sigil_compiler::{load_str, LoadOptions, RuleId};
-    /// use sigil_engine::eval::Evaluator;
-    ///
-    /// let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    \
-    ///             requestParameters.policyDocument|contains: '\"*\"'\n  condition: sel\n";
-    /// let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
-    /// let mut evaluator = Evaluator::new(&loaded.rules);
-    /// let mut bytes = br#"{"requestParameters":{"policyDocument":"{\"Action\":\"*\"}"}}"#.to_vec();
-    /// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    /// assert!(evaluator.matches(RuleId(0), &record));
-    /// ```
     pub fn matches<'r>(&mut self, rule: RuleId, record: impl Json<'r>) -> bool {
         self.start_record();
         self.rule_holds(rule, record)
@@ -119,22 +76,6 @@ impl<'a> Evaluator<'a> {
 
     /// Starts a new record and appends to `out` (in the order given) every candidate rule that
     /// matches it. `out` is not cleared first.
-    ///
-    /// ```
-    /// use sigil_compiler::{load_str, LoadOptions, RuleId};
-    /// use sigil_engine::eval::Evaluator;
-    ///
-    /// let rules = "title: a\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: A\n  \
-    ///              condition: sel\n---\ntitle: b\nlogsource: {product: aws}\ndetection:\n  \
-    ///              sel:\n    eventName: B\n  condition: sel\n";
-    /// let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
-    /// let mut evaluator = Evaluator::new(&loaded.rules);
-    /// let mut bytes = br#"{"eventName":"b"}"#.to_vec();
-    /// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    /// let mut out = Vec::new();
-    /// evaluator.matching_rules(&record, [RuleId(0), RuleId(1)], &mut out);
-    /// assert_eq!(out, [RuleId(1)]);
-    /// ```
     pub fn matching_rules<'r>(
         &mut self,
         record: impl Json<'r>,
@@ -152,21 +93,6 @@ impl<'a> Evaluator<'a> {
     /// Starts a new record and tells whether `detection` holds for it. This evaluates any
     /// detection over this evaluator's rule set, such as a filter rule's (see
     /// [`crate::correlate::Filters`]), whose matchers are shared with the rules.
-    ///
-    /// ```
-    /// use sigil_compiler::{load_str, LoadOptions, RuleId, RuleKind};
-    /// use sigil_engine::eval::Evaluator;
-    ///
-    /// let rules = "title: r\nname: r\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: A}\n  \
-    ///              condition: sel\n---\ntitle: f\nlogsource: {product: aws}\nfilter:\n  rules: [r]\n  \
-    ///              sel: {userName: admin}\n  condition: sel\n";
-    /// let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
-    /// let RuleKind::Filter(filter) = &loaded.rules.rule(RuleId(1)).kind else { panic!() };
-    /// let mut evaluator = Evaluator::new(&loaded.rules);
-    /// let mut bytes = br#"{"eventName":"A","userName":"admin"}"#.to_vec();
-    /// let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    /// assert!(evaluator.detection_holds(&filter.detection, &record));
-    /// ```
     pub fn detection_holds<'r>(&mut self, detection: &'a Detection, record: impl Json<'r>) -> bool {
         self.start_record();
         self.condition_holds(detection, &detection.condition, record)

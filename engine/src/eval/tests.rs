@@ -319,15 +319,18 @@ fn filters_and_correlations_never_match_here() {
     let mut evaluator = Evaluator::new(&loaded.rules);
     assert!(evaluator.matches(RuleId(0), &record));
     assert!(!evaluator.matches(RuleId(1), &record));
-    assert!(explain(&loaded.rules, RuleId(1), &record).is_none());
+    assert!(
+        explain(&loaded.rules, RuleId(1), br#"{"a":1}"#)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
 fn explain_reports_searches_matchers_and_values() {
     let loaded = load("{sel: {a.b: x, n|gt: 3}, other: {c: null}, condition: sel and other}");
-    let mut bytes = br#"{"a":[{"b":"X"},{"b":"y"}],"n":2}"#.to_vec();
-    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
-    let explanation = explain(&loaded.rules, RuleId(0), &record).unwrap();
+    let record = br#"{"a":[{"b":"X"},{"b":"y"}],"n":2}"#;
+    let explanation = explain(&loaded.rules, RuleId(0), record).unwrap().unwrap();
     assert!(!explanation.matched);
     let sel = &explanation.searches[0];
     assert!(!sel.held);
@@ -382,4 +385,112 @@ fn deep_records_do_not_overflow_the_stack() {
         };
         dismantle(object.remove("a").unwrap());
     }
+}
+
+// The examples of the evaluator, kept as tests (the module is private to the crate).
+
+#[test]
+fn doc_module_example_finds_a_nested_field() {
+    use crate::eval::Evaluator;
+    use sigil_compiler::{LoadOptions, RuleId, load_str};
+
+    let rule = "title: Console login without MFA\nlogsource: {product: aws}\ndetection:\n  \
+                sel:\n    eventName: ConsoleLogin\n    additionalEventData.MFAUsed: 'No'\n  \
+                condition: sel\n";
+    let loaded = load_str("login.yml".as_ref(), rule, &LoadOptions::default());
+    let mut evaluator = Evaluator::new(&loaded.rules);
+
+    let mut bytes =
+        br#"{"eventName":"ConsoleLogin","additionalEventData":{"MFAUsed":"No"}}"#.to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    assert!(evaluator.matches(RuleId(0), &record));
+}
+
+#[test]
+fn doc_null_matches_a_missing_field() {
+    use crate::eval::Evaluator;
+    use sigil_compiler::{LoadOptions, RuleId, load_str};
+
+    let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    errorCode: null\n  \
+                condition: sel\n";
+    let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
+    let mut evaluator = Evaluator::new(&loaded.rules);
+    let mut bytes = br#"{"eventName":"GetObject"}"#.to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    assert!(evaluator.matches(RuleId(0), &record));
+}
+
+#[test]
+fn doc_new_evaluator_on_an_empty_rule_set() {
+    use crate::eval::Evaluator;
+    use sigil_compiler::RuleSet;
+    let rules = RuleSet::default();
+    let _evaluator = Evaluator::new(&rules);
+}
+
+#[test]
+fn doc_contains_finds_a_quote_star_quote() {
+    use crate::eval::Evaluator;
+    use sigil_compiler::{LoadOptions, RuleId, load_str};
+
+    let rule = "title: t\nlogsource: {product: aws}\ndetection:\n  sel:\n    \
+                requestParameters.policyDocument|contains: '\"*\"'\n  condition: sel\n";
+    let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
+    let mut evaluator = Evaluator::new(&loaded.rules);
+    let mut bytes = br#"{"requestParameters":{"policyDocument":"{\"Action\":\"*\"}"}}"#.to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    assert!(evaluator.matches(RuleId(0), &record));
+}
+
+#[test]
+fn doc_matching_rules_appends_in_order() {
+    use crate::eval::Evaluator;
+    use sigil_compiler::{LoadOptions, RuleId, load_str};
+
+    let rules = "title: a\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: A\n  \
+                 condition: sel\n---\ntitle: b\nlogsource: {product: aws}\ndetection:\n  \
+                 sel:\n    eventName: B\n  condition: sel\n";
+    let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
+    let mut evaluator = Evaluator::new(&loaded.rules);
+    let mut bytes = br#"{"eventName":"b"}"#.to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    let mut out = Vec::new();
+    evaluator.matching_rules(&record, [RuleId(0), RuleId(1)], &mut out);
+    assert_eq!(out, [RuleId(1)]);
+}
+
+#[test]
+fn doc_a_filter_detection_holds() {
+    use crate::eval::Evaluator;
+    use sigil_compiler::{LoadOptions, RuleId, RuleKind, load_str};
+
+    let rules = "title: r\nname: r\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: A}\n  \
+                 condition: sel\n---\ntitle: f\nlogsource: {product: aws}\nfilter:\n  rules: [r]\n  \
+                 sel: {userName: admin}\n  condition: sel\n";
+    let loaded = load_str("t.yml".as_ref(), rules, &LoadOptions::default());
+    let RuleKind::Filter(filter) = &loaded.rules.rule(RuleId(1)).kind else {
+        panic!()
+    };
+    let mut evaluator = Evaluator::new(&loaded.rules);
+    let mut bytes = br#"{"eventName":"A","userName":"admin"}"#.to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    assert!(evaluator.detection_holds(&filter.detection, &record));
+}
+
+#[test]
+fn doc_first_scalar_reads_the_first_scalar() {
+    use crate::eval::first_scalar;
+    use sigil_compiler::FieldPath;
+
+    let mut bytes = br#"{"a":{"b":[null,403]},"c":"x"}"#.to_vec();
+    let record = simd_json::to_borrowed_value(&mut bytes).unwrap();
+    assert_eq!(
+        first_scalar(&record, &FieldPath::new("a.b")).as_deref(),
+        Some("403")
+    );
+    assert_eq!(
+        first_scalar(&record, &FieldPath::new("c")).as_deref(),
+        Some("x")
+    );
+    assert_eq!(first_scalar(&record, &FieldPath::new("d")), None);
 }

@@ -21,7 +21,7 @@
 
 use super::MAX_DEPTH;
 use super::json::{Json, Kind};
-use crate::time::parse_time;
+use super::time::parse_time;
 use jiff::tz::TimeZone;
 use sigil_compiler::pattern::{StrKind, StrMatch, StrSet, fold_case, parse_number};
 use sigil_compiler::{FieldRefKind, TimePart};

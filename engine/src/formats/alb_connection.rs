@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use sigil_engine::formats::{LineKind, TextFormat, TextReader};
-//! use sigil_engine::logsource::RecordSource;
+//! use sigil_engine::RecordSource;
 //!
 //! let line = br#"2024-10-04T17:05:15.514108Z 192.168.131.39 36280 443 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 4.036 "CN=amazondomains.com,O=endEntity,L=Seattle,ST=Washington,C=US" NotBefore=2023-09-21T22:43:21Z;NotAfter=2026-06-17T22:43:21Z FEF257372D5C14D4 Success TID_16132ed0b4112148"#;
 //! let mut reader = TextReader::new(TextFormat::LoadBalancer);

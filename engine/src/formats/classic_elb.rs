@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use sigil_engine::formats::{LineKind, TextFormat, TextReader};
-//! use sigil_engine::logsource::RecordSource;
+//! use sigil_engine::RecordSource;
 //!
 //! let line = br#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.001048 0.001337 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" DHE-RSA-AES128-SHA TLSv1.2"#;
 //! let mut reader = TextReader::new(TextFormat::LoadBalancer);

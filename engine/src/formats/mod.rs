@@ -30,7 +30,7 @@
 //! ```
 //! use sigil_engine::formats::{TextReader, detect, text_records};
 //! use sigil_engine::framing::Origin;
-//! use sigil_engine::logsource::RecordSource;
+//! use sigil_engine::RecordSource;
 //!
 //! let log = b"version srcaddr dstaddr dstport action\n\
 //!             2 10.0.0.1 10.0.0.2 22 REJECT\n\

@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use sigil_engine::formats::{LineKind, TextFormat, TextReader};
-//! use sigil_engine::logsource::RecordSource;
+//! use sigil_engine::RecordSource;
 //!
 //! let line = br#"tls 2.0 2020-04-01T08:51:42 net/my-network-loadbalancer/c6e77e28c25b2234 g3d4b5e8bb8464cd 192.168.131.39:2817 10.0.0.1:80 5 2 98 246 - arn:aws:acm:us-east-2:671290407336:certificate/2a108f19-aded-46b0-8493-c63eb1ef4a99 - ECDHE-RSA-AES128-SHA tlsv12 - my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com h2 h2 "h2","http/1.1" 2020-04-01T08:51:20"#;
 //! let mut reader = TextReader::new(TextFormat::LoadBalancer);

@@ -59,27 +59,63 @@ mod open;
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use blocks::{BLOCK_BYTES, Block, BlockError, Blocks, MAX_DOCUMENT_BYTES};
 pub use discover::{Discovery, cloudtrail_delivery_time, discover};
 pub use open::{OpenOptions, Opened, open, open_reader};
 
+/// How much of an input's head (its first bytes, decompressed) content sniffing, shape
+/// detection and log format detection look at: 64 KiB.
+pub const HEAD_BYTES: usize = 64 << 10;
+
 /// Where a log comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InputSource {
     /// A file.
     Path(PathBuf),
     /// The standard input (`-` on the command line).
     Stdin,
+    /// An object of a store, by its URL (`s3://bucket/key`).
+    Url(String),
+}
+
+impl InputSource {
+    /// The input's name as matches and messages show it: a file's path (lossily converted to
+    /// UTF-8), `<stdin>`, or an object's URL. Borrowed, unless a path is not UTF-8.
+    pub fn name(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            InputSource::Path(path) => path.to_string_lossy(),
+            InputSource::Stdin => "<stdin>".into(),
+            InputSource::Url(url) => url.as_str().into(),
+        }
+    }
+
+    /// The path-like name that format detection and skip rules look at: a file's path, an
+    /// object's key (the URL after `scheme://authority/`); `None` for stdin.
+    ///
+    /// ```
+    /// use sigil_engine::InputSource;
+    /// let object = InputSource::Url("s3://trail/AWSLogs/1/CloudTrail/x.json.gz".into());
+    /// assert_eq!(object.path().unwrap(), std::path::Path::new("AWSLogs/1/CloudTrail/x.json.gz"));
+    /// assert_eq!(InputSource::Stdin.path(), None);
+    /// ```
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            InputSource::Path(path) => Some(path),
+            InputSource::Stdin => None,
+            InputSource::Url(url) => {
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+                rest.split_once('/').map(|(_, key)| Path::new(key))
+            }
+        }
+    }
 }
 
 impl fmt::Display for InputSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InputSource::Path(path) => write!(f, "{}", path.display()),
-            InputSource::Stdin => f.write_str("<stdin>"),
-        }
+        f.write_str(&self.name())
     }
 }
 
@@ -115,6 +151,14 @@ pub enum SkipReason {
     /// A Parquet file, by name or by its `PAR1` magic bytes.
     #[error("Parquet file: not supported, export the logs as JSON to hunt them")]
     Parquet,
+    /// A CloudTrail log file delivered before `--from` (by the time in its name): it holds
+    /// only earlier events.
+    #[error("CloudTrail file delivered before --from: holds only earlier events")]
+    DeliveredBeforeFrom,
+    /// A CloudTrail log file delivered over an hour after `--to` (by the time in its name): it
+    /// holds only later events.
+    #[error("CloudTrail file delivered over an hour after --to: holds only later events")]
+    DeliveredAfterTo,
 }
 
 /// How an input's bytes are encoded, as recognised by their magic bytes.

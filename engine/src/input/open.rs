@@ -18,11 +18,8 @@ use std::io::{self, Read};
 use memmap2::Mmap;
 
 use super::blocks::{Blocks, Stream};
-use super::{Codec, InputError, InputSource, SkipReason};
+use super::{Codec, HEAD_BYTES, InputError, InputSource, SkipReason};
 use crate::framing::{self, Shape};
-
-/// How much of the content shape detection and sniffing look at.
-const HEAD_BYTES: usize = 64 << 10;
 
 /// How much of the content is searched for NUL bytes to tell binary files from logs. JSON text
 /// never holds a raw NUL, but a damaged log may have some further on: those are bad records,
@@ -73,8 +70,18 @@ pub enum Opened {
 ///
 /// Errors here concern opening only; errors met while reading come from [`Blocks`].
 pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputError> {
-    let InputSource::Path(path) = input else {
-        return open_reader(input.clone(), io::stdin(), options);
+    let path = match input {
+        InputSource::Path(path) => path,
+        InputSource::Stdin => return open_reader(input.clone(), io::stdin(), options),
+        InputSource::Url(_) => {
+            return Err(InputError::Io {
+                input: input.clone(),
+                error: io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "an object is read through its source, not opened by name",
+                ),
+            });
+        }
     };
     let io_error = |error| InputError::Io {
         input: input.clone(),

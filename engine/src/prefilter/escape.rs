@@ -10,7 +10,7 @@
 //! so the `\u` inside `\\u` (an escaped backslash followed by a `u`) does not count.
 //!
 //! ```
-//! use sigil_engine::prefilter::spell_out_escapes;
+//! use sigil_engine::spell_out_escapes;
 //! let mut copy = Vec::new();
 //! assert!(spell_out_escapes(br#"{"a":"\u0041\/\u0022\u00e9"}"#, &mut copy));
 //! assert_eq!(copy, br#"{"a":"A/\"\u00e9"}"#);

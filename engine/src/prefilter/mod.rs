@@ -24,7 +24,7 @@
 //!
 //! ```
 //! use sigil_compiler::{RuleId, load_str};
-//! use sigil_engine::prefilter::Prefilter;
+//! use sigil_engine::Prefilter;
 //! let rules = "title: a\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: StopLogging}\n  \
 //!              condition: sel\n---\ntitle: b\nlogsource: {product: aws}\ndetection:\n  \
 //!              sel: {eventName|contains: Delete}\n  condition: sel\n";

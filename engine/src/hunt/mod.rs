@@ -1,0 +1,213 @@
+//! The retro-hunt driver: a [`Source`]'s inputs in, matches out to a [`Sink`] in input order,
+//! then correlations, and statistics.
+//!
+//! ```text
+//! Source ─inputs─▶ units (files, chunks, stream blocks) ─waves─▶ workers: frame, scan, verdicts
+//!   │                   units.rs, reading.rs                        records.rs ──▶ Sink::Batch
+//!   └─ skipped, errors ─▶ stats.rs                                                   │
+//!                                         Sink::write (input order) ◀───────────────┘
+//!                                         correlations after the scan ─▶ Sink::correlation
+//! ```
+//!
+//! The inputs become a sequence of work units, in input order (see `units`). Units are
+//! scanned in parallel (rayon) in waves of a few per thread (many more when they are small
+//! files), each with the worker's own [`Scanner`](crate::Scanner) and its own sink batch,
+//! while the driver takes the next wave from the source and reads it (downloads,
+//! decompresses). After each wave the batches are handed to the sink in unit order, so the
+//! output is the same whatever the thread count, and memory holds two waves of input and one
+//! of output, however large the input. The pages of a scanned chunk are released, so a hunt's
+//! resident size does not grow with the size of a mapped file. Bad records and unreadable
+//! inputs are counted and the first ones reported; they never stop the hunt. A sink error
+//! does: the hunt returns it as a [`HuntError`], with the statistics so far.
+
+mod reading;
+mod records;
+mod stats;
+mod units;
+
+pub use stats::{HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS};
+
+use crate::correlate::Correlator;
+use crate::formats::TextFormat;
+use crate::input::OpenOptions;
+use crate::scan::Engine;
+use crate::sink::{Sink, SinkError};
+use crate::source::Source;
+use rayon::prelude::*;
+use reading::{Forced, Reader};
+use records::{Buffer, Worker, scan_records};
+use std::time::Instant;
+use units::{Opening, Unit, Units, number_wave};
+
+/// How to hunt.
+#[derive(Default)]
+pub struct HuntOptions<'a> {
+    /// How inputs are opened (memory maps, a forced JSON shape).
+    pub open: OpenOptions,
+    /// Read every input as this text log format instead of detecting it.
+    pub text_format: Option<TextFormat>,
+    /// Called after each unit of work with its statistics (bytes scanned and stored, inputs
+    /// begun), from the worker threads: for progress reports.
+    pub progress: Option<&'a (dyn Fn(&HuntStats) + Sync)>,
+}
+
+/// A hunt stopped by its sink: the sink's error, and what was done before it.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct HuntError {
+    /// Why the sink stopped the hunt.
+    #[source]
+    pub error: SinkError,
+    /// The statistics of the hunt up to the stop.
+    pub stats: Box<HuntStats>,
+}
+
+/// Hunts through the inputs of `source` with `engine`'s rules, writing every match to `sink`
+/// in input order, then the correlation matches (and filters applied) of the rule set, then
+/// [`Sink::finish`].
+///
+/// Problems with inputs and records are counted in the returned statistics; only a sink
+/// error stops the hunt early.
+pub fn hunt<S: Sink>(
+    engine: &Engine,
+    source: &mut dyn Source,
+    options: &HuntOptions<'_>,
+    sink: &mut S,
+) -> Result<HuntStats, HuntError>
+where
+    S::Batch: Send,
+{
+    let started = Instant::now();
+    let correlator = Correlator::new(engine.rules());
+    let correlator = (!correlator.is_idle()).then_some(&correlator);
+    let mut stats = stats::HuntStats::new(engine.rules().len());
+    let outcome = detect(engine, source, options, correlator, sink, &mut stats)
+        .and_then(|()| correlate(engine, correlator, sink, &mut stats))
+        .and_then(|()| sink.finish());
+    stats.elapsed = started.elapsed();
+    match outcome {
+        Ok(()) => Ok(stats),
+        Err(error) => Err(HuntError {
+            error,
+            stats: Box::new(stats),
+        }),
+    }
+}
+
+/// The detection pass: every unit of the source scanned, wave by wave, and its batch written.
+fn detect<S: Sink>(
+    engine: &Engine,
+    source: &mut dyn Source,
+    options: &HuntOptions<'_>,
+    correlator: Option<&Correlator<'_>>,
+    sink: &mut S,
+    stats: &mut HuntStats,
+) -> Result<(), SinkError> {
+    let forced = Forced {
+        text: options.text_format.clone(),
+        shape: options.open.shape.is_some(),
+    };
+    let opening = Opening {
+        open: &options.open,
+        forced: &forced,
+        scan: engine.options(),
+        rules: engine.rules().len(),
+    };
+    let mut units = Units::new(source, opening);
+    let threads = rayon::current_num_threads();
+    let mut wave = units.wave(threads);
+    // The number of the next record of the file whose chunks are being numbered.
+    let mut next_record = 0;
+    while !wave.is_empty() {
+        number_wave(&mut wave, &mut next_record);
+        let batches: Vec<S::Batch> = wave.iter().map(|_| sink.batch()).collect();
+        // The next wave is taken from the source and read while this one is scanned.
+        let (results, next) = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| units.wave(threads));
+            let results: Vec<(S::Batch, HuntStats, Result<(), SinkError>)> =
+                std::mem::take(&mut wave)
+                    .into_par_iter()
+                    .zip(batches)
+                    .map_init(
+                        || Worker::new(engine, correlator),
+                        |worker, (unit, batch)| run_unit(worker, unit, batch, options),
+                    )
+                    .collect();
+            let next = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (results, next)
+        });
+        for (batch, unit_stats, result) in results {
+            stats.merge(unit_stats);
+            result?;
+            sink.write(batch)?;
+        }
+        wave = next;
+    }
+    Ok(())
+}
+
+/// Scans one unit into `batch`.
+fn run_unit<B: crate::sink::Batch>(
+    worker: &mut Worker<'_>,
+    unit: Unit,
+    mut batch: B,
+    options: &HuntOptions<'_>,
+) -> (B, HuntStats, Result<(), SinkError>) {
+    let (stats, result) = match unit {
+        Unit::Done(stats) => (*stats, Ok(())),
+        Unit::Chunk {
+            source,
+            block,
+            reading,
+            range,
+            origin,
+            first,
+            counted_in_wave,
+            stored,
+        } => {
+            if !counted_in_wave {
+                block.populate(range.clone()); // else done by `number_wave`
+            }
+            let buffer = Buffer {
+                bytes: &block.bytes()[range.clone()],
+                shape: block.shape(),
+                origin,
+                source: &source,
+            };
+            let mut reader = Reader::new(&reading);
+            let (mut stats, result) = scan_records(worker, &mut batch, buffer, &mut reader);
+            stats.files = u64::from(first);
+            stats.stored_bytes = stored;
+            block.release(range);
+            (stats, result)
+        }
+    };
+    if let Some(progress) = options.progress {
+        progress(&stats);
+    }
+    (batch, stats, result)
+}
+
+/// Evaluates the correlations over the matches observed, and writes those reported.
+fn correlate<S: Sink>(
+    engine: &Engine,
+    correlator: Option<&Correlator<'_>>,
+    sink: &mut S,
+    stats: &mut HuntStats,
+) -> Result<(), SinkError> {
+    let Some(correlator) = correlator else {
+        return Ok(());
+    };
+    let observations = std::mem::take(&mut stats.observations);
+    for m in correlator.finish(observations) {
+        let rule = engine.rules().rule(m.rule);
+        if correlator.emits(m.rule) && engine.options().passes_level(rule) {
+            stats.matches_per_rule[m.rule.0 as usize] += 1;
+            stats.correlation_matches += 1;
+            sink.correlation(rule, &m)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! The sinks that write text to an `io::Write`: the ordered writing they share.
+
+use super::{Batch, MatchRecord, Sink, SinkError};
+use crate::correlate::CorrelationMatch;
+use crate::eval::RecordView;
+use sigil_compiler::Rule;
+use std::io::Write;
+
+/// How a [`TextSink`] lays matches out as text: [`Jsonl`](super::jsonl::Jsonl),
+/// [`Csv`](super::csv::Csv), [`Table`](super::table::Table), or a format of one's own.
+///
+/// A layout is cloned into every batch, so it should be cheap to clone (share big tables
+/// behind an `Arc`).
+pub trait Layout: Clone + Send {
+    /// Writes what comes before the first match (a header line); nothing by default.
+    fn header(&self, _out: &mut Vec<u8>) {}
+
+    /// Appends one match to `out`.
+    fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>);
+
+    /// Appends one correlation match of `rule` to `out`.
+    fn correlation(&self, out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMatch);
+}
+
+/// A sink that lays matches out as text ([`Layout`]) and writes them, in input order, to an
+/// `io::Write`.
+///
+/// Each batch is formatted into a buffer of its own on a worker thread; [`Sink::write`] writes
+/// whole buffers, so the writer sees few large writes. Buffers are reused from batch to batch.
+#[derive(Debug)]
+pub struct TextSink<W: Write, L: Layout> {
+    out: W,
+    layout: L,
+    /// Emptied buffers of written batches, for the next batches.
+    spare: Vec<Vec<u8>>,
+    /// Whether the header was written.
+    started: bool,
+}
+
+/// Largest buffer kept for the next batch; one that grew past it (a unit with a huge output)
+/// is freed.
+const MAX_SPARE_BYTES: usize = 32 << 20;
+
+impl<W: Write, L: Layout> TextSink<W, L> {
+    /// A sink writing to `out` with `layout`.
+    pub fn with_layout(out: W, layout: L) -> Self {
+        TextSink {
+            out,
+            layout,
+            spare: Vec::new(),
+            started: false,
+        }
+    }
+
+    /// The writer, once the sink is done with it.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Writes the header once, before anything else.
+    fn start(&mut self) -> Result<(), SinkError> {
+        if !self.started {
+            self.started = true;
+            let mut header = Vec::new();
+            self.layout.header(&mut header);
+            self.out.write_all(&header)?;
+        }
+        Ok(())
+    }
+}
+
+/// The matches of one unit, laid out as text.
+#[derive(Debug)]
+pub struct TextBatch<L> {
+    bytes: Vec<u8>,
+    layout: L,
+}
+
+impl<L: Layout> Batch for TextBatch<L> {
+    fn matched(&mut self, m: &MatchRecord<'_>, _: &RecordView<'_>) -> Result<(), SinkError> {
+        self.layout.matched(&mut self.bytes, m);
+        Ok(())
+    }
+}
+
+impl<W: Write, L: Layout> Sink for TextSink<W, L> {
+    type Batch = TextBatch<L>;
+
+    fn batch(&mut self) -> TextBatch<L> {
+        TextBatch {
+            bytes: self.spare.pop().unwrap_or_default(),
+            layout: self.layout.clone(),
+        }
+    }
+
+    fn write(&mut self, mut batch: TextBatch<L>) -> Result<(), SinkError> {
+        self.start()?;
+        self.out.write_all(&batch.bytes)?;
+        if batch.bytes.capacity() <= MAX_SPARE_BYTES {
+            batch.bytes.clear();
+            self.spare.push(batch.bytes);
+        }
+        Ok(())
+    }
+
+    fn correlation(&mut self, rule: &Rule, m: &CorrelationMatch) -> Result<(), SinkError> {
+        self.start()?;
+        let mut line = Vec::new();
+        self.layout.correlation(&mut line, rule, m);
+        self.out.write_all(&line)?;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), SinkError> {
+        self.start()?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
