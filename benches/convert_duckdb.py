@@ -18,6 +18,8 @@ would:
                          itself would read the file once per rule)
 - DuckDB, load:          the view copied into a DuckDB table (the file parsed once)
 - DuckDB, table, 1/rule and UNION: the same queries over that table
+- one rule: `sigil hunt` with one rule (SigmaHQ's aws_cloudtrail_disable_logging) against
+  that rule's query over the loaded table: an analyst's question once the data sits in DuckDB
 
 Each round runs every command once, in that order; the table is loaded once per round. The
 figures are medians over the rounds; the matches per rule of the UNION are checked against
@@ -93,10 +95,13 @@ def main():
         for q in converted:
             export(over(table, q))
 
-    def hunt():
+    def hunt(rules=AWS_RULES):
         with open(os.devnull, "w") as null:
-            subprocess.run([str(SIGIL), "hunt", "-r", str(AWS_RULES), str(ndjson), "--format",
+            subprocess.run([str(SIGIL), "hunt", "-r", str(rules), str(ndjson), "--format",
                             "jsonl"], check=True, stdout=null, stderr=subprocess.DEVNULL)
+
+    one_rule = AWS_RULES / "cloudtrail/aws_cloudtrail_disable_logging.yml"
+    one_query = next(q for q in converted if q["rule"]["path"].endswith(one_rule.name))
 
     times = collections.defaultdict(list)
     for round_ in range(args.rounds):
@@ -109,6 +114,8 @@ def main():
         times["DuckDB, table, one query per rule"].append(timed(lambda: per_rule("loaded"))[0])
         times["DuckDB, table, all rules as one UNION ALL"].append(
             timed(lambda: export(union_over("loaded")))[0])
+        times["sigil hunt, one rule"].append(timed(lambda: hunt(one_rule))[0])
+        times["DuckDB, table, one rule"].append(timed(lambda: export(over("loaded", one_query)))[0])
         print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.1f}s" for k, v in times.items()),
               flush=True)
 

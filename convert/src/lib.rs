@@ -58,7 +58,7 @@ pub enum Target {
     Athena,
     /// Apache Spark SQL (4.0 or newer).
     Spark,
-    /// DuckDB (1.4 or newer).
+    /// DuckDB (1.3 or newer).
     DuckDb,
 }
 

@@ -310,16 +310,19 @@ fn rules_with_matches(report: &Value) -> usize {
         .count()
 }
 
-/// The pack's detections and SigmaHQ's AWS rules, and the pack's correlations, on the
-/// embedded sample: converted for `target` and checked against `sigil hunt`, both given
-/// `range` (`--from`/`--to`, or nothing).
+/// The pack's detections and SigmaHQ's AWS rules (when `../shared/data` is there), and the
+/// pack's correlations, on the embedded sample: converted for `target` and checked against
+/// `sigil hunt`, both given `range` (`--from`/`--to`, or nothing).
 pub fn sample_proof(target: &str, range: &[&str]) {
-    let Some(shared) = shared_data() else { return };
     let dir = tempfile::tempdir().unwrap();
     let pack = pack_detections(dir.path());
-    let sigma = sigmahq_aws(&shared);
+    let sigma = shared_data().map(|shared| sigmahq_aws(&shared));
     let samples = sample_copy(dir.path());
-    let rules = [&["-r", text(&pack), "-r", text(&sigma)][..], range].concat();
+    let mut rules = vec!["-r", text(&pack)];
+    if let Some(sigma) = &sigma {
+        rules.extend(["-r", text(sigma)]);
+    }
+    rules.extend(range);
     let detections = sigil(
         &[
             &["convert", "--target", target, "--format", "jsonl"][..],

@@ -1,4 +1,4 @@
-//! DuckDB's SQL (1.4 or newer: `lambda x: ...` lambdas, `json_type`, `url_decode`).
+//! DuckDB's SQL (1.3 or newer: `lambda x: ...` lambdas, `json_type`, `url_decode`).
 
 use super::{Dialect, JsonKind, quote_with, standard_string};
 use crate::regex::Flavour;

@@ -4,7 +4,7 @@
 //! Every query is built from the small vocabulary of [`Dialect`], so the modules that decide
 //! *what* to ask (matchers, correlations) never spell an engine's function names. Each target
 //! has one implementation: [`Athena`] (Trino, engine version 3), [`Spark`] (Spark SQL 4, whose
-//! `VARIANT` holds parsed JSON) and [`DuckDb`] (DuckDB 1.4 or newer).
+//! `VARIANT` holds parsed JSON) and [`DuckDb`] (DuckDB 1.3 or newer).
 //!
 //! JSON values held as text (CloudTrail's `requestParameters`) are parsed into the engine's own
 //! JSON value ([`Dialect::json_parse`]): Trino's `JSON`, Spark's `VARIANT`, DuckDB's `JSON`. A
