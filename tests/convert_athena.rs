@@ -8,9 +8,10 @@
 
 mod convert_support;
 
+use convert_support::cases::{semantics_proof, windows_proof};
 use convert_support::{
-    Check, Engine, available, check, sample_copy, sample_proof, sample_sources, semantics_proof,
-    shared_cloudtrail_proof, sigil, text, windows_proof,
+    Check, Engine, available, check, sample_copy, sample_proof, sample_sources,
+    shared_cloudtrail_proof, sigil, text,
 };
 
 #[test]

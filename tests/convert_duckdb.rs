@@ -5,9 +5,8 @@
 
 mod convert_support;
 
-use convert_support::{
-    Engine, available, sample_proof, semantics_proof, shared_cloudtrail_proof, windows_proof,
-};
+use convert_support::cases::{semantics_proof, windows_proof};
+use convert_support::{Engine, available, sample_proof, shared_cloudtrail_proof};
 
 #[test]
 fn duckdb_answers_as_sigil_on_the_sample() {
