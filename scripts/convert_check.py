@@ -154,6 +154,8 @@ class AthenaEngine(DuckDbEngine):
         import sqlglot
         self.sqlglot = sqlglot
         self.db = duckdb.connect()
+        # Trino's fail(message), which sqlglot leaves as it is: stops the query with the message.
+        self.db.execute("CREATE MACRO fail(message) AS error(message)")
         for statement in split_statements(ddl):
             table = parse_athena_table(sqlglot, statement)
             if table["service"] in data:

@@ -159,9 +159,10 @@ fn compile_shows_the_search_of_each_source() {
         search("cloudtrail:").contains("a search for 5 literals"),
         "{out}"
     );
-    assert!(search("waf:").contains("a search for 4 literals"), "{out}");
+    // (4 literals and CloudTrail's `insightDetails`, the key of its Insights events.)
+    assert!(search("waf:").contains("a search for 5 literals"), "{out}");
     assert!(
-        search("guardduty, vpcflow,").contains(", unknown: a search for 4 literals"),
+        search("guardduty, route53, vpcflow,").contains(", unknown: a search for 5 literals"),
         "{out}"
     );
 }

@@ -8,7 +8,7 @@
 
 mod convert_support;
 
-use convert_support::cases::{semantics_proof, windows_proof};
+use convert_support::cases::{ordered_ties_proof, semantics_proof, windows_proof};
 use convert_support::{
     Check, Engine, available, check, sample_copy, sample_proof, sample_sources,
     shared_cloudtrail_proof, sigil, text,
@@ -158,5 +158,12 @@ fn athena_seed_questions_give_the_runbooks_answers() {
 fn athena_matches_sigils_semantics_point_by_point() {
     if available(Engine::Athena) {
         semantics_proof("athena");
+    }
+}
+
+#[test]
+fn athena_temporal_ordered_stops_on_tied_events() {
+    if available(Engine::Athena) {
+        ordered_ties_proof("athena");
     }
 }

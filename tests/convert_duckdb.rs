@@ -5,7 +5,7 @@
 
 mod convert_support;
 
-use convert_support::cases::{semantics_proof, windows_proof};
+use convert_support::cases::{ordered_ties_proof, semantics_proof, windows_proof};
 use convert_support::{Engine, available, sample_proof, shared_cloudtrail_proof};
 
 #[test]
@@ -48,5 +48,12 @@ fn duckdb_time_range_is_hunts() {
 fn duckdb_matches_sigils_semantics_point_by_point() {
     if available(Engine::DuckDb) {
         semantics_proof("duckdb");
+    }
+}
+
+#[test]
+fn duckdb_temporal_ordered_stops_on_tied_events() {
+    if available(Engine::DuckDb) {
+        ordered_ties_proof("duckdb");
     }
 }

@@ -1,21 +1,12 @@
 //! Golden tests for diagnostics: every `tests/diagnostics/*.yml` is checked with
-//! `sigil check --color never`, and the output must equal the `.stdout` file beside it.
+//! `sigil check --color never`, and the output must equal its snapshot in
+//! `tests/snapshots/diagnostics__every_diagnostic_renders_as_recorded@<file>.snap`.
 //! A file named after a code (`S020_unknown_modifier.yml`) must also produce that code.
-//! Run with `SIGIL_BLESS=1` to rewrite the expected files after an intended change.
+//! After an intended change, review the new output with `cargo insta review` (or run with
+//! `INSTA_UPDATE=always` and read the diff of the snapshots before committing them).
 
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-
-fn cases() -> Vec<PathBuf> {
-    let dir = Path::new("tests/diagnostics");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("tests/diagnostics exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
-        .collect();
-    cases.sort();
-    cases
-}
+use std::path::Path;
 
 fn check(args: &[&str]) -> (String, i32) {
     let output = Command::cargo_bin("sigil")
@@ -29,21 +20,14 @@ fn check(args: &[&str]) -> (String, i32) {
 
 #[test]
 fn every_diagnostic_renders_as_recorded() {
-    let bless = std::env::var_os("SIGIL_BLESS").is_some();
-    let mut failures = Vec::new();
-    for case in cases() {
-        let path = case.to_str().unwrap();
+    insta::glob!("diagnostics/*.yml", |case| {
+        // The path as a user would type it from the package root, as the output shows it.
+        let relative = case
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(case);
+        let path = relative.to_str().unwrap();
         let (text, code) = check(&["check", "--color", "never", path]);
-        let expected_path = case.with_extension("stdout");
-        if bless {
-            std::fs::write(&expected_path, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
-        if text != expected {
-            failures.push(format!(
-                "{path}:\n--- expected\n{expected}\n--- got\n{text}"
-            ));
-        }
+        insta::assert_snapshot!(text);
         let name = case.file_stem().unwrap().to_str().unwrap();
         if let Some(code_id) = name.split('_').next().filter(|c| c.starts_with('S')) {
             let (json, _) = check(&["check", "--format", "json", path]);
@@ -53,8 +37,38 @@ fn every_diagnostic_renders_as_recorded() {
             );
             assert_eq!(code, 1, "{path}: a refused rule exits 1");
         }
+    });
+}
+
+/// Every golden case has its snapshot and every snapshot its case: a renamed or deleted `.yml`
+/// must not leave a snapshot that nothing checks.
+#[test]
+fn every_snapshot_has_its_case() {
+    let prefix = "diagnostics__every_diagnostic_renders_as_recorded@";
+    let snapshots: Vec<String> = std::fs::read_dir("tests/snapshots")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter_map(|name| {
+            Some(
+                name.strip_prefix(prefix)?
+                    .strip_suffix(".snap")?
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert!(!snapshots.is_empty());
+    for case in &snapshots {
+        assert!(
+            Path::new("tests/diagnostics").join(case).exists(),
+            "snapshot of {case}, which is gone"
+        );
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    let cases = std::fs::read_dir("tests/diagnostics")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".yml"))
+        .count();
+    assert_eq!(cases, snapshots.len());
 }
 
 #[test]

@@ -29,7 +29,9 @@ impl fmt::Display for Severity {
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = ($id:literal, $severity:ident), )*) => {
         /// Every diagnostic Sigil can emit. The string id is stable: tools may match on it.
+        /// New codes are added as Sigil learns to check more, hence `#[non_exhaustive]`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Code { $( $(#[$doc])* $variant, )* }
 
         impl Code {
@@ -86,8 +88,8 @@ codes! {
     InvalidCidr = ("S023", Error),
     /// A value that the modifier cannot take (`|gt: abc`, `|exists: maybe`).
     InvalidValue = ("S024", Error),
-    /// An `|expand` placeholder with no value in the placeholder file.
-    UnknownPlaceholder = ("S025", Error),
+    /// A `|re` value for which the load has no memory left (see `limits::MAX_REGEX_BYTES`).
+    RegexBudget = ("S026", Error),
     /// A search that is neither a map, a list of maps, nor a list of keywords.
     InvalidSearch = ("S030", Error),
     /// A correlation rule that does not follow the correlation specification.
@@ -119,6 +121,15 @@ codes! {
     NonStandardQuantifier = ("non_standard_quantifier", Warning),
     /// A rule the literal prefilter cannot rule out: it is evaluated on every record.
     NoLiteral = ("no_literal", Warning),
+    /// A filter names a rule it does not apply to (another log source, a correlation).
+    FilterNotApplied = ("filter_not_applied", Warning),
+    /// An `|expand` placeholder with no values: the rule loads, but `sigil hunt` skips it
+    /// until `--placeholders` gives them. (Formerly the error S025, which is retired.)
+    PlaceholderWithoutValues = ("placeholder_without_values", Warning),
+    /// A `|re` value whose automaton is large enough to make matching slow.
+    HugeRegex = ("huge_regex", Warning),
+    /// A symbolic link in a rule folder that is not followed: a loop, or a link to nothing.
+    SymlinkSkipped = ("symlink_skipped", Warning),
 }
 
 /// A span with a message, shown under the source line.

@@ -172,3 +172,185 @@ proptest::proptest! {
         let _ = load(&format!("{RULE_HEAD}detection:\n{body}\n"));
     }
 }
+
+/// Issue 18 #14: symbolic links to rule files and folders are followed; a loop, or a link to
+/// nothing, is reported (a warning, or an error for a rule file that cannot be read), never
+/// skipped in silence.
+#[cfg(unix)]
+#[test]
+fn symlinked_rule_files_and_folders_are_followed_and_loops_reported() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (rules, elsewhere) = (dir.path().join("rules"), dir.path().join("elsewhere"));
+    std::fs::create_dir_all(rules.join("sub")).unwrap();
+    std::fs::create_dir_all(elsewhere.join("folder")).unwrap();
+    let rule = |title: &str, n: u32| {
+        format!(
+            "title: {title}\nid: 7f0c6d7e-1b1a-4d0e-9a1e-0000000001{n:02}\nlevel: low\n\
+             logsource: {{product: aws}}\ndetection:\n  sel: {{x: {n}}}\n  condition: sel\n"
+        )
+    };
+    std::fs::write(elsewhere.join("linked_file.yml"), rule("linked file", 1)).unwrap();
+    std::fs::write(
+        elsewhere.join("folder/inside.yml"),
+        rule("in a linked folder", 2),
+    )
+    .unwrap();
+    std::fs::write(rules.join("plain.yml"), rule("plain", 3)).unwrap();
+    symlink(elsewhere.join("linked_file.yml"), rules.join("a.yml")).unwrap();
+    symlink(elsewhere.join("folder"), rules.join("sub/folder")).unwrap();
+    symlink(&rules, rules.join("sub/loop")).unwrap();
+    symlink(dir.path().join("nothing"), rules.join("gone")).unwrap();
+    symlink(dir.path().join("nothing.yml"), rules.join("gone.yml")).unwrap();
+
+    let loaded = load_paths(&[rules], &LoadOptions::default());
+    let mut titles: Vec<&str> = loaded
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
+    titles.sort();
+    assert_eq!(titles, ["in a linked folder", "linked file", "plain"]);
+    let found: Vec<(Code, &str)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found.iter().any(|(code, m)| *code == Code::SymlinkSkipped
+        && m.contains("sub/loop")
+        && m.contains("leads back")));
+    assert!(found.iter().any(|(code, m)| *code == Code::SymlinkSkipped
+        && m.ends_with("gone` leads nowhere: not followed")));
+    assert!(
+        found.iter().any(|(code, m)| *code == Code::Io
+            && m == &"cannot read rule file: symbolic link leads nowhere")
+    );
+    assert_eq!(loaded.refused, 1);
+}
+
+/// Issue 18 #4: `|windash` is a dash class per dash, not an enumeration, so a value's size does
+/// not grow with its dashes (50,000 such values once took 10 GB); where spellings must be
+/// enumerated (before an encoder), too many is an error, not a silent cut.
+#[test]
+fn windash_values_stay_one_pattern_and_enumeration_has_a_clear_limit() {
+    let dashes = "-a ".repeat(40);
+    let text = format!(
+        "{RULE_HEAD}detection:\n  sel:\n    CommandLine|contains|windash: ['{dashes}', 'x-y']\n  \
+         condition: sel\n"
+    );
+    let loaded = load(&text);
+    assert_eq!(loaded.refused, 0, "{:?}", loaded.diagnostics);
+    assert_eq!(loaded.rules.matchers()[0].values.len(), 2);
+
+    let text = format!(
+        "{RULE_HEAD}detection:\n  sel:\n    CommandLine|windash|base64offset|contains: \
+         '-a -b -c -d -e -f'\n  condition: sel\n"
+    );
+    let loaded = load(&text);
+    assert_eq!(codes(&loaded), [Code::InvalidValue]);
+    assert!(
+        loaded.diagnostics[0]
+            .message
+            .contains("more than 4096 variants"),
+        "{:?}",
+        loaded.diagnostics
+    );
+}
+
+/// Issue 18 #17: the compiled regexes of a load have a memory budget. A regex past it is refused
+/// (S026) and not kept, rules before it load, and which rules are refused does not depend on
+/// the number of threads (files are read in groups, each file with its share of the room).
+#[test]
+fn regexes_past_the_memory_budget_are_refused_the_same_way_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in 0..20 {
+        let values: Vec<String> = (0..20)
+            .map(|v| format!("      - 'f{file:02}v{v:02}[0-9]+x'"))
+            .collect();
+        let text = format!(
+            "title: f{file}\nid: 7f0c6d7e-1b1a-4d0e-9a1e-0000000017{file:02}\nlevel: low\n\
+             logsource: {{product: aws}}\ndetection:\n  sel:\n    userAgent|re:\n{}\n  \
+             condition: sel\n",
+            values.join("\n")
+        );
+        std::fs::write(dir.path().join(format!("r{file:02}.yml")), text).unwrap();
+    }
+    let options = LoadOptions {
+        max_regex_bytes: 1 << 20,
+        ..LoadOptions::default()
+    };
+    let load_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| load_paths(&[dir.path().to_path_buf()], &options))
+    };
+    let (one, two) = (load_on(1), load_on(2));
+    let refused = |loaded: &Loaded| -> Vec<String> {
+        loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::RegexBudget)
+            .map(|d| format!("{:?} {}", d.primary.span, d.message))
+            .collect()
+    };
+    assert!(!refused(&one).is_empty(), "the budget is reached");
+    // As in a load one file at a time: the first files load, every later one is refused.
+    let titles: Vec<&str> = one
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
+    let first: Vec<String> = (0..titles.len()).map(|f| format!("f{f}")).collect();
+    assert_eq!(titles, first);
+    assert!(
+        titles.len() >= 5,
+        "rules within the budget load: {titles:?}"
+    );
+    assert_eq!(one.refused + one.rules.len(), 20);
+    assert_eq!(refused(&one), refused(&two));
+    assert_eq!(one.rules.len(), two.rules.len());
+    assert!(
+        refused(&one)[0].contains("at most 1 MiB"),
+        "{:?}",
+        refused(&one)
+    );
+    let kept: usize = one
+        .rules
+        .matchers()
+        .iter()
+        .flat_map(|m| &m.values)
+        .map(|v| match v {
+            sigil_compiler::ValuePattern::Str(s) => match &s.kind {
+                sigil_compiler::StrKind::Regex(re) => re.memory_usage(),
+                _ => 0,
+            },
+            _ => 0,
+        })
+        .sum();
+    assert!(kept <= 1 << 20, "{kept} bytes of regexes kept");
+}
+
+/// Issue 18 #17: a regex whose automaton is huge loads with a `huge_regex` warning.
+#[test]
+fn a_huge_automaton_gets_a_warning() {
+    let text = format!(
+        "{RULE_HEAD}detection:\n  sel: {{userAgent|re: '(a|b|c){{5000}}'}}\n  condition: sel\n"
+    );
+    let loaded = load(&text);
+    assert_eq!(loaded.refused, 0);
+    let warning = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::HugeRegex)
+        .expect("a huge_regex warning");
+    assert!(
+        warning.message.contains("KiB automaton"),
+        "{}",
+        warning.message
+    );
+}

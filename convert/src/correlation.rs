@@ -21,9 +21,9 @@
 //! The aggregates: `event_count` is `COUNT(*)`, `value_count` the distinct non-null values,
 //! `value_sum`/`value_avg` `SUM`/`AVG` of the values that read as numbers, `value_percentile`
 //! the nearest rank of the sorted numbers, `temporal` the number of referenced rules with an
-//! event in the window. `temporal_ordered` is refused: Sigil orders events of the same time by
-//! their position in the input, which a table does not have. So are correlations of
-//! correlations, and group-by fields that are not plain columns.
+//! event in the window, `temporal_ordered` the longest prefix of the referenced rules that the
+//! window's events match in time order (see [`ordered_events`]). Correlations of correlations,
+//! and group-by fields that are not plain columns, are refused.
 //!
 //! Result columns: the group-by names, `window_start_us`, `window_end_us` (microseconds since
 //! the epoch), `value`, `events`.
@@ -32,20 +32,11 @@ use crate::fieldref::Term;
 use crate::tables::{self, Content, Kind, Numeric, Table};
 use crate::time::event_micros;
 use crate::{Converter, Cx, Query, QueryKind, Refusal};
-use sigil_compiler::correlation::{Correlation, CorrelationOp, CorrelationType};
+use sigil_compiler::{Correlation, CorrelationOp, CorrelationType};
 use sigil_compiler::{FieldPath, RuleId, RuleKind};
-
-/// The percentile `value_percentile` uses when its condition names none (as Sigil).
-const DEFAULT_PERCENTILE: f64 = 95.0;
 
 /// The query of a correlation rule.
 pub(crate) fn convert(converter: &Converter, correlation: &Correlation) -> Result<Query, Refusal> {
-    if correlation.kind == CorrelationType::TemporalOrdered {
-        return Err(Refusal::new(
-            "temporal_ordered orders events of the same time by their position in the input, \
-             which a table does not have",
-        ));
-    }
     let inputs = inputs(converter, correlation)?;
     let aggregated = aggregated_field(correlation);
     let mut selects = Vec::new();
@@ -82,7 +73,10 @@ pub(crate) fn convert(converter: &Converter, correlation: &Correlation) -> Resul
             None => columns.push("NULL AS v".into()),
         }
         let mut predicates = Vec::new();
-        let temporal = correlation.kind == CorrelationType::Temporal;
+        let temporal = matches!(
+            correlation.kind,
+            CorrelationType::Temporal | CorrelationType::TemporalOrdered
+        );
         for index in 0..inputs.len() {
             match rules.iter().find(|(i, _)| *i == index) {
                 Some((_, rule)) => {
@@ -110,12 +104,11 @@ pub(crate) fn convert(converter: &Converter, correlation: &Correlation) -> Resul
         services.push(table.service);
     }
     let cx = converter.context(inputs[0].1);
-    let sql = windows_query(
-        &cx,
-        correlation,
-        inputs.len(),
-        &selects.join("\n  UNION ALL\n"),
-    );
+    let mut events = selects.join("\n  UNION ALL\n");
+    if correlation.kind == CorrelationType::TemporalOrdered {
+        events = ordered_events(&cx, correlation, inputs.len(), &events);
+    }
+    let sql = windows_query(&cx, correlation, inputs.len(), &events);
     Ok(Query {
         sql,
         services,
@@ -249,6 +242,53 @@ fn number_value(cx: &Cx, field: &str) -> Result<String, Refusal> {
     })
 }
 
+/// The message of a `temporal_ordered` query that cannot tell the order of its events.
+const TIED_EVENTS: &str = "temporal_ordered: events of one group at the same time matched \
+     different rules; Sigil takes them in input order, which the table does not hold";
+
+/// The events of a `temporal_ordered` correlation, with, for each referenced rule `k`, the
+/// column `l{k}`: on an event of rule `k`, the latest time at which a chain of events of rules
+/// `0, 1, ..., k` (in time order, one event each, this one last) can start. A window ending
+/// at `t` holds the first `k + 1` rules in order, as Sigil's greedy walk finds them, exactly
+/// when some event of it has `l{k} >= t - timespan`.
+///
+/// Sigil orders events of the same time as they came in the input, which a table does not
+/// hold. That order changes nothing when the events of a group at one time all matched the
+/// same rules; when they did not, the query stops with an error ([`TIED_EVENTS`]) rather than
+/// answer for some order.
+fn ordered_events(cx: &Cx, correlation: &Correlation, inputs: usize, events: &str) -> String {
+    let d = cx.d;
+    let groups: String = (0..correlation.group_by.len())
+        .map(|i| format!("g{i}, "))
+        .collect();
+    let partition = if groups.is_empty() {
+        String::new()
+    } else {
+        format!("PARTITION BY {} ", groups.trim_end_matches(", "))
+    };
+    let bits: Vec<String> = (0..inputs)
+        .map(|i| format!("r{i} * {}", 1u64 << i))
+        .collect();
+    let tie = format!("(PARTITION BY {groups}ts)");
+    let mut sql = format!(
+        "SELECT *, CASE WHEN r0 = 1 THEN ts END AS l0 FROM (\n  \
+         SELECT *, MIN(bits) OVER {tie} AS low, MAX(bits) OVER {tie} AS high FROM (\n  \
+         SELECT *, {} AS bits FROM (\n{events}\n  ) e WHERE ts IS NOT NULL) b) t\n  \
+         WHERE CASE WHEN low = high THEN TRUE ELSE {} END",
+        bits.join(" + "),
+        d.fail(TIED_EVENTS)
+    );
+    for k in 1..inputs {
+        sql = format!(
+            "SELECT *, CASE WHEN r{k} = 1 THEN MAX(CASE WHEN r{p} = 1 THEN l{p} END)\n    \
+             OVER ({partition}ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) END AS l{k}\n  \
+             FROM ({sql}) c{k}",
+            p = k - 1
+        );
+    }
+    format!("  {sql}")
+}
+
 /// The windows, firing windows, matches and result over the `events` rows.
 fn windows_query(cx: &Cx, correlation: &Correlation, inputs: usize, events: &str) -> String {
     let d = cx.d;
@@ -325,11 +365,11 @@ fn aggregate(
         CorrelationType::ValueSum => format!("SUM(v) OVER {window}"),
         CorrelationType::ValueAvg => format!("AVG(v) OVER {window}"),
         CorrelationType::ValuePercentile => {
-            let percentile = correlation
-                .condition
-                .as_ref()
-                .and_then(|c| c.percentile)
-                .unwrap_or(DEFAULT_PERCENTILE);
+            // Loading refuses a `value_percentile` without a percentile; Sigil's window
+            // would have no value.
+            let Some(percentile) = correlation.condition.as_ref().and_then(|c| c.percentile) else {
+                return ("CAST(NULL AS DOUBLE)".into(), comparisons);
+            };
             let count = format!("COUNT(v) OVER {window}");
             let rank = format!(
                 "CAST(greatest(1, least({count}, ceil({} * {count} / 100.0))) AS INTEGER)",
@@ -344,7 +384,20 @@ fn aggregate(
             .map(|i| format!("MAX(r{i}) OVER {window}"))
             .collect::<Vec<_>>()
             .join(" + "),
-        CorrelationType::TemporalOrdered => unreachable!("refused above"),
+        CorrelationType::TemporalOrdered => {
+            // The longest chain `l{k}` reaching back into the window (see `ordered_events`).
+            let span = i128::from(correlation.timespan_secs) * 1_000_000;
+            let steps: String = (1..=inputs)
+                .rev()
+                .map(|k| {
+                    format!(
+                        "WHEN MAX(l{}) OVER {window} >= ts - {span} THEN {k} ",
+                        k - 1
+                    )
+                })
+                .collect();
+            format!("CASE {steps}ELSE 0 END")
+        }
     };
     (aggregate, comparisons)
 }

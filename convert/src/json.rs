@@ -186,6 +186,9 @@ fn other_pattern(cx: &Cx, json: &str, pattern: &ValuePattern) -> Result<String, 
         ValuePattern::TimePart(..) => Err(Refusal::new(
             "time modifiers on a field inside JSON text are not converted",
         )),
+        ValuePattern::Placeholder(name) => Err(Refusal::new(format!(
+            "placeholder %{name}% has no values (give them with --placeholders FILE)"
+        ))),
         ValuePattern::Str(_)
         | ValuePattern::Null
         | ValuePattern::Exists(_)

@@ -45,7 +45,7 @@ mod values;
 
 use dialect::Dialect;
 use jiff::Timestamp;
-use sigil_compiler::{FieldPath, LogSource, Rule, RuleId, RuleKind, RuleSet};
+use sigil_compiler::{FieldPath, RuleId, RuleKind, RuleSet};
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
@@ -242,13 +242,13 @@ impl<'r> Converter<'r> {
             }
             RuleKind::Correlation(c) => correlation::convert(self, c),
             RuleKind::Filter(_) => Err(Refusal::new(
-                "a filter rule has no query of its own: it is part of the queries of the rules it names",
+                "a filter rule has no query of its own: Sigil folds it into the rules it names",
             )),
         }
     }
 
-    /// The `WHERE` predicate of detection rule `id`: its condition, its global filters and
-    /// the time range.
+    /// The `WHERE` predicate of detection rule `id`: its condition (with the global filters
+    /// the compiler folded into it) and the time range.
     pub(crate) fn detection_predicate(&self, cx: &Cx, id: RuleId) -> Result<String, Refusal> {
         let rule = self.rules.rule(id);
         let RuleKind::Detection(detection) = &rule.kind else {
@@ -257,31 +257,18 @@ impl<'r> Converter<'r> {
                 rule.meta.title
             )));
         };
-        let mut parts = vec![detection::predicate(cx, self.rules, detection)?];
-        for filter in self.filters_of(rule) {
-            let RuleKind::Filter(f) = &filter.kind else {
-                continue;
-            };
-            let dropped = detection::predicate(cx, self.rules, &f.detection)
-                .map_err(|r| r.context(&format!("filter `{}`", filter.meta.title)))?;
-            parts.push(format!("NOT ({dropped})"));
+        let missing = self.rules.placeholders_without_values(id);
+        if !missing.is_empty() {
+            let names: Vec<String> = missing.iter().map(|name| format!("%{name}%")).collect();
+            return Err(Refusal::new(format!(
+                "placeholder {} has no values (give them with --placeholders FILE); \
+                 `sigil hunt` skips the rule too",
+                names.join(", ")
+            )));
         }
+        let mut parts = vec![detection::predicate(cx, self.rules, detection)?];
         parts.extend(time::range(cx, &self.options)?);
         Ok(parts.join("\n  AND "))
-    }
-
-    /// The global filters that apply to `rule` (as Sigil applies them: the filter names the
-    /// rule and its log source covers the rule's).
-    fn filters_of(&self, rule: &'r Rule) -> impl Iterator<Item = &'r Rule> {
-        self.rules.iter().map(|(_, r)| r).filter(move |filter| {
-            let RuleKind::Filter(f) = &filter.kind else {
-                return false;
-            };
-            f.rules.iter().any(|(reference, _)| {
-                Some(reference.as_str()) == rule.meta.id.as_deref()
-                    || Some(reference.as_str()) == rule.meta.name.as_deref()
-            }) && covers(&filter.meta.logsource, &rule.meta.logsource)
-        })
     }
 
     /// The rule a correlation names by id or name.
@@ -303,15 +290,6 @@ impl<'r> Converter<'r> {
             vars: Cell::new(0),
         }
     }
-}
-
-/// Whether a filter of log source `filter` applies to a rule of log source `rule`: every part
-/// the filter sets is the rule's.
-fn covers(filter: &LogSource, rule: &LogSource) -> bool {
-    let part = |f: &Option<String>, r: &Option<String>| f.is_none() || f == r;
-    part(&filter.product, &rule.product)
-        && part(&filter.service, &rule.service)
-        && part(&filter.category, &rule.category)
 }
 
 /// What building one query needs: the dialect, the table, fresh variable names.

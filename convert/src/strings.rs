@@ -2,7 +2,7 @@
 //! on a text expression, with Sigil's folding of case.
 //!
 //! Uncased patterns whose text is ASCII compare with the value's ASCII letters lowercased
-//! (Sigil folds nothing else into ASCII, [`sigil_compiler::pattern::fold_case`]):
+//! (Sigil folds nothing else into ASCII, [`sigil_compiler::fold_case`]):
 //!
 //! ```text
 //! eventName: StopLogging          translate(eventname, 'AB…Z', 'ab…z') = 'stoplogging'
@@ -20,7 +20,7 @@ use crate::Refusal;
 use crate::dialect::Dialect;
 use crate::regex;
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange, Dot, Hir, Look};
-use sigil_compiler::pattern::{GlobToken, StrKind, StrMatch, fold_case};
+use sigil_compiler::{GlobToken, StrKind, StrMatch, WINDASH, fold_case};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -108,12 +108,15 @@ fn text_matches(d: &dyn Dialect, pattern: &StrMatch, text: &str) -> Result<Strin
         ],
         StrKind::Glob(tokens) => tokens.clone(),
     };
-    let ascii = tokens.iter().all(|t| match t {
-        GlobToken::Literal(s) => s.is_ascii(),
-        _ => true,
+    // `LIKE` has no character classes: a `|windash` dash, or (uncased) a letter outside ASCII,
+    // makes the pattern a regex.
+    let needs_classes = tokens.iter().any(|t| match t {
+        GlobToken::Literal(s) => !pattern.cased && !s.is_ascii(),
+        GlobToken::Dash => true,
+        GlobToken::Star | GlobToken::Question => false,
     });
-    if !pattern.cased && !ascii {
-        let hir = folded_glob(&tokens);
+    if needs_classes {
+        let hir = glob_regex(&tokens, pattern.cased);
         let translated = regex::write(&hir, d.regex_flavour()).map_err(Refusal::new)?;
         return Ok(d.regex_match(text, &translated));
     }
@@ -144,16 +147,24 @@ fn like_pattern(tokens: &[GlobToken]) -> String {
                     out.push(c);
                 }
             }
+            GlobToken::Dash => unreachable!("dash classes are written as regexes"),
         }
     }
     out
 }
 
-/// A wildcard pattern of folded text as a regex over unfolded text: anchored at both ends,
-/// `*` any run of characters, `?` one character, each letter the class of the characters Sigil
-/// folds to it.
-fn folded_glob(tokens: &[GlobToken]) -> Hir {
+/// A wildcard pattern as a regex, anchored at both ends: `*` any run of characters, `?` one
+/// character, a dash one of [`WINDASH`]; uncased (the pattern's text folded, the value's not),
+/// each character the class of the characters Sigil folds to it.
+fn glob_regex(tokens: &[GlobToken], cased: bool) -> Hir {
     let any = || Hir::dot(Dot::AnyChar);
+    let class = |chars: &[char]| {
+        let matching = chars
+            .iter()
+            .flat_map(|&c| if cased { vec![c] } else { unfolded(c) });
+        let ranges = matching.map(|u| ClassUnicodeRange::new(u, u));
+        Hir::class(regex_syntax::hir::Class::Unicode(ClassUnicode::new(ranges)))
+    };
     let mut parts = vec![Hir::look(Look::Start)];
     for token in tokens {
         match token {
@@ -164,12 +175,8 @@ fn folded_glob(tokens: &[GlobToken]) -> Hir {
                 sub: Box::new(any()),
             })),
             GlobToken::Question => parts.push(any()),
-            GlobToken::Literal(s) => parts.extend(s.chars().map(|c| {
-                let ranges = unfolded(c)
-                    .into_iter()
-                    .map(|u| ClassUnicodeRange::new(u, u));
-                Hir::class(regex_syntax::hir::Class::Unicode(ClassUnicode::new(ranges)))
-            })),
+            GlobToken::Dash => parts.push(class(&WINDASH)),
+            GlobToken::Literal(s) => parts.extend(s.chars().map(|c| class(&[c]))),
         }
     }
     parts.push(Hir::look(Look::End));
@@ -229,6 +236,21 @@ mod tests {
         assert!(re.starts_with("regexp_matches(x, '\\A"), "{re}");
         assert!(re.contains("[Éé]") || re.contains("[éÉ]"), "{re}");
         assert!(unfolded('k').contains(&'K') && !unfolded('k').contains(&'\u{212A}'));
+    }
+
+    #[test]
+    fn windash_dashes_are_classes() {
+        let tokens = || sigil_compiler::windash_classes(sigil_compiler::parse_wildcards("* -C*"));
+        let pattern = StrMatch::from_tokens(tokens(), false);
+        let re = matches(Target::DuckDb.dialect(), &pattern, "x").unwrap();
+        assert!(re.starts_with("regexp_matches(x, '\\A"), "{re}");
+        assert!(re.contains('\u{2015}') && re.contains("[Cc]"), "{re}");
+        let pattern = StrMatch::from_tokens(tokens(), true);
+        let cased = matches(Target::DuckDb.dialect(), &pattern, "x").unwrap();
+        assert!(
+            cased.contains('\u{2015}') && !cased.contains("[Cc]"),
+            "{cased}"
+        );
     }
 
     #[test]

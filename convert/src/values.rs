@@ -19,8 +19,7 @@ use crate::fieldref::{self, Term};
 use crate::strings::{self, double};
 use crate::tables::{Content, Kind};
 use crate::{Cx, Refusal, cidr, json};
-use sigil_compiler::pattern::StrKind;
-use sigil_compiler::{CompareOp, FieldPath, ValuePattern};
+use sigil_compiler::{CompareOp, FieldPath, StrKind, ValuePattern};
 
 /// A plain decimal, as Sigil's text-log readers write numbers (at most 18 significant integer
 /// digits, no exponent).
@@ -282,6 +281,9 @@ fn not_per_value(pattern: &ValuePattern) -> Refusal {
         ValuePattern::TimePart(..) => {
             Refusal::new("time modifiers (`|minute`...`|year`) are not converted")
         }
+        ValuePattern::Placeholder(name) => Refusal::new(format!(
+            "placeholder %{name}% has no values (give them with --placeholders FILE)"
+        )),
         _ => unreachable!("field references and whole-field patterns are handled elsewhere"),
     }
 }

@@ -13,9 +13,10 @@ use sigil_compiler::LogSource;
 ///
 /// | source         | `service`    | recognised by (top-level fields)                               |
 /// |----------------|--------------|----------------------------------------------------------------|
-/// | CloudTrail     | `cloudtrail` | `eventVersion` and `eventSource`                               |
+/// | CloudTrail     | `cloudtrail` | `eventVersion`, and `eventSource` or `insightDetails` (Insights events) |
 /// | WAF            | `waf`        | `webaclId` and `httpRequest`                                   |
 /// | GuardDuty      | `guardduty`  | `schemaVersion`, `type`, `severity` and `resource`             |
+/// | Route 53 Resolver query logs | `route53` | `query_name` and `query_type`                 |
 /// | VPC Flow Logs  | `vpcflow`    | `srcaddr`, `log-status` or `interface-id`                      |
 /// | ALB            | `alb`        | `target_processing_time` (access), `tls_verify_status` (connection) |
 /// | Classic ELB    | `elb`        | `backend_processing_time`                                      |
@@ -24,8 +25,9 @@ use sigil_compiler::LogSource;
 /// | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
 /// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
 ///
-/// A rule applies to a record when every part of the rule's logsource that is set equals the
-/// record's.
+/// The sources are tried in this order, so a Route 53 Resolver query log (which has a `srcaddr`)
+/// is never taken for a VPC flow log. A rule applies to a record when every part of the rule's
+/// logsource that is set equals the record's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordSource {
     /// AWS CloudTrail (`product: aws, service: cloudtrail`).
@@ -34,6 +36,8 @@ pub enum RecordSource {
     Waf,
     /// Amazon GuardDuty findings (`product: aws, service: guardduty`).
     GuardDuty,
+    /// Route 53 Resolver query logs (`product: aws, service: route53`): the DNS queries of a VPC.
+    Route53,
     /// VPC (and transit gateway) flow logs (`product: aws, service: vpcflow`).
     VpcFlow,
     /// Application Load Balancer access and connection logs (`product: aws, service: alb`).
@@ -54,10 +58,11 @@ pub enum RecordSource {
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 11] = [
+    pub const ALL: [RecordSource; 12] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
+        RecordSource::Route53,
         RecordSource::VpcFlow,
         RecordSource::Alb,
         RecordSource::Elb,
@@ -74,6 +79,7 @@ impl RecordSource {
             RecordSource::CloudTrail => "cloudtrail",
             RecordSource::Waf => "waf",
             RecordSource::GuardDuty => "guardduty",
+            RecordSource::Route53 => "route53",
             RecordSource::VpcFlow => "vpcflow",
             RecordSource::Alb => "alb",
             RecordSource::Elb => "elb",
@@ -100,55 +106,53 @@ impl RecordSource {
     /// The top-level keys that make [`RecordSource::detect`] recognise this source (`None` for
     /// [`RecordSource::Unknown`]). `detect` tries the sources in [`RecordSource::ALL`] order.
     pub fn recognised_by(self) -> Option<Recognition> {
-        use Recognition::{All, Any};
-        Some(match self {
-            RecordSource::CloudTrail => All(&["eventVersion", "eventSource"]),
-            RecordSource::Waf => All(&["webaclId", "httpRequest"]),
-            RecordSource::GuardDuty => All(&["schemaVersion", "type", "severity", "resource"]),
-            RecordSource::VpcFlow => Any(&["srcaddr", "log-status", "interface-id"]),
-            RecordSource::Alb => Any(&["target_processing_time", "tls_verify_status"]),
-            RecordSource::Elb => All(&["backend_processing_time"]),
-            RecordSource::Nlb => All(&["tls_handshake_time", "listener"]),
-            RecordSource::CloudFront => Any(&["x-edge-request-id", "x-edge-location"]),
-            RecordSource::CloudWatch => All(&["logGroup", "message"]),
-            RecordSource::Config => All(&["configurationItemCaptureTime", "resourceType"]),
+        let (all, any): (&'static [&'static str], &'static [&'static str]) = match self {
+            RecordSource::CloudTrail => (&["eventVersion"], &["eventSource", "insightDetails"]),
+            RecordSource::Waf => (&["webaclId", "httpRequest"], &[]),
+            RecordSource::GuardDuty => (&["schemaVersion", "type", "severity", "resource"], &[]),
+            RecordSource::Route53 => (&["query_name", "query_type"], &[]),
+            RecordSource::VpcFlow => (&[], &["srcaddr", "log-status", "interface-id"]),
+            RecordSource::Alb => (&[], &["target_processing_time", "tls_verify_status"]),
+            RecordSource::Elb => (&["backend_processing_time"], &[]),
+            RecordSource::Nlb => (&["tls_handshake_time", "listener"], &[]),
+            RecordSource::CloudFront => (&[], &["x-edge-request-id", "x-edge-location"]),
+            RecordSource::CloudWatch => (&["logGroup", "message"], &[]),
+            RecordSource::Config => (&["configurationItemCaptureTime", "resourceType"], &[]),
             RecordSource::Unknown => return None,
-        })
+        };
+        Some(Recognition { all, any })
     }
 
     /// Recognises a record's source from its top-level fields (see [`RecordSource`]).
     pub fn detect<'a>(record: impl Json<'a>) -> RecordSource {
-        let has = |key: &str| record.get(key).is_some();
+        RecordSource::recognise(|key| record.get(key).is_some())
+    }
+
+    /// Recognises a record's source from which top-level keys it has (`has`), as
+    /// [`RecordSource::detect`] does.
+    pub fn recognise(has: impl Fn(&str) -> bool) -> RecordSource {
         RecordSource::ALL
             .into_iter()
-            .find(|source| source.recognised_by().is_some_and(|keys| keys.holds(has)))
+            .find(|source| source.recognised_by().is_some_and(|keys| keys.holds(&has)))
             .unwrap_or(RecordSource::Unknown)
     }
 }
 
-/// Which top-level keys recognise a source: all of them, or any one.
+/// Which top-level keys recognise a source: every key of `all`, and one of `any` at least
+/// (unless `any` is empty).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recognition {
-    /// Every key is present.
-    All(&'static [&'static str]),
-    /// At least one key is present.
-    Any(&'static [&'static str]),
+pub struct Recognition {
+    /// Keys that must all be present.
+    pub all: &'static [&'static str],
+    /// Keys of which one must be present; none needed when empty.
+    pub any: &'static [&'static str],
 }
 
 impl Recognition {
-    /// The keys looked for.
-    pub fn keys(self) -> &'static [&'static str] {
-        match self {
-            Recognition::All(keys) | Recognition::Any(keys) => keys,
-        }
-    }
-
     /// Whether the keys recognise a record, given which keys it has.
     pub fn holds(self, has: impl Fn(&str) -> bool) -> bool {
-        match self {
-            Recognition::All(keys) => keys.iter().all(|key| has(key)),
-            Recognition::Any(keys) => keys.iter().any(|key| has(key)),
-        }
+        self.all.iter().all(|key| has(key))
+            && (self.any.is_empty() || self.any.iter().any(|key| has(key)))
     }
 }
 
@@ -193,6 +197,11 @@ mod tests {
     fn recognises_records() {
         let ct = r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com"}"#;
         assert_eq!(source_of(ct), RecordSource::CloudTrail);
+        let insight =
+            r#"{"eventVersion":"1.07","eventType":"AwsCloudTrailInsight","insightDetails":{}}"#;
+        assert_eq!(source_of(insight), RecordSource::CloudTrail);
+        let resolver = r#"{"version":"1.100000","query_name":"example.com.","query_type":"A","srcaddr":"172.31.86.159"}"#;
+        assert_eq!(source_of(resolver), RecordSource::Route53);
         let waf = r#"{"webaclId":"arn:x","httpRequest":{"uri":"/"}}"#;
         assert_eq!(source_of(waf), RecordSource::Waf);
         let gd = r#"{"schemaVersion":"2.0","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2,"resource":{}}"#;

@@ -17,8 +17,8 @@
 //! them (`matches`) or none (`non_matches`).
 
 use crate::eval::Evaluator;
-use sigil_compiler::yaml::{Node, parse_documents};
 use sigil_compiler::{RuleId, RuleSet, SourceId};
+use sigil_compiler::{YamlNode as Node, parse_yaml as parse_documents};
 use std::path::{Path, PathBuf};
 
 /// One example event.
@@ -52,7 +52,7 @@ pub fn load_tests(path: &Path) -> Result<Vec<TestCase>, String> {
     for (key, must_match) in [("matches", true), ("non_matches", false)] {
         let Some(list) = doc.get(key) else { continue };
         let items: Vec<&Node> = match &list.value {
-            sigil_compiler::yaml::Value::Seq(items) => items.iter().collect(),
+            sigil_compiler::YamlValue::Seq(items) => items.iter().collect(),
             _ => {
                 return Err(format!(
                     "{}: `{key}` must be a list of cases",

@@ -27,7 +27,7 @@ pub enum ParseErrorKind {
     /// The text does not follow the grammar: an unexpected token, unbalanced parentheses, or
     /// an unexpected end of the condition.
     Syntax,
-    /// Parentheses and `not`s nest more than [`MAX_NESTING`](crate::MAX_NESTING) levels deep.
+    /// Parentheses and `not`s nest more than [`MAX_DEPTH`](crate::MAX_DEPTH) levels deep.
     TooDeep,
     /// A legacy aggregation such as `| count() by user > 5`; correlation rules replace these.
     Aggregation,

@@ -32,7 +32,7 @@
 //! - Spaces, tabs and line breaks separate tokens.
 //! - Legacy aggregations (`| count() by x > 5`) and `| near` are refused with their own error
 //!   kinds: Sigma replaced them with correlation rules.
-//! - Nesting of parentheses and `not` is bounded by [`MAX_NESTING`], so no input can exhaust
+//! - Nesting of parentheses and `not` is bounded by [`MAX_DEPTH`], so no input can exhaust
 //!   the stack.
 //!
 //! # Example
@@ -64,14 +64,14 @@ use pest::Parser;
 
 pub use ast::{Expr, ExprKind, OfTarget, Quantifier, Span};
 pub use error::{ParseError, ParseErrorKind};
-pub use nesting::MAX_NESTING;
+pub use nesting::MAX_DEPTH;
 
 use grammar::{ConditionParser, Rule};
 
 /// Parses a condition string into its syntax tree, with spans as byte offsets into
 /// `condition`.
 ///
-/// Never panics and never recurses more than [`MAX_NESTING`] levels, whatever the input.
+/// Never panics and never recurses more than [`MAX_DEPTH`] levels, whatever the input.
 ///
 /// # Examples
 ///

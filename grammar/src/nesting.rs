@@ -5,7 +5,7 @@
 //! the text once, iteratively, and measures the nesting depth the parser would reach: each
 //! `(` opens a level until its `)`, and each `not` opens a level until its operand ends (at
 //! the next identifier or at the `)` closing a group that started after it). For example
-//! `not (not a) and b` reaches depth 3 at `a`. A condition deeper than [`MAX_NESTING`] is
+//! `not (not a) and b` reaches depth 3 at `a`. A condition deeper than [`MAX_DEPTH`] is
 //! refused with [`ParseErrorKind::TooDeep`].
 //!
 //! The pass is deliberately simple: it does not validate anything, it only over-approximates
@@ -21,7 +21,7 @@ use crate::error::{ParseError, ParseErrorKind};
 /// every recursive walk over the tree, far from the end of even a small thread stack: an
 /// unoptimized build spends about 4.5 KiB of stack per parenthesis level inside pest, so 32
 /// levels take under 150 KiB, and 64 would overflow a 256 KiB stack.
-pub const MAX_NESTING: usize = 32;
+pub const MAX_DEPTH: usize = 32;
 
 /// The unbalanced parentheses of a condition, as byte offsets.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub(crate) fn check_nesting(condition: &str) -> Result<ParenBalance, ParseError>
                 pending_nots = 0;
             }
         }
-        if depth > MAX_NESTING {
+        if depth > MAX_DEPTH {
             return Err(too_deep(word.span()));
         }
     }
@@ -85,7 +85,7 @@ fn too_deep(span: Span) -> ParseError {
         ParseErrorKind::TooDeep,
         span,
         format!(
-            "the condition nests too deeply: more than {MAX_NESTING} levels of parentheses \
+            "the condition nests too deeply: more than {MAX_DEPTH} levels of parentheses \
              and `not`"
         ),
     )
@@ -155,37 +155,37 @@ mod tests {
 
     #[test]
     fn nesting_at_the_limit_passes() {
-        let parens = format!("{}a{}", "(".repeat(MAX_NESTING), ")".repeat(MAX_NESTING));
+        let parens = format!("{}a{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert_eq!(depth_error(&parens), None);
-        let nots = format!("{}a", "not ".repeat(MAX_NESTING));
+        let nots = format!("{}a", "not ".repeat(MAX_DEPTH));
         assert_eq!(depth_error(&nots), None);
     }
 
     #[test]
     fn nesting_past_the_limit_points_at_the_token_too_deep() {
-        let parens = "(".repeat(MAX_NESTING + 1);
+        let parens = "(".repeat(MAX_DEPTH + 1);
         assert_eq!(
             depth_error(&parens),
-            Some(Span::new(MAX_NESTING, MAX_NESTING + 1))
+            Some(Span::new(MAX_DEPTH, MAX_DEPTH + 1))
         );
-        let nots = "not ".repeat(MAX_NESTING + 1);
-        let last = 4 * MAX_NESTING;
+        let nots = "not ".repeat(MAX_DEPTH + 1);
+        let last = 4 * MAX_DEPTH;
         assert_eq!(depth_error(&nots), Some(Span::new(last, last + 3)));
     }
 
     #[test]
     fn nots_end_at_their_operand() {
         // Sequential `not`s do not add up: each ends at its identifier.
-        let sequential = vec!["not a"; 3 * MAX_NESTING].join(" and ");
+        let sequential = vec!["not a"; 3 * MAX_DEPTH].join(" and ");
         assert_eq!(depth_error(&sequential), None);
         // A `not` before a group lasts until the group closes.
         let nested = format!(
             "{}a{}",
-            "not (".repeat(MAX_NESTING / 2),
-            ")".repeat(MAX_NESTING / 2)
+            "not (".repeat(MAX_DEPTH / 2),
+            ")".repeat(MAX_DEPTH / 2)
         );
         assert_eq!(depth_error(&nested), None);
-        let too_nested = format!("{}a", "not (".repeat(MAX_NESTING / 2 + 1));
+        let too_nested = format!("{}a", "not (".repeat(MAX_DEPTH / 2 + 1));
         assert!(depth_error(&too_nested).is_some());
     }
 

@@ -1,7 +1,7 @@
 //! Hostile inputs: deep nesting, huge conditions and odd bytes give errors, never a panic or
 //! a stack overflow, even on a small thread stack.
 
-use sigil_grammar::{MAX_NESTING, ParseError, ParseErrorKind, Span, parse};
+use sigil_grammar::{MAX_DEPTH, ParseError, ParseErrorKind, Span, parse};
 
 /// A stack smaller than any thread's default, to catch unbounded recursion.
 const SMALL_STACK: usize = 256 * 1024;
@@ -33,9 +33,9 @@ fn nested_parens(depth: usize) -> String {
 fn ten_thousand_parentheses_are_too_deep() {
     on_small_stack(|| {
         let error = too_deep(&nested_parens(10_000));
-        assert_eq!(error.span, Span::new(MAX_NESTING, MAX_NESTING + 1));
+        assert_eq!(error.span, Span::new(MAX_DEPTH, MAX_DEPTH + 1));
         let expected = format!(
-            "the condition nests too deeply: more than {MAX_NESTING} levels of parentheses and `not`"
+            "the condition nests too deeply: more than {MAX_DEPTH} levels of parentheses and `not`"
         );
         assert_eq!(error.message, expected);
     });
@@ -45,7 +45,7 @@ fn ten_thousand_parentheses_are_too_deep() {
 fn ten_thousand_nots_are_too_deep() {
     on_small_stack(|| {
         let error = too_deep(&format!("{}a", "not ".repeat(10_000)));
-        assert_eq!(error.span.start, 4 * MAX_NESTING);
+        assert_eq!(error.span.start, 4 * MAX_DEPTH);
     });
 }
 
@@ -62,21 +62,17 @@ fn megabyte_of_nesting_is_too_deep() {
 #[test]
 fn nesting_up_to_the_limit_parses_on_a_small_stack() {
     on_small_stack(|| {
-        assert_eq!(parse(&nested_parens(MAX_NESTING)).unwrap().to_string(), "a");
-        let nots = format!("{}a", "not ".repeat(MAX_NESTING));
-        let expected = format!(
-            "{}a{}",
-            "(not ".repeat(MAX_NESTING),
-            ")".repeat(MAX_NESTING)
-        );
+        assert_eq!(parse(&nested_parens(MAX_DEPTH)).unwrap().to_string(), "a");
+        let nots = format!("{}a", "not ".repeat(MAX_DEPTH));
+        let expected = format!("{}a{}", "(not ".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
         assert_eq!(parse(&nots).unwrap().to_string(), expected);
         let mixed = format!(
             "{}a{}",
-            "not (b or ".repeat(MAX_NESTING / 2),
-            ")".repeat(MAX_NESTING / 2)
+            "not (b or ".repeat(MAX_DEPTH / 2),
+            ")".repeat(MAX_DEPTH / 2)
         );
         assert!(parse(&mixed).is_ok());
-        too_deep(&nested_parens(MAX_NESTING + 1));
+        too_deep(&nested_parens(MAX_DEPTH + 1));
     });
 }
 

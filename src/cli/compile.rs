@@ -8,7 +8,7 @@
 use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::Loaded;
-use sigil_compiler::literals;
+use sigil_compiler::{MIN_LITERAL_LEN, dump_literals, no_literal_warnings};
 use sigil_engine::{Engine, ScanOptions, SearchKind};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,7 +94,7 @@ pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
         let lengths = literals.literals().iter().zip(used).filter(|(_, u)| *u);
         print_histogram(lengths.map(|(l, _)| l.len()));
         let renderer = TextRenderer::for_stdout(color);
-        let warnings = literals::warnings(rules);
+        let warnings = no_literal_warnings(rules);
         if !warnings.is_empty() {
             crate::outln!("\nrules evaluated on every record:");
         }
@@ -116,7 +116,7 @@ pub fn debug_literals(
     color: Color,
 ) -> Result<ExitCode, String> {
     let loaded = load(rule_args, paths, color)?;
-    crate::out!("{}", literals::dump(&loaded.rules));
+    crate::out!("{}", dump_literals(&loaded.rules));
     Ok(exit::code(if loaded.refused > 0 {
         exit::USAGE
     } else {
@@ -143,7 +143,7 @@ fn print_histogram(lengths: impl Iterator<Item = usize>) {
     let widest = buckets.iter().copied().max().unwrap_or(0).max(1);
     crate::outln!("\nliteral length  count");
     for (i, &count) in buckets.iter().enumerate() {
-        let low = (1usize << (i + 1)).max(literals::MIN_LITERAL_LEN);
+        let low = (1usize << (i + 1)).max(MIN_LITERAL_LEN);
         let label = if i + 1 == buckets.len() {
             format!("{low}+")
         } else {

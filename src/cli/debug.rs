@@ -52,7 +52,7 @@ pub fn run(args: &DebugArgs, color: Color) -> Result<ExitCode, String> {
         },
         Stage::Ir { paths, rules } => {
             let loaded = rules.load_reporting_errors(paths, color);
-            crate::out!("{}", sigil_compiler::dump::dump_ir(&loaded.rules));
+            crate::out!("{}", sigil_compiler::dump_ir(&loaded.rules));
             Ok(exit::code(if loaded.refused > 0 {
                 exit::USAGE
             } else {

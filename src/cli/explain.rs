@@ -1,5 +1,6 @@
 //! `sigil explain`: why an event did, or did not, match a rule.
 
+use super::inputs::S3Args;
 use super::{Color, RuleArgs, exit};
 use sigil_compiler::{RuleId, RuleKind};
 use sigil_engine::{Prefilter, explain};
@@ -12,17 +13,21 @@ pub struct ExplainArgs {
     /// The rule file (or folder).
     #[arg(short = 'r', long = "rule", required = true, value_name = "RULE")]
     rule: PathBuf,
-    /// A file holding one event as JSON (`-` for stdin).
+    /// A file holding one event as JSON (`-` for stdin, s3://bucket/key for an S3 object).
     #[arg(value_name = "EVENT")]
     event: PathBuf,
     #[command(flatten)]
     rules: RuleArgs,
+    #[command(flatten)]
+    s3: S3Args,
 }
 
 /// Runs `sigil explain`: exit 0 when every rule matched, 1 otherwise (or on an error).
 pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
     let text = if args.event.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin()).map_err(|e| format!("stdin: {e}"))?
+    } else if let Some(text) = args.s3.read_object(&args.event)? {
+        text
     } else {
         std::fs::read_to_string(&args.event)
             .map_err(|e| format!("{}: {e}", args.event.display()))?
@@ -79,7 +84,7 @@ pub fn run(args: &ExplainArgs, color: Color) -> Result<ExitCode, String> {
         crate::outln!("  prefilter: {passes}");
         crate::outln!(
             "  condition {}: {}",
-            sigil_compiler::dump::condition_text(detection),
+            sigil_compiler::condition_text(detection),
             if explanation.matched {
                 "MATCH"
             } else {

@@ -1,14 +1,15 @@
 //! `sigil hunt`: scan inputs with rules and write the matches.
 
 use super::diagnostics::TextRenderer;
+use super::inputs::{Inputs, S3Args};
 use super::progress::Progress;
 use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource};
 use sigil_engine::{
-    CsvSink, Engine, HuntError, HuntOptions, HuntStats, JsonlSink, LocalSource, OpenOptions,
-    RecordSource, ScanOptions, Shape, Sink, SinkError, TableSink, TextFormat, parse_forced,
+    CsvSink, Engine, HuntError, HuntOptions, HuntStats, JsonlSink, OpenOptions, RecordSource,
+    ScanOptions, Shape, Sink, SinkError, TableSink, TextFormat, parse_forced,
 };
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -21,7 +22,7 @@ pub struct HuntArgs {
     /// A rule file or folder (repeat `-r` for several).
     #[arg(short = 'r', long = "rules", required = true, value_name = "RULES")]
     rules: Vec<PathBuf>,
-    /// Log files or folders to hunt through; `-` reads stdin.
+    /// Log files or folders to hunt through; `-` reads stdin; s3://bucket/prefix reads S3.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Output format (default: a table on a terminal, JSON lines otherwise).
@@ -60,6 +61,8 @@ pub struct HuntArgs {
     threads: Option<usize>,
     #[command(flatten)]
     rule_args: RuleArgs,
+    #[command(flatten)]
+    s3: S3Args,
 }
 
 /// Output formats of `sigil hunt`.
@@ -101,8 +104,17 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         refuse_input_as_output(output, &args.inputs)?;
     }
     super::use_threads(args.threads)?;
-    let loaded = args.rule_args.load(&args.rules);
+    let mut loaded = args.rule_args.load(&args.rules);
     report_refused(&loaded, color);
+    // Rules whose `|expand` placeholders have no values cannot run: skipped, each said.
+    for (rule, names) in loaded.rules.remove_rules_needing_placeholders() {
+        let names = names.iter().map(|n| format!("`%{n}%`")).collect::<Vec<_>>();
+        eprintln!(
+            "warning: rule `{}` is skipped: placeholder {} has no values (give them with --placeholders FILE)",
+            rule.meta.title,
+            names.join(", ")
+        );
+    }
     if loaded.rules.is_empty() {
         return Err("no rule could be loaded; run `sigil check` on the rules".into());
     }
@@ -117,8 +129,8 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     };
     let engine = Engine::new(loaded.rules, options);
 
-    let mut source = LocalSource::new(&args.inputs);
-    let progress = Progress::new(color, sigil_engine::Source::total(&source));
+    let mut source = Inputs::open(&args.inputs, &args.s3, args.from, args.to)?;
+    let progress = source.progress(Progress::new(color, sigil_engine::Source::total(&source)));
     let on_unit = |stats: &HuntStats| progress.unit(stats);
     let hunt_options = HuntOptions {
         open,
@@ -172,6 +184,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     report_problems(&stats);
     if args.stats {
         print_stats(&engine, &stats, forced_logsource.as_ref());
+        source.print_stats();
     }
     let code = if output_failed {
         exit::OUTPUT_ERROR
@@ -188,7 +201,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
 /// Warns about the correlations the hunt cannot evaluate, then hunts.
 fn run_hunt<S: Sink>(
     engine: &Engine,
-    source: &mut LocalSource,
+    source: &mut Inputs,
     options: &HuntOptions<'_>,
     sink: &mut S,
 ) -> Result<HuntStats, HuntError>

@@ -14,10 +14,11 @@
 //! and `null` in JSON.
 
 use super::hunt::report_problems;
+use super::inputs::{Inputs, S3Args};
 use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
 use sigil_compiler::{FieldPath, LoadOptions, RuleSet};
-use sigil_engine::{CountSink, Engine, HuntOptions, LocalSource, ScanOptions, SinkError};
+use sigil_engine::{CountSink, Engine, HuntOptions, ScanOptions, SinkError};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,7 +37,7 @@ pub struct MetricsArgs {
     /// Count only records matched by these rules (a file or folder; repeat for several).
     #[arg(short = 'r', long = "rules", value_name = "RULES")]
     rules: Vec<PathBuf>,
-    /// Log files or folders; `-` reads stdin.
+    /// Log files or folders; `-` reads stdin; s3://bucket/prefix reads S3.
     #[arg(required = true, value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     /// Output format (default: a table on a terminal, JSON lines otherwise).
@@ -50,6 +51,8 @@ pub struct MetricsArgs {
     threads: Option<usize>,
     #[command(flatten)]
     rule_args: RuleArgs,
+    #[command(flatten)]
+    s3: S3Args,
 }
 
 /// Output formats of `sigil metrics`.
@@ -77,7 +80,7 @@ pub fn run(args: &MetricsArgs, color: Color) -> Result<ExitCode, String> {
     let rules = load_rules(args, color)?;
     let engine = Engine::new(rules, ScanOptions::default());
     let mut sink = CountSink::new(fields);
-    let mut source = LocalSource::new(&args.inputs);
+    let mut source = Inputs::open(&args.inputs, &args.s3, None, None)?;
     let stats = match sigil_engine::hunt(&engine, &mut source, &HuntOptions::default(), &mut sink) {
         Ok(stats) => stats,
         // Counting in memory cannot fail.

@@ -8,11 +8,13 @@ pub mod diagnostics;
 pub mod exit;
 mod explain;
 mod hunt;
+mod inputs;
 mod list;
 mod metrics;
 pub mod output;
 mod progress;
 mod test;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_compiler::{LoadOptions, Loaded};
@@ -62,6 +64,8 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Rules as SQL for Athena, Spark or DuckDB (`--ddl` for the tables they query).
     Convert(convert::ConvertArgs),
+    /// Follow files, folders, stdin or an HTTP intake, and deliver every match at least once.
+    Watch(watch::WatchArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -119,5 +123,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::List(args) => Ok(list::run(&args, color)),
         Command::Metrics(args) => metrics::run(&args, color),
         Command::Convert(args) => convert::run(&args, color),
+        Command::Watch(args) => watch::run(&args, color),
     }
 }

@@ -18,6 +18,8 @@ pub struct Progress {
     /// Bytes scanned (decompressed), for sources of unknown size.
     scanned: AtomicU64,
     sized: bool,
+    /// More to say first, asked at each update (what S3 reads did).
+    detail: Option<Box<dyn Fn() -> String + Send + Sync>>,
 }
 
 impl Progress {
@@ -52,6 +54,7 @@ impl Progress {
             total_files: total.map_or(0, |t| t.inputs),
             scanned: AtomicU64::new(0),
             sized,
+            detail: None,
         };
         progress.show();
         progress
@@ -65,14 +68,25 @@ impl Progress {
         self.show();
     }
 
+    /// Says `detail()` first on the line, at each update.
+    pub fn with_detail(mut self, detail: impl Fn() -> String + Send + Sync + 'static) -> Progress {
+        self.detail = Some(Box::new(detail));
+        self.show();
+        self
+    }
+
     fn show(&self) {
         let files = self.files.load(Ordering::Relaxed);
-        let message = if self.sized {
-            format!("{files}/{} files,", self.total_files)
+        let mut message = self
+            .detail
+            .as_ref()
+            .map_or_else(String::new, |detail| detail() + " ");
+        if self.sized {
+            message += &format!("{files}/{} files,", self.total_files);
         } else {
             let scanned = indicatif::HumanBytes(self.scanned.load(Ordering::Relaxed));
-            format!("{files} inputs, {scanned} scanned,")
-        };
+            message += &format!("{files} inputs, {scanned} scanned,");
+        }
         self.bar.set_message(message);
     }
 

@@ -1,7 +1,7 @@
 //! Records made for the cases a converter gets wrong first: correlations at the edges of
 //! their windows, and each of Sigil's semantic points (DESIGN §2).
 
-use super::{Check, check, rules_with_matches, sigil, text};
+use super::{Check, check, rules_with_matches, run_harness, sigil, text};
 use std::path::Path;
 
 /// 2026-10-01T00:00:00Z in seconds since the epoch.
@@ -64,7 +64,15 @@ correlation: {type: value_percentile, rules: [accepted], group-by: [srcaddr], ti
 ---
 title: value_percentile 95 under 1000
 id: 00000000-0000-4000-8000-000000000010
-correlation: {type: value_percentile, rules: [accepted], group-by: [srcaddr], timespan: 60s, condition: {field: bytes, lt: 1000}}
+correlation: {type: value_percentile, rules: [accepted], group-by: [srcaddr], timespan: 60s, condition: {field: bytes, percentile: 95, lt: 1000}}
+---
+title: temporal_ordered probe then login
+id: 00000000-0000-4000-8000-000000000011
+correlation: {type: temporal_ordered, rules: [probe, login], group-by: [sourceIPAddress], timespan: 10s}
+---
+title: temporal_ordered login, probe, probe, no group
+id: 00000000-0000-4000-8000-000000000012
+correlation: {type: temporal_ordered, rules: [login, probe, probe], timespan: 10s, condition: {gte: 2}}
 "#;
 
 /// CloudTrail events for [`windows_proof`]: (seconds after the day's start, source address or
@@ -183,8 +191,84 @@ pub fn windows_proof(target: &str) {
         references: Vec::new(),
     });
     let fired = rules_with_matches(&report);
-    assert_eq!(fired, 10, "every correlation should fire on these events");
+    assert_eq!(fired, 12, "every correlation should fire on these events");
 }
+
+/// A `temporal_ordered` correlation whose events of one group at one time matched different
+/// rules (Sigil takes them in input order, which a table does not hold): its query must stop
+/// with an error saying so, never answer for some order; the same events without the tie are
+/// answered as Sigil answers them.
+pub fn ordered_ties_proof(target: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().join("trail/events.jsonl");
+    std::fs::create_dir_all(trail.parent().unwrap()).unwrap();
+    let rules = dir.path().join("rules.yml");
+    std::fs::write(&rules, ORDERED_RULES).unwrap();
+    let run = |login_second: u32| {
+        let events: String = [("Probe", 0), ("Login", login_second)]
+            .iter()
+            .enumerate()
+            .map(|(i, (name, second))| {
+                format!(
+                    "{{\"eventVersion\":\"1.08\",\"eventSource\":\"test.amazonaws.com\",\"eventName\":\"{name}\",\
+                     \"eventTime\":\"2026-10-01T00:00:{second:02}Z\",\"eventID\":\"tie-{i}\",\"sourceIPAddress\":\"10.0.0.9\"}}\n"
+                )
+            })
+            .collect();
+        std::fs::write(&trail, events).unwrap();
+        let queries = sigil(&[
+            "convert",
+            "--target",
+            target,
+            "--format",
+            "jsonl",
+            "-r",
+            text(&rules),
+        ]);
+        let hunt = sigil(&[
+            "hunt",
+            "--format",
+            "jsonl",
+            "-r",
+            text(&rules),
+            text(&trail),
+        ]);
+        run_harness(Check {
+            target,
+            sources: &[("cloudtrail", text(&trail).to_string())],
+            queries: vec![queries],
+            hunts: vec![hunt],
+            services: None,
+            kind: Some("correlation"),
+            references: Vec::new(),
+        })
+    };
+    let (report, same) = run(1);
+    assert!(same && rules_with_matches(&report) == 1, "{report}");
+    let (report, same) = run(0);
+    let error = report["rules"][0]["error"].as_str().unwrap_or_default();
+    assert!(
+        !same && error.contains("events of one group at the same time matched different rules"),
+        "{report}"
+    );
+}
+
+/// The rules of [`ordered_ties_proof`].
+const ORDERED_RULES: &str = r#"
+title: Probe
+name: probe
+logsource: {product: aws, service: cloudtrail}
+detection: {sel: {eventName: Probe}, condition: sel}
+---
+title: Login
+name: login
+logsource: {product: aws, service: cloudtrail}
+detection: {sel: {eventName: Login}, condition: sel}
+---
+title: probe then login
+id: 00000000-0000-4000-8000-000000000021
+correlation: {type: temporal_ordered, rules: [probe, login], group-by: [sourceIPAddress], timespan: 10s}
+"#;
 
 /// CloudTrail records for [`semantics_proof`], as JSON text (some spell characters with JSON
 /// escapes on purpose), each with its `eventID`.

@@ -113,6 +113,10 @@ impl Dialect for Athena {
         format!("filter(array_agg({expr}) OVER {window}, e -> e IS NOT NULL)")
     }
 
+    fn fail(&self, message: &str) -> String {
+        format!("fail({})", self.string(message))
+    }
+
     fn percent_decode(&self, expr: &str) -> String {
         // Trino's url_decode reads `+` as a space (protected here) and fails on a `%` that
         // starts no escape (CloudFront writes `%` as `%25`, so none occurs). Bytes that are

@@ -113,6 +113,10 @@ impl Dialect for DuckDb {
         format!("list_filter(list({expr}) OVER {window}, lambda e: e IS NOT NULL)")
     }
 
+    fn fail(&self, message: &str) -> String {
+        format!("error({})", self.string(message))
+    }
+
     fn percent_decode(&self, expr: &str) -> String {
         // DuckDB decodes `%XX` only (a `+` and a stray `%` stay) and fails when the bytes are
         // not UTF-8, where Sigil keeps the field as written.

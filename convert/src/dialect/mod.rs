@@ -164,6 +164,9 @@ pub trait Dialect: Sync {
     /// The values of `expr` in a window, as a list (`NULL`s left out).
     fn list_over(&self, expr: &str, window: &str) -> String;
 
+    /// An expression that stops the query with the error `message` when it is evaluated.
+    fn fail(&self, message: &str) -> String;
+
     /// A date partition value `yyyy/MM/dd` compared as text (Athena only; others have none).
     fn date_text(&self, date: &jiff::civil::Date) -> String {
         self.string(&date.strftime("%Y/%m/%d").to_string())

@@ -111,6 +111,10 @@ impl Dialect for Spark {
         format!("collect_list({expr}) OVER {window}")
     }
 
+    fn fail(&self, message: &str) -> String {
+        format!("raise_error({})", self.string(message))
+    }
+
     fn percent_decode(&self, expr: &str) -> String {
         // Java's decoder reads `+` as a space (protected here), returns NULL on a `%` that
         // starts no escape (CloudFront writes `%` as `%25`, so none occurs), and gives U+FFFD

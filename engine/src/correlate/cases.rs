@@ -23,7 +23,7 @@
 //! Each event must hold its time in a field the engine reads (`eventTime`, `timestamp`,
 //! `time`...; see [`crate::event_time_of`]); repeats are placed after it without rewriting the event.
 //! A case's events run through every detection rule of the loaded rule set (no log source
-//! routing: the examples are taken to be of the rules' own sources), global filters and every
+//! routing: the examples are taken to be of the rules' own sources; filters are part of them) and every
 //! correlation, in the order written; the case passes when the tested correlation rules (those
 //! of the rule file) produce at least one match (`correlation_matches`, or exactly `count`) or
 //! none (`correlation_non_matches`).
@@ -31,9 +31,9 @@
 use super::{CorrelationMatch, Correlator};
 use crate::eval::event_time;
 use crate::input::InputSource;
-use sigil_compiler::correlation::parse_timespan;
-use sigil_compiler::yaml::{Node, Value, parse_documents};
+use sigil_compiler::parse_timespan;
 use sigil_compiler::{RuleId, RuleSet, SourceId};
+use sigil_compiler::{YamlNode as Node, YamlValue as Value, parse_yaml as parse_documents};
 use std::path::Path;
 
 /// One correlation example: a sequence of events.

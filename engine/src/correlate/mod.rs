@@ -1,4 +1,4 @@
-//! Correlation rules (Sigma correlations) and global filters, evaluated over a retro-hunt.
+//! Correlation rules (Sigma correlations), evaluated over a retro-hunt.
 //!
 //! Detection runs first. The driver reports each match of a rule that some correlation reads
 //! (its *inputs*, [`Correlator::inputs`]) with the event's time, the values of the few fields
@@ -38,10 +38,11 @@
 //! condition's `field` (absent values are not a value); `value_sum`, `value_avg` and
 //! `value_percentile` use the field's numeric values (absent or non-numeric values are
 //! skipped, as SQL skips nulls; a window without any has no aggregate and does not fire);
-//! the percentile is the nearest rank (SQL's `percentile_disc`), 95 when the condition names
-//! none; `temporal` counts the distinct referenced rules seen, `temporal_ordered` the longest
-//! prefix of the referenced rules seen in their listed order, and both default to "all of
-//! them". A condition may hold several comparisons (a range): all must hold.
+//! the percentile is the nearest rank (SQL's `percentile_disc`) of the condition's
+//! `percentile`, which loading requires; `temporal` counts the distinct referenced rules seen,
+//! `temporal_ordered` the longest prefix of the referenced rules seen in their listed order,
+//! and both default to "all of them". A condition may hold several comparisons (a range): all
+//! must hold.
 //!
 //! A correlation's matches are events for the correlations that reference it: their time is
 //! the match's window end, their group-by values the match's group.
@@ -51,7 +52,8 @@
 //! several correlations is reported only if all of them say so (pySigma's behaviour). This
 //! holds for correlations referenced by correlations too ([`Correlator::emits`]).
 //!
-//! Global filters ([`Filters`]) drop the matches of the rules they name, before correlation.
+//! Filter rules need nothing here: loading AND-ed each onto the rules it names
+//! ([`sigil_compiler::Filter`]), so a filtered-out event is no match in the first place.
 //!
 //! # Using it in a driver
 //!
@@ -93,8 +95,8 @@
 //! ([`Observations::append`]), which [`Correlator::finish`] consumes.
 
 mod cases;
-mod filter;
 mod group;
+mod live;
 mod observe;
 mod output;
 mod plan;
@@ -103,10 +105,10 @@ mod window;
 pub use cases::{
     CorrelationCase, CorrelationCaseResult, load_correlation_tests, run_correlation_cases,
 };
-pub use filter::Filters;
+pub use live::{LiveCorrelator, LiveCounts, LiveLimits, LiveState, Update};
 pub use observe::{Collector, Observations, Verdict};
 pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name};
-pub use plan::{DEFAULT_PERCENTILE, MAX_REFERENCED_RULES};
+pub use plan::MAX_REFERENCED_RULES;
 
 use jiff::Timestamp;
 use plan::{Plan, Plans};
@@ -122,18 +124,17 @@ pub(crate) fn correlation_summary(rules: &RuleSet) -> (Vec<RuleId>, Vec<(RuleId,
     (inputs, plans.skipped)
 }
 
-/// Correlations and filters of a rule set, ready for a hunt. Immutable and `Sync`: the
+/// Correlations of a rule set, ready for a hunt. Immutable and `Sync`: the
 /// workers share it.
 pub struct Correlator<'r> {
     rules: &'r RuleSet,
     plans: Plans,
-    filters: Filters<'r>,
     /// Input rule -> its index in `plans.inputs`.
     input_index: HashMap<RuleId, usize>,
 }
 
 impl<'r> Correlator<'r> {
-    /// Resolves the correlations and filters of `rules`.
+    /// Resolves the correlations of `rules`.
     pub fn new(rules: &'r RuleSet) -> Self {
         let plans = Plans::new(rules);
         let input_index = plans
@@ -145,7 +146,6 @@ impl<'r> Correlator<'r> {
         Correlator {
             rules,
             plans,
-            filters: Filters::new(rules),
             input_index,
         }
     }
@@ -168,14 +168,9 @@ impl<'r> Correlator<'r> {
         self.plans.silenced.binary_search(&rule).is_err()
     }
 
-    /// The global filters.
-    pub fn filters(&self) -> &Filters<'r> {
-        &self.filters
-    }
-
-    /// Whether there is nothing to do: no correlation and no filter.
+    /// Whether there is nothing to do: no correlation.
     pub fn is_idle(&self) -> bool {
-        self.plans.order.is_empty() && self.plans.skipped.is_empty() && self.filters.is_empty()
+        self.plans.order.is_empty() && self.plans.skipped.is_empty()
     }
 
     /// A worker's collector.

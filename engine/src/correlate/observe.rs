@@ -6,8 +6,9 @@
 //! ([`Observations::append`]), so the merged log is the same whatever the thread count.
 
 use super::Correlator;
-use crate::eval::{Evaluator, Json, RecordView, first_scalar};
+use crate::eval::{Json, first_scalar};
 use crate::input::InputSource;
+use crate::record::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::RuleId;
 use std::collections::HashMap;
@@ -177,16 +178,13 @@ pub enum Verdict {
     /// Do not write it: the rule is a correlation input without `generate: true` (it may still
     /// have been observed for its correlations).
     Silent,
-    /// A filter rule dropped it: neither written nor observed.
-    Filtered,
 }
 
-/// A worker's side of correlation: applies filters and records the matches of input rules.
+/// A worker's side of correlation: records the matches of input rules.
 /// Make one per worker with [`Correlator::collector`]; after each unit of work hand its
 /// [`Collector::take`] to the driver, which appends them in input order.
 pub struct Collector<'c> {
     correlator: &'c Correlator<'c>,
-    evaluator: Evaluator<'c>,
     values: Vec<Option<String>>,
     /// The input of the last record observed, and its name.
     input: Option<(InputSource, String)>,
@@ -197,7 +195,6 @@ impl<'c> Collector<'c> {
     pub(super) fn new(correlator: &'c Correlator<'c>) -> Self {
         Collector {
             correlator,
-            evaluator: Evaluator::new(correlator.rules),
             values: Vec::new(),
             input: None,
             observations: Observations::default(),
@@ -230,18 +227,12 @@ impl<'c> Collector<'c> {
         verdicts: &mut Vec<Verdict>,
     ) {
         let correlator = self.correlator;
-        let needs_record = matched
-            .iter()
-            .any(|&rule| correlator.is_input(rule) || correlator.filters.applies(rule));
+        let needs_record = matched.iter().any(|&rule| correlator.is_input(rule));
         if !needs_record {
             verdicts.extend(matched.iter().map(|&rule| correlator.verdict(rule)));
             return;
         }
         for &rule in matched {
-            if correlator.filters.drops(&mut self.evaluator, rule, event) {
-                verdicts.push(Verdict::Filtered);
-                continue;
-            }
             if let Some(fields) = correlator.input_fields(rule) {
                 match time {
                     Some(time) => {

@@ -2,15 +2,15 @@
 //! sink, [`write_correlation_json`](crate::write_correlation_json)).
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sigil_compiler::CorrelationType;
 use sigil_compiler::RuleId;
-use sigil_compiler::correlation::CorrelationType;
 
 /// Most contributing events listed in a match.
 pub const EVENTS_LISTED: usize = 100;
 
 /// Where an event was found.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
     /// The input (file path, or `-` for stdin).
     pub path: String,

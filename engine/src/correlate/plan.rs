@@ -7,15 +7,12 @@
 //! cycle, or references one that cannot) is set aside with a reason, and so are the ones that
 //! depend on it.
 
-use sigil_compiler::correlation::{Correlation, CorrelationOp, CorrelationType};
+use sigil_compiler::{Correlation, CorrelationOp, CorrelationType};
 use sigil_compiler::{FieldPath, RuleId, RuleKind, RuleSet};
 use std::collections::HashMap;
 
 /// Most rules one correlation may reference (they are tracked as bits of a `u64`).
 pub const MAX_REFERENCED_RULES: usize = 64;
-
-/// The percentile `value_percentile` uses when its condition names none (as pySigma).
-pub const DEFAULT_PERCENTILE: f64 = 95.0;
 
 /// One correlation, resolved.
 #[derive(Clone, Debug)]
@@ -30,8 +27,8 @@ pub(super) struct Plan {
     pub group_by: Vec<String>,
     /// Every comparison must hold; the temporal types default to "all rules seen".
     pub comparisons: Vec<(CorrelationOp, f64)>,
-    /// The percentile of `value_percentile`.
-    pub percentile: f64,
+    /// The percentile of `value_percentile` (loading refuses one without it).
+    pub percentile: Option<f64>,
     /// The referenced rules, in the order listed.
     pub inputs: Vec<PlanInput>,
 }
@@ -264,9 +261,7 @@ fn plan(rule: RuleId, correlation: &Correlation, inputs: Vec<PlanInput>) -> Plan
             .saturating_mul(1_000_000),
         group_by: correlation.group_by.clone(),
         comparisons,
-        percentile: condition
-            .and_then(|c| c.percentile)
-            .unwrap_or(DEFAULT_PERCENTILE),
+        percentile: condition.and_then(|c| c.percentile),
         inputs,
     }
 }

@@ -103,7 +103,7 @@ pub fn explain(
 ) -> Result<Option<Explanation>, RecordError> {
     let mut bytes = record.to_vec();
     let value = simd_json::to_borrowed_value(&mut bytes)
-        .map_err(|error| RecordError::Json(error.to_string()))?;
+        .map_err(|error| RecordError::Json(super::parse::describe_error(&error, record)))?;
     if !value.is_object() {
         return Err(RecordError::NotAnObject);
     }

@@ -81,7 +81,7 @@ fn walk<'a, J: Json<'a>>(
                         })
             }
         }
-        Kind::Static(_) | Kind::Str(_) => false,
+        Kind::Static(_) | Kind::Str(_) | Kind::BigNumber(_) => false,
     }
 }
 
@@ -101,7 +101,7 @@ pub fn first_scalar<'a>(record: impl Json<'a>, path: &FieldPath) -> Option<Strin
 /// A scalar's text, searching arrays (depth-first) for their first scalar.
 fn scalar_text<'a>(value: impl Json<'a>, depth: usize) -> Option<String> {
     match value.kind() {
-        Kind::Str(text) => Some(text.to_string()),
+        Kind::Str(text) | Kind::BigNumber(text) => Some(text.to_string()),
         Kind::Static(simd_json::StaticNode::Null) => None,
         Kind::Static(node) => Some(node.to_string()),
         Kind::Array if depth < MAX_DEPTH => {

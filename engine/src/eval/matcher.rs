@@ -98,6 +98,8 @@ fn value_holds<'a, J: Json<'a>>(pattern: &ValuePattern, value: J, record: J) -> 
     };
     match pattern {
         ValuePattern::Null | ValuePattern::Exists(_) | ValuePattern::AnyOf(_) => false,
+        // A placeholder given no values stands for no value.
+        ValuePattern::Placeholder(_) => false,
         ValuePattern::Str(m) => any_scalar_at(true, &mut |scalar| str_matches(m, scalar)),
         ValuePattern::Compare(op, bound) => any_scalar_at(false, &mut |scalar| {
             number_of(scalar).is_some_and(|n| op.holds(n, *bound))

@@ -9,8 +9,9 @@
 //! - `value` tests one JSON scalar against one kind of pattern;
 //! - `matcher` ties the two together (`null`, `exists`, `|all`, `|neq`, keywords);
 //! - [`Json`] is what it reads a record through: simd-json's DOM (`&BorrowedValue`) or its
-//!   tape (`tape::Value`, what the scanner builds, about twice as fast to parse), with the same
-//!   answers for both;
+//!   tape ([`TapeRecord`], what the scanner builds, about twice as fast to parse), with the same
+//!   answers for both: the last of repeated keys wins, and numbers too large for 64 bits are
+//!   numbers (`parse` module);
 //! - [`explain()`] reports, for `sigil explain`, what every search and matcher saw.
 //!
 //! Matchers are shared between rules, so an [`Evaluator`] remembers each matcher's result for the
@@ -20,18 +21,18 @@ mod explain;
 mod field;
 mod json;
 mod matcher;
+pub(crate) mod parse;
 mod time;
 mod value;
-mod view;
 
 #[cfg(test)]
 mod tests;
 
 pub use explain::{Explanation, MatcherExplanation, SearchExplanation, explain};
 pub use field::first_scalar;
+pub(crate) use json::TapeRecord;
 pub use json::{Json, Kind, RecordError};
 pub use time::{event_time, event_time_of};
-pub use view::RecordView;
 
 use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
 
@@ -68,7 +69,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Starts a new record and tells whether detection rule `rule` matches it. Non-detection
-    /// rules (filters, correlations) never match.
+    /// rules (filters, correlations) never match. (The tests' entry point; the engine asks
+    /// [`matching_rules`](Evaluator::matching_rules).)
+    #[cfg(test)]
     pub fn matches<'r>(&mut self, rule: RuleId, record: impl Json<'r>) -> bool {
         self.start_record();
         self.rule_holds(rule, record)
@@ -88,14 +91,6 @@ impl<'a> Evaluator<'a> {
                 out.push(rule);
             }
         }
-    }
-
-    /// Starts a new record and tells whether `detection` holds for it. This evaluates any
-    /// detection over this evaluator's rule set, such as a filter rule's (see
-    /// [`crate::correlate::Filters`]), whose matchers are shared with the rules.
-    pub fn detection_holds<'r>(&mut self, detection: &'a Detection, record: impl Json<'r>) -> bool {
-        self.start_record();
-        self.condition_holds(detection, &detection.condition, record)
     }
 
     /// Forgets every memoized matcher result.

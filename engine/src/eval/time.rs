@@ -6,7 +6,8 @@ use simd_json::StaticNode;
 
 /// Fields that hold an event's time, in the order they are tried: CloudTrail's `eventTime`,
 /// GuardDuty's `updatedAt`, WAF's epoch-millisecond `timestamp` (and the `timestamp` the text
-/// log readers add), then common generic names, and AWS Config's capture time.
+/// log readers add), then common generic names, AWS Config's capture time and Route 53
+/// Resolver's query time.
 const TIME_FIELDS: &[&str] = &[
     "eventTime",
     "updatedAt",
@@ -15,6 +16,7 @@ const TIME_FIELDS: &[&str] = &[
     "time",
     "createdAt",
     "configurationItemCaptureTime",
+    "query_timestamp",
 ];
 
 /// The event's time, if a known field holds an RFC 3339 string or an epoch number.
@@ -49,7 +51,7 @@ pub fn parse_time(value: Kind) -> Option<Timestamp> {
         Kind::Static(StaticNode::I64(n)) => from_epoch(n as f64),
         Kind::Static(StaticNode::U64(n)) => from_epoch(n as f64),
         Kind::Static(StaticNode::F64(n)) => from_epoch(n),
-        Kind::Static(_) | Kind::Array | Kind::Object => None,
+        Kind::Static(_) | Kind::BigNumber(_) | Kind::Array | Kind::Object => None,
     }
 }
 

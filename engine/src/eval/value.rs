@@ -10,6 +10,7 @@
 //! |----------|-----------------------------------------|--------------------|-------------------|
 //! | string   | the string                              | if it reads as one | the string        |
 //! | number   | plain equality to a number only         | its value          | canonical text    |
+//! | big number (beyond 64 bits) | plain equality, by value     | nearest double, ±inf | its text      |
 //! | boolean  | plain equality to `'true'`/`'false'`    | none               | `true`/`false`    |
 //! | `null`   | never matches                           | none               | none              |
 //!
@@ -23,8 +24,8 @@ use super::MAX_DEPTH;
 use super::json::{Json, Kind};
 use super::time::parse_time;
 use jiff::tz::TimeZone;
-use sigil_compiler::pattern::{StrKind, StrMatch, StrSet, fold_case, parse_number};
 use sigil_compiler::{FieldRefKind, TimePart};
+use sigil_compiler::{StrKind, StrMatch, StrSet, fold_case, parse_number};
 use simd_json::StaticNode;
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -56,7 +57,7 @@ where
             search_objects
                 && value.any_member(|item| scalars_from(item, search_objects, depth + 1, test))
         }
-        Kind::Static(_) | Kind::Str(_) => test(value),
+        Kind::Static(_) | Kind::Str(_) | Kind::BigNumber(_) => test(value),
     }
 }
 
@@ -74,8 +75,21 @@ pub(super) fn str_matches(pattern: &StrMatch, scalar: Kind) -> bool {
                     pattern.is_match_number(n, &text)
                 })
         }
+        // By value only: a rule's text equal to `1e400` is no finite number, so the prefilter
+        // may look for it quoted, which this unquoted number is not.
+        Kind::BigNumber(text) => {
+            plain_equality
+                && pattern
+                    .number
+                    .is_some_and(|n| Some(n) == big_number_value(text))
+        }
         Kind::Array | Kind::Object => false,
     }
+}
+
+/// The value of a number too large for 64 bits: the nearest double, or ±infinity.
+fn big_number_value(text: &str) -> Option<f64> {
+    text.parse().ok()
 }
 
 /// Whether any pattern of `set` matches a scalar, as [`str_matches`] would tell one by one.
@@ -94,6 +108,7 @@ pub(super) fn number_of(scalar: Kind) -> Option<f64> {
     match scalar {
         Kind::Str(text) => parse_number(text),
         Kind::Static(node) => number_of_node(node),
+        Kind::BigNumber(text) => big_number_value(text),
         Kind::Array | Kind::Object => None,
     }
 }
@@ -163,7 +178,8 @@ pub(super) fn same_value(left: Kind, right: Kind) -> bool {
 }
 
 fn is_json_number(scalar: Kind) -> bool {
-    matches!(scalar, Kind::Static(node) if number_of_node(node).is_some())
+    matches!(scalar, Kind::BigNumber(_))
+        || matches!(scalar, Kind::Static(node) if number_of_node(node).is_some())
 }
 
 /// The text a scalar reads as (see the module docs); `None` for `null`.
@@ -175,6 +191,7 @@ pub(super) fn scalar_text<'a>(
         Kind::Str(text) => Some(Cow::Borrowed(text)),
         Kind::Static(StaticNode::Bool(b)) => Some(Cow::Borrowed(bool_text(b))),
         Kind::Static(node) => number_of_node(node).map(|_| number_text(node, buffer)),
+        Kind::BigNumber(text) => Some(Cow::Borrowed(text)),
         Kind::Array | Kind::Object => None,
     }
 }

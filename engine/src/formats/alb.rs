@@ -32,7 +32,7 @@
 //! ```
 
 use super::fields::Kind::{self, Endpoint, Number, Request, Text};
-use super::load_balancer::Layout;
+use super::fields::Layout;
 
 /// The fields, in order.
 const FIELDS: &[(&str, Kind)] = &[
@@ -95,5 +95,5 @@ const TYPES: &[&[u8]] = &[b"http", b"https", b"h2", b"grpcs", b"ws", b"wss"];
 
 /// Whether a line whose first two fields are `first` and `second` is an ALB access log line.
 pub(crate) fn recognise(first: &[u8], second: &[u8]) -> bool {
-    TYPES.contains(&first) && super::load_balancer::is_iso_time(second)
+    TYPES.contains(&first) && super::fields::is_iso_time(second)
 }

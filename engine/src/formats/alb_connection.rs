@@ -22,7 +22,7 @@
 //! ```
 
 use super::fields::Kind::{self, Number, Text};
-use super::load_balancer::Layout;
+use super::fields::Layout;
 
 /// The fields, in order.
 const FIELDS: &[(&str, Kind)] = &[

@@ -25,7 +25,7 @@
 //! ```
 
 use super::fields::Kind::{self, Endpoint, Number, Request, Text};
-use super::load_balancer::Layout;
+use super::fields::Layout;
 
 /// The fields, in order.
 const FIELDS: &[(&str, Kind)] = &[

@@ -219,7 +219,7 @@ fn write_timestamp(object: &mut Object<'_>, date: &[u8], time: &[u8]) {
         text[10] = b'T';
         text[11..19].copy_from_slice(time);
         text[19] = b'Z';
-        if super::load_balancer::is_iso_time(&text) {
+        if super::fields::is_iso_time(&text) {
             object.string("timestamp", &text);
         }
     }

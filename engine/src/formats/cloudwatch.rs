@@ -13,6 +13,12 @@
 //! time in epoch milliseconds, which the engine reads as the event time. `CONTROL_MESSAGE`
 //! envelopes (the reachability checks CloudWatch sends) hold no events.
 //!
+//! A message that is a record of a log Sigil knows by its own keys (a CloudTrail event, as a
+//! trail sending to CloudWatch Logs delivers it; a VPC flow log record; a Route 53 Resolver
+//! query) is that record: it becomes the record itself, tagged with its own log source, so that
+//! the rules of that log run on it with their usual field names (`eventName`, not
+//! `message.eventName`). The envelope's `logGroup` and `owner` are not added to it.
+//!
 //! ```
 //! use sigil_engine::formats::{Envelope, Records};
 //!
@@ -33,6 +39,8 @@ use serde::de::IgnoredAny;
 
 use super::envelope::{EnvelopeError, Records};
 use super::json::Object;
+use crate::framing::top_level_members;
+use crate::logsource::RecordSource;
 
 /// A subscription envelope; the fields a record keeps.
 #[derive(Deserialize)]
@@ -72,9 +80,31 @@ pub(crate) fn expand(envelope: &[u8], out: &mut Records) -> Result<(), EnvelopeE
         return Ok(());
     }
     for event in &subscription.log_events {
-        out.push_with(|bytes| write_event(bytes, &subscription, event));
+        let message = event.message.trim();
+        match embedded_source(message) {
+            Some(source) => out.push_with(source, |bytes| {
+                bytes.extend_from_slice(message.as_bytes());
+            }),
+            None => out.push_with(RecordSource::CloudWatch, |bytes| {
+                write_event(bytes, &subscription, event);
+            }),
+        }
     }
     Ok(())
+}
+
+/// The log source of a message that is a whole record of a log Sigil knows (by its own
+/// top-level keys, as [`RecordSource::detect`] recognises records), if it is one: a valid JSON
+/// object that is not itself a CloudWatch Logs event.
+fn embedded_source(message: &str) -> Option<RecordSource> {
+    if !message.starts_with('{') || serde_json::from_str::<IgnoredAny>(message).is_err() {
+        return None;
+    }
+    let keys: Vec<&[u8]> = top_level_members(message.as_bytes(), 0)
+        .map(|(key, _)| key)
+        .collect();
+    let source = RecordSource::recognise(|key| keys.contains(&key.as_bytes()));
+    (!matches!(source, RecordSource::Unknown | RecordSource::CloudWatch)).then_some(source)
 }
 
 /// Writes one event's record.
@@ -122,5 +152,35 @@ mod tests {
         expand(envelope, &mut out).unwrap();
         let record: serde_json::Value = serde_json::from_slice(out.iter().next().unwrap()).unwrap();
         assert_eq!(record["message"], r#"{not json "x""#);
+    }
+
+    #[test]
+    fn an_embedded_cloudtrail_record_is_a_cloudtrail_record() {
+        let mut out = Records::default();
+        let message = |text: &str| serde_json::json!({"id": "1", "timestamp": 1, "message": text});
+        let envelope = serde_json::json!({
+            "messageType": "DATA_MESSAGE",
+            "owner": "1",
+            "logGroup": "aws-cloudtrail-logs",
+            "logEvents": [
+                message(r#" {"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser"}"#),
+                message(r#"{"eventVersion":"1.07","eventType":"AwsCloudTrailInsight","insightDetails":{}}"#),
+                message(r#"{"level":"info"}"#),
+            ]
+        })
+        .to_string();
+        expand(envelope.as_bytes(), &mut out).unwrap();
+        let records: Vec<(&[u8], RecordSource)> = out.sourced().collect();
+        assert_eq!(
+            records[0],
+            (
+                &br#"{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser"}"#[..],
+                RecordSource::CloudTrail
+            )
+        );
+        assert_eq!(records[1].1, RecordSource::CloudTrail);
+        assert_eq!(records[2].1, RecordSource::CloudWatch);
+        let wrapped: serde_json::Value = serde_json::from_slice(records[2].0).unwrap();
+        assert_eq!(wrapped["message"]["level"], "info");
     }
 }

@@ -21,6 +21,7 @@
 
 use super::envelope::{EnvelopeError, Records};
 use crate::framing::{skip_ws, top_level_members, value_end};
+use crate::logsource::RecordSource;
 
 /// Appends the configuration items of `document` to `out`.
 pub(crate) fn expand(document: &[u8], out: &mut Records) -> Result<(), EnvelopeError> {
@@ -45,7 +46,9 @@ pub(crate) fn expand(document: &[u8], out: &mut Records) -> Result<(), EnvelopeE
         }
         let end = value_end(document, pos)
             .map_err(|_| error("a configuration item is truncated or malformed"))?;
-        out.push_with(|bytes| bytes.extend_from_slice(&document[pos..end]));
+        out.push_with(RecordSource::Config, |bytes| {
+            bytes.extend_from_slice(&document[pos..end]);
+        });
         pos = skip_ws(document, end);
         if document.get(pos) == Some(&b',') {
             pos = skip_ws(document, pos + 1);

@@ -82,11 +82,13 @@ pub struct EnvelopeError {
 }
 
 /// Records expanded from envelopes: their bytes back to back in one buffer, reused from
-/// envelope to envelope so that expanding allocates only while the buffer grows.
+/// envelope to envelope so that expanding allocates only while the buffer grows, and the log
+/// source of each.
 #[derive(Clone, Debug, Default)]
 pub struct Records {
     bytes: Vec<u8>,
     ends: Vec<usize>,
+    sources: Vec<RecordSource>,
 }
 
 impl Records {
@@ -94,6 +96,7 @@ impl Records {
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.ends.clear();
+        self.sources.clear();
     }
 
     /// How many records there are.
@@ -114,9 +117,17 @@ impl Records {
             .map(|(start, &end)| &self.bytes[start..end])
     }
 
-    /// Appends a record written by `write`.
-    pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+    /// The records, in order, each with its log source: the envelope's
+    /// ([`Envelope::source`]), or the one an event embedded whole shows by its own keys (a
+    /// CloudTrail record delivered through CloudWatch Logs is a CloudTrail record).
+    pub fn sourced(&self) -> impl Iterator<Item = (&[u8], RecordSource)> {
+        self.iter().zip(self.sources.iter().copied())
+    }
+
+    /// Appends a record of `source` written by `write`.
+    pub(crate) fn push_with(&mut self, source: RecordSource, write: impl FnOnce(&mut Vec<u8>)) {
         write(&mut self.bytes);
         self.ends.push(self.bytes.len());
+        self.sources.push(source);
     }
 }

@@ -36,6 +36,16 @@ pub(crate) enum Kind {
     Request,
 }
 
+/// The fields of one kind of load balancer log line.
+pub(crate) struct Layout {
+    /// What the lines are called in error messages.
+    pub(crate) name: &'static str,
+    /// Every field known, in order.
+    pub(crate) fields: &'static [(&'static str, Kind)],
+    /// The fewest fields a line may have; lines stop early in older logs.
+    pub(crate) min_fields: usize,
+}
+
 /// One named, typed field of a log layout.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Column {
@@ -334,6 +344,20 @@ fn write_request(object: &mut Object<'_>, text: &[u8]) {
             object.string(name, part);
         }
     }
+}
+
+/// Whether `text` starts like an ISO 8601 time: `YYYY-MM-DDTHH:MM`.
+pub(crate) fn is_iso_time(text: &[u8]) -> bool {
+    let digits = |range: std::ops::Range<usize>| text[range].iter().all(u8::is_ascii_digit);
+    text.len() >= 16
+        && digits(0..4)
+        && text[4] == b'-'
+        && digits(5..7)
+        && text[7] == b'-'
+        && digits(8..10)
+        && text[10] == b'T'
+        && digits(11..13)
+        && text[13] == b':'
 }
 
 #[cfg(test)]

@@ -15,34 +15,10 @@
 //! Anything else is a bad line, with the reason, never a guess. ALB and Classic ELB lines have
 //! quoted fields; NLB lines are split at spaces only, since their ALPN list holds quotes.
 
-use super::fields::{Kind, Scratch, Token, split_quoted, split_spaces, write_field};
+use super::fields::{Scratch, Token, is_iso_time, split_quoted, split_spaces, write_field};
 use super::json::Object;
 use super::{LineError, LineKind, alb, alb_connection, classic_elb, nlb};
 use crate::logsource::RecordSource;
-
-/// The fields of one kind of load balancer log line.
-pub(crate) struct Layout {
-    /// What the lines are called in error messages.
-    pub(crate) name: &'static str,
-    /// Every field known, in order.
-    pub(crate) fields: &'static [(&'static str, Kind)],
-    /// The fewest fields a line may have; lines stop early in older logs.
-    pub(crate) min_fields: usize,
-}
-
-/// Whether `text` starts like an ISO 8601 time: `YYYY-MM-DDTHH:MM`.
-pub(crate) fn is_iso_time(text: &[u8]) -> bool {
-    let digits = |range: std::ops::Range<usize>| text[range].iter().all(u8::is_ascii_digit);
-    text.len() >= 16
-        && digits(0..4)
-        && text[4] == b'-'
-        && digits(5..7)
-        && text[7] == b'-'
-        && digits(8..10)
-        && text[10] == b'T'
-        && digits(11..13)
-        && text[13] == b':'
-}
 
 /// The first two space-separated fields of `line` (empty when missing).
 fn first_two(line: &[u8]) -> (&[u8], &[u8]) {

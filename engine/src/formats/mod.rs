@@ -108,7 +108,7 @@ impl TextFormat {
         }
     }
 
-    /// The format called `name`, as `--format` would force it: `vpcflow`; `elb`, `alb` or
+    /// The format called `name`, as `--input-format` would force it: `vpcflow`; `elb`, `alb` or
     /// `nlb` (one reader reads them all); `cloudfront`. A forced format starts without a
     /// header (VPC) or with the documented fields (CloudFront); header lines in the file still
     /// apply.

@@ -27,7 +27,7 @@
 //! ```
 
 use super::fields::Kind::{self, Endpoint, Number, Text};
-use super::load_balancer::Layout;
+use super::fields::Layout;
 
 /// The fields, in order.
 const FIELDS: &[(&str, Kind)] = &[

@@ -10,7 +10,8 @@ use super::scan::{ScanError, find_byte, member, skip_ws, value_end};
 /// Detection looks only at the head of the content (the input layer passes the first 64 KiB),
 /// so it is cheap and gives the same answer however the file is read. After leading whitespace:
 ///
-/// 1. `[` is a [`Shape::JsonArray`].
+/// 1. `[` is a [`Shape::JsonArray`], unless the array closes on its line and an object follows
+///    on the next: that is NDJSON with a bad first line, which line framing reports.
 /// 2. `{` opening an object with a top-level `"Records"` key holding an array is a
 ///    [`Shape::Envelope`] (other keys may come before it).
 /// 3. `{` otherwise: the objects in the head are walked. If each one sits alone on its line it
@@ -32,11 +33,12 @@ use super::scan::{ScanError, find_byte, member, skip_ws, value_end};
 /// assert_eq!(detect_shape(b"{\n  \"a\": 1\n}\n"), Shape::Concatenated);
 /// assert_eq!(detect_shape(b"{\"Version\":1,\"Records\":[]}"), Shape::Envelope);
 /// assert_eq!(detect_shape(b"\n [\n {\"a\":1}\n]"), Shape::JsonArray);
+/// assert_eq!(detect_shape(b"[1,2,3]\n{\"a\":1}\n"), Shape::Ndjson);
 /// ```
 pub fn detect_shape(head: &[u8]) -> Shape {
     let start = skip_ws(head, 0);
     match head.get(start) {
-        Some(b'[') => Shape::JsonArray,
+        Some(b'[') if !array_line_then_object(head, start) => Shape::JsonArray,
         Some(b'{') if has_records_array(head, start) => Shape::Envelope,
         Some(b'{') if !one_object_per_line(head, start) => Shape::Concatenated,
         _ => Shape::Ndjson,
@@ -117,6 +119,18 @@ pub(crate) fn top_level_members(buf: &[u8], open: usize) -> impl Iterator<Item =
     })
 }
 
+/// Whether the array at `head[start]` closes on its line, and the next line starts with `{`.
+fn array_line_then_object(head: &[u8], start: usize) -> bool {
+    let Ok(end) = value_end(head, start) else {
+        return false;
+    };
+    if find_byte(b'\n', &head[start..end]).is_some() {
+        return false;
+    }
+    let next = skip_ws(head, end);
+    head.get(next) == Some(&b'{') && find_byte(b'\n', &head[end..next]).is_some()
+}
+
 /// Whether the objects in `head`, from the one at `head[start]`, each sit alone on a line.
 fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
     // Once a complete object has been seen alone on its line, a later object that does not
@@ -143,7 +157,7 @@ fn one_object_per_line(head: &[u8], mut start: usize) -> bool {
                     return true;
                 }
             }
-            Err(ScanError::Truncated) => {
+            Err(ScanError::Truncated { .. }) => {
                 return seen_line || find_byte(b'\n', &head[start..]).is_none();
             }
             Err(ScanError::Mismatched(_)) => return true,

@@ -41,6 +41,9 @@ pub(super) struct Document<'a> {
     shape: Shape,
     stage: Stage,
     counter: Counter,
+    /// Where the envelope object being walked starts, and whether a `Records` member was met
+    /// in it.
+    envelope: (usize, bool),
 }
 
 impl<'a> Document<'a> {
@@ -51,6 +54,7 @@ impl<'a> Document<'a> {
             shape,
             stage: Stage::Top,
             counter,
+            envelope: (0, false),
         }
     }
 
@@ -70,7 +74,10 @@ impl<'a> Document<'a> {
                 (Stage::Top, _) if self.shape == Shape::Concatenated => {
                     return Some(self.top_level_object());
                 }
-                (Stage::Top, b'{') if self.shape == Shape::Envelope => self.enter(Stage::Members),
+                (Stage::Top, b'{') if self.shape == Shape::Envelope => {
+                    self.envelope = (self.pos, false);
+                    self.enter(Stage::Members);
+                }
                 (Stage::Top, b'[') if self.shape == Shape::JsonArray => self.enter(Stage::Elements),
                 (Stage::Top, _) if self.shape == Shape::Envelope => {
                     return Some(Err(
@@ -79,7 +86,12 @@ impl<'a> Document<'a> {
                 }
                 (Stage::Top, _) => return Some(Err(self.malformed("`[` opening an array"))),
                 (Stage::Members | Stage::Elements, b',') => self.pos += 1,
-                (Stage::Members, b'}') => self.enter(Stage::Top),
+                (Stage::Members, b'}') => {
+                    self.enter(Stage::Top);
+                    if !self.envelope.1 {
+                        return Some(Err(self.counter.bad(self.envelope.0, BadReason::NoRecords)));
+                    }
+                }
                 (Stage::Members, b'"') => {
                     if let Err(bad) = self.member() {
                         return Some(Err(bad));
@@ -105,8 +117,9 @@ impl<'a> Document<'a> {
     /// Stops framing at a broken outer structure.
     fn malformed(&mut self, expected: &'static str) -> BadRecord {
         self.stage = Stage::Done;
+        let unread = (self.buf.len() - self.pos) as u64;
         self.counter
-            .bad(self.pos, BadReason::Malformed { expected })
+            .bad(self.pos, BadReason::Malformed { expected, unread })
     }
 
     /// An envelope member: enters `Records` if it is an array, or skips the value.
@@ -114,7 +127,9 @@ impl<'a> Document<'a> {
         let Some((key, value)) = member(self.buf, self.pos) else {
             return Err(self.malformed("a `\"key\": value` member"));
         };
-        if key == b"Records" && self.buf.get(value) == Some(&b'[') {
+        let records = key == b"Records";
+        if records && self.buf.get(value) == Some(&b'[') {
+            self.envelope.1 = true;
             self.pos = value;
             self.enter(Stage::Elements);
             return Ok(());
@@ -126,11 +141,24 @@ impl<'a> Document<'a> {
         match value_end(self.buf, value) {
             Ok(end) | Err(ScanError::TooDeep(end)) => {
                 self.pos = end;
-                Ok(())
+                if !records {
+                    return Ok(());
+                }
+                self.envelope.1 = true;
+                let found = match self.buf[value] {
+                    b'{' => "an object",
+                    b'"' => "a string",
+                    b'n' => "null",
+                    b't' | b'f' => "a boolean",
+                    _ => "a number",
+                };
+                Err(self
+                    .counter
+                    .bad(value, BadReason::RecordsNotAnArray { found }))
             }
             Err(error) => {
                 self.stage = Stage::Done;
-                Err(self.counter.bad(value, scan_failure(error, value)))
+                Err(self.counter.bad(value, scan_failure(error, value, false)))
             }
         }
     }
@@ -152,7 +180,7 @@ impl<'a> Document<'a> {
                     ScanError::TooDeep(end) => self.pos = end,
                     _ => self.stage = Stage::Done,
                 }
-                Err(self.counter.bad(start, scan_failure(error, start)))
+                Err(self.counter.bad(start, scan_failure(error, start, false)))
             }
         }
     }
@@ -175,7 +203,7 @@ impl<'a> Document<'a> {
                     ScanError::TooDeep(end) => end,
                     _ => self.next_line_object(start),
                 };
-                Err(self.counter.bad(start, scan_failure(error, start)))
+                Err(self.counter.bad(start, scan_failure(error, start, false)))
             }
         }
     }
@@ -191,4 +219,71 @@ impl<'a> Document<'a> {
         }
         self.buf.len()
     }
+}
+
+/// Where a piece of a streamed document starts: between documents (or concatenated objects),
+/// or inside the array of records of an envelope (or of an array document), at an element or
+/// the comma before one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// Between documents.
+    #[default]
+    Top,
+    /// Inside the array of records.
+    Elements,
+}
+
+/// A point where a streamed document can be cut: after `records` records (good and bad) of
+/// the buffer, at byte `end`, the rest starting as `resume` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cut {
+    pub(crate) end: usize,
+    pub(crate) resume: Resume,
+    pub(crate) records: u64,
+}
+
+/// What [`last_cut`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// The last point to cut at before the buffer's end.
+    Cut(Cut),
+    /// No record ends in the buffer: more bytes are needed.
+    NeedMore,
+    /// The document's outer structure is broken: framing stops there, cutting is pointless.
+    Broken,
+}
+
+/// The last point of `buf` (a piece of a document of `shape` that starts as `resume` says)
+/// after a complete record where a streamed document can be cut: inside the array of records,
+/// or between documents. The records before it are framed exactly as they would be in one
+/// piece, and so are those after it when framed from the cut with the same `Resume`.
+pub(crate) fn last_cut(buf: &[u8], shape: Shape, resume: Resume) -> Walk {
+    let counter = Counter { next: 0, base: 0 };
+    let mut document = Document::new(buf, shape, counter);
+    if resume == Resume::Elements {
+        document.stage = Stage::Elements;
+        document.envelope = (0, true);
+    }
+    let mut records = 0;
+    let mut last = None;
+    while let Some(item) = document.next() {
+        match item {
+            Err(bad) if bad.reason == BadReason::Truncated => break,
+            Err(bad) if matches!(bad.reason, BadReason::Malformed { .. }) => return Walk::Broken,
+            _ if document.stage == Stage::Done => return Walk::Broken,
+            _ => {}
+        }
+        records += 1;
+        let resume = match document.stage {
+            Stage::Top => Resume::Top,
+            Stage::Elements => Resume::Elements,
+            Stage::Members | Stage::Done => continue,
+        };
+        last = Some(Cut {
+            end: document.pos,
+            resume,
+            records,
+        });
+    }
+    last.map_or(Walk::NeedMore, Walk::Cut)
 }

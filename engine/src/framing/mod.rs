@@ -9,7 +9,7 @@
 //! | [`Shape::JsonArray`]       | `[{...},{...}]` (pretty or not)         | an element of the array   |
 //! | [`Shape::Concatenated`]    | `{...}{...}` or pretty objects in a row | a top-level object        |
 //!
-//! [`detect_shape`] picks one from the first bytes of the content; a `--format` override can
+//! [`detect_shape`] picks one from the first bytes of the content; an `--input-format` override can
 //! force one instead.
 //!
 //! # The algorithm
@@ -69,7 +69,8 @@ pub use ndjson::check_line;
 pub use split::{count_records, split_ndjson};
 
 pub(crate) use detect::top_level_members;
-pub(crate) use scan::{find_byte, rfind_byte, skip_ws, value_end};
+pub(crate) use document::{Cut, Resume, Walk, last_cut};
+pub(crate) use scan::{find_byte, is_ws, rfind_byte, skip_ws, string_end, value_end};
 
 /// The largest record framing accepts, in bytes (16 MiB). A longer NDJSON line, or a longer
 /// element of a document, is a [`BadReason::TooLarge`] record. CloudTrail caps its events at
@@ -95,7 +96,7 @@ pub enum Shape {
 }
 
 impl Shape {
-    /// The shape's name as `--format` spells it: `ndjson`, `envelope`, `array`, `concatenated`.
+    /// The shape's name as `--input-format` spells it: `ndjson`, `envelope`, `array`, `concatenated`.
     pub fn name(self) -> &'static str {
         match self {
             Shape::Ndjson => "ndjson",
@@ -195,9 +196,20 @@ pub enum BadReason {
     /// The record is not a JSON object: it does not start with `{`.
     #[error("not a JSON object")]
     NotAnObject,
-    /// The input ends inside the record, in a string or before a closing bracket.
-    #[error("unbalanced: the input ends inside the record")]
+    /// The input ends inside the record, in a string or before a closing bracket (a document
+    /// cut short).
+    #[error("the input ends inside the record (a string or a bracket is not closed)")]
     Truncated,
+    /// An NDJSON line ends inside its record: a string or a bracket is not closed.
+    #[error("{}", if *in_string {
+        "the line ends inside a string (a closing quote is missing)"
+    } else {
+        "the line ends before the record closes (a closing bracket is missing)"
+    })]
+    LineEndsInside {
+        /// Whether the line ends inside a string.
+        in_string: bool,
+    },
     /// A closing bracket does not match the bracket it closes.
     #[error("mismatched closing bracket at byte {at} of the record")]
     Mismatched {
@@ -208,6 +220,12 @@ pub enum BadReason {
     #[error("unexpected data after the object, at byte {at} (concatenated JSON?)")]
     TrailingData {
         /// Where the extra data starts.
+        at: u64,
+    },
+    /// A line that is not an object holds a NUL byte: binary data, which JSON text never holds.
+    #[error("binary data (a NUL byte at byte {at} of the line), not JSON")]
+    Binary {
+        /// Where the first NUL byte is.
         at: u64,
     },
     /// The record is not valid UTF-8.
@@ -230,12 +248,28 @@ pub enum BadReason {
         /// The limit it exceeds.
         limit: u64,
     },
-    /// The document around the records is broken: framing of the document stops here.
-    #[error("malformed document: expected {expected}")]
+    /// The document around the records is broken: framing of the document stops here, and
+    /// the bytes after it are not read.
+    #[error(
+        "malformed document: expected {expected}; the {unread} bytes from here on were not read"
+    )]
     Malformed {
         /// What the framer expected to find.
         expected: &'static str,
+        /// How many bytes of the document (from the start of this record) are left unread.
+        unread: u64,
     },
+    /// An envelope's `Records` member is not an array: what it holds was not read.
+    #[error("`Records` holds {found}, not an array of records: it was not read")]
+    RecordsNotAnArray {
+        /// What it holds (`an object`, `a string`...).
+        found: &'static str,
+    },
+    /// An object in a file read as CloudTrail envelopes has no `Records` array.
+    #[error(
+        "not a CloudTrail envelope: the object has no `Records` array, so no record of it was read"
+    )]
+    NoRecords,
 }
 
 /// Frames `buf`, which holds records laid out as `shape`, numbering them from `origin`.
@@ -358,10 +392,12 @@ fn check_contents(bytes: &[u8]) -> Result<(), BadReason> {
         })
 }
 
-/// The reason for a record starting at `buf[start]` whose structural walk failed.
-fn scan_failure(error: scan::ScanError, start: usize) -> BadReason {
+/// The reason for a record starting at `buf[start]` whose structural walk failed; `line` when
+/// the record is an NDJSON line (which ends at its newline, not at the end of the input).
+fn scan_failure(error: scan::ScanError, start: usize, line: bool) -> BadReason {
     match error {
-        scan::ScanError::Truncated => BadReason::Truncated,
+        scan::ScanError::Truncated { in_string } if line => BadReason::LineEndsInside { in_string },
+        scan::ScanError::Truncated { .. } => BadReason::Truncated,
         scan::ScanError::Mismatched(at) => BadReason::Mismatched {
             at: (at - start) as u64,
         },

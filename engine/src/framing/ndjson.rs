@@ -41,7 +41,13 @@ fn trimmed(line: &[u8]) -> Option<Range<usize>> {
 /// each line, and leaves to the caller of [`records_unchecked`](super::records_unchecked).
 pub fn check_line(line: &[u8]) -> Result<(), BadReason> {
     if line.first() != Some(&b'{') {
-        return Err(BadReason::NotAnObject);
+        // Say what is wrong with the bytes before saying they are not an object: a line in
+        // another encoding is not UTF-8 first of all.
+        check_contents(line)?;
+        return Err(match find_byte(0, line) {
+            Some(at) => BadReason::Binary { at: at as u64 },
+            None => BadReason::NotAnObject,
+        });
     }
     if object_is_sound(line) {
         return check_contents(line);
@@ -49,7 +55,7 @@ pub fn check_line(line: &[u8]) -> Result<(), BadReason> {
     match value_end(line, 0) {
         Ok(end) if end == line.len() => check_contents(line),
         Ok(end) => Err(BadReason::TrailingData { at: end as u64 }),
-        Err(error) => Err(scan_failure(error, 0)),
+        Err(error) => Err(scan_failure(error, 0, true)),
     }
 }
 
@@ -101,7 +107,7 @@ impl<'a> Lines<'a> {
         } else if line[0] == b'{' {
             return Ok(self.counter.number(self.buf, range, false));
         } else {
-            Err(BadReason::NotAnObject)
+            check_line(line)
         };
         match checked {
             Ok(()) => Ok(self.counter.number(self.buf, range, true)),

@@ -54,8 +54,12 @@ fn find_quote_or_escape(hay: &[u8]) -> Option<usize> {
 /// Why a value has no well-formed end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScanError {
-    /// The buffer ended inside the value (an open string or bracket).
-    Truncated,
+    /// The buffer ended inside the value: inside a string (`in_string`), or before a bracket
+    /// closed.
+    Truncated {
+        /// Whether it ended inside a string.
+        in_string: bool,
+    },
     /// A closing bracket at this index does not match the open one, or closes nothing.
     Mismatched(usize),
     /// The value nests deeper than [`MAX_DEPTH`]; it ends at this index.
@@ -79,7 +83,7 @@ const STRUCTURAL: [bool; 256] = {
 /// other text (numbers, `true`, garbage) at the next whitespace, comma, bracket or quote.
 pub(crate) fn value_end(buf: &[u8], start: usize) -> Result<usize, ScanError> {
     match buf[start] {
-        b'"' => string_end(buf, start).ok_or(ScanError::Truncated),
+        b'"' => string_end(buf, start).ok_or(ScanError::Truncated { in_string: true }),
         b'{' | b'[' => container_end(buf, start),
         b'}' | b']' => Err(ScanError::Mismatched(start)),
         _ => Ok(buf[start..]
@@ -113,11 +117,11 @@ fn container_end(buf: &[u8], start: usize) -> Result<usize, ScanError> {
             pos += 1;
         }
         let Some(&byte) = buf.get(pos) else {
-            return Err(ScanError::Truncated);
+            return Err(ScanError::Truncated { in_string: false });
         };
         match byte {
             b'"' => {
-                pos = string_end(buf, pos).ok_or(ScanError::Truncated)?;
+                pos = string_end(buf, pos).ok_or(ScanError::Truncated { in_string: true })?;
                 continue;
             }
             b'{' | b'[' if depth < MAX_DEPTH => {

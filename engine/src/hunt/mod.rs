@@ -27,6 +27,7 @@ mod units;
 
 pub use stats::{HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS};
 
+use crate::correlate::CorrelationMatch;
 use crate::correlate::Correlator;
 use crate::formats::TextFormat;
 use crate::input::OpenOptions;
@@ -34,8 +35,8 @@ use crate::scan::Engine;
 use crate::sink::{Sink, SinkError};
 use crate::source::Source;
 use rayon::prelude::*;
-use reading::{Forced, Reader};
-use records::{Buffer, Worker, scan_records};
+pub(crate) use reading::{Forced, Reader, Reading};
+pub(crate) use records::{Buffer, Worker, scan_records};
 use std::time::Instant;
 use units::{Opening, Unit, Units, number_wave};
 
@@ -63,8 +64,8 @@ pub struct HuntError {
 }
 
 /// Hunts through the inputs of `source` with `engine`'s rules, writing every match to `sink`
-/// in input order, then the correlation matches (and filters applied) of the rule set, then
-/// [`Sink::finish`].
+/// in input order, then the correlation matches of the rule set, then [`Sink::finish`]. (Filter
+/// rules are part of the rules they restrict since loading.)
 ///
 /// Problems with inputs and records are counted in the returned statistics; only a sink
 /// error stops the hunt early.
@@ -103,17 +104,8 @@ fn detect<S: Sink>(
     sink: &mut S,
     stats: &mut HuntStats,
 ) -> Result<(), SinkError> {
-    let forced = Forced {
-        text: options.text_format.clone(),
-        shape: options.open.shape.is_some(),
-    };
-    let opening = Opening {
-        open: &options.open,
-        forced: &forced,
-        scan: engine.options(),
-        rules: engine.rules().len(),
-    };
-    let mut units = Units::new(source, opening);
+    let forced = Forced::of(options);
+    let mut units = Units::new(source, Opening::of(engine, options, &forced));
     let threads = rayon::current_num_threads();
     let mut wave = units.wave(threads);
     // The number of the next record of the file whose chunks are being numbered.
@@ -124,15 +116,14 @@ fn detect<S: Sink>(
         // The next wave is taken from the source and read while this one is scanned.
         let (results, next) = std::thread::scope(|scope| {
             let reader = scope.spawn(|| units.wave(threads));
-            let results: Vec<(S::Batch, HuntStats, Result<(), SinkError>)> =
-                std::mem::take(&mut wave)
-                    .into_par_iter()
-                    .zip(batches)
-                    .map_init(
-                        || Worker::new(engine, correlator),
-                        |worker, (unit, batch)| run_unit(worker, unit, batch, options),
-                    )
-                    .collect();
+            let results: Vec<UnitOutcome<S::Batch>> = std::mem::take(&mut wave)
+                .into_par_iter()
+                .zip(batches)
+                .map_init(
+                    || Worker::new(engine, correlator),
+                    |worker, (unit, batch)| run_unit(worker, unit, batch, options),
+                )
+                .collect();
             let next = reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -141,20 +132,56 @@ fn detect<S: Sink>(
         for (batch, unit_stats, result) in results {
             stats.merge(unit_stats);
             result?;
-            sink.write(batch)?;
+            if let Some(batch) = batch {
+                sink.write(batch)?;
+            }
         }
         wave = next;
     }
     Ok(())
 }
 
-/// Scans one unit into `batch`.
+/// Scans every unit of `source` on this thread, in order, writing each unit's batch to `sink`
+/// as soon as it is scanned: the live scanner's way with whole inputs (an object, a body, a
+/// finished file), where a unit's matches must not wait for a wave. Statistics, observations
+/// of correlation inputs included, are merged into `stats`.
+pub(crate) fn detect_in_order<S: Sink>(
+    worker: &mut Worker<'_>,
+    source: &mut dyn Source,
+    options: &HuntOptions<'_>,
+    sink: &mut S,
+    stats: &mut HuntStats,
+) -> Result<(), SinkError> {
+    let forced = Forced::of(options);
+    let units = Units::new(source, Opening::of(worker.engine(), options, &forced));
+    let mut next_record = 0;
+    for unit in units {
+        let mut wave = [unit];
+        number_wave(&mut wave, &mut next_record);
+        let [unit] = wave;
+        let (batch, unit_stats, result) = run_unit(worker, unit, sink.batch(), options);
+        stats.merge(unit_stats);
+        result?;
+        if let Some(batch) = batch {
+            sink.write(batch)?;
+        }
+    }
+    Ok(())
+}
+
+/// What scanning a unit gave: its batch (none when discarded), its statistics, and whether the
+/// sink refused a match.
+type UnitOutcome<B> = (Option<B>, HuntStats, Result<(), SinkError>);
+
+/// Scans one unit into `batch`; no batch comes back when what was made of the unit is
+/// discarded (its file shrank while it was read).
 fn run_unit<B: crate::sink::Batch>(
     worker: &mut Worker<'_>,
     unit: Unit,
     mut batch: B,
     options: &HuntOptions<'_>,
-) -> (B, HuntStats, Result<(), SinkError>) {
+) -> UnitOutcome<B> {
+    let mut kept = true;
     let (stats, result) = match unit {
         Unit::Done(stats) => (*stats, Ok(())),
         Unit::Chunk {
@@ -178,16 +205,25 @@ fn run_unit<B: crate::sink::Batch>(
             };
             let mut reader = Reader::new(&reading);
             let (mut stats, result) = scan_records(worker, &mut batch, buffer, &mut reader);
+            block.release(range);
+            if block.shrunk() {
+                // The file shrank under its map while this unit was read: what was made of
+                // its bytes is not to be trusted (`Block::shrunk`); the file is reported once.
+                stats = HuntStats::new(stats.matches_per_rule.len());
+                if let Some(error) = block.shrink_error(&source) {
+                    stats.problem(&source, None, ProblemKind::Input(error));
+                }
+                kept = false;
+            }
             stats.files = u64::from(first);
             stats.stored_bytes = stored;
-            block.release(range);
             (stats, result)
         }
     };
     if let Some(progress) = options.progress {
         progress(&stats);
     }
-    (batch, stats, result)
+    (kept.then_some(batch), stats, result)
 }
 
 /// Evaluates the correlations over the matches observed, and writes those reported.
@@ -202,12 +238,25 @@ fn correlate<S: Sink>(
     };
     let observations = std::mem::take(&mut stats.observations);
     for m in correlator.finish(observations) {
-        let rule = engine.rules().rule(m.rule);
-        if correlator.emits(m.rule) && engine.options().passes_level(rule) {
-            stats.matches_per_rule[m.rule.0 as usize] += 1;
-            stats.correlation_matches += 1;
-            sink.correlation(rule, &m)?;
-        }
+        write_correlation(engine, correlator, &m, sink, stats)?;
+    }
+    Ok(())
+}
+
+/// Writes one correlation match to `sink`, and counts it, if its rule is reported (not a
+/// silenced correlation input, and within the minimum level).
+pub(crate) fn write_correlation<S: Sink>(
+    engine: &Engine,
+    correlator: &Correlator<'_>,
+    m: &CorrelationMatch,
+    sink: &mut S,
+    stats: &mut HuntStats,
+) -> Result<(), SinkError> {
+    let rule = engine.rules().rule(m.rule);
+    if correlator.emits(m.rule) && engine.options().passes_level(rule) {
+        stats.matches_per_rule[m.rule.0 as usize] += 1;
+        stats.correlation_matches += 1;
+        sink.correlation(rule, m)?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Per record: scan, decide what becomes of each match (written, observed for correlations,
-//! filtered), and hand the written ones to the sink's batch.
+//! Per record: scan, decide what becomes of each match (written, or observed for correlations
+//! and silenced), and hand the written ones to the sink's batch.
 
 use super::reading::Reader;
 use super::stats::{HuntStats, ProblemKind};
@@ -12,7 +12,7 @@ use crate::scan::{Engine, Scanner};
 use crate::sink::{Batch, MatchRecord, SinkError};
 
 /// A thread's scanning state: its scanner, and its collector of correlation inputs.
-pub(super) struct Worker<'e> {
+pub(crate) struct Worker<'e> {
     engine: &'e Engine,
     scanner: Scanner<'e>,
     collector: Option<Collector<'e>>,
@@ -20,7 +20,7 @@ pub(super) struct Worker<'e> {
 }
 
 impl<'e> Worker<'e> {
-    pub(super) fn new(engine: &'e Engine, correlator: Option<&'e Correlator<'e>>) -> Self {
+    pub(crate) fn new(engine: &'e Engine, correlator: Option<&'e Correlator<'e>>) -> Self {
         Worker {
             engine,
             scanner: engine.scanner(),
@@ -28,10 +28,15 @@ impl<'e> Worker<'e> {
             verdicts: Vec::new(),
         }
     }
+
+    /// The engine it scans with.
+    pub(crate) fn engine(&self) -> &'e Engine {
+        self.engine
+    }
 }
 
 /// The records of one buffer, scanned into a batch.
-pub(super) struct Buffer<'a> {
+pub(crate) struct Buffer<'a> {
     pub bytes: &'a [u8],
     pub shape: Shape,
     pub origin: Origin,
@@ -40,7 +45,7 @@ pub(super) struct Buffer<'a> {
 
 /// Frames and scans the records of one buffer, writing its matches into `batch`. Stops at the
 /// first error of the batch.
-pub(super) fn scan_records<B: Batch>(
+pub(crate) fn scan_records<B: Batch>(
     worker: &mut Worker<'_>,
     batch: &mut B,
     buffer: Buffer<'_>,
@@ -162,11 +167,11 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                     events.clear();
                     match envelope.expand(record.bytes, events) {
                         Ok(()) => {
-                            for event in events.iter() {
+                            for (event, known) in events.sourced() {
                                 self.record(Record {
                                     index: record.index,
                                     bytes: event,
-                                    known: Some(envelope.source()),
+                                    known: Some(known),
                                     unchecked: false,
                                     line: None,
                                 })?;
@@ -235,8 +240,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
         let Some(view) = view else {
             return Ok(());
         };
-        // Correlation inputs are observed (and silenced unless `generate`); filtered matches
-        // are dropped.
+        // Correlation inputs are observed (and silenced unless `generate`).
         verdicts.clear();
         match collector {
             Some(collector) => collector.record(

@@ -4,18 +4,20 @@
 
 use std::io::{self, Read};
 
-use memmap2::Mmap;
-
+use super::guard::GuardedMap;
 use super::{Codec, InputError, InputSource};
 use crate::framing::{
-    self, BadReason, BadRecord, MAX_RECORD_BYTES, Origin, Records, Shape, count_records,
+    self, BadReason, BadRecord, Cut, MAX_RECORD_BYTES, Origin, Records, Resume, Shape, Walk,
+    count_records,
 };
 
 /// The size of the blocks NDJSON streams are read in (2 MiB), before cutting at a newline.
 pub const BLOCK_BYTES: usize = 2 << 20;
 
-/// The largest document read whole (1 GiB), for streamed inputs whose shape is not NDJSON.
-/// Memory-mapped files have no such limit, as their bytes are not copied.
+/// The largest document read whole (1 GiB): a streamed document (an envelope, an array,
+/// concatenated objects) is read in blocks cut between records, but one whose single record
+/// does not end within [`MAX_RECORD_BYTES`] plus a block is read whole, up to this. Memory-mapped
+/// files have no such limit, as their bytes are not copied.
 pub const MAX_DOCUMENT_BYTES: usize = 1 << 30;
 
 /// A piece of an input that holds whole records, and where it starts.
@@ -31,7 +33,7 @@ pub struct Block {
 
 #[derive(Debug)]
 enum Data {
-    Mapped { map: Mmap, start: usize },
+    Mapped { map: GuardedMap, start: usize },
     Owned(Vec<u8>),
 }
 
@@ -39,7 +41,7 @@ impl Block {
     /// The block's bytes.
     pub fn bytes(&self) -> &[u8] {
         match &self.data {
-            Data::Mapped { map, start } => &map[*start..],
+            Data::Mapped { map, start } => &map.bytes()[*start..],
             Data::Owned(bytes) => bytes,
         }
     }
@@ -60,7 +62,7 @@ impl Block {
     /// refuse it and the pages fault in as before. Owned blocks ignore it.
     pub fn populate(&self, range: std::ops::Range<usize>) {
         if let Data::Mapped { map, start } = &self.data {
-            let _ = map.advise_range(
+            let _ = map.map().advise_range(
                 memmap2::Advice::PopulateRead,
                 start + range.start,
                 range.len(),
@@ -84,7 +86,7 @@ impl Block {
                 // from this process; any later access faults them in again from the file, so no
                 // byte seen through `bytes()` can change.
                 let _ = unsafe {
-                    map.unchecked_advise_range(
+                    map.map().unchecked_advise_range(
                         memmap2::UncheckedAdvice::DontNeed,
                         first,
                         last - first,
@@ -92,6 +94,32 @@ impl Block {
                 };
             }
         }
+    }
+
+    /// Whether the file of a memory-mapped block shrank while it was read (truncated, or
+    /// rotated with `copytruncate`): bytes read from past its new end were zeros, so what was
+    /// made of the block's bytes since then is not to be trusted. A reader checks this after
+    /// scanning a range of the block, and if it is true, discards what it made of that range
+    /// and reports [`Block::shrink_error`]. Owned blocks never shrink.
+    ///
+    /// The check is one atomic load; a range scanned wholly before the file shrank is sound
+    /// (its check came before the fault), a range checked after it is discarded, even if its
+    /// own bytes were intact.
+    pub fn shrunk(&self) -> bool {
+        matches!(&self.data, Data::Mapped { map, .. } if map.shrunk())
+    }
+
+    /// The error to report for a block that [`shrunk`](Block::shrunk), the first time it is
+    /// asked for (`None` after that, and for blocks that did not shrink): one error per file.
+    pub fn shrink_error(&self, input: &InputSource) -> Option<InputError> {
+        let Data::Mapped { map, .. } = &self.data else {
+            return None;
+        };
+        map.take_shrink_report().then(|| InputError::Shrank {
+            input: input.clone(),
+            mapped: map.bytes().len() as u64,
+            now: map.current_len(),
+        })
     }
 
     /// Frames the block's records (see [`framing::records`]).
@@ -122,8 +150,17 @@ pub enum BlockError {
 ///   [`MAX_RECORD_BYTES`] is never held whole: once it is known to be too long, the rest of it
 ///   is read and dropped, and it is reported as a [`BadRecord`] in its place. Memory therefore
 ///   stays below about `MAX_RECORD_BYTES + BLOCK_BYTES` per stream.
-/// - The other shapes need the whole document, which is read into one block of at most
-///   [`MAX_DOCUMENT_BYTES`]; what lies beyond is reported as an [`InputError`].
+/// - The other shapes (a CloudTrail envelope, an array, concatenated objects) are read in
+///   blocks of about [`BLOCK_BYTES`] too, each cut after a complete record: inside the
+///   envelope's `Records` array, or between documents. A block that starts inside the array
+///   is given the envelope's opening (`{"Records":[`, or `[`) before its bytes, and one that
+///   ends inside it the closing (`]}`, or `]`) after them, so that each block frames on its
+///   own; its origin's offset is moved back by the opening's length, so that records carry
+///   their offsets, and numbers, as if the document were framed in one piece. Memory is then
+///   bounded by a block and the largest record, however large the document. A record that
+///   does not end within [`MAX_RECORD_BYTES`] plus a block makes the rest of the document be
+///   read whole, up to [`MAX_DOCUMENT_BYTES`], what lies beyond being reported as an
+///   [`InputError`]; so does a document whose outer structure is broken (framing stops there).
 ///
 /// ```text
 /// stream:  {..}\n{..}\n{.. | ..}\n{..}\n .. 100 MiB line .. \n{..}\n
@@ -148,7 +185,7 @@ enum State {
 
 impl Blocks {
     /// The blocks of a memory-mapped file whose content starts at `map[start]`.
-    pub(super) fn mapped(map: Mmap, start: usize, shape: Shape) -> Blocks {
+    pub(super) fn mapped(map: GuardedMap, start: usize, shape: Shape) -> Blocks {
         let origin = Origin {
             index: 1,
             offset: start as u64,
@@ -223,6 +260,10 @@ pub(super) struct Stream {
     eof: bool,
     /// The read error met, reported once the bytes before it are delivered.
     failure: Option<InputError>,
+    /// For a document read in blocks: where the pending bytes start in its structure.
+    resume: Resume,
+    /// For a document: read the rest whole (see [`MAX_DOCUMENT_BYTES`]).
+    whole: bool,
 }
 
 impl std::fmt::Debug for Stream {
@@ -247,17 +288,14 @@ impl Stream {
             next_index: 1,
             eof: false,
             failure: None,
+            resume: Resume::Top,
+            whole: false,
         }
     }
 
     /// The bytes read and not yet delivered.
     pub(super) fn pending(&self) -> &[u8] {
         &self.pending
-    }
-
-    /// The stream offset of the first pending byte.
-    pub(super) fn offset(&self) -> u64 {
-        self.offset
     }
 
     /// Reads until `len` bytes are pending, or the stream ends or fails.
@@ -315,16 +353,7 @@ impl Stream {
     /// The next block of the stream, or the error that ended it.
     fn next_block(&mut self, shape: Shape) -> Option<Result<Block, BlockError>> {
         if shape.needs_whole_document() {
-            self.fill(MAX_DOCUMENT_BYTES + 1);
-            if self.pending.len() > MAX_DOCUMENT_BYTES {
-                self.pending.truncate(MAX_DOCUMENT_BYTES);
-                let (input, limit) = (self.input.clone(), MAX_DOCUMENT_BYTES as u64);
-                self.failure
-                    .get_or_insert(InputError::DocumentTooLarge { input, limit });
-            }
-            return self
-                .deliver(self.pending.len(), shape)
-                .or_else(|| self.finish());
+            return self.next_document_block(shape);
         }
         loop {
             self.fill(BLOCK_BYTES);
@@ -342,6 +371,74 @@ impl Stream {
             }
             self.fill((self.pending.len() + BLOCK_BYTES).min(MAX_RECORD_BYTES + 1));
         }
+    }
+
+    /// The next block of a document (see [`Blocks`]), or the error that ended it.
+    fn next_document_block(&mut self, shape: Shape) -> Option<Result<Block, BlockError>> {
+        let mut want = BLOCK_BYTES;
+        while !self.whole {
+            self.fill(want);
+            if self.ended() {
+                break;
+            }
+            match framing::last_cut(&self.pending, shape, self.resume) {
+                Walk::Cut(cut) => return self.deliver_piece(shape, Some(cut)),
+                Walk::NeedMore if self.pending.len() < MAX_RECORD_BYTES + BLOCK_BYTES => {
+                    want = self.pending.len() + BLOCK_BYTES;
+                }
+                Walk::NeedMore | Walk::Broken => self.whole = true,
+            }
+        }
+        if self.whole {
+            self.fill(MAX_DOCUMENT_BYTES + 1);
+            if self.pending.len() > MAX_DOCUMENT_BYTES {
+                self.pending.truncate(MAX_DOCUMENT_BYTES);
+                let (input, limit) = (self.input.clone(), MAX_DOCUMENT_BYTES as u64);
+                self.failure
+                    .get_or_insert(InputError::DocumentTooLarge { input, limit });
+            }
+        }
+        if self.pending.is_empty() && self.resume == Resume::Top {
+            return self.finish();
+        }
+        // Inside the array of records, even with nothing left: framing reports the cut.
+        self.deliver_piece(shape, None)
+    }
+
+    /// Delivers the pending bytes of a document up to `cut` (all of them when `None`) as a
+    /// block that frames on its own: with the envelope's (or array's) opening before them if
+    /// they start inside its array of records, and its closing after them if they end inside
+    /// it.
+    fn deliver_piece(
+        &mut self,
+        shape: Shape,
+        cut: Option<Cut>,
+    ) -> Option<Result<Block, BlockError>> {
+        let inside = |resume| match (resume, shape) {
+            (Resume::Elements, Shape::Envelope) => (&b"{\"Records\":["[..], &b"]}"[..]),
+            (Resume::Elements, _) => (&b"["[..], &b"]"[..]),
+            (Resume::Top, _) => (&b""[..], &b""[..]),
+        };
+        let (opening, _) = inside(self.resume);
+        let (_, closing) = inside(cut.map_or(Resume::Top, |cut| cut.resume));
+        let len = cut.map_or(self.pending.len(), |cut| cut.end);
+        let mut bytes = Vec::with_capacity(opening.len() + len + closing.len());
+        bytes.extend_from_slice(opening);
+        bytes.extend_from_slice(&self.pending[..len]);
+        bytes.extend_from_slice(closing);
+        self.pending.drain(..len);
+        let origin = Origin {
+            index: self.next_index,
+            offset: self.offset.saturating_sub(opening.len() as u64),
+        };
+        self.next_index += cut.map_or(0, |cut| cut.records);
+        self.offset += len as u64;
+        self.resume = cut.map_or(Resume::Top, |cut| cut.resume);
+        Some(Ok(Block {
+            data: Data::Owned(bytes),
+            shape,
+            origin,
+        }))
     }
 
     /// Delivers the first `len` pending bytes as a block, unless there are none.

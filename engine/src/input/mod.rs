@@ -8,8 +8,8 @@
 //!    objects, hidden files, Parquet), and the paths that could not be listed.
 //! 2. [`open`] (or [`open_reader`] for any byte stream) recognises gzip and zstd by their
 //!    magic bytes, memory-maps plain files (the policy is documented on [`OpenOptions::mmap`]),
-//!    sniffs the content for binary data, Parquet and CloudTrail digests, and detects the
-//!    record [`Shape`](crate::framing::Shape).
+//!    sniffs the content for binary data, Parquet, CloudTrail digests and documentation files
+//!    (`LICENSE`, `README.md`), and detects the record [`Shape`](crate::framing::Shape).
 //! 3. The resulting [`Blocks`] yield [`Block`]s of whole records, numbered where they start.
 //!    A memory-mapped file is one block, which a driver may cut into chunks for threads with
 //!    [`split_ndjson`](crate::framing::split_ndjson). Compressed files and stdin are streamed
@@ -55,6 +55,7 @@
 
 mod blocks;
 mod discover;
+mod guard;
 mod open;
 
 use std::fmt;
@@ -62,7 +63,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use blocks::{BLOCK_BYTES, Block, BlockError, Blocks, MAX_DOCUMENT_BYTES};
-pub use discover::{Discovery, cloudtrail_delivery_time, discover};
+pub use discover::{
+    DELIVERY_MARGIN, Discovery, cloudtrail_delivery_time, delivery_skip, discover, name_skip,
+};
 pub use open::{OpenOptions, Opened, open, open_reader};
 
 /// How much of an input's head (its first bytes, decompressed) content sniffing, shape
@@ -151,6 +154,11 @@ pub enum SkipReason {
     /// A Parquet file, by name or by its `PAR1` magic bytes.
     #[error("Parquet file: not supported, export the logs as JSON to hunt them")]
     Parquet,
+    /// A file named as documentation or metadata (`LICENSE`, `README.md`, `notes.txt`,
+    /// `*.yml`, `*.csv`...) whose content does not start like JSON, is no known text log, and
+    /// gives no record in its first 64 KiB.
+    #[error("not a log: a documentation or metadata file, with no JSON or log record in its head")]
+    NotALog,
     /// A CloudTrail log file delivered before `--from` (by the time in its name): it holds
     /// only earlier events.
     #[error("CloudTrail file delivered before --from: holds only earlier events")]
@@ -227,14 +235,42 @@ pub enum InputError {
         /// The decoder's error.
         error: io::Error,
     },
-    /// The content starts with binary data, not a JSON log (perhaps compressed with an
-    /// unsupported codec).
-    #[error("{input}: binary data (NUL byte at offset {offset}), not a JSON log")]
+    /// The content is binary data, not a log (perhaps compressed with an unsupported codec):
+    /// a large share of its first bytes are not text, and no record can be read from its head.
+    #[error(
+        "{input}: binary data, not a log: {non_text} of its first {sniffed} bytes are not text \
+         and no record could be read from them"
+    )]
     Binary {
         /// The input.
         input: InputSource,
-        /// Where the first NUL byte is, in the decompressed stream.
-        offset: u64,
+        /// How many of the bytes looked at are not text (control bytes, invalid UTF-8).
+        non_text: usize,
+        /// How many bytes were looked at.
+        sniffed: usize,
+    },
+    /// The content is UTF-16 text (by its byte order mark, or a NUL byte every other byte);
+    /// Sigil reads UTF-8.
+    #[error("{input}: UTF-16 text: convert it to UTF-8 (`iconv -f UTF-16 -t UTF-8`) to hunt it")]
+    Utf16 {
+        /// The input.
+        input: InputSource,
+    },
+    /// The file shrank while it was memory-mapped and read (truncated, or rotated with
+    /// `copytruncate`): what was read from it after that was discarded (see
+    /// [`Block::shrunk`]).
+    #[error(
+        "{input}: the file shrank while it was read (from {mapped} to {} bytes: truncated or \
+         rotated?); what was read from it after that was discarded",
+        now.map_or_else(|| "an unknown number of".to_owned(), |n| n.to_string())
+    )]
+    Shrank {
+        /// The input.
+        input: InputSource,
+        /// Its size when it was mapped.
+        mapped: u64,
+        /// Its size after, if known.
+        now: Option<u64>,
     },
     /// A document that must be framed whole is larger than [`MAX_DOCUMENT_BYTES`]; only its
     /// first [`MAX_DOCUMENT_BYTES`] were framed.
@@ -258,6 +294,8 @@ impl InputError {
             | InputError::Truncated { input, .. }
             | InputError::Corrupt { input, .. }
             | InputError::Binary { input, .. }
+            | InputError::Utf16 { input }
+            | InputError::Shrank { input, .. }
             | InputError::DocumentTooLarge { input, .. } => input,
         }
     }

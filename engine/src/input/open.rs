@@ -9,22 +9,33 @@
 //!
 //! The sniff looks at the first [`HEAD_BYTES`] of the (decompressed) content, after a UTF-8
 //! byte order mark if there is one: Parquet magic and CloudTrail digests make the input
-//! [`Opened::Skipped`], a NUL byte in the first [`BINARY_SNIFF_BYTES`] makes it an
-//! [`InputError::Binary`], and anything else gets its [`Shape`] detected (unless forced).
+//! [`Opened::Skipped`], UTF-16 text is an [`InputError::Utf16`], and anything else gets its
+//! [`Shape`] detected (unless forced). Then two checks decide on evidence, never on one byte:
+//!
+//! - a file named as documentation (`LICENSE`, `README.md`, `*.txt`, `*.yml`, `*.csv`...) whose
+//!   content does not start like JSON, is no known text log, and gives no good record in its
+//!   head is skipped ([`SkipReason::NotALog`]);
+//! - content whose first [`BINARY_SNIFF_BYTES`] are at least [`BINARY_PERCENT`] percent non-text
+//!   bytes (control bytes, invalid UTF-8), and whose head gives no good record, is an
+//!   [`InputError::Binary`]. A log with a few damaged bytes is read, and its damaged records
+//!   are reported one by one.
 
 use std::fs::File;
 use std::io::{self, Read};
 
-use memmap2::Mmap;
-
 use super::blocks::{Blocks, Stream};
+use super::guard::GuardedMap;
 use super::{Codec, HEAD_BYTES, InputError, InputSource, SkipReason};
-use crate::framing::{self, Shape};
+use crate::formats;
+use crate::framing::{self, Origin, Shape};
 
-/// How much of the content is searched for NUL bytes to tell binary files from logs. JSON text
-/// never holds a raw NUL, but a damaged log may have some further on: those are bad records,
-/// not a reason to refuse the whole file.
+/// How much of the content is looked at to tell binary files from logs.
 const BINARY_SNIFF_BYTES: usize = 8 << 10;
+
+/// The share of non-text bytes (in percent) from which the content may be binary: it is when,
+/// besides, no record can be read from its head. A text log with a few damaged bytes (a NUL run
+/// left by a crash, a stray control byte) is read, and only its damaged records are refused.
+const BINARY_PERCENT: usize = 10;
 
 /// The UTF-8 byte order mark, ignored at the start of the content.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -37,7 +48,7 @@ pub struct OpenOptions {
     /// cost more than a read. When maps are used, and when not, is decided in one place: the
     /// private `map_plain` function of this module.
     pub mmap: bool,
-    /// Frame every input as this shape instead of detecting it (`--format`).
+    /// Frame every input as this shape instead of detecting it (`--input-format`).
     pub shape: Option<Shape>,
 }
 
@@ -64,9 +75,11 @@ pub enum Opened {
 /// gzip and zstd are recognised by their magic bytes, whatever the file is called. Plain
 /// files are memory-mapped or read as [`OpenOptions::mmap`] allows. Then the first 64 KiB of
 /// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed:
-/// Parquet magic (`PAR1`) and CloudTrail digests make the input [`Opened::Skipped`], a NUL
-/// byte in the first 8 KiB makes it an [`InputError::Binary`], and anything else gets its
-/// [`Shape`] detected (see [`detect_shape`](framing::detect_shape)) unless one is forced.
+/// Parquet magic (`PAR1`), CloudTrail digests and documentation
+/// files ([`SkipReason::NotALog`]) make the input [`Opened::Skipped`], binary data (decided on
+/// evidence, see [`InputError::Binary`]) and UTF-16 text are errors, and
+/// anything else gets its [`Shape`] detected (see [`detect_shape`](framing::detect_shape))
+/// unless one is forced.
 ///
 /// Errors here concern opening only; errors met while reading come from [`Blocks`].
 pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputError> {
@@ -90,9 +103,9 @@ pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputE
     let mut file = File::open(path).map_err(io_error)?;
     let magic = read_magic(&mut file).map_err(io_error)?;
     let codec = Codec::sniff(&magic);
-    match map_plain(&file, codec, options) {
-        Some(map) => from_map(input.clone(), map, options),
-        None => from_stream(
+    match map_plain(file, codec, options) {
+        Ok(map) => from_map(input.clone(), map, options),
+        Err(file) => from_stream(
             input.clone(),
             codec,
             io::Cursor::new(magic).chain(file),
@@ -128,8 +141,8 @@ pub fn open_reader(
     from_stream(input, codec, io::Cursor::new(magic).chain(reader), options)
 }
 
-/// The memory-map policy: the map of `file` if it should be read through one, `None` to
-/// stream it with reads instead.
+/// The memory-map policy: the map of `file` if it should be read through one, or the file
+/// back to stream it with reads instead.
 ///
 /// A file is mapped when all of these hold:
 /// - `options.mmap` is on (see [`OpenOptions::mmap`]);
@@ -138,22 +151,20 @@ pub fn open_reader(
 /// - it is a regular, non-empty file: FIFOs, devices and `/dev/stdin` cannot be mapped, and
 ///   mapping zero bytes fails on some systems;
 /// - mapping succeeds (it can fail, for instance on some network filesystems or when address
-///   space runs out); a failure is not an error, the file is read instead.
+///   space runs out), and the map can be registered (see below); otherwise the file is read.
 ///
-/// A mapped file that another process truncates while it is being read makes this process
-/// fault (SIGBUS). Log archives are written once and not modified, so this is the trade taken,
-/// as ripgrep does; turn maps off to read files that are still being written.
-fn map_plain(file: &File, codec: Codec, options: &OpenOptions) -> Option<Mmap> {
+/// A file that another process truncates while it is mapped would make this process fault
+/// (SIGBUS) and die. Maps are therefore [`GuardedMap`]s: a page past the file's new end reads
+/// as zeros, and the map tells it shrank ([`Block::shrunk`](super::Block::shrunk)), so that
+/// the reader discards what it read after that and reports the file.
+fn map_plain(file: File, codec: Codec, options: &OpenOptions) -> Result<GuardedMap, File> {
     if !options.mmap || codec != Codec::Plain {
-        return None;
+        return Err(file);
     }
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() == 0 {
-        return None;
+    match file.metadata() {
+        Ok(meta) if meta.is_file() && meta.len() > 0 => GuardedMap::new(file),
+        _ => Err(file),
     }
-    // SAFETY: the map is only read, and its bytes are treated as untrusted input; the one
-    // hazard, the file being truncated under the map, is documented above.
-    unsafe { Mmap::map(file) }.ok()
 }
 
 /// Reads the first four bytes of `reader` (fewer if it is shorter), enough to tell codecs
@@ -165,10 +176,15 @@ fn read_magic(reader: &mut impl Read) -> io::Result<Vec<u8>> {
 }
 
 /// Opens a memory-mapped plain file.
-fn from_map(input: InputSource, map: Mmap, options: &OpenOptions) -> Result<Opened, InputError> {
-    let start = if map.starts_with(BOM) { BOM.len() } else { 0 };
-    let head = &map[start..map.len().min(start + HEAD_BYTES)];
-    Ok(match sniff(&input, head, start, options)? {
+fn from_map(
+    input: InputSource,
+    map: GuardedMap,
+    options: &OpenOptions,
+) -> Result<Opened, InputError> {
+    let bytes = map.bytes();
+    let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let head = &bytes[start..bytes.len().min(start + HEAD_BYTES)];
+    Ok(match sniff(&input, head, options)? {
         Content::Records(shape) => Opened::Blocks(Blocks::mapped(map, start, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
     })
@@ -195,8 +211,7 @@ fn from_stream(
         stream.drop_front(BOM.len());
         stream.fill(HEAD_BYTES);
     }
-    let start = stream.offset() as usize;
-    Ok(match sniff(&input, stream.pending(), start, options)? {
+    Ok(match sniff(&input, stream.pending(), options)? {
         Content::Records(shape) => Opened::Blocks(Blocks::streamed(stream, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
     })
@@ -210,26 +225,119 @@ enum Content {
     Skip(SkipReason),
 }
 
-/// Looks at the first bytes of the content, which start at `offset` in the stream.
-fn sniff(
-    input: &InputSource,
-    head: &[u8],
-    offset: usize,
-    options: &OpenOptions,
-) -> Result<Content, InputError> {
+/// Looks at the first bytes of the content (see [`open`]).
+fn sniff(input: &InputSource, head: &[u8], options: &OpenOptions) -> Result<Content, InputError> {
     if head.starts_with(b"PAR1") {
         return Ok(Content::Skip(SkipReason::Parquet));
     }
-    if let Some(at) = framing::find_byte(0, &head[..head.len().min(BINARY_SNIFF_BYTES)]) {
-        return Err(InputError::Binary {
-            input: input.clone(),
-            offset: (offset + at) as u64,
-        });
+    if is_utf16(head) {
+        let input = input.clone();
+        return Err(InputError::Utf16 { input });
     }
     if framing::is_cloudtrail_digest(head) {
         return Ok(Content::Skip(SkipReason::CloudTrailDigest));
     }
-    Ok(Content::Records(
-        options.shape.unwrap_or_else(|| framing::detect_shape(head)),
-    ))
+    let shape = options.shape.unwrap_or_else(|| framing::detect_shape(head));
+    let text_log = formats::detect(None, head).is_some();
+    let starts_like_json = matches!(head.get(framing::skip_ws(head, 0)), Some(b'{' | b'['));
+    if named_like_documentation(input)
+        && !text_log
+        && !starts_like_json
+        && !holds_a_record(head, shape)
+    {
+        return Ok(Content::Skip(SkipReason::NotALog));
+    }
+    let sniffed = &head[..head.len().min(BINARY_SNIFF_BYTES)];
+    let non_text = non_text_bytes(sniffed);
+    if non_text > 0
+        && non_text * 100 >= sniffed.len() * BINARY_PERCENT
+        && !text_log
+        && !holds_a_record(head, shape)
+    {
+        return Err(InputError::Binary {
+            input: input.clone(),
+            non_text,
+            sniffed: sniffed.len(),
+        });
+    }
+    Ok(Content::Records(shape))
+}
+
+/// How many bytes of `bytes` are not text: control bytes other than tab, line ends, form feed
+/// and escape, and the bytes of invalid UTF-8 sequences.
+fn non_text_bytes(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .map(|chunk| {
+            let controls = chunk
+                .valid()
+                .bytes()
+                .filter(|&b| {
+                    (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f
+                })
+                .count();
+            controls + chunk.invalid().len()
+        })
+        .sum()
+}
+
+/// Whether framing `head` as `shape` gives at least one good record.
+fn holds_a_record(head: &[u8], shape: Shape) -> bool {
+    framing::records(head, shape, Origin::START).any(|record| record.is_ok())
+}
+
+/// Whether `head` starts with a UTF-16 byte order mark, or its first 256 bytes have a NUL in
+/// nearly every other byte and nearly none in the others (as ASCII text written in UTF-16).
+fn is_utf16(head: &[u8]) -> bool {
+    if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let pairs = &head[..head.len().min(256) & !1];
+    let nul_at = |parity: usize| {
+        pairs
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (half, nul_even, nul_odd) = (pairs.len() / 2, nul_at(0), nul_at(1));
+    let mostly = |n: usize| n * 10 >= half * 9;
+    let rarely = |n: usize| n * 10 <= half;
+    half >= 8 && ((mostly(nul_even) && rarely(nul_odd)) || (mostly(nul_odd) && rarely(nul_even)))
+}
+
+/// Whether an input's file name is that of documentation or metadata (`LICENSE`, `README.md`,
+/// `notes.txt`, `info.yml`): such a file is skipped when its content does not look like a log.
+fn named_like_documentation(input: &InputSource) -> bool {
+    let InputSource::Path(path) = input else {
+        return false;
+    };
+    let Some(name) = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    const STEMS: &[&str] = &[
+        "license",
+        "licence",
+        "copying",
+        "notice",
+        "readme",
+        "changelog",
+        "changes",
+        "authors",
+        "contributing",
+        "security",
+        "code_of_conduct",
+    ];
+    const EXTENSIONS: &[&str] = &[
+        "md", "markdown", "rst", "txt", "yml", "yaml", "toml", "ini", "cfg", "html", "htm", "py",
+        "sh", "pdf", "csv",
+    ];
+    let stem = name.split('.').next().unwrap_or_default();
+    let extension = name.rsplit_once('.').map(|(_, extension)| extension);
+    STEMS.iter().any(|known| stem.starts_with(known))
+        || extension.is_some_and(|extension| EXTENSIONS.contains(&extension))
 }

@@ -18,7 +18,7 @@
 //!    need no literal at all (formula `true`).
 //!
 //! Rules not triggered need not be evaluated: a rule's formula holds only if one of its
-//! triggers occurs ([`Formula::triggers`](sigil_compiler::literals::Formula::triggers): for an
+//! triggers occurs ([`Formula::triggers`](sigil_compiler::Formula::triggers): for an
 //! `and`, the literals of one operand suffice, so a field key every record holds triggers
 //! nothing when a value beside it is rarer). The candidates come out in rule order.
 //!
@@ -53,9 +53,9 @@ mod search;
 
 use sigil_compiler::RuleId;
 use sigil_compiler::RuleSet;
-use sigil_compiler::literals::{Formula, LiteralId, Literals};
+use sigil_compiler::{Formula, LiteralId, Literals};
 
-use crate::logsource::{Recognition, RecordSource};
+use crate::logsource::RecordSource;
 use narrow::{Narrowed, Narrowing};
 use search::{FoldedRecord, LiteralSearch, Wanted, string_anchor};
 use std::sync::Arc;
@@ -419,15 +419,19 @@ fn recognition_formula(literals: &mut Literals, source: RecordSource) -> Formula
     let Some(recognition) = source.recognised_by() else {
         return Formula::True;
     };
-    let keys = recognition.keys().iter().map(|key| {
+    let mut key = |key: &&str| {
         literals
             .top_level_key(key)
             .map_or(Formula::True, Formula::Lit)
-    });
-    match recognition {
-        Recognition::All(_) => Formula::and(keys),
-        Recognition::Any(_) => Formula::or(keys),
-    }
+    };
+    let all: Vec<Formula> = recognition.all.iter().map(&mut key).collect();
+    let any: Vec<Formula> = recognition.any.iter().map(&mut key).collect();
+    let any = if any.is_empty() {
+        Formula::True
+    } else {
+        Formula::or(any)
+    };
+    Formula::and(all.into_iter().chain([any]))
 }
 
 impl Route {

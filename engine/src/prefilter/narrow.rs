@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sigil_compiler::RuleId;
-use sigil_compiler::literals::{Formula, LiteralId, Literals};
+use sigil_compiler::{Formula, LiteralId, Literals};
 
 use super::{DFA_LITERAL_BYTES, Pass, PrefilterScratch, bit, literal_bytes, wanted_literals};
 use crate::logsource::RecordSource;

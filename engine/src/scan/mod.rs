@@ -35,14 +35,15 @@
 //! ```
 
 use crate::correlate::correlation_summary;
-use crate::eval::{Evaluator, RecordError, RecordView, event_time};
+use crate::eval::parse::{BigNumbers, describe_error};
+use crate::eval::{Evaluator, Json, Kind, RecordError, TapeRecord, event_time};
 use crate::framing::MAX_DEPTH;
 use crate::logsource::{RecordSource, applies};
 use crate::prefilter::{DFA_LITERAL_BYTES, Prefilter, PrefilterScratch};
+use crate::record::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::{Level, LogSource, RuleId, RuleSet};
 use simd_json::tape::Tape;
-
 use std::time::{Duration, Instant};
 
 /// What to scan for.
@@ -195,8 +196,12 @@ impl Engine {
             evaluator: Evaluator::new(&self.rules),
             scratch: self.prefilter.as_ref().map(Prefilter::scratch),
             candidates: Vec::new(),
-            buffer: Vec::new(),
-            parse_buffers: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
+            parse: ParseBuffers {
+                record: Vec::new(),
+                rewritten: Vec::new(),
+                big_numbers: BigNumbers::default(),
+                simd: simd_json::Buffers::with_max_depth(0, MAX_DEPTH),
+            },
             spare_tape: None,
             matched: Vec::new(),
             stats: ScanStats::default(),
@@ -218,6 +223,8 @@ pub struct RecordMatches<'s> {
     pub source: RecordSource,
     /// The parsed record (see [`RecordMatches::view`]).
     tape: Option<Tape<'s>>,
+    /// The texts of the record's numbers too large for 64 bits.
+    big_numbers: &'s str,
     /// Where the tape's allocation goes back to when this is dropped, for the next record.
     spare_tape: &'s mut Option<Tape<'static>>,
 }
@@ -234,10 +241,13 @@ impl<'s> RecordMatches<'s> {
     /// The parsed record, for what follows the match (sinks, correlations, filters); `None`
     /// when the prefilter ruled out every rule and the record was not parsed.
     pub fn view(&self) -> Option<RecordView<'_>> {
-        let source = self.source;
-        self.tape
-            .as_ref()
-            .map(|tape| RecordView::new(tape.as_value(), source))
+        let (source, big_numbers) = (self.source, self.big_numbers);
+        self.tape.as_ref().map(|tape| {
+            RecordView::new(
+                TapeRecord::with_big_numbers(tape.as_value(), big_numbers),
+                source,
+            )
+        })
     }
 }
 
@@ -301,15 +311,10 @@ pub struct Scanner<'e> {
     scratch: Option<PrefilterScratch>,
     /// The current record's candidate rules (when the prefilter is on).
     candidates: Vec<RuleId>,
-    /// The record being parsed, followed by simd-json's padding (so that it needs no copy of
-    /// its own).
-    buffer: Vec<u8>,
     /// The allocation of the last record's tape, once its [`RecordMatches`] is dropped.
     spare_tape: Option<Tape<'static>>,
-    /// simd-json's working buffers, reused from record to record. Their depth limit is
-    /// framing's [`MAX_DEPTH`], so that a record simd-json parses is one framing accepts (see
-    /// [`records_unchecked`](crate::framing::records_unchecked)).
-    parse_buffers: simd_json::Buffers,
+    /// What parsing a record needs, reused from record to record.
+    parse: ParseBuffers,
     matched: Vec<RuleId>,
     stats: ScanStats,
 }
@@ -367,25 +372,17 @@ impl<'e> Scanner<'e> {
                 out_of_range: false,
                 source: RecordSource::Unknown,
                 tape: None,
+                big_numbers: "",
                 spare_tape: &mut self.spare_tape,
             });
         }
         self.stats.parsed += 1;
-        self.buffer.clear();
-        self.buffer.extend_from_slice(record);
-        self.buffer
-            .resize(record.len() + simd_json::INPUT_PADDING, 0);
         let mut tape = self.spare_tape.take().unwrap_or_else(Tape::null).reset();
-        let parsed = simd_json::fill_tape_padded(
-            &mut self.buffer,
-            record.len(),
-            &mut self.parse_buffers,
-            &mut tape,
-        );
+        let big_numbers = parse(record, &mut self.parse, &mut tape);
         clock.lap(&mut self.stats.parse_time);
-        parsed.map_err(|e| RecordError::Json(e.to_string()))?;
-        let value = tape.as_value();
-        if !value.is_object() {
+        let big_numbers = big_numbers?;
+        let value = TapeRecord::with_big_numbers(tape.as_value(), big_numbers);
+        if value.kind() != Kind::Object {
             return Err(RecordError::NotAnObject);
         }
         let options = &self.engine.options;
@@ -428,15 +425,72 @@ impl<'e> Scanner<'e> {
             out_of_range,
             source,
             tape: Some(tape),
+            big_numbers,
             spare_tape: &mut self.spare_tape,
         })
     }
 }
 
+/// A scanner's buffers for parsing records.
+struct ParseBuffers {
+    /// The record being parsed, followed by simd-json's padding (so that it needs no copy of
+    /// its own).
+    record: Vec<u8>,
+    /// The record with its numbers too large for 64 bits rewritten, when it has some.
+    rewritten: Vec<u8>,
+    /// Those numbers.
+    big_numbers: BigNumbers,
+    /// simd-json's working buffers. Their depth limit is framing's [`MAX_DEPTH`], so that a
+    /// record simd-json parses is one framing accepts (see
+    /// [`records_unchecked`](crate::framing::records_unchecked)).
+    simd: simd_json::Buffers,
+}
+
+/// Parses `record`, copied into a buffer (padded as simd-json needs), to `tape`. A record with
+/// numbers too large for 64 bits is parsed again with them written as `0` and then put back
+/// in the tape (see the `eval::parse` module): the texts of those numbers are returned (empty
+/// when there are none).
+fn parse<'s>(
+    record: &[u8],
+    buffers: &'s mut ParseBuffers,
+    tape: &mut Tape<'s>,
+) -> Result<&'s str, RecordError> {
+    let ParseBuffers {
+        record: buffer,
+        rewritten,
+        big_numbers,
+        simd,
+    } = buffers;
+    let len = record.len();
+    buffer.clear();
+    buffer.extend_from_slice(record);
+    buffer.resize(len + simd_json::INPUT_PADDING, 0);
+    let Err(error) = simd_json::fill_tape_padded(buffer, len, simd, tape) else {
+        return Ok("");
+    };
+    let number_error = matches!(
+        error.error(),
+        simd_json::ErrorType::InvalidNumber | simd_json::ErrorType::InvalidExponent
+    );
+    rewritten.clear();
+    rewritten.extend_from_slice(record);
+    rewritten.resize(len + simd_json::INPUT_PADDING, 0);
+    if !number_error || !big_numbers.rewrite(record, rewritten) {
+        return Err(RecordError::Json(describe_error(&error, record)));
+    }
+    tape.0.clear();
+    simd_json::fill_tape_padded(rewritten, len, simd, tape)
+        .map_err(|error| RecordError::Json(describe_error(&error, record)))?;
+    big_numbers.patch(tape);
+    Ok(big_numbers.text())
+}
+
 /// The cheap check of a record that is not parsed: UTF-8, and braces at both ends (after
 /// whitespace). It catches truncated and binary records, not every malformed one.
 fn check_shape(record: &[u8]) -> Result<(), RecordError> {
-    let text = std::str::from_utf8(record).map_err(|e| RecordError::Json(e.to_string()))?;
+    let text = std::str::from_utf8(record).map_err(|error| RecordError::InvalidUtf8 {
+        at: error.valid_up_to(),
+    })?;
     let text = text.trim_matches([' ', '\t', '\n', '\r']);
     if !text.starts_with('{') {
         return Err(RecordError::NotAnObject);

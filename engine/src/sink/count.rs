@@ -2,8 +2,8 @@
 
 use super::{Batch, MatchRecord, Sink, SinkError};
 use crate::correlate::CorrelationMatch;
-use crate::eval::RecordView;
 use crate::input::InputSource;
+use crate::record::RecordView;
 use sigil_compiler::{FieldPath, Rule};
 use std::collections::HashMap;
 use std::io::Write;

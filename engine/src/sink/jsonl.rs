@@ -5,9 +5,9 @@
 
 use super::MatchRecord;
 use super::text::{Layout, TextSink};
-use crate::correlate::{CorrelationMatch, DEFAULT_PERCENTILE, type_name};
+use crate::correlate::{CorrelationMatch, type_name};
 use serde::Serialize;
-use sigil_compiler::correlation::CorrelationType;
+use sigil_compiler::CorrelationType;
 use sigil_compiler::{Rule, RuleKind, RuleMeta, RuleSet};
 use std::borrow::Cow;
 use std::io::Write;
@@ -217,11 +217,9 @@ pub fn write_correlation_json(out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMat
                     | CorrelationType::ValuePercentile
             )
         }),
-        percentile: (kind == CorrelationType::ValuePercentile).then(|| {
-            condition
-                .and_then(|c| c.percentile)
-                .unwrap_or(DEFAULT_PERCENTILE)
-        }),
+        percentile: condition
+            .and_then(|c| c.percentile)
+            .filter(|_| kind == CorrelationType::ValuePercentile),
     };
     let line = CorrelationJson {
         rule: RuleJson::new(&rule.meta),

@@ -13,8 +13,8 @@ pub use table::{Table, TableSink};
 pub use text::{Layout, TextBatch, TextSink};
 
 use crate::correlate::CorrelationMatch;
-use crate::eval::RecordView;
 use crate::input::InputSource;
+use crate::record::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::{Rule, RuleId};
 use std::io;

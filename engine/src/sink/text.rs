@@ -2,7 +2,7 @@
 
 use super::{Batch, MatchRecord, Sink, SinkError};
 use crate::correlate::CorrelationMatch;
-use crate::eval::RecordView;
+use crate::record::RecordView;
 use sigil_compiler::Rule;
 use std::io::Write;
 

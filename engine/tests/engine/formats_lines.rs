@@ -327,3 +327,54 @@ fn cloudfront_awkward_lines() {
         ]
     );
 }
+
+/// Issue 18, item 16: CloudTrail delivered through CloudWatch Logs (a trail's log group,
+/// subscribed to Firehose) is CloudTrail: its rules fire on it, with CloudTrail's field names.
+/// So are CloudTrail Insights events, which have no `eventSource`.
+#[test]
+fn cloudtrail_through_cloudwatch_logs_is_cloudtrail() {
+    use sigil_engine::{Engine, ScanOptions};
+    let event = |id: u32, json: &str| {
+        format!(
+            r#"{{"id":"{id}","timestamp":1700000000000,"message":{}}}"#,
+            serde_json::to_string(json).unwrap()
+        )
+    };
+    let envelope = format!(
+        r#"{{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"aws-cloudtrail-logs-111122223333","logStream":"111122223333_CloudTrail_us-east-1","subscriptionFilters":["all"],"logEvents":[{},{},{}]}}"#,
+        event(
+            1,
+            r#"{"eventVersion":"1.08","eventTime":"2023-11-14T22:13:20Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"us-east-1"}"#
+        ),
+        event(
+            2,
+            r#"{"eventVersion":"1.07","eventTime":"2023-11-14T22:13:21Z","eventType":"AwsCloudTrailInsight","eventCategory":"Insight","insightDetails":{"state":"Start","eventName":"AttachUserPolicy"}}"#
+        ),
+        event(3, "plain text"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("firehose-delivery");
+    std::fs::write(&path, format!("{envelope}\n")).unwrap();
+    let rules = "title: stop\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  \
+                 sel: {eventName: StopLogging}\n  condition: sel\n---\n\
+                 title: insight\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  \
+                 sel: {eventCategory: Insight}\n  condition: sel\n---\n\
+                 title: text\nlogsource: {product: aws, service: cloudwatch}\ndetection:\n  \
+                 sel: {message: plain text}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
+    let engine = Engine::new(loaded.rules, ScanOptions::default());
+    let (out, stats) = crate::support::hunt_jsonl(&engine, &[path]);
+    assert_eq!(stats.bad_records, 0);
+    let matches: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect();
+    let titles: Vec<&str> = matches
+        .iter()
+        .map(|m| m["rule"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["stop", "insight", "text"]);
+    assert_eq!(matches[0]["event"]["eventName"], "StopLogging");
+    assert_eq!(matches[0]["timestamp"], "2023-11-14T22:13:20Z");
+}

@@ -372,3 +372,36 @@ fn aws_log_parser_samples() {
         "zip 98101"
     );
 }
+
+/// The titles of the matches of `rules` (YAML documents) over `inputs`, by a whole hunt.
+fn hunt_titles(rules: &str, inputs: &[PathBuf]) -> Vec<String> {
+    use sigil_engine::{Engine, ScanOptions};
+    let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
+    assert!(loaded.diagnostics.iter().all(|d| !d.is_error()));
+    let engine = Engine::new(loaded.rules, ScanOptions::default());
+    let (out, _) = crate::support::hunt_jsonl(&engine, inputs);
+    out.split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let value: Value = serde_json::from_slice(line).unwrap();
+            value["rule"]["title"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// Issue 18, item 15: a Route 53 Resolver query log has a `srcaddr`, and was taken for a VPC
+/// flow log; it is a log source of its own.
+#[test]
+fn route53_resolver_queries_are_not_vpc_flows() {
+    let Some(data) = shared_data() else { return };
+    let rules = "title: flow\nlogsource: {product: aws, service: vpcflow}\ndetection:\n  \
+                 sel: {srcaddr|cidr: 0.0.0.0/0}\n  condition: sel\n---\n\
+                 title: dns\nlogsource: {product: aws, service: route53}\ndetection:\n  \
+                 sel: {query_type: AAAA, rcode: NXDOMAIN}\n  condition: sel\n";
+    let titles = hunt_titles(
+        rules,
+        &[data.join("elastic-aws-fixtures/route53_resolver_logs")],
+    );
+    assert!(!titles.is_empty());
+    assert!(titles.iter().all(|t| t == "dns"), "{titles:?}");
+}

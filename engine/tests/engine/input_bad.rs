@@ -59,9 +59,13 @@ fn truncated_gzip_delivers_records_before_the_break_then_an_error() {
         );
     }
     // The line cut in the middle is a bad record, then comes the error.
-    assert_eq!(
-        reasons(&outcome),
-        [(outcome.records.len() as u64 + 1, BadReason::Truncated)]
+    assert!(
+        matches!(
+            reasons(&outcome)[..],
+            [(index, BadReason::LineEndsInside { .. })] if index == outcome.records.len() as u64 + 1
+        ),
+        "{:?}",
+        reasons(&outcome)
     );
     let [
         InputError::Truncated {
@@ -168,7 +172,7 @@ fn broken_lines_are_bad_records_and_the_rest_is_framed() {
     assert_eq!(
         reasons(&outcome),
         [
-            (2, BadReason::Truncated),
+            (2, BadReason::LineEndsInside { in_string: false }),
             (3, BadReason::NotAnObject),
             (4, BadReason::NotAnObject),
             (5, BadReason::Mismatched { at: 6 }),
@@ -222,8 +226,112 @@ fn a_binary_file_is_refused_with_an_error() {
     assert!(
         outcome.errors[0]
             .to_string()
-            .contains("photo.json: binary data (NUL byte at offset")
+            .contains("photo.json: binary data, not a log: "),
+        "{}",
+        outcome.errors[0]
     );
+}
+
+/// Issue 18, item 11: one bad byte in the head of a text log costs the record that holds it,
+/// not the whole file; binary is decided on evidence.
+#[test]
+fn a_few_bad_bytes_in_the_head_cost_only_their_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = b"{\"ok\":1}\n\0\n{\"ok\":2,\"x\":\"a\0b\"}\n".to_vec();
+    log.extend_from_slice(&ndjson(10));
+    // A run of NUL bytes, as a crash leaves in a log file, at the very start of another.
+    let mut crashed = vec![0u8; 4096];
+    crashed.extend_from_slice(b"\n");
+    crashed.extend_from_slice(&ndjson(400));
+    for (name, content, good) in [("one-nul.jsonl", log, 12), ("crashed.jsonl", crashed, 400)] {
+        let path = write(&dir, name, &content);
+        for mmap in [true, false] {
+            let options = OpenOptions {
+                mmap,
+                ..OpenOptions::default()
+            };
+            let outcome = read_path(&path, &options);
+            assert!(outcome.errors.is_empty(), "{name}: {:?}", outcome.errors);
+            assert_eq!(outcome.records.len(), good, "{name}");
+            assert_eq!(outcome.bad.len(), 1, "{name}: {:?}", outcome.bad);
+            assert!(
+                matches!(outcome.bad[0].reason, BadReason::Binary { at: 0 }),
+                "{name}: {}",
+                outcome.bad[0]
+            );
+        }
+    }
+    // An empty file is no binary file: it holds no record.
+    let empty = read_path(&write(&dir, "empty.json", b""), &OpenOptions::default());
+    assert!(
+        empty.errors.is_empty() && empty.records.is_empty(),
+        "{empty:?}"
+    );
+    // UTF-16 text is named as such.
+    let utf16: Vec<u8> = "\u{feff}{\"a\":1}\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let outcome = read_path(
+        &write(&dir, "windows.json", &utf16),
+        &OpenOptions::default(),
+    );
+    assert!(
+        matches!(outcome.errors[..], [InputError::Utf16 { .. }]),
+        "{outcome:?}"
+    );
+}
+
+/// Issue 18, item 13: documentation in a log folder is skipped with its reason, never parsed
+/// as malformed records; a log is never skipped, whatever its name.
+#[test]
+fn documentation_files_are_skipped_and_logs_never() {
+    use sigil_engine::{Engine, ScanOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let license = "MIT License\n\nCopyright (c) 2024\n\nPermission is hereby granted...\n";
+    write(&dir, "LICENSE", license.as_bytes());
+    write(
+        &dir,
+        "README.md",
+        b"# Samples\n\nCloudTrail events for tests.\n",
+    );
+    write(&dir, "metadata.yaml", b"title: dataset\nauthor: someone\n");
+    write(
+        &dir,
+        "info.yml",
+        b"notes: |-\n  > curl http://169.254.169.254/\n  {\n  \"Code\" : \"Success\"\n  }\n",
+    );
+    // Logs named like documentation are read: JSON, and a known text log.
+    write(&dir, "events.txt", b"{\"eventName\":\"A\"}\n");
+    write(
+        &dir,
+        "flows.txt",
+        b"2 123456789012 eni-1 10.0.0.1 10.0.0.2 443 49152 6 10 840 1620000000 1620000060 ACCEPT OK\n",
+    );
+    let rule = "title: any\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|exists: true}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default());
+    let engine = Engine::new(loaded.rules, ScanOptions::default());
+    let (_, stats) = crate::support::hunt_jsonl(&engine, &[dir.path().to_path_buf()]);
+    let skipped: Vec<(String, SkipReason)> = stats
+        .skipped_files
+        .iter()
+        .map(|skipped| {
+            let name = skipped.input.path().unwrap().file_name().unwrap();
+            (name.to_string_lossy().into_owned(), skipped.reason)
+        })
+        .collect();
+    let reason = SkipReason::NotALog;
+    assert_eq!(
+        skipped,
+        [
+            ("LICENSE".to_owned(), reason),
+            ("README.md".to_owned(), reason),
+            ("info.yml".to_owned(), reason),
+            ("metadata.yaml".to_owned(), reason),
+        ]
+    );
+    assert!(!stats.had_input_errors(), "{:?}", stats.problems);
+    assert_eq!((stats.files, stats.records), (2, 2));
 }
 
 #[test]
@@ -339,7 +447,10 @@ fn deep_nesting_is_bounded_in_every_shape() {
         std::io::Cursor::new(format!("{{\"a\":{open_only}\n{{}}\n").into_bytes()),
         &OpenOptions::default(),
     );
-    assert_eq!(reasons(&outcome), [(1, BadReason::Truncated)]);
+    assert_eq!(
+        reasons(&outcome),
+        [(1, BadReason::LineEndsInside { in_string: false })]
+    );
     assert_eq!(outcome.records.len(), 1);
 }
 
@@ -379,4 +490,326 @@ fn a_line_over_the_limit_in_a_mapped_file_is_too_large() {
             [(1, 0), (3, len + 10)]
         );
     }
+}
+
+/// Issue 18, item 18: each message names what is wrong with the record, not where the parser
+/// gave up or what it is called inside.
+#[test]
+fn messages_name_what_is_wrong() {
+    use sigil_engine::{Engine, ScanOptions};
+    let log: &[u8] = b"{\"eventName\":\"A\"}\n\
+        {\"eventName\":\"B\", \"x\": \"open\n\
+        {\"eventName\":[\"C\"\n\
+        \xe9t\xe9\n\
+        {\"eventName\":\"caf\xe9\"}\n\
+        {\"eventName\":\"D\",\"n\":NaN}\n\
+        {\"eventName\":\"E\",\"n\":01}\n\
+        {\"eventName\":\"F\",\"n\":1}\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "events.jsonl", log);
+    let rule = "title: any\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|exists: true}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default());
+    let options = ScanOptions {
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(loaded.rules, options);
+    let (_, stats) = crate::support::hunt_jsonl(&engine, &[path]);
+    let reasons: Vec<(u64, String)> = stats
+        .problems
+        .iter()
+        .map(|p| (p.record.unwrap(), p.kind.to_string()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                2,
+                "the line ends inside a string (a closing quote is missing)".to_owned()
+            ),
+            (
+                3,
+                "the line ends before the record closes (a closing bracket is missing)".to_owned()
+            ),
+            (4, "invalid UTF-8 at byte 0 of the record".to_owned()),
+            (5, "invalid UTF-8 at byte 17 of the record".to_owned()),
+            (
+                6,
+                "invalid JSON: unexpected `NaN` at byte 21 (a value is a string, number, \
+                 object, array, true, false or null)"
+                    .to_owned()
+            ),
+            (7, "invalid JSON: invalid number `01` at byte 21".to_owned()),
+        ]
+    );
+}
+
+/// Issue 18, item 12: what is not read is reported, never dropped in silence.
+#[test]
+fn what_a_layout_cannot_read_is_reported() {
+    // A first line holding an array does not turn an NDJSON file into an array.
+    let log = b"[1,2,3]\n{\"a\":1}\n{\"a\":2}\n".to_vec();
+    let outcome = read_stream(std::io::Cursor::new(log), &OpenOptions::default());
+    assert_eq!(outcome.shape, Some(Shape::Ndjson));
+    assert_eq!(outcome.bytes(), [&b"{\"a\":1}"[..], b"{\"a\":2}"]);
+    assert_eq!(reasons(&outcome), [(1, BadReason::NotAnObject)]);
+
+    let cloudtrail = OpenOptions {
+        shape: Some(Shape::Envelope),
+        ..OpenOptions::default()
+    };
+    // `Records` that is not an array, and objects without `Records`, read as CloudTrail.
+    let log = b"{\"Records\":{\"eventName\":\"A\"},\"x\":1}\n{\"eventName\":\"B\"}\n{\"Records\":[{\"eventName\":\"C\"}]}\n";
+    let outcome = read_stream(std::io::Cursor::new(log.to_vec()), &cloudtrail);
+    assert_eq!(outcome.bytes(), [&b"{\"eventName\":\"C\"}"[..]]);
+    assert_eq!(
+        reasons(&outcome),
+        [
+            (1, BadReason::RecordsNotAnArray { found: "an object" }),
+            (2, BadReason::NoRecords),
+        ]
+    );
+    assert_eq!(
+        outcome.bad[0].reason.to_string(),
+        "`Records` holds an object, not an array of records: it was not read"
+    );
+
+    // Objects after the arrays of an array file: framing stops, and says how much is left.
+    let log = b"[{\"a\":1}]\n{\"b\":2}\n{\"b\":3}\n";
+    let array = OpenOptions {
+        shape: Some(Shape::JsonArray),
+        ..OpenOptions::default()
+    };
+    let outcome = read_stream(std::io::Cursor::new(log.to_vec()), &array);
+    assert_eq!(outcome.bytes(), [&b"{\"a\":1}"[..]]);
+    assert_eq!(
+        reasons(&outcome),
+        [(
+            2,
+            BadReason::Malformed {
+                expected: "`[` opening an array",
+                unread: 16
+            }
+        )]
+    );
+    assert!(
+        outcome.bad[0]
+            .to_string()
+            .ends_with("the 16 bytes from here on were not read"),
+        "{}",
+        outcome.bad[0]
+    );
+}
+
+/// Issue 18, item 9: a file truncated while a hunt reads it through a memory map (log rotation
+/// with `copytruncate`) used to kill the process with SIGBUS. It is an error for that file, and
+/// the hunt goes on with the next input.
+///
+/// The hunt runs in a child process (this test binary again, running
+/// [`shrink_child_hunt`]), so that a regression kills the child, not the test harness. The child
+/// truncates the big file itself from the hunt's progress callback, once the first chunk of
+/// it is scanned: the other chunks are then read past the file's new end, on every thread.
+#[test]
+fn a_file_shrinking_under_its_map_is_an_error_for_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |i: usize| {
+        format!(
+            "{{\"eventName\":\"Event{i}\",\"pad\":\"{}\"}}\n",
+            "x".repeat(200)
+        )
+    };
+    let big: String = (0..200_000).map(line).collect(); // about 44 MB, over 20 chunks
+    write(&dir, "a-big.jsonl", big.as_bytes());
+    write(&dir, "z-later.jsonl", b"{\"eventName\":\"Later\"}\n");
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["shrink_child_hunt", "--nocapture", "--test-threads=1"])
+        .env("SIGIL_SHRINK_CHILD_DIR", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(
+        child.status.success(),
+        "the child hunt died: {:?}\n{stdout}\n{}",
+        child.status,
+        String::from_utf8_lossy(&child.stderr)
+    );
+    assert!(stdout.contains("shrink child: checked"), "{stdout}");
+}
+
+/// The hunt of [`a_file_shrinking_under_its_map_is_an_error_for_that_file`]; does nothing unless
+/// that test runs it.
+#[test]
+fn shrink_child_hunt() {
+    use sigil_engine::{Engine, HuntOptions, HuntStats, JsonlSink, LocalSource, ScanOptions};
+    let Some(dir) = std::env::var_os("SIGIL_SHRINK_CHILD_DIR") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let big = dir.join("a-big.jsonl");
+    let rules = "title: big\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|startswith: Event}\n  condition: sel\n---\n\
+                 title: later\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: Later}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("r.yml".as_ref(), rules, &Default::default());
+    let options = ScanOptions {
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    let engine = Engine::new(loaded.rules, options);
+    let truncated = std::sync::Once::new();
+    let progress = |_: &HuntStats| {
+        truncated.call_once(|| {
+            let file = std::fs::OpenOptions::new().write(true).open(&big).unwrap();
+            file.set_len(1 << 20).unwrap();
+        });
+    };
+    let hunt_options = HuntOptions {
+        progress: Some(&progress),
+        ..HuntOptions::default()
+    };
+    let mut sink = JsonlSink::new(Vec::new(), engine.rules());
+    let mut source = LocalSource::new(std::slice::from_ref(&dir));
+    let stats = sigil_engine::hunt(&engine, &mut source, &hunt_options, &mut sink).unwrap();
+    let out = sink.into_inner();
+    assert!(truncated.is_completed());
+    let file_errors: Vec<String> = stats
+        .problems
+        .iter()
+        .filter(|p| p.record.is_none())
+        .map(|p| p.kind.to_string())
+        .collect();
+    assert_eq!(file_errors.len(), 1, "{:?}", stats.problems);
+    assert!(
+        file_errors[0].contains("a-big.jsonl: the file shrank while it was read"),
+        "{}",
+        file_errors[0]
+    );
+    assert!(stats.had_input_errors()); // the CLI's exit status 2
+    assert_eq!(stats.files, 2);
+    // The later input was scanned; what came out of the big file was read before it shrank,
+    // and is exactly what the file held.
+    let titles: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect();
+    assert_eq!(
+        titles.last().unwrap()["rule"]["title"],
+        "later",
+        "{} matches",
+        titles.len()
+    );
+    let big_matches = titles.len() - 1;
+    assert!(big_matches < 200_000, "{big_matches}");
+    for event in &titles[..big_matches] {
+        let record = event["source"]["record"].as_u64().unwrap();
+        assert_eq!(event["event"]["eventName"], format!("Event{}", record - 1));
+        assert_eq!(event["event"]["pad"].as_str().map(str::len), Some(200));
+    }
+    println!("shrink child: checked ({big_matches} matches before the new end)");
+}
+
+/// Issue 18, item 17: a compressed CloudTrail envelope (or array, or concatenated objects) is
+/// streamed in blocks cut between records, not held whole: memory stays bounded by a block and
+/// the largest record, and the records come out with the numbers and offsets of the document
+/// framed in one piece, bad ones included.
+#[test]
+fn documents_are_streamed_in_blocks_numbered_as_one_piece() {
+    use sigil_engine::framing::{Origin, records};
+    use sigil_engine::input::{BLOCK_BYTES, Opened, open_reader};
+    let element = |i: usize| match i % 1000 {
+        7 => "42".to_owned(), // not an object: a bad record
+        8 => format!("{{\"deep\":{}1{}}}", "[".repeat(600), "]".repeat(600)), // too deep
+        _ => format!(
+            "{{\"eventID\":\"{i}\",\"p\":\"{}\",\"q\":[\"]\\\"\"]}}",
+            "x".repeat(i % 300)
+        ),
+    };
+    let elements: Vec<String> = (0..36_000).map(element).collect();
+    let documents = [
+        (
+            Shape::Envelope,
+            format!(
+                "{{\"Version\":\"1\",\"Records\":[\n{}\n],\"Other\":{{\"a\":[1]}}}}\n{{\"Records\":[{}]}}",
+                elements.join(",\n"),
+                elements[..10].join(",")
+            ),
+        ),
+        (
+            Shape::JsonArray,
+            format!("[{}]\n[{}]", elements.join(","), elements[..5].join(",")),
+        ),
+        (
+            Shape::Concatenated,
+            elements
+                .iter()
+                .filter(|e| e.starts_with('{'))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    ];
+    for (shape, document) in documents {
+        assert!(
+            document.len() > 3 * BLOCK_BYTES,
+            "{shape}: {}",
+            document.len()
+        );
+        // Framed in one piece, as a mapped file is.
+        let whole: Vec<(u64, u64, Result<Vec<u8>, String>)> =
+            records(document.as_bytes(), shape, Origin::START)
+                .map(|r| match r {
+                    Ok(r) => (r.index, r.offset, Ok(r.bytes.to_vec())),
+                    Err(bad) => (bad.index, bad.offset, Err(bad.reason.to_string())),
+                })
+                .collect();
+        let options = OpenOptions {
+            shape: Some(shape),
+            ..OpenOptions::default()
+        };
+        // Read as a stream (stdin, a compressed file, a file read without a map).
+        let Ok(Opened::Blocks(blocks)) = open_reader(
+            InputSource::Stdin,
+            std::io::Cursor::new(document.clone().into_bytes()),
+            &options,
+        ) else {
+            panic!("{shape}: not opened");
+        };
+        let mut streamed = Vec::new();
+        let mut largest = 0;
+        let mut count = 0;
+        for block in blocks {
+            let block = match block {
+                Ok(block) => block,
+                Err(error) => panic!("{shape}: {error}"),
+            };
+            count += 1;
+            largest = largest.max(block.bytes().len());
+            for r in block.records() {
+                streamed.push(match r {
+                    Ok(r) => (r.index, r.offset, Ok(r.bytes.to_vec())),
+                    Err(bad) => (bad.index, bad.offset, Err(bad.reason.to_string())),
+                });
+            }
+        }
+        assert!(count > 3, "{shape}: {count} blocks");
+        assert!(
+            largest < 2 * BLOCK_BYTES,
+            "{shape}: a block of {largest} bytes"
+        );
+        assert_eq!(streamed.len(), whole.len(), "{shape}");
+        for (a, b) in streamed.iter().zip(&whole) {
+            assert_eq!(a, b, "{shape}");
+        }
+        assert!(
+            whole.iter().any(|r| r.2.is_err()),
+            "{shape}: bad records too"
+        );
+    }
+    // A document cut short after a block boundary still reports its unfinished record.
+    let cut = format!("{{\"Records\":[{}", elements[..20_000].join(","));
+    let outcome = read_stream(
+        std::io::Cursor::new(gzip(cut.as_bytes())),
+        &OpenOptions::default(),
+    );
+    assert_eq!(outcome.records.len() + outcome.bad.len(), 20_001);
+    assert_eq!(outcome.bad.last().unwrap().reason, BadReason::Truncated);
 }

@@ -7,8 +7,9 @@
 //! numbers and numeric strings, keywords), nested conditions with `not`, `1 of`, `all of`.
 //! Records are nested objects and arrays written with random whitespace, optional escapes
 //! (`\u....`, `\/`), mandatory ones (`\"`, `\\`, `\n`), raw non-ASCII (the Kelvin sign, `ß`,
-//! `ſ`) and numbers next to numeric strings, built from the same atoms as the rules so that
-//! they match often.
+//! `ſ`) and numbers next to numeric strings (numbers beyond 64 bits too, and keys repeated in an
+//! object, of which the last wins), built from the same atoms as the rules so that they match
+//! often.
 //!
 //! The CI run checks about 50,000 rule/record pairs. For a long run:
 //!
@@ -98,6 +99,14 @@ const KEYS: &[&str] = &[
     "n",
 ];
 const NUMBERS: &[&str] = &["403", "403.0", "4.03e2", "-1", "0", "10.5", "1e3"];
+/// Valid JSON numbers that fit no 64-bit type: records hold them as numbers, rules as strings.
+const BIG_NUMBERS: &[&str] = &[
+    "123456789012345678901234567890",
+    "18446744073709551616",
+    "-9223372036854775809",
+    "1e400",
+    "-1E+400",
+];
 
 fn atom() -> impl Strategy<Value = String> {
     select(ATOMS).prop_map(str::to_string)
@@ -140,6 +149,7 @@ fn rule_scalar() -> impl Strategy<Value = Value> {
         6 => rule_text().prop_map(Value::String),
         1 => select(NUMBERS).prop_map(|n| serde_json::from_str(n).unwrap()),
         1 => select(NUMBERS).prop_map(|n| Value::String(n.to_string())),
+        1 => select(BIG_NUMBERS).prop_map(|n| Value::String(n.to_string())),
         1 => any::<bool>().prop_map(Value::Bool),
     ]
 }
@@ -288,6 +298,7 @@ fn json_value() -> impl Strategy<Value = Json> {
     let leaf = prop_oneof![
         6 => text,
         2 => select(NUMBERS).prop_map(|n| Json::Raw(n.to_string())),
+        1 => select(BIG_NUMBERS).prop_map(|n| Json::Raw(n.to_string())),
         1 => select(&["true", "false", "null"][..]).prop_map(|n| Json::Raw(n.to_string())),
     ];
     leaf.prop_recursive(3, 16, 4, |inner| {

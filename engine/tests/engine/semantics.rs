@@ -8,8 +8,8 @@
 //! JSON text and parsed with simd-json, as the engine does. Each case also goes through the whole
 //! hunt path (an NDJSON file in, JSONL out), which must agree. All failures are reported at once.
 
-use sigil_compiler::yaml::{Node, Value, parse_documents};
 use sigil_compiler::{LoadOptions, LogSource, Placeholders, RuleId, RuleSet, SourceId, load_str};
+use sigil_compiler::{YamlNode as Node, YamlValue as Value, parse_yaml as parse_documents};
 use sigil_engine::{Engine, ScanOptions};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -234,4 +234,127 @@ fn placeholders(node: Option<&Node>) -> Placeholders {
         })
         .collect();
     Placeholders::new(values)
+}
+
+/// The rules of `yaml` (documents separated by `---`), each with `logsource: {product: aws}`.
+fn engine_of(yaml: &str, prefilter: bool) -> Engine {
+    let loaded = load_str("json.yml".as_ref(), yaml, &LoadOptions::default());
+    assert!(
+        loaded.diagnostics.iter().all(|d| !d.is_error()),
+        "{:?}",
+        loaded.diagnostics
+    );
+    let options = ScanOptions {
+        prefilter,
+        any_logsource: true,
+        ..ScanOptions::default()
+    };
+    Engine::new(loaded.rules, options)
+}
+
+/// The titles of the rules of `engine` matching `record`, the same with the prefilter on and off.
+fn matching_titles(yaml: &str, record: &str) -> Vec<String> {
+    let [on, off] = [true, false].map(|prefilter| {
+        let engine = engine_of(yaml, prefilter);
+        let mut scanner = engine.scanner();
+        let found = scanner
+            .scan(record.as_bytes())
+            .unwrap_or_else(|error| panic!("{record}: {error}"));
+        found
+            .rules
+            .iter()
+            .map(|&id| engine.rules().rule(id).meta.title.clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(on, off, "prefilter on and off disagree on {record}");
+    on
+}
+
+/// One rule per `(title, selection)`, the selection a YAML flow mapping.
+fn rules(selections: &[(&str, &str)]) -> String {
+    selections
+        .iter()
+        .map(|(title, selection)| {
+            format!(
+                "title: {title}\nlogsource: {{product: aws}}\ndetection:\n  sel: {selection}\n  condition: sel\n"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+#[test]
+fn numbers_beyond_64_bits_keep_the_record_and_compare_as_doubles() {
+    let yaml = rules(&[
+        ("name", "{eventName: Hidden}"),
+        ("big", "{id|gt: 1e28}"),
+        ("exact", "{id: '123456789012345678901234567890'}"),
+        ("other", "{id: 5}"),
+        ("infinite", "{n|gt: 1e300}"),
+        ("minus", "{m|lt: -1e300}"),
+        ("u64", "{u: 18446744073709551616}"),
+        ("text", "{id|startswith: '1234'}"),
+    ]);
+    let record = r#"{"eventName":"Hidden","id":123456789012345678901234567890,"n":[1e400],"m":-1E+400,"u":18446744073709551616}"#;
+    assert_eq!(
+        matching_titles(&yaml, record),
+        ["name", "big", "exact", "infinite", "minus", "u64"]
+    );
+    // The record's time and source are read as usual, and group-by values keep the text.
+    let engine = engine_of(&rules(&[("name", "{eventName: Hidden}")]), true);
+    let mut scanner = engine.scanner();
+    let with_time = r#"{"eventTime":"2024-05-01T10:00:00Z","eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"Hidden","big":-123456789012345678901234567890}"#;
+    let found = scanner.scan(with_time.as_bytes()).unwrap();
+    assert_eq!(found.timestamp.unwrap().to_string(), "2024-05-01T10:00:00Z");
+    assert_eq!(found.source, sigil_engine::RecordSource::CloudTrail);
+    let text = found
+        .view()
+        .unwrap()
+        .first_scalar(&sigil_compiler::FieldPath::new("big"));
+    assert_eq!(text.as_deref(), Some("-123456789012345678901234567890"));
+    drop(found);
+    // A number that is not valid JSON is still an error, named as such.
+    let error = scanner
+        .scan(br#"{"eventName":"Hidden","a":0123}"#)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid JSON: invalid number `0123` at byte 26"
+    );
+}
+
+#[test]
+fn with_duplicate_keys_the_last_value_wins_everywhere() {
+    let yaml = rules(&[
+        ("first", "{eventName: A}"),
+        ("last", "{eventName: B}"),
+        ("keyword-first", "{requestParameters|contains: shadowed}"),
+        ("keyword-last", "{requestParameters|contains: visible}"),
+    ]);
+    let record =
+        r#"{"eventName":"A","requestParameters":{"x":"shadowed","x":"visible"},"eventName":"B"}"#;
+    assert_eq!(matching_titles(&yaml, record), ["last", "keyword-last"]);
+
+    let engine = engine_of(&rules(&[("last", "{eventName: B}")]), false);
+    let mut scanner = engine.scanner();
+    let record = r#"{"eventTime":"2020-01-01T00:00:00Z","eventSource":"x","eventVersion":"1.08","eventName":"B","user":"alice","eventTime":"2024-05-01T10:00:00Z","user":"bob"}"#;
+    let found = scanner.scan(record.as_bytes()).unwrap();
+    assert_eq!(found.timestamp.unwrap().to_string(), "2024-05-01T10:00:00Z");
+    let user = found
+        .view()
+        .unwrap()
+        .first_scalar(&sigil_compiler::FieldPath::new("user"));
+    assert_eq!(user.as_deref(), Some("bob"));
+    // `sigil explain` reads simd-json's DOM: the same answer.
+    let explained = sigil_engine::explain(engine.rules(), RuleId(0), record.as_bytes());
+    assert!(explained.unwrap().unwrap().matched);
+    let explained = sigil_engine::explain(
+        engine.rules(),
+        RuleId(0),
+        br#"{"eventName":"B","eventName":"A"}"#,
+    )
+    .unwrap()
+    .unwrap();
+    assert!(!explained.matched);
+    assert_eq!(explained.searches[0].matchers[0].seen, [r#""A""#]);
 }

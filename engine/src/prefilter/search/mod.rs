@@ -19,7 +19,7 @@ mod strings;
 mod unanchored;
 
 use memchr::memmem;
-use sigil_compiler::literals::Anchor;
+use sigil_compiler::Anchor;
 use strings::StringTable;
 use unanchored::{Needle, Unanchored};
 

@@ -14,7 +14,7 @@
 
 use crate::blocks::{Escapes, mask, try_for_each_block};
 use hashbrown::HashTable;
-use sigil_compiler::literals::Anchor;
+use sigil_compiler::Anchor;
 use std::ops::ControlFlow;
 
 /// Calls `string(start, end)` with the bounds of the raw content (between the quotes, escapes

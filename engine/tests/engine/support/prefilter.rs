@@ -1,8 +1,8 @@
 //! Shared by the prefilter tests: scanning records with the prefilter on and off, and checking
 //! the literal formulas directly against the raw bytes.
 
+use sigil_compiler::LiteralId;
 use sigil_compiler::RuleSet;
-use sigil_compiler::literals::LiteralId;
 use sigil_engine::spell_out_escapes;
 use sigil_engine::{Engine, ScanOptions};
 
