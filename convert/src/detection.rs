@@ -1,4 +1,5 @@
-//! A detection (searches, condition, global filters) as an SQL `WHERE` predicate.
+//! A detection (searches and condition, the global filters the compiler folded in) as an SQL
+//! `WHERE` predicate.
 //!
 //! Searches are And/Or trees of matchers; a matcher is the OR (or, under `|all`, the AND) of
 //! its value patterns on its field's [`Values`], negated under `|neq`. The condition combines

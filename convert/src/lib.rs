@@ -260,8 +260,13 @@ impl<'r> Converter<'r> {
         let missing = self.rules.placeholders_without_values(id);
         if !missing.is_empty() {
             let names: Vec<String> = missing.iter().map(|name| format!("%{name}%")).collect();
+            let (noun, verb) = if names.len() == 1 {
+                ("placeholder", "has")
+            } else {
+                ("placeholders", "have")
+            };
             return Err(Refusal::new(format!(
-                "placeholder {} has no values (give them with --placeholders FILE); \
+                "{noun} {} {verb} no values (give them with --placeholders FILE); \
                  `sigil hunt` skips the rule too",
                 names.join(", ")
             )));
