@@ -337,3 +337,22 @@ impl Cx<'_> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sigil_compiler::load_str;
+
+    #[test]
+    fn placeholders_without_values_are_refused_with_their_names() {
+        let rule = "title: Admins\nlogsource: {product: aws, service: cloudtrail}\n\
+                    detection:\n  sel:\n    userIdentity.userName|expand: '%admins%'\n  condition: sel\n";
+        let loaded = load_str("admins.yml".as_ref(), rule, &Default::default());
+        let converter = Converter::new(&loaded.rules, Options::new(Target::DuckDb));
+        let refusal = converter.convert(RuleId(0)).unwrap_err();
+        assert!(
+            refusal.reason().starts_with("placeholder %admins% has no values"),
+            "{refusal}"
+        );
+    }
+}
