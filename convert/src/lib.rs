@@ -351,7 +351,9 @@ mod tests {
         let converter = Converter::new(&loaded.rules, Options::new(Target::DuckDb));
         let refusal = converter.convert(RuleId(0)).unwrap_err();
         assert!(
-            refusal.reason().starts_with("placeholder %admins% has no values"),
+            refusal
+                .reason()
+                .starts_with("placeholder %admins% has no values"),
             "{refusal}"
         );
     }

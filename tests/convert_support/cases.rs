@@ -122,7 +122,8 @@ const WINDOW_FLOWS: &[(i64, &str, &str, &str)] = &[
 
 /// Writes [`WINDOW_EVENTS`] and [`WINDOW_FLOWS`] in `dir`; returns the sources.
 fn window_data(dir: &Path) -> Vec<(&'static str, String)> {
-    let mut events = String::new();
+    // One CloudTrail envelope, as in the S3 layout, which every target's table reads.
+    let mut records = Vec::new();
     for (i, (second, address, name, user)) in WINDOW_EVENTS.iter().enumerate() {
         let whole = second.floor() as i64;
         let micros = ((second - second.floor()) * 1e6).round() as i64;
@@ -139,7 +140,7 @@ fn window_data(dir: &Path) -> Vec<(&'static str, String)> {
         if let Some(address) = address {
             record["sourceIPAddress"] = (*address).into();
         }
-        events.push_str(&format!("{record}\n"));
+        records.push(record);
     }
     let mut flows = String::from(
         "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
@@ -151,7 +152,8 @@ fn window_data(dir: &Path) -> Vec<(&'static str, String)> {
             start + 5
         ));
     }
-    let (trail, flow_log) = (dir.join("trail/events.jsonl"), dir.join("flows/flows.log"));
+    let events = serde_json::json!({ "Records": records }).to_string();
+    let (trail, flow_log) = (dir.join("trail/events.json"), dir.join("flows/flows.log"));
     for (path, content) in [(&trail, events), (&flow_log, flows)] {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
