@@ -22,8 +22,9 @@
 //! `value_sum`/`value_avg` `SUM`/`AVG` of the values that read as numbers, `value_percentile`
 //! the nearest rank of the sorted numbers, `temporal` the number of referenced rules with an
 //! event in the window, `temporal_ordered` the longest prefix of the referenced rules that the
-//! window's events match in time order (see [`ordered_events`]). Correlations of correlations,
-//! and group-by fields that are not plain columns, are refused.
+//! window's events match in time order (a query stops with an error when events of one group
+//! and time matched different rules, whose input order a table does not hold). Correlations of
+//! correlations, and group-by fields that are not plain columns, are refused.
 //!
 //! Result columns: the group-by names, `window_start_us`, `window_end_us` (microseconds since
 //! the epoch), `value`, `events`.
