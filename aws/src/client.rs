@@ -65,7 +65,7 @@ pub struct RequestError {
 }
 
 impl RequestError {
-    fn of<E, R>(error: SdkError<E, R>) -> RequestError
+    pub(crate) fn of<E, R>(error: SdkError<E, R>) -> RequestError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
@@ -78,6 +78,37 @@ impl RequestError {
         };
         RequestError { code, message }
     }
+}
+
+/// The SDK's shared configuration for `options`: the standard credential chain, region and
+/// endpoint, retries and timeouts, TLS by rustls on ring. Every client of this crate (S3, SQS,
+/// SNS) is built from it.
+pub(crate) async fn shared_config(options: &ClientOptions) -> aws_config::SdkConfig {
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https)
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(options.max_attempts.max(1))
+                .with_initial_backoff(options.initial_backoff),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(options.timeout)
+                .read_timeout(options.timeout)
+                .build(),
+        );
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &options.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
 }
 
 /// One page of a listing.
@@ -105,31 +136,7 @@ pub(crate) struct Clients {
 impl Clients {
     /// Loads the AWS configuration (profile, credentials, region, endpoint).
     pub async fn load(options: &ClientOptions, stats: Arc<S3Stats>) -> Clients {
-        let https = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(https)
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(options.max_attempts.max(1))
-                    .with_initial_backoff(options.initial_backoff),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(options.timeout)
-                    .read_timeout(options.timeout)
-                    .build(),
-            );
-        if let Some(profile) = &options.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(url) = &options.endpoint_url {
-            loader = loader.endpoint_url(url);
-        }
-        let shared = loader.load().await;
+        let shared = shared_config(options).await;
         let custom_endpoint = shared.endpoint_url().is_some();
         let mut base = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(custom_endpoint)
@@ -179,6 +186,19 @@ impl Clients {
         delimiter: bool,
         token: Option<String>,
     ) -> Result<Page, RequestError> {
+        self.list_after(bucket, prefix, delimiter, None, token)
+            .await
+    }
+
+    /// [`Clients::list`] of the keys after `start_after` only.
+    pub async fn list_after(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: bool,
+        start_after: Option<String>,
+        token: Option<String>,
+    ) -> Result<Page, RequestError> {
         let client = self.for_bucket(bucket).await;
         self.stats.listed_page(1);
         let output = client
@@ -186,6 +206,7 @@ impl Clients {
             .bucket(bucket)
             .prefix(prefix)
             .set_delimiter(delimiter.then(|| "/".to_string()))
+            .set_start_after(start_after)
             .set_continuation_token(token)
             .set_request_payer(self.payer.clone())
             .send()

@@ -39,11 +39,11 @@
 //! With ring instead of aws-lc (whose C library is most of the difference), the SDK costs
 //! about as much as `object_store`, about 12 s more CPU per clean build.
 //!
-//! # Later: SQS, SNS, EventBridge
+//! # SQS and SNS
 //!
-//! The client options ([`ClientOptions`]) are the SDK's shared configuration; an SQS receiver
-//! of S3 event notifications or an SNS publisher is one more module on the same loader, and
-//! [`event`] already parses the S3 event notifications such a receiver gets.
+//! The client options ([`ClientOptions`]) are the SDK's shared configuration, and every client
+//! is built on it: [`sqs::SqsQueue`] receives (and deletes) the S3 event notifications that
+//! [`event`] parses, [`sns::SnsPublisher`] publishes matches to a topic (`sigil watch`).
 
 #![deny(missing_docs)]
 
@@ -52,7 +52,10 @@ pub mod event;
 mod fetch;
 pub mod layout;
 mod list;
+pub mod poll;
+pub mod sns;
 mod source;
+pub mod sqs;
 mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -10,6 +10,7 @@
 //! | evaluate | `scan`, `eval` | the record is parsed and the candidate rules of its log source evaluated exactly |
 //! | write | `sink` | matches go to a [`Sink`] (JSON lines, CSV, a table, counts, or one's own) |
 //! | drive | `hunt`, [`correlate`] | the parallel driver runs it all over a source, in input order, then the correlations |
+//! | follow | `live` | a [`LiveScanner`] scans inputs that arrive over time ([`Feed`]s, whole bodies) record by record, correlations live |
 //!
 //! # Scanning records one by one
 //!
@@ -95,6 +96,7 @@ pub mod formats;
 pub mod framing;
 mod hunt;
 pub mod input;
+mod live;
 mod logsource;
 mod prefilter;
 mod record;
@@ -111,6 +113,7 @@ pub use formats::TextFormat;
 pub use framing::Shape;
 pub use hunt::{HuntError, HuntOptions, HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS, hunt};
 pub use input::{InputError, InputSource, OpenOptions, SkipReason, Skipped};
+pub use live::{Feed, LiveScanner};
 pub use logsource::{RecordSource, parse_forced};
 pub use prefilter::{Prefilter, PrefilterScratch, SearchKind, spell_out_escapes};
 pub use record::RecordView;

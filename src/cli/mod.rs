@@ -13,6 +13,7 @@ mod metrics;
 pub mod output;
 mod progress;
 mod test;
+mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_compiler::{LoadOptions, Loaded};
@@ -60,6 +61,8 @@ enum Command {
     List(list::ListArgs),
     /// Count records (or records matched by rules) per value of some fields.
     Metrics(metrics::MetricsArgs),
+    /// Follow files, folders, stdin or an HTTP intake, and deliver every match at least once.
+    Watch(watch::WatchArgs),
 }
 
 /// Options shared by every command that loads rules.
@@ -116,5 +119,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Explain(args) => explain::run(&args, color),
         Command::List(args) => Ok(list::run(&args, color)),
         Command::Metrics(args) => metrics::run(&args, color),
+        Command::Watch(args) => watch::run(&args, color),
     }
 }

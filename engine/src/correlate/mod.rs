@@ -96,6 +96,7 @@
 
 mod cases;
 mod group;
+mod live;
 mod observe;
 mod output;
 mod plan;
@@ -104,6 +105,7 @@ mod window;
 pub use cases::{
     CorrelationCase, CorrelationCaseResult, load_correlation_tests, run_correlation_cases,
 };
+pub use live::{LiveCorrelator, LiveCounts, LiveLimits, LiveState, Update};
 pub use observe::{Collector, Observations, Verdict};
 pub use output::{CorrelationMatch, EVENTS_LISTED, Location, type_name};
 pub use plan::MAX_REFERENCED_RULES;

@@ -2,7 +2,7 @@
 //! sink, [`write_correlation_json`](crate::write_correlation_json)).
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sigil_compiler::CorrelationType;
 use sigil_compiler::RuleId;
 
@@ -10,7 +10,7 @@ use sigil_compiler::RuleId;
 pub const EVENTS_LISTED: usize = 100;
 
 /// Where an event was found.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Location {
     /// The input (file path, or `-` for stdin).
     pub path: String,

@@ -56,10 +56,7 @@ pub(super) struct Episode {
 /// Finds the episodes of one group's events (sorted by time).
 pub(super) fn episodes(plan: &Plan, events: &[Event]) -> Vec<Episode> {
     let mut state = State::new(plan);
-    let prefer_max = plan
-        .comparisons
-        .iter()
-        .any(|(op, _)| !matches!(op, CorrelationOp::Lt | CorrelationOp::Lte));
+    let prefer_max = prefers_max(plan);
     let mut found: Vec<Episode> = Vec::new();
     let mut open: Option<Episode> = None;
     let (mut start, mut added) = (0, 0);
@@ -111,8 +108,16 @@ pub(super) fn episodes(plan: &Plan, events: &[Event]) -> Vec<Episode> {
     found
 }
 
+/// Whether an episode reports the largest value of its firing windows (else the smallest:
+/// when the condition only has `lt`/`lte` bounds).
+pub(super) fn prefers_max(plan: &Plan) -> bool {
+    plan.comparisons
+        .iter()
+        .any(|(op, _)| !matches!(op, CorrelationOp::Lt | CorrelationOp::Lte))
+}
+
 /// Whether every comparison holds for `value`.
-fn holds(comparisons: &[(CorrelationOp, f64)], value: f64) -> bool {
+pub(super) fn holds(comparisons: &[(CorrelationOp, f64)], value: f64) -> bool {
     comparisons.iter().all(|&(op, bound)| match op {
         CorrelationOp::Gt => value > bound,
         CorrelationOp::Gte => value >= bound,
@@ -125,7 +130,7 @@ fn holds(comparisons: &[(CorrelationOp, f64)], value: f64) -> bool {
 
 /// A number ordered by [`f64::total_cmp`], for the percentile's sorted multiset.
 #[derive(Clone, Copy, Debug)]
-struct Total(f64);
+pub(super) struct Total(f64);
 
 impl PartialEq for Total {
     fn eq(&self, other: &Self) -> bool {
@@ -145,7 +150,7 @@ impl Ord for Total {
 }
 
 /// The running aggregate of a window.
-enum State {
+pub(super) enum State {
     /// `event_count`: events in the window.
     Count(u64),
     /// `value_count`: how many events hold each distinct value.
@@ -172,7 +177,7 @@ enum State {
 }
 
 impl State {
-    fn new(plan: &Plan) -> Self {
+    pub(super) fn new(plan: &Plan) -> Self {
         match plan.kind {
             CorrelationType::EventCount => State::Count(0),
             CorrelationType::ValueCount => State::Distinct(HashMap::new()),
@@ -192,11 +197,11 @@ impl State {
         }
     }
 
-    fn add(&mut self, event: &Event) {
+    pub(super) fn add(&mut self, event: &Event) {
         self.update(event, true);
     }
 
-    fn remove(&mut self, event: &Event) {
+    pub(super) fn remove(&mut self, event: &Event) {
         self.update(event, false);
     }
 
@@ -254,7 +259,7 @@ impl State {
     }
 
     /// The window's aggregate; `None` when it has none (no numeric value to sum).
-    fn value(&self, window: &[Event]) -> Option<f64> {
+    pub(super) fn value(&self, window: &[Event]) -> Option<f64> {
         match self {
             State::Count(n) => Some(*n as f64),
             State::Distinct(counts) => Some(counts.len() as f64),

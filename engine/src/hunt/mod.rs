@@ -27,6 +27,7 @@ mod units;
 
 pub use stats::{HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS};
 
+use crate::correlate::CorrelationMatch;
 use crate::correlate::Correlator;
 use crate::formats::TextFormat;
 use crate::input::OpenOptions;
@@ -34,8 +35,8 @@ use crate::scan::Engine;
 use crate::sink::{Sink, SinkError};
 use crate::source::Source;
 use rayon::prelude::*;
-use reading::{Forced, Reader};
-use records::{Buffer, Worker, scan_records};
+pub(crate) use reading::{Forced, Reader, Reading};
+pub(crate) use records::{Buffer, Worker, scan_records};
 use std::time::Instant;
 use units::{Opening, Unit, Units, number_wave};
 
@@ -103,17 +104,8 @@ fn detect<S: Sink>(
     sink: &mut S,
     stats: &mut HuntStats,
 ) -> Result<(), SinkError> {
-    let forced = Forced {
-        text: options.text_format.clone(),
-        shape: options.open.shape.is_some(),
-    };
-    let opening = Opening {
-        open: &options.open,
-        forced: &forced,
-        scan: engine.options(),
-        rules: engine.rules().len(),
-    };
-    let mut units = Units::new(source, opening);
+    let forced = Forced::of(options);
+    let mut units = Units::new(source, Opening::of(engine, options, &forced));
     let threads = rayon::current_num_threads();
     let mut wave = units.wave(threads);
     // The number of the next record of the file whose chunks are being numbered.
@@ -145,6 +137,34 @@ fn detect<S: Sink>(
             }
         }
         wave = next;
+    }
+    Ok(())
+}
+
+/// Scans every unit of `source` on this thread, in order, writing each unit's batch to `sink`
+/// as soon as it is scanned: the live scanner's way with whole inputs (an object, a body, a
+/// finished file), where a unit's matches must not wait for a wave. Statistics, observations
+/// of correlation inputs included, are merged into `stats`.
+pub(crate) fn detect_in_order<S: Sink>(
+    worker: &mut Worker<'_>,
+    source: &mut dyn Source,
+    options: &HuntOptions<'_>,
+    sink: &mut S,
+    stats: &mut HuntStats,
+) -> Result<(), SinkError> {
+    let forced = Forced::of(options);
+    let units = Units::new(source, Opening::of(worker.engine(), options, &forced));
+    let mut next_record = 0;
+    for unit in units {
+        let mut wave = [unit];
+        number_wave(&mut wave, &mut next_record);
+        let [unit] = wave;
+        let (batch, unit_stats, result) = run_unit(worker, unit, sink.batch(), options);
+        stats.merge(unit_stats);
+        result?;
+        if let Some(batch) = batch {
+            sink.write(batch)?;
+        }
     }
     Ok(())
 }
@@ -218,12 +238,25 @@ fn correlate<S: Sink>(
     };
     let observations = std::mem::take(&mut stats.observations);
     for m in correlator.finish(observations) {
-        let rule = engine.rules().rule(m.rule);
-        if correlator.emits(m.rule) && engine.options().passes_level(rule) {
-            stats.matches_per_rule[m.rule.0 as usize] += 1;
-            stats.correlation_matches += 1;
-            sink.correlation(rule, &m)?;
-        }
+        write_correlation(engine, correlator, &m, sink, stats)?;
+    }
+    Ok(())
+}
+
+/// Writes one correlation match to `sink`, and counts it, if its rule is reported (not a
+/// silenced correlation input, and within the minimum level).
+pub(crate) fn write_correlation<S: Sink>(
+    engine: &Engine,
+    correlator: &Correlator<'_>,
+    m: &CorrelationMatch,
+    sink: &mut S,
+    stats: &mut HuntStats,
+) -> Result<(), SinkError> {
+    let rule = engine.rules().rule(m.rule);
+    if correlator.emits(m.rule) && engine.options().passes_level(rule) {
+        stats.matches_per_rule[m.rule.0 as usize] += 1;
+        stats.correlation_matches += 1;
+        sink.correlation(rule, m)?;
     }
     Ok(())
 }

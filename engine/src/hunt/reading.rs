@@ -10,7 +10,7 @@ pub(super) const HEAD_BYTES: usize = crate::input::HEAD_BYTES;
 
 /// How an input's bytes become records: decided once per input, from the head of its content.
 #[derive(Clone, Debug)]
-pub(super) enum Reading {
+pub(crate) enum Reading {
     /// JSON records, framed by the block's shape.
     Json,
     /// JSON envelopes (CloudWatch Logs, AWS Config), each expanded into its events.
@@ -21,18 +21,28 @@ pub(super) enum Reading {
 
 /// What decides a reading besides the content: the formats forced on the command line.
 #[derive(Clone, Debug, Default)]
-pub(super) struct Forced {
+pub(crate) struct Forced {
     /// `--input-format` named a text log format.
     pub text: Option<TextFormat>,
     /// `--input-format` named a JSON shape.
     pub shape: bool,
 }
 
+impl Forced {
+    /// What a hunt's options force.
+    pub(crate) fn of(options: &super::HuntOptions<'_>) -> Forced {
+        Forced {
+            text: options.text_format.clone(),
+            shape: options.open.shape.is_some(),
+        }
+    }
+}
+
 impl Reading {
     /// The reading of an input whose content starts with `head` and is framed as `shape` (a
     /// forced text format wins; a forced JSON shape reads JSON, as do the events of a
     /// CloudTrail envelope).
-    pub(super) fn of(source: &InputSource, head: &[u8], shape: Shape, forced: &Forced) -> Reading {
+    pub(crate) fn of(source: &InputSource, head: &[u8], shape: Shape, forced: &Forced) -> Reading {
         if let Some(format) = &forced.text {
             return Reading::Text(format.clone());
         }
@@ -53,7 +63,7 @@ impl Reading {
 
     /// How the records after `bytes` (whole lines of an input read as `reading`) are read: a
     /// text log's last header in `bytes` applies to them ([`TextFormat::after`]).
-    pub(super) fn after(reading: &Arc<Reading>, bytes: &[u8]) -> Arc<Reading> {
+    pub(crate) fn after(reading: &Arc<Reading>, bytes: &[u8]) -> Arc<Reading> {
         match &**reading {
             Reading::Text(format) => Arc::new(Reading::Text(format.after(bytes))),
             Reading::Json | Reading::Envelope(_) => Arc::clone(reading),
@@ -81,14 +91,14 @@ impl Reading {
 }
 
 /// The per-buffer state of a [`Reading`].
-pub(super) enum Reader {
+pub(crate) enum Reader {
     Json,
     Envelope(Envelope, Records),
     Text(Box<TextReader>),
 }
 
 impl Reader {
-    pub(super) fn new(reading: &Reading) -> Reader {
+    pub(crate) fn new(reading: &Reading) -> Reader {
         match reading {
             Reading::Json => Reader::Json,
             Reading::Envelope(envelope) => Reader::Envelope(*envelope, Records::default()),

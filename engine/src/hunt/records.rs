@@ -12,7 +12,7 @@ use crate::scan::{Engine, Scanner};
 use crate::sink::{Batch, MatchRecord, SinkError};
 
 /// A thread's scanning state: its scanner, and its collector of correlation inputs.
-pub(super) struct Worker<'e> {
+pub(crate) struct Worker<'e> {
     engine: &'e Engine,
     scanner: Scanner<'e>,
     collector: Option<Collector<'e>>,
@@ -20,7 +20,7 @@ pub(super) struct Worker<'e> {
 }
 
 impl<'e> Worker<'e> {
-    pub(super) fn new(engine: &'e Engine, correlator: Option<&'e Correlator<'e>>) -> Self {
+    pub(crate) fn new(engine: &'e Engine, correlator: Option<&'e Correlator<'e>>) -> Self {
         Worker {
             engine,
             scanner: engine.scanner(),
@@ -28,10 +28,15 @@ impl<'e> Worker<'e> {
             verdicts: Vec::new(),
         }
     }
+
+    /// The engine it scans with.
+    pub(crate) fn engine(&self) -> &'e Engine {
+        self.engine
+    }
 }
 
 /// The records of one buffer, scanned into a batch.
-pub(super) struct Buffer<'a> {
+pub(crate) struct Buffer<'a> {
     pub bytes: &'a [u8],
     pub shape: Shape,
     pub origin: Origin,
@@ -40,7 +45,7 @@ pub(super) struct Buffer<'a> {
 
 /// Frames and scans the records of one buffer, writing its matches into `batch`. Stops at the
 /// first error of the batch.
-pub(super) fn scan_records<B: Batch>(
+pub(crate) fn scan_records<B: Batch>(
     worker: &mut Worker<'_>,
     batch: &mut B,
     buffer: Buffer<'_>,

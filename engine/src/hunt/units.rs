@@ -130,6 +130,22 @@ pub(super) struct Opening<'a> {
     pub rules: usize,
 }
 
+impl<'a> Opening<'a> {
+    /// How `engine` opens and reads the inputs of a hunt with `options`.
+    pub(super) fn of(
+        engine: &'a crate::scan::Engine,
+        options: &'a super::HuntOptions<'_>,
+        forced: &'a Forced,
+    ) -> Self {
+        Opening {
+            open: &options.open,
+            forced,
+            scan: engine.options(),
+            rules: engine.rules().len(),
+        }
+    }
+}
+
 /// The work units of a hunt, taking inputs from the source lazily, in input order.
 pub(super) struct Units<'a> {
     source: &'a mut dyn Source,

@@ -30,8 +30,13 @@ struct Hunt {
     verdicts: Vec<Verdict>,
 }
 
+/// Also runs the events live, in time order, and demands the same matches
+/// ([`assert_live_agrees`](crate::correlate_live::assert_live_agrees)).
 fn hunt(rules: &Engine, events: &[serde_json::Value]) -> Hunt {
-    hunt_split(rules, events, events.len())
+    let result = hunt_split(rules, events, events.len());
+    let timed = crate::correlate_live::timed(rules, events);
+    crate::correlate_live::assert_live_agrees(rules, &timed, &result.matches);
+    result
 }
 
 /// Like [`hunt`], with the events cut into units of `unit` events, each with its own collector

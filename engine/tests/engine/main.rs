@@ -6,6 +6,7 @@
 
 mod support;
 
+mod correlate_live;
 mod correlate_rules;
 mod correlate_sql;
 mod correlate_types;
@@ -18,6 +19,7 @@ mod input_bad;
 mod input_discover;
 mod input_paths;
 mod input_real_data;
+mod live_scan;
 mod prefilter_real;
 mod prefilter_soundness;
 mod real_cloudtrail;

@@ -1,0 +1,107 @@
+//! The SNS sink (`--sns-topic ARN`): one message per match, published in batches, with a
+//! subject naming the level, the rule and where (`[high] AWS CloudTrail logging stopped
+//! (111122223333 us-east-1)`), as e-mail subscribers see it.
+//!
+//! The message is the match's JSON line. One over SNS's 256 KiB limit is sent without its
+//! `event` (with `"event_omitted"` saying why), its `source` telling where to find it. A batch
+//! SNS does not take is tried again, with backoff, until it does: the watcher waits meanwhile
+//! (nothing is committed past an undelivered batch).
+
+use super::{DeliveryError, Outlet, Retry, Sending};
+use crate::Notice;
+use crate::alert::Alert;
+use crate::metrics::Metrics;
+use sigil_aws::sns::{MAX_PAYLOAD_BYTES, Notification, SnsPublisher};
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+/// An SNS topic as a sink.
+pub struct Sns {
+    name: String,
+    publisher: SnsPublisher,
+    retry: Retry,
+    metrics: Arc<Metrics>,
+    notices: Sender<Notice>,
+}
+
+impl Sns {
+    /// A sink publishing with `publisher`, retrying as `retry` says.
+    pub fn new(
+        publisher: SnsPublisher,
+        retry: Retry,
+        metrics: Arc<Metrics>,
+        notices: Sender<Notice>,
+    ) -> Sns {
+        Sns {
+            name: format!("sns {}", publisher.topic()),
+            publisher,
+            retry,
+            metrics,
+            notices,
+        }
+    }
+}
+
+/// The SNS message of an alert: its JSON line, without the event when too large.
+pub fn message(alert: &Alert) -> String {
+    if alert.json.len() + alert.subject.len() <= MAX_PAYLOAD_BYTES {
+        return alert.json.clone();
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&alert.json) else {
+        return alert.json.clone();
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.remove("event");
+        object.insert(
+            "event_omitted".into(),
+            "larger than SNS's 256 KiB message limit".into(),
+        );
+    }
+    value.to_string()
+}
+
+impl Outlet for Sns {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn deliver(&mut self, alerts: Arc<[Alert]>) -> Sending<'_> {
+        Box::pin(async move {
+            let notifications: Vec<Notification> = alerts
+                .iter()
+                .map(|alert| Notification {
+                    id: alert.id.clone(),
+                    subject: alert.subject.clone(),
+                    message: message(alert),
+                })
+                .collect();
+            let labels = |outcome| [("sink", self.name.as_str()), ("outcome", outcome)];
+            let mut failures = 0;
+            loop {
+                match self.publisher.publish(&notifications).await {
+                    Ok(()) => {
+                        self.metrics
+                            .add("sigil_deliveries_total", &labels("ok"), 1.0);
+                        return Ok::<(), DeliveryError>(());
+                    }
+                    Err(error) => {
+                        self.metrics
+                            .add("sigil_deliveries_total", &labels("failed"), 1.0);
+                        self.metrics.add(
+                            "sigil_delivery_retries_total",
+                            &[("sink", self.name.as_str())],
+                            1.0,
+                        );
+                        if failures == 0 {
+                            let message =
+                                format!("{}: {error}; trying again (the watcher waits)", self.name);
+                            let _ = self.notices.send(Notice::Delivery(message));
+                        }
+                        tokio::time::sleep(self.retry.delay(failures)).await;
+                        failures += 1;
+                    }
+                }
+            }
+        })
+    }
+}
