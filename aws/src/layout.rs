@@ -61,11 +61,12 @@ use std::path::Path;
 
 use jiff::civil::{Date, DateTime};
 use jiff::{SignedDuration, Timestamp, ToSpan};
-use sigil_engine::input::{SkipReason, cloudtrail_delivery_time, name_skip};
+use sigil_engine::input::{SkipReason, delivery_skip, name_skip};
 
 /// How long after `--to` a file may still hold events up to `--to`, for logs delivered
-/// within about 15 minutes (CloudTrail, VPC Flow Logs, load balancers, WAF, Firehose).
-pub const DELIVERY_MARGIN: SignedDuration = SignedDuration::from_hours(1);
+/// within about 15 minutes (CloudTrail, VPC Flow Logs, load balancers, WAF, Firehose): the
+/// engine's rule for local files.
+pub use sigil_engine::input::DELIVERY_MARGIN;
 
 /// How long after `--to` a GuardDuty export may still hold findings updated up to `--to`
 /// (exports run every 6 hours by default).
@@ -170,16 +171,10 @@ pub fn judge_key(key: &str, filter: &Filter) -> Result<(), Pruned> {
     }
     let parent = key.rsplit_once('/').map_or("", |(folder, _)| folder);
     Place::of(folders(parent)).check(filter)?;
-    if let Some(delivered) = cloudtrail_delivery_time(path) {
-        if filter.from.is_some_and(|from| delivered < from) {
-            return Err(Pruned::Skip(SkipReason::DeliveredBeforeFrom));
-        }
-        let margin = |to: Timestamp| to.saturating_add(DELIVERY_MARGIN).unwrap_or(to);
-        if filter.to.is_some_and(|to| delivered > margin(to)) {
-            return Err(Pruned::Skip(SkipReason::DeliveredAfterTo));
-        }
+    match delivery_skip(path, filter.from, filter.to) {
+        Some(reason) => Err(Pruned::Skip(reason)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The folder names of a path, without the empty name after a trailing `/`.

@@ -92,7 +92,7 @@ impl NewObjects {
 
     /// The new keys since the last poll, stream by stream, each stream in key order.
     pub async fn poll(&mut self) -> Result<Vec<String>, RequestError> {
-        if self.polls % WALK_EVERY == 0 {
+        if self.polls.is_multiple_of(WALK_EVERY) {
             let first = self.polls == 0 && self.last.is_empty();
             for stream in self.walk().await? {
                 if self.last.contains_key(&stream) {

@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `POST /events` (also `/firehose`, `/cloudwatch`) | a payload of [`payload`](crate::payload): scanned, and answered once its matches are delivered to every sink (and its correlation state saved): `200`; a body that cannot be decoded: `400` |
+//! | `POST /events` (also `/firehose`, `/cloudwatch`) | one of the payloads of [`crate::payload`]: scanned, and answered once its matches are delivered to every sink (and its correlation state saved): `200`; a body that cannot be decoded: `400` |
 //! | `GET /healthz` | `200 ok` |
 //! | `GET /metrics` | the Prometheus text of [`Metrics`] |
 //!

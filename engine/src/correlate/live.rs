@@ -1,73 +1,4 @@
-//! Correlations over a stream: windows that advance with event time, an alert as soon as a
-//! condition holds, state bounded in size and saved between runs.
-//!
-//! [`LiveCorrelator`] takes the observations of each piece of input as it is scanned
-//! ([`LiveCorrelator::observe`]) and keeps, per correlation and group, only the events that a
-//! later window can still hold. The windows are the batch correlator's (see the
-//! [module docs](super)): a window ends at each distinct event time `t` and holds the group's
-//! events in `[t - timespan, t]`; windows that fire and share events are one match.
-//!
-//! When a window is evaluated:
-//!
-//! - **at once**, on every event, when adding events can only make the condition hold more:
-//!   `event_count`, `value_count`, `temporal` and `temporal_ordered` with `gt`/`gte` bounds
-//!   (the common case). The alert leaves with the event that made the condition hold.
-//! - **once time moves on** otherwise (`value_sum`, `value_avg`, `value_percentile`, or any
-//!   `lt`, `lte`, `eq`, `neq` bound), since another event of the same second could still
-//!   change the answer: the window ending at `t` is evaluated when an event later than `t`
-//!   arrives, in any group (the *watermark*, the latest event time seen, passes `t`), or at
-//!   [`LiveCorrelator::finish`].
-//!
-//! A match is alerted once, when its first window fires ([`Update::alerts`]): its window and
-//! value are those of that window. Later windows that share its events extend it without a
-//! new alert; when no later window can (the window start passed its last firing window), it
-//! is closed, with its final extent and peak value ([`Update::closed`]), which are exactly the
-//! batch correlator's match for events that arrive in time order. A correlation of
-//! correlations reads an inner match at its alert (its first firing window's end), where the
-//! batch run reads it at its last; the two agree when the inner match fires once.
-//!
-//! Events that arrive late (older than the newest event of their group) still count in the
-//! windows that end at or after their arrival; one older than every window that can still be
-//! evaluated is counted as late ([`LiveCounts::late`]) and left out.
-//!
-//! Memory is bounded per correlation rule by [`LiveLimits`]: beyond `max_groups` groups the
-//! group updated longest ago is dropped (its open match closed); beyond `max_events` events
-//! held, the oldest event of that group is dropped; both are counted ([`LiveCounts`]). Groups
-//! whose events are all older than any window still to come are dropped as time advances, so
-//! a steady stream holds a steady amount of state.
-//!
-//! [`LiveCorrelator::save`] gives the whole state as a [`LiveState`] (serde, for a state
-//! file); [`LiveCorrelator::restore`] takes it back, keeping the state of every correlation
-//! whose definition is unchanged (a rule set reloaded with other rules keeps the rest).
-//!
-//! ```
-//! use sigil_compiler::load_str;
-//! use sigil_engine::correlate::{Correlator, LiveCorrelator};
-//! use sigil_engine::{Engine, InputSource, ScanOptions};
-//!
-//! let rules = "title: 403\nname: denied\nlogsource: {product: aws, service: alb}\n\
-//!              detection:\n  sel: {elb_status_code: 403}\n  condition: sel\n---\n\
-//!              title: 403 burst\ncorrelation:\n  type: event_count\n  rules: [denied]\n  \
-//!              group-by: [client_ip]\n  timespan: 5m\n  condition: {gte: 3}\n";
-//! let loaded = load_str("burst.yml".as_ref(), rules, &Default::default());
-//! let engine = Engine::new(loaded.rules, ScanOptions::default());
-//! let correlator = Correlator::new(engine.rules());
-//! let mut live = LiveCorrelator::new(&correlator, Default::default());
-//! let (mut scanner, mut collector) = (engine.scanner(), correlator.collector());
-//! let input = InputSource::Path("alb.log".into());
-//! let mut alerts = Vec::new();
-//! for (i, second) in [0, 20, 40, 50].iter().enumerate() {
-//!     let event = format!(r#"{{"elb_status_code":403,"client_ip":"192.0.2.7","target_processing_time":0.1,"time":"2026-10-01T00:00:{second:02}Z"}}"#);
-//!     let found = scanner.scan(event.as_bytes()).unwrap();
-//!     let view = found.view().unwrap();
-//!     collector.record(found.rules, found.timestamp, &view, &input, i as u64 + 1, &mut Vec::new());
-//!     alerts.push(live.observe(collector.take()).alerts.len());
-//! }
-//! // The third 403 makes the condition hold: one alert, then the match only grows.
-//! assert_eq!(alerts, [0, 0, 1, 0]);
-//! let closed = live.finish().closed;
-//! assert_eq!((closed.len(), closed[0].value), (1, 4.0));
-//! ```
+//! Correlations over a stream: see [`LiveCorrelator`].
 
 use super::observe::{NONE, Observations};
 use super::plan::Plan;
@@ -159,7 +90,76 @@ struct SavedEvent {
     place: Place,
 }
 
-/// Correlations evaluated as events arrive (see the [module docs](self)).
+/// Correlations over a stream: windows that advance with event time, an alert as soon as a
+/// condition holds, state bounded in size and saved between runs.
+///
+/// [`LiveCorrelator`] takes the observations of each piece of input as it is scanned
+/// ([`LiveCorrelator::observe`]) and keeps, per correlation and group, only the events that a
+/// later window can still hold. The windows are the batch correlator's (see the
+/// [module docs](super)): a window ends at each distinct event time `t` and holds the group's
+/// events in `[t - timespan, t]`; windows that fire and share events are one match.
+///
+/// When a window is evaluated:
+///
+/// - **at once**, on every event, when adding events can only make the condition hold more:
+///   `event_count`, `value_count`, `temporal` and `temporal_ordered` with `gt`/`gte` bounds
+///   (the common case). The alert leaves with the event that made the condition hold.
+/// - **once time moves on** otherwise (`value_sum`, `value_avg`, `value_percentile`, or any
+///   `lt`, `lte`, `eq`, `neq` bound), since another event of the same second could still
+///   change the answer: the window ending at `t` is evaluated when an event later than `t`
+///   arrives, in any group (the *watermark*, the latest event time seen, passes `t`), or at
+///   [`LiveCorrelator::finish`].
+///
+/// A match is alerted once, when its first window fires ([`Update::alerts`]): its window and
+/// value are those of that window. Later windows that share its events extend it without a
+/// new alert; when no later window can (the window start passed its last firing window), it
+/// is closed, with its final extent and peak value ([`Update::closed`]), which are exactly the
+/// batch correlator's match for events that arrive in time order. A correlation of
+/// correlations reads an inner match at its alert (its first firing window's end), where the
+/// batch run reads it at its last; the two agree when the inner match fires once.
+///
+/// Events that arrive late (older than the newest event of their group) still count in the
+/// windows that end at or after their arrival; one older than every window that can still be
+/// evaluated is counted as late ([`LiveCounts::late`]) and left out.
+///
+/// Memory is bounded per correlation rule by [`LiveLimits`]: beyond `max_groups` groups the
+/// group updated longest ago is dropped (its open match closed); beyond `max_events` events
+/// held, the oldest event of that group is dropped; both are counted ([`LiveCounts`]). Groups
+/// whose events are all older than any window still to come are dropped as time advances, so
+/// a steady stream holds a steady amount of state.
+///
+/// [`LiveCorrelator::save`] gives the whole state as a [`LiveState`] (serde, for a state
+/// file); [`LiveCorrelator::restore`] takes it back, keeping the state of every correlation
+/// whose definition is unchanged (a rule set reloaded with other rules keeps the rest).
+///
+/// ```
+/// use sigil_compiler::load_str;
+/// use sigil_engine::correlate::{Correlator, LiveCorrelator};
+/// use sigil_engine::{Engine, InputSource, ScanOptions};
+///
+/// let rules = "title: 403\nname: denied\nlogsource: {product: aws, service: alb}\n\
+///              detection:\n  sel: {elb_status_code: 403}\n  condition: sel\n---\n\
+///              title: 403 burst\ncorrelation:\n  type: event_count\n  rules: [denied]\n  \
+///              group-by: [client_ip]\n  timespan: 5m\n  condition: {gte: 3}\n";
+/// let loaded = load_str("burst.yml".as_ref(), rules, &Default::default());
+/// let engine = Engine::new(loaded.rules, ScanOptions::default());
+/// let correlator = Correlator::new(engine.rules());
+/// let mut live = LiveCorrelator::new(&correlator, Default::default());
+/// let (mut scanner, mut collector) = (engine.scanner(), correlator.collector());
+/// let input = InputSource::Path("alb.log".into());
+/// let mut alerts = Vec::new();
+/// for (i, second) in [0, 20, 40, 50].iter().enumerate() {
+///     let event = format!(r#"{{"elb_status_code":403,"client_ip":"192.0.2.7","target_processing_time":0.1,"time":"2026-10-01T00:00:{second:02}Z"}}"#);
+///     let found = scanner.scan(event.as_bytes()).unwrap();
+///     let view = found.view().unwrap();
+///     collector.record(found.rules, found.timestamp, &view, &input, i as u64 + 1, &mut Vec::new());
+///     alerts.push(live.observe(collector.take()).alerts.len());
+/// }
+/// // The third 403 makes the condition hold: one alert, then the match only grows.
+/// assert_eq!(alerts, [0, 0, 1, 0]);
+/// let closed = live.finish().closed;
+/// assert_eq!((closed.len(), closed[0].value), (1, 4.0));
+/// ```
 pub struct LiveCorrelator<'c> {
     correlator: &'c Correlator<'c>,
     limits: LiveLimits,

@@ -10,9 +10,7 @@
 use super::reading::{Forced, Reading};
 use super::stats::{HuntStats, ProblemKind};
 use crate::framing::{Origin, Shape, split_ndjson};
-use crate::input::{
-    self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened, SkipReason, Skipped,
-};
+use crate::input::{self, Block, BlockError, Blocks, InputSource, OpenOptions, Opened, Skipped};
 use crate::scan::ScanOptions;
 use crate::source::{Content, Input, Source, SourceItem};
 use rayon::prelude::*;
@@ -34,10 +32,6 @@ const WAVE_BYTES_PER_THREAD: usize = 4 << 20;
 
 /// The most units in a wave of small ones (see [`Units::wave`]).
 const MAX_WAVE_UNITS: usize = 4096;
-
-/// How long after `--to` a CloudTrail file may still hold events up to `--to`: AWS delivers
-/// within about 15 minutes; an hour leaves room for late deliveries.
-const DELIVERY_MARGIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
 
 /// One piece of work, in input order.
 pub(super) enum Unit {
@@ -155,22 +149,6 @@ pub(super) struct Units<'a> {
     opening: Opening<'a>,
 }
 
-/// Why a CloudTrail log file can be left unopened: its delivery time (in its S3 name) shows it
-/// holds no event in `--from`/`--to`.
-fn outside_time_range(source: &InputSource, scan: &ScanOptions) -> Option<SkipReason> {
-    if scan.from.is_none() && scan.to.is_none() {
-        return None;
-    }
-    let delivered = input::cloudtrail_delivery_time(source.path()?)?;
-    if scan.from.is_some_and(|from| delivered < from) {
-        Some(SkipReason::DeliveredBeforeFrom)
-    } else if scan.to.is_some_and(|to| delivered > to + DELIVERY_MARGIN) {
-        Some(SkipReason::DeliveredAfterTo)
-    } else {
-        None
-    }
-}
-
 impl Iterator for Units<'_> {
     type Item = Unit;
 
@@ -248,7 +226,9 @@ impl<'a> Units<'a> {
             content,
             size,
         } = input;
-        if let Some(reason) = outside_time_range(&source, self.opening.scan) {
+        let scan = self.opening.scan;
+        let delivered = |path| input::delivery_skip(path, scan.from, scan.to);
+        if let Some(reason) = source.path().and_then(delivered) {
             return Some(self.skipped(Skipped {
                 input: source,
                 reason,

@@ -187,3 +187,43 @@ pub fn cloudtrail_delivery_time(path: &Path) -> Option<jiff::Timestamp> {
         .ok()
         .map(|zoned| zoned.timestamp())
 }
+
+/// How long after `--to` a log file may still hold events up to `--to`, for logs AWS delivers
+/// within about 15 minutes (CloudTrail, VPC Flow Logs, load balancers, WAF): an hour leaves
+/// room for late deliveries.
+pub const DELIVERY_MARGIN: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
+
+/// Why a CloudTrail log file can be left unopened when only events from `from` to `to` are
+/// wanted: the delivery time in its name ([`cloudtrail_delivery_time`]) shows it holds only
+/// earlier events (delivered before `from`), or only later ones (delivered over
+/// [`DELIVERY_MARGIN`] after `to`). `None` when it may hold events in range, or when its name
+/// tells no delivery time.
+///
+/// ```
+/// use std::path::Path;
+/// use sigil_engine::input::{SkipReason, delivery_skip};
+///
+/// let file = Path::new("111122223333_CloudTrail_us-east-1_20261102T1005Z_abcdefghijklmnop.json.gz");
+/// let from = "2026-11-02T11:00:00Z".parse().ok();
+/// assert_eq!(delivery_skip(file, from, None), Some(SkipReason::DeliveredBeforeFrom));
+/// let to = "2026-11-02T09:30:00Z".parse().ok();
+/// assert_eq!(delivery_skip(file, None, to), None); // within the margin
+/// ```
+pub fn delivery_skip(
+    path: &Path,
+    from: Option<jiff::Timestamp>,
+    to: Option<jiff::Timestamp>,
+) -> Option<SkipReason> {
+    if from.is_none() && to.is_none() {
+        return None;
+    }
+    let delivered = cloudtrail_delivery_time(path)?;
+    let after_to = |to: jiff::Timestamp| to.saturating_add(DELIVERY_MARGIN).unwrap_or(to);
+    if from.is_some_and(|from| delivered < from) {
+        Some(SkipReason::DeliveredBeforeFrom)
+    } else if to.is_some_and(|to| delivered > after_to(to)) {
+        Some(SkipReason::DeliveredAfterTo)
+    } else {
+        None
+    }
+}

@@ -63,7 +63,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use blocks::{BLOCK_BYTES, Block, BlockError, Blocks, MAX_DOCUMENT_BYTES};
-pub use discover::{Discovery, cloudtrail_delivery_time, discover, name_skip};
+pub use discover::{
+    DELIVERY_MARGIN, Discovery, cloudtrail_delivery_time, delivery_skip, discover, name_skip,
+};
 pub use open::{OpenOptions, Opened, open, open_reader};
 
 /// How much of an input's head (its first bytes, decompressed) content sniffing, shape

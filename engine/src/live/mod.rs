@@ -1,53 +1,4 @@
-//! Live scanning: inputs whose bytes arrive over time, matches handed over as soon as their
-//! record is complete.
-//!
-//! [`hunt`](crate::hunt) reads inputs that exist in full, in parallel waves of blocks of a few
-//! MiB. A watcher's inputs arrive in pieces: a followed file grows, stdin trickles, an HTTP
-//! body or an object announced on a queue comes whole. A [`LiveScanner`] (one per thread, like
-//! a [`Scanner`](crate::Scanner)) scans them on its thread with the hunt's own per-record
-//! code (framing, the prefilter, evaluation, filters, the verdicts on correlation inputs), and
-//! hands each piece's matches to a [`Sink`] at once: one [`Sink::batch`], filled, written.
-//!
-//! - [`LiveScanner::push`] takes the next bytes of a [`Feed`] (a followed file, stdin): every
-//!   line they complete is scanned now, the partial last line waits for the rest; records are
-//!   numbered across pushes, text log headers carried, overlong lines dropped and reported.
-//! - [`LiveScanner::end`] ends a feed: its last line without a newline, or a document held
-//!   whole, is scanned.
-//! - [`LiveScanner::scan_input`] scans a whole [`Input`] at once (an HTTP body, an object, a
-//!   finished file): gzip, zstd, every layout and log format, as a hunt reads them.
-//!
-//! Correlations run live ([`LiveCorrelator`], see [`correlate`](crate::correlate)): each
-//! piece's matches of correlation inputs advance the windows, and a correlation match goes to
-//! [`Sink::correlation`] as soon as its condition holds. [`LiveScanner::save_correlations`]
-//! and [`LiveScanner::restore_correlations`] carry that state across a restart or a rule
-//! reload ([`Feed`]s do not depend on the rules, so a reload keeps every position).
-//!
-//! ```
-//! use sigil_engine::correlate::{Correlator, LiveLimits};
-//! use sigil_engine::{Engine, Feed, InputSource, JsonlSink, LiveScanner, ScanOptions};
-//!
-//! let rules = sigil_compiler::load_str(
-//!     "stop.yml".as_ref(),
-//!     "title: CloudTrail stopped\nlogsource: {product: aws, service: cloudtrail}\n\
-//!      detection:\n  sel: {eventName: StopLogging}\n  condition: sel\n",
-//!     &Default::default(),
-//! );
-//! let engine = Engine::new(rules.rules, ScanOptions::default());
-//! let correlator = Correlator::new(engine.rules());
-//! let mut scanner = LiveScanner::new(&engine, &correlator, LiveLimits::default());
-//! let mut sink = JsonlSink::new(Vec::new(), engine.rules());
-//! let mut stdin = Feed::new(InputSource::Stdin);
-//! let event = br#"{"eventVersion":"1.09","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"#;
-//! // Half a line, then the rest without its newline: nothing to scan yet.
-//! assert_eq!(scanner.push(&mut stdin, &event[..40], &mut sink)?.matches(), 0);
-//! assert_eq!(scanner.push(&mut stdin, &event[40..], &mut sink)?.matches(), 0);
-//! // The newline completes the record: its match is written now.
-//! assert_eq!(scanner.push(&mut stdin, b"\n", &mut sink)?.matches(), 1);
-//! assert_eq!(stdin.position().index, 2);
-//! let out = sink.into_inner();
-//! assert!(out.starts_with(br#"{"rule":{"id":null,"title":"CloudTrail stopped""#));
-//! # Ok::<(), sigil_engine::HuntError>(())
-//! ```
+//! Live scanning: see [`LiveScanner`].
 
 mod feed;
 
@@ -65,7 +16,56 @@ use crate::source::{Input, Source, SourceItem};
 use feed::Mode;
 use sigil_compiler::RuleId;
 
-/// Scans inputs that arrive over time (see the [module docs](self)). One per thread.
+/// Live scanning: inputs whose bytes arrive over time, matches handed over as soon as their
+/// record is complete.
+///
+/// [`hunt`](crate::hunt) reads inputs that exist in full, in parallel waves of blocks of a few
+/// MiB. A watcher's inputs arrive in pieces: a followed file grows, stdin trickles, an HTTP
+/// body or an object announced on a queue comes whole. A [`LiveScanner`] (one per thread, like
+/// a [`Scanner`](crate::Scanner)) scans them on its thread with the hunt's own per-record
+/// code (framing, the prefilter, evaluation, filters, the verdicts on correlation inputs), and
+/// hands each piece's matches to a [`Sink`] at once: one [`Sink::batch`], filled, written.
+///
+/// - [`LiveScanner::push`] takes the next bytes of a [`Feed`] (a followed file, stdin): every
+///   line they complete is scanned now, the partial last line waits for the rest; records are
+///   numbered across pushes, text log headers carried, overlong lines dropped and reported.
+/// - [`LiveScanner::end`] ends a feed: its last line without a newline, or a document held
+///   whole, is scanned.
+/// - [`LiveScanner::scan_input`] scans a whole [`Input`] at once (an HTTP body, an object, a
+///   finished file): gzip, zstd, every layout and log format, as a hunt reads them.
+///
+/// Correlations run live ([`LiveCorrelator`], see [`correlate`](crate::correlate)): each
+/// piece's matches of correlation inputs advance the windows, and a correlation match goes to
+/// [`Sink::correlation`] as soon as its condition holds. [`LiveScanner::save_correlations`]
+/// and [`LiveScanner::restore_correlations`] carry that state across a restart or a rule
+/// reload ([`Feed`]s do not depend on the rules, so a reload keeps every position).
+///
+/// ```
+/// use sigil_engine::correlate::{Correlator, LiveLimits};
+/// use sigil_engine::{Engine, Feed, InputSource, JsonlSink, LiveScanner, ScanOptions};
+///
+/// let rules = sigil_compiler::load_str(
+///     "stop.yml".as_ref(),
+///     "title: CloudTrail stopped\nlogsource: {product: aws, service: cloudtrail}\n\
+///      detection:\n  sel: {eventName: StopLogging}\n  condition: sel\n",
+///     &Default::default(),
+/// );
+/// let engine = Engine::new(rules.rules, ScanOptions::default());
+/// let correlator = Correlator::new(engine.rules());
+/// let mut scanner = LiveScanner::new(&engine, &correlator, LiveLimits::default());
+/// let mut sink = JsonlSink::new(Vec::new(), engine.rules());
+/// let mut stdin = Feed::new(InputSource::Stdin);
+/// let event = br#"{"eventVersion":"1.09","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging"}"#;
+/// // Half a line, then the rest without its newline: nothing to scan yet.
+/// assert_eq!(scanner.push(&mut stdin, &event[..40], &mut sink)?.matches(), 0);
+/// assert_eq!(scanner.push(&mut stdin, &event[40..], &mut sink)?.matches(), 0);
+/// // The newline completes the record: its match is written now.
+/// assert_eq!(scanner.push(&mut stdin, b"\n", &mut sink)?.matches(), 1);
+/// assert_eq!(stdin.position().index, 2);
+/// let out = sink.into_inner();
+/// assert!(out.starts_with(br#"{"rule":{"id":null,"title":"CloudTrail stopped""#));
+/// # Ok::<(), sigil_engine::HuntError>(())
+/// ```
 pub struct LiveScanner<'e> {
     engine: &'e Engine,
     correlator: &'e Correlator<'e>,

@@ -4,7 +4,7 @@
 //! The stage takes [`Delivery`]s in the order the scanner made them (several waiting ones are
 //! merged into one batch), hands the batch to every [`Outlet`] at once, and once each has
 //! acknowledged it (written and flushed, answered 2xx, or queued on disk), saves the batch's
-//! [`Commit`] to the state directory and runs its acknowledgements (HTTP answers, queue
+//! [`Commit`](crate::state::Commit) to the state directory and runs its acknowledgements (HTTP answers, queue
 //! deletions). That order is the at-least-once guarantee: a position is saved only after the
 //! matches before it are delivered, so a crash can only make the watcher scan (and deliver)
 //! again what came after the last commit.
