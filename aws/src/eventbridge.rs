@@ -115,7 +115,10 @@ impl EventBusPublisher {
                     let message = result.error_message().unwrap_or(code);
                     return Err(RequestError {
                         code: Some(code.to_string()),
-                        message: format!("an event of `{}` was refused: {message}", event.detail_type),
+                        message: format!(
+                            "an event of `{}` was refused: {message}",
+                            event.detail_type
+                        ),
                     });
                 }
                 refused.push(*event);

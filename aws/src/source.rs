@@ -8,9 +8,9 @@ use sigil_engine::{Input, InputError, InputSource, Skipped, SourceItem};
 use tokio::sync::mpsc;
 
 use crate::client::{ClientOptions, Clients};
+use crate::event::ObjectCreated;
 use crate::fetch::{self, FetchError, FetchOptions, Pending, Piece, Pieces};
 use crate::layout::{Filter, Pruned};
-use crate::event::ObjectCreated;
 use crate::list::{self, Listed};
 use crate::stats::S3Stats;
 use crate::url::S3Url;

@@ -22,6 +22,15 @@ pub enum RulesAt {
     S3(S3Url),
 }
 
+impl std::fmt::Display for RulesAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RulesAt::Folder(folder) => write!(f, "{}", folder.display()),
+            RulesAt::S3(url) => write!(f, "{url}"),
+        }
+    }
+}
+
 /// What the environment says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -95,8 +104,14 @@ mod tests {
         let c = config(&[("LAMBDA_TASK_ROOT", "/var/task")]).unwrap();
         assert_eq!(c.rules, RulesAt::Folder("/var/task/rules".into()));
         assert_eq!((c.memory_mib, c.min_level), (512, None));
-        let c = config(&[("SIGIL_RULES", "s3://bkt/rules/"), ("SIGIL_MIN_LEVEL", "high")]).unwrap();
-        assert!(matches!(c.rules, RulesAt::S3(url) if url.bucket == "bkt" && url.prefix == "rules/"));
+        let c = config(&[
+            ("SIGIL_RULES", "s3://bkt/rules/"),
+            ("SIGIL_MIN_LEVEL", "high"),
+        ])
+        .unwrap();
+        assert!(
+            matches!(c.rules, RulesAt::S3(url) if url.bucket == "bkt" && url.prefix == "rules/")
+        );
         assert_eq!(c.min_level, Some(Level::High));
         assert!(matches!(
             config(&[("SIGIL_MIN_LEVEL", "severe")]),

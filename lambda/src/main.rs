@@ -86,7 +86,7 @@ async fn init() -> Result<Function, InitError> {
         .await
         .map_err(|e| InitError::Rules(e.to_string()))??;
     eprintln!(
-        "sigil-lambda: {} rules loaded from {:?}",
+        "sigil-lambda: {} rules loaded from {}",
         engine.rules().len(),
         config.rules
     );
@@ -169,7 +169,11 @@ impl Function {
         if objects.is_empty() {
             return Ok(());
         }
-        let what = objects.iter().map(ObjectCreated::url).collect::<Vec<_>>().join(" ");
+        let what = objects
+            .iter()
+            .map(ObjectCreated::url)
+            .collect::<Vec<_>>()
+            .join(" ");
         let (engine, s3) = (Arc::clone(&self.engine), self.s3.clone());
         let scanned = tokio::task::spawn_blocking(move || scan::objects(&engine, objects, &s3))
             .await

@@ -83,7 +83,13 @@ mod tests {
     #[test]
     fn events_name_the_object_they_come_from() {
         let record = r#"{"id":"x","source":{"path":"s3://trail/AWSLogs/a.json.gz","record":2}}"#;
-        assert_eq!(object_arn(record).unwrap(), "arn:aws:s3:::trail/AWSLogs/a.json.gz");
-        assert_eq!(object_arn(r#"{"source":{"path":"cloudwatch://g/s"}}"#), None);
+        assert_eq!(
+            object_arn(record).unwrap(),
+            "arn:aws:s3:::trail/AWSLogs/a.json.gz"
+        );
+        assert_eq!(
+            object_arn(r#"{"source":{"path":"cloudwatch://g/s"}}"#),
+            None
+        );
     }
 }

@@ -79,7 +79,8 @@ fn copy(url: &S3Url, s3: &S3Options) -> Result<tempfile::TempDir, InitError> {
         message,
     };
     let dir = tempfile::tempdir().map_err(|e| failed(e.to_string()))?;
-    let mut source = S3Source::open(vec![url.clone()], s3.clone()).map_err(|e| failed(e.to_string()))?;
+    let mut source =
+        S3Source::open(vec![url.clone()], s3.clone()).map_err(|e| failed(e.to_string()))?;
     let base = format!("s3://{}/{}", url.bucket, url.prefix);
     while let Some(item) = Source::next(&mut source) {
         let input = match item {
@@ -88,7 +89,10 @@ fn copy(url: &S3Url, s3: &S3Options) -> Result<tempfile::TempDir, InitError> {
             _ => continue,
         };
         let name = input.source.to_string();
-        let relative = name.strip_prefix(&base).unwrap_or(&name).trim_start_matches('/');
+        let relative = name
+            .strip_prefix(&base)
+            .unwrap_or(&name)
+            .trim_start_matches('/');
         if !is_rule_file(relative) {
             continue;
         }
@@ -101,7 +105,9 @@ fn copy(url: &S3Url, s3: &S3Options) -> Result<tempfile::TempDir, InitError> {
             .read_to_end(&mut text)
             .map_err(|e| failed(format!("{name}: {e}")))?;
         if text.len() as u64 > MAX_RULE_FILE_BYTES {
-            return Err(failed(format!("{name}: larger than {MAX_RULE_FILE_BYTES} bytes")));
+            return Err(failed(format!(
+                "{name}: larger than {MAX_RULE_FILE_BYTES} bytes"
+            )));
         }
         let path = dir.path().join(safe(relative));
         if let Some(parent) = path.parent() {

@@ -80,13 +80,23 @@ mod tests {
         let sqs = json!({"Records": [{"messageId": "m-1", "receiptHandle": "h", "body": "{}",
             "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
             "eventSourceARN": "arn:aws:sqs:us-east-1:111122223333:q", "awsRegion": "us-east-1"}]});
-        let Trigger::Sqs(messages) = recognise(sqs).unwrap() else { panic!() };
-        assert_eq!((messages[0].id.as_str(), messages[0].body.as_str()), ("m-1", "{}"));
+        let Trigger::Sqs(messages) = recognise(sqs).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (messages[0].id.as_str(), messages[0].body.as_str()),
+            ("m-1", "{}")
+        );
         let bridge = json!({"version": "0", "source": "aws.s3", "detail-type": "Object Created",
             "region": "us-east-1", "detail": {"bucket": {"name": "trail"}, "object": {"key": "a b.json", "size": 3}}});
-        let Trigger::Objects(objects) = recognise(bridge).unwrap() else { panic!() };
+        let Trigger::Objects(objects) = recognise(bridge).unwrap() else {
+            panic!()
+        };
         assert_eq!(objects[0].url(), "s3://trail/a b.json");
-        assert!(matches!(recognise(json!({"hello": 1})), Err(TriggerError::Unknown(_))));
+        assert!(matches!(
+            recognise(json!({"hello": 1})),
+            Err(TriggerError::Unknown(_))
+        ));
         assert!(matches!(
             recognise(json!({"awslogs": {"data": "not base64!"}})),
             Err(TriggerError::Logs(_))

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use sigil_aws::testing::Moto;
 use sigil_aws::testing::runtime_api::{Answer, RuntimeApi};
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -25,7 +26,7 @@ struct Function {
 
 impl Function {
     /// Starts the binary with `rules`, publishing to `topic`, reaching `moto`.
-    fn start(moto: Option<&Moto>, rules: &Path, topic: &str) -> Function {
+    fn start(moto: Option<&Moto>, rules: impl AsRef<OsStr>, topic: &str) -> Function {
         let api = RuntimeApi::start().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_sigil-lambda"));
         if let Some(moto) = moto {
@@ -182,10 +183,15 @@ fn pack() -> PathBuf {
 
 /// Moto with a trail bucket and an alert topic, and the function started on the pack.
 fn scene(test: &str) -> Option<(Moto, Alerts, Function)> {
+    scene_with(test, |_| pack().into_os_string().into_string().unwrap())
+}
+
+/// [`scene`], the function's `SIGIL_RULES` being what `rules` makes of moto.
+fn scene_with(test: &str, rules: impl Fn(&Moto) -> String) -> Option<(Moto, Alerts, Function)> {
     let moto = Moto::start_or_skip(test)?;
     moto.create_bucket("trail").unwrap();
     let alerts = Alerts::create(&moto);
-    let function = Function::start(Some(&moto), &pack(), &alerts.topic);
+    let function = Function::start(Some(&moto), rules(&moto), &alerts.topic);
     Some((moto, alerts, function))
 }
 
@@ -210,8 +216,12 @@ fn s3_notification_sent_to_the_function() {
     let ids = |function: &mut Function| {
         function.invoke(&s3_event(1));
         let received = alerts.received(&moto);
-        let message = |n: &Value| -> Value { serde_json::from_str(n["Message"].as_str().unwrap()).unwrap() };
-        received.iter().map(|n| message(n)["id"].clone()).collect::<Vec<_>>()
+        let message =
+            |n: &Value| -> Value { serde_json::from_str(n["Message"].as_str().unwrap()).unwrap() };
+        received
+            .iter()
+            .map(|n| message(n)["id"].clone())
+            .collect::<Vec<_>>()
     };
     let first = ids(&mut function);
     assert_eq!(first.len(), 1);
@@ -287,19 +297,35 @@ fn sqs_batch_answers_with_the_messages_that_failed() {
 }
 
 #[test]
-fn cloudwatch_logs_subscription() {
-    let Some((moto, alerts, mut function)) = scene("cloudwatch_logs_subscription") else {
+fn cloudwatch_logs_subscription_with_rules_read_from_s3() {
+    let rules_in_s3 = |moto: &Moto| {
+        moto.create_bucket("rule-store").unwrap();
+        let rule = "cloudtrail/aws_cloudtrail_trail_deleted.yml";
+        let text = std::fs::read(pack().join(rule)).unwrap();
+        moto.put("rule-store", &format!("sigil/{rule}"), &text)
+            .unwrap();
+        moto.put("rule-store", "sigil/README.md", b"# not a rule")
+            .unwrap();
+        "s3://rule-store/sigil/".to_string()
+    };
+    let Some((moto, alerts, mut function)) = scene_with(
+        "cloudwatch_logs_subscription_with_rules_read_from_s3",
+        rules_in_s3,
+    ) else {
         return;
     };
     let payload = |data: Value| {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(gzip(data.to_string().as_bytes()));
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(gzip(data.to_string().as_bytes()));
         json!({"awslogs": {"data": encoded}})
     };
     let events: Vec<Value> = [quiet(8), trail_deleted(8)]
         .iter()
         .enumerate()
-        .map(|(i, event)| json!({"id": format!("3795301660696698337880902507980421114328961542429822156{i}"),
-            "timestamp": 1796026500000u64, "message": event.to_string()}))
+        .map(|(i, event)| {
+            json!({"id": format!("3795301660696698337880902507980421114328961542429822156{i}"),
+            "timestamp": 1796026500000u64, "message": event.to_string()})
+        })
         .collect();
     let data = json!({"messageType": "DATA_MESSAGE", "owner": "210987654321",
         "logGroup": "aws-cloudtrail-logs-210987654321", "logStream": "210987654321_CloudTrail_eu-west-1",

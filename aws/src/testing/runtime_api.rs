@@ -134,7 +134,9 @@ fn serve(
                 let Ok((id, payload)) = pending.lock().unwrap().recv() else {
                     return;
                 };
-                let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+                let deadline = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default()
                     + Duration::from_secs(900);
                 let headers = format!(
                     "Lambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {}\r\n\
@@ -149,8 +151,14 @@ fn serve(
                 let answer = match rest.strip_prefix("/invocation/") {
                     _ if rest == "/init/error" => Some(Answer::InitError(body)),
                     Some(tail) => match tail.rsplit_once('/') {
-                        Some((id, "response")) => Some(Answer::Response { id: id.into(), body }),
-                        Some((id, "error")) => Some(Answer::Error { id: id.into(), body }),
+                        Some((id, "response")) => Some(Answer::Response {
+                            id: id.into(),
+                            body,
+                        }),
+                        Some((id, "error")) => Some(Answer::Error {
+                            id: id.into(),
+                            body,
+                        }),
                         _ => None,
                     },
                     None => None,
@@ -178,7 +186,10 @@ fn request(reader: &mut impl BufRead) -> io::Result<Option<(String, String, Vec<
         return Ok(None);
     }
     let mut parts = line.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let (method, path) = (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
     let mut length = 0;
     loop {
         let mut header = String::new();
