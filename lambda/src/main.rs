@@ -14,7 +14,8 @@
 //! - an SQS batch is answered with a partial batch response: the ids of the messages whose
 //!   objects could not be read or whose alerts could not be published (Lambda returns only
 //!   those to the queue); a message that is no S3 notification fails too, and goes to the
-//!   queue's dead-letter queue after its retries;
+//!   queue's dead-letter queue after its retries; from a FIFO queue, the messages after a
+//!   failed one fail too, unread, to keep their order;
 //! - S3 notifications sent to the function itself (directly, through SNS or EventBridge):
 //!   every readable object is scanned and its alerts published; if any object could not be
 //!   read, the invocation fails naming it, and Lambda retries the event (alerts repeated by
@@ -130,10 +131,12 @@ impl Function {
     /// Handles one invocation.
     async fn handle(&self, payload: Value) -> Result<Value, Error> {
         match recognise(payload)? {
-            Trigger::Sqs(messages) => {
+            Trigger::Sqs { messages, fifo } => {
                 let mut response = SqsBatchResponse::default();
                 for message in messages {
+                    let stop = fifo && !response.batch_item_failures.is_empty();
                     let outcome = match objects_created(&message.body) {
+                        _ if stop => Err("a message before it in the FIFO queue failed".into()),
                         Ok(objects) => self.objects(objects).await,
                         Err(error) => Err(error.to_string()),
                     };

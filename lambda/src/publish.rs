@@ -3,6 +3,9 @@
 //! match, detail-type the rule's title, so an EventBridge rule can start a remediation for
 //! one rule's matches).
 //!
+//! With neither configured, each alert's JSON line is written to stdout, which Lambda sends to
+//! the function's log group: matches are never dropped silently.
+//!
 //! A message or event is the alert's JSON line; one over the services' 256 KiB limits goes
 //! without its `event` (its `source` says where to find it). A call that fails is an error
 //! of the invocation (or of its SQS message), which Lambda retries: delivery is at least
@@ -38,6 +41,12 @@ impl Outlets {
     /// Publishes `alerts` everywhere; returns once every destination took them all.
     pub async fn publish(&self, alerts: &[Alert]) -> Result<(), RequestError> {
         if alerts.is_empty() {
+            return Ok(());
+        }
+        if self.sns.is_none() && self.bus.is_none() {
+            for alert in alerts {
+                println!("{}", alert.json);
+            }
             return Ok(());
         }
         let messages: Vec<String> = alerts.iter().map(message).collect();

@@ -18,7 +18,13 @@ use sigil_watch::payload::{Decoded, PayloadError, decode};
 #[derive(Debug)]
 pub enum Trigger {
     /// An SQS batch, its messages in order (answered with the ids of those that failed).
-    Sqs(Vec<Message>),
+    Sqs {
+        /// The messages.
+        messages: Vec<Message>,
+        /// Whether they come from a FIFO queue (whose order a failure must keep: the
+        /// messages after a failed one fail too, unread).
+        fifo: bool,
+    },
     /// A CloudWatch Logs subscription payload, decoded (control messages left out).
     Logs(Decoded),
     /// S3 notifications delivered to the function itself (directly, by SNS or EventBridge).
@@ -51,12 +57,16 @@ pub enum TriggerError {
 /// Tells what `payload` is.
 pub fn recognise(payload: Value) -> Result<Trigger, TriggerError> {
     if payload["awslogs"]["data"].is_string() {
-        let body = serde_json::to_vec(&payload).map_err(|e| TriggerError::Sqs(e.to_string()))?;
-        return Ok(Trigger::Logs(decode(&body, None)?));
+        return Ok(Trigger::Logs(decode(payload.to_string().as_bytes(), None)?));
     }
     if payload["Records"][0]["eventSource"] == "aws:sqs" {
         let batch: SqsEvent =
             serde_json::from_value(payload).map_err(|e| TriggerError::Sqs(e.to_string()))?;
+        let fifo = batch.records.iter().any(|m| {
+            m.event_source_arn
+                .as_deref()
+                .is_some_and(|arn| arn.ends_with(".fifo"))
+        });
         let messages = batch
             .records
             .into_iter()
@@ -65,7 +75,7 @@ pub fn recognise(payload: Value) -> Result<Trigger, TriggerError> {
                 body: m.body.unwrap_or_default(),
             })
             .collect();
-        return Ok(Trigger::Sqs(messages));
+        return Ok(Trigger::Sqs { messages, fifo });
     }
     Ok(Trigger::Objects(objects_in(&payload)?))
 }
@@ -80,12 +90,12 @@ mod tests {
         let sqs = json!({"Records": [{"messageId": "m-1", "receiptHandle": "h", "body": "{}",
             "attributes": {}, "messageAttributes": {}, "eventSource": "aws:sqs",
             "eventSourceARN": "arn:aws:sqs:us-east-1:111122223333:q", "awsRegion": "us-east-1"}]});
-        let Trigger::Sqs(messages) = recognise(sqs).unwrap() else {
+        let Trigger::Sqs { messages, fifo } = recognise(sqs).unwrap() else {
             panic!()
         };
         assert_eq!(
-            (messages[0].id.as_str(), messages[0].body.as_str()),
-            ("m-1", "{}")
+            (messages[0].id.as_str(), messages[0].body.as_str(), fifo),
+            ("m-1", "{}", false)
         );
         let bridge = json!({"version": "0", "source": "aws.s3", "detail-type": "Object Created",
             "region": "us-east-1", "detail": {"bucket": {"name": "trail"}, "object": {"key": "a b.json", "size": 3}}});
