@@ -1,7 +1,8 @@
 //! The `sigil-lambda` binary run as Lambda runs it, against a stand-in of the Runtime API
 //! (`sigil_aws::testing::runtime_api`), with S3, SNS and SQS served by moto on 127.0.0.1:
 //! one test per trigger shape (payloads in the shapes AWS documents), matches read back
-//! from the SNS topic through a subscribed SQS queue, non-matches not; a partial batch
+//! from the SNS topic through a subscribed SQS queue, non-matches not, and from an
+//! EventBridge bus through a rule's SQS target; a partial batch
 //! response when one object of an SQS batch is missing; the init error of a bad rule set.
 //! Skipped with a notice when moto is missing, failed when it is missing under `CI=true`.
 
@@ -27,6 +28,16 @@ struct Function {
 impl Function {
     /// Starts the binary with `rules`, publishing to `topic`, reaching `moto`.
     fn start(moto: Option<&Moto>, rules: impl AsRef<OsStr>, topic: &str) -> Function {
+        Function::start_with(moto, rules, topic, &[])
+    }
+
+    /// [`Function::start`] with more environment variables.
+    fn start_with(
+        moto: Option<&Moto>,
+        rules: impl AsRef<OsStr>,
+        topic: &str,
+        env: &[(&str, &str)],
+    ) -> Function {
         let api = RuntimeApi::start().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_sigil-lambda"));
         if let Some(moto) = moto {
@@ -36,6 +47,7 @@ impl Function {
             .envs(api.env(512))
             .env("SIGIL_RULES", rules)
             .env("SIGIL_SNS_TOPIC_ARN", topic)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -246,10 +258,30 @@ fn s3_notification_through_sns() {
 }
 
 #[test]
-fn s3_object_created_through_eventbridge() {
-    let Some((moto, alerts, mut function)) = scene("s3_object_created_through_eventbridge") else {
+fn s3_object_created_through_eventbridge_and_matches_put_on_a_bus() {
+    let Some(moto) =
+        Moto::start_or_skip("s3_object_created_through_eventbridge_and_matches_put_on_a_bus")
+    else {
         return;
     };
+    moto.create_bucket("trail").unwrap();
+    let alerts = Alerts::create(&moto);
+    // An event bus whose rule sends Sigil's events to a queue.
+    let bus_inbox = moto.boto(
+        "ev = boto3.client('events'); sqs = boto3.client('sqs')\n\
+         ev.create_event_bus(Name='detections')\n\
+         url = sqs.create_queue(QueueName='bus-inbox')['QueueUrl']\n\
+         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\n\
+         ev.put_rule(Name='sigil', EventBusName='detections', EventPattern=json.dumps({'source': ['sigil']}))\n\
+         ev.put_targets(Rule='sigil', EventBusName='detections', Targets=[{'Id': 'q', 'Arn': arn}])\n\
+         print(json.dumps(url))",
+    );
+    let mut function = Function::start_with(
+        Some(&moto),
+        pack(),
+        &alerts.topic,
+        &[("SIGIL_EVENT_BUS", "detections")],
+    );
     put_log(&moto, 4);
     let event = json!({"version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103",
         "detail-type": "Object Created", "source": "aws.s3", "account": "210987654321",
@@ -260,6 +292,19 @@ fn s3_object_created_through_eventbridge() {
             "reason": "PutObject"}});
     assert_eq!(response(function.invoke(&event)), json!({"objects": 1}));
     assert_eq!(alerts.matched_events(&moto), ["d-4"]);
+    let on_bus = Alerts {
+        topic: String::new(),
+        inbox: bus_inbox.as_str().unwrap().into(),
+    }
+    .received(&moto);
+    assert_eq!(on_bus.len(), 1, "{on_bus:?}");
+    assert_eq!(on_bus[0]["source"], "sigil");
+    assert_eq!(on_bus[0]["detail-type"], "AWS CloudTrail trail deleted");
+    assert_eq!(on_bus[0]["detail"]["event"]["eventID"], "d-4");
+    assert_eq!(
+        on_bus[0]["resources"][0],
+        format!("arn:aws:s3:::trail/{}", key(4))
+    );
 }
 
 #[test]
