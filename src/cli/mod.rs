@@ -2,6 +2,7 @@
 
 mod check;
 mod compile;
+mod convert;
 mod debug;
 pub mod diagnostics;
 pub mod exit;
@@ -61,6 +62,8 @@ enum Command {
     List(list::ListArgs),
     /// Count records (or records matched by rules) per value of some fields.
     Metrics(metrics::MetricsArgs),
+    /// Rules as SQL for Athena, Spark or DuckDB (`--ddl` for the tables they query).
+    Convert(convert::ConvertArgs),
     /// Follow files, folders, stdin or an HTTP intake, and deliver every match at least once.
     Watch(watch::WatchArgs),
 }
@@ -119,6 +122,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Explain(args) => explain::run(&args, color),
         Command::List(args) => Ok(list::run(&args, color)),
         Command::Metrics(args) => metrics::run(&args, color),
+        Command::Convert(args) => convert::run(&args, color),
         Command::Watch(args) => watch::run(&args, color),
     }
 }
