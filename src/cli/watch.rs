@@ -175,10 +175,7 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
     Ok(Config {
         rules: RuleSource {
             paths: args.rules.clone(),
-            load: LoadOptions {
-                placeholder_file: args.rule_args.placeholders.clone(),
-                ..LoadOptions::default()
-            },
+            load: args.rule_args.load_options(),
             scan,
             poll: Duration::from_secs(1),
         },
