@@ -347,7 +347,7 @@ impl Loader {
                 }
             };
             match result {
-                Ok(pipeline) => pipelines.push(pipeline),
+                Ok(pipeline) => pipelines.push((spec.clone(), pipeline)),
                 Err(diag) => {
                     self.loaded.diagnostics.push(diag);
                     self.loaded.refused += 1;

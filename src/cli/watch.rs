@@ -3,7 +3,7 @@
 use super::diagnostics::TextRenderer;
 use super::hunt::parse_level;
 use super::{Color, RuleArgs, exit};
-use sigil_compiler::{Level, LoadOptions};
+use sigil_compiler::Level;
 use sigil_engine::ScanOptions;
 use sigil_engine::correlate::LiveLimits;
 use sigil_watch::deliver::Retry;

@@ -22,7 +22,7 @@
 //! ```
 //!
 //! Pipelines given together run in order of `priority` (lowest first; equal priorities in
-//! the order given), their items one after another on each rule, as pySigma's resolver orders
+//! the order of the names or paths they were given by), their items one after another on each rule, as pySigma's resolver orders
 //! them. Which transformations and conditions are implemented is in `docs/pipelines.md`;
 //! anything else is refused (S061) rather than skipped.
 //!
@@ -83,13 +83,13 @@ impl Pipeline {
         self.items.is_empty()
     }
 
-    /// Joins pipelines into one, as pySigma's resolver does: sorted by priority (a stable sort,
-    /// so equal priorities keep their order), items concatenated, `vars` merged (later ones
-    /// win).
-    pub fn chain(mut pipelines: Vec<Pipeline>) -> Pipeline {
-        pipelines.sort_by_key(|p| p.priority);
+    /// Joins pipelines, each given with the name or path it was asked for, into one, as
+    /// pySigma's resolver does: sorted by priority, then by that name; items concatenated,
+    /// `vars` merged (later ones win).
+    pub fn chain(mut pipelines: Vec<(String, Pipeline)>) -> Pipeline {
+        pipelines.sort_by(|(a, p), (b, q)| (p.priority, a).cmp(&(q.priority, b)));
         let mut chained = Pipeline::default();
-        for p in pipelines {
+        for (_, p) in pipelines {
             chained.vars.extend(p.vars);
             chained.items.extend(p.items);
         }
