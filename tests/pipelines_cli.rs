@@ -5,7 +5,11 @@
 use assert_cmd::Command;
 
 fn sigil(args: &[&str]) -> (String, i32) {
-    let output = Command::cargo_bin("sigil").unwrap().args(args).output().unwrap();
+    let output = Command::cargo_bin("sigil")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
     let mut text = String::from_utf8(output.stdout).unwrap();
     text.push_str(&String::from_utf8(output.stderr).unwrap());
     (text, output.status.code().unwrap_or(-1))
@@ -13,7 +17,13 @@ fn sigil(args: &[&str]) -> (String, i32) {
 
 #[test]
 fn an_ecs_rule_under_ecs_aws() {
-    let (text, code) = sigil(&["debug", "ir", "-p", "ecs-aws", "tests/pipelines/rules/ecs.yml"]);
+    let (text, code) = sigil(&[
+        "debug",
+        "ir",
+        "-p",
+        "ecs-aws",
+        "tests/pipelines/rules/ecs.yml",
+    ]);
     assert_eq!(code, 0, "{text}");
     insta::assert_snapshot!(text);
 }

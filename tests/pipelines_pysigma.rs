@@ -148,8 +148,18 @@ fn check_cases(events: &Path) -> usize {
         let rules: Vec<&Path> = rules.iter().map(PathBuf::as_path).collect();
         let expected: Pairs = pysigma(events, &files, &rules);
         println!("{}: {} matches", case.name, expected.len());
-        assert_eq!(sigil(events, &args, &rules, true), expected, "{}, prefilter on", case.name);
-        assert_eq!(sigil(events, &args, &rules, false), expected, "{}, prefilter off", case.name);
+        assert_eq!(
+            sigil(events, &args, &rules, true),
+            expected,
+            "{}, prefilter on",
+            case.name
+        );
+        assert_eq!(
+            sigil(events, &args, &rules, false),
+            expected,
+            "{}, prefilter off",
+            case.name
+        );
         total += expected.len();
     }
     total
@@ -183,9 +193,18 @@ fn pipelines_give_the_matches_pysigma_gives_on_the_generated_sample() {
         assert!(!with.is_empty(), "{}: no match", case.name);
         // Without its own pipeline file (the built-ins alone), the case finds other things.
         // (Without its values, the placeholder rule does not run at all.)
-        let base: Vec<&str> = args.iter().copied().filter(|a| BUILTINS.contains(a)).collect();
+        let base: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| BUILTINS.contains(a))
+            .collect();
         if base.len() < args.len() && case.name != "value_placeholders" {
-            assert_ne!(sigil(&events, &base, &rules, true), with, "{}: the pipeline changes nothing", case.name);
+            assert_ne!(
+                sigil(&events, &base, &rules, true),
+                with,
+                "{}: the pipeline changes nothing",
+                case.name
+            );
         }
     }
 }
@@ -201,7 +220,11 @@ fn pipelines_give_the_matches_pysigma_gives_on_shared_data() {
         return;
     }
     let mut records = Vec::new();
-    for folder in ["invictus-ir-aws-dataset", "stratus-red-team-detonation-logs", "otrf-security-datasets-aws"] {
+    for folder in [
+        "invictus-ir-aws-dataset",
+        "stratus-red-team-detonation-logs",
+        "otrf-security-datasets-aws",
+    ] {
         records.extend(cloudtrail_records(&data.join(folder)));
     }
     assert!(records.len() > 100, "{} records", records.len());

@@ -322,7 +322,10 @@ impl Loader {
         let mut ok = true;
         for spec in specs {
             let (path, text) = match builtin_pipeline(spec) {
-                Some(text) => (PathBuf::from(format!("<builtin pipeline {spec}>")), Ok(text.to_string())),
+                Some(text) => (
+                    PathBuf::from(format!("<builtin pipeline {spec}>")),
+                    Ok(text.to_string()),
+                ),
                 None => (PathBuf::from(spec), read_small(Path::new(spec))),
             };
             let id = SourceId(self.loaded.sources.len() as u32);
@@ -333,7 +336,9 @@ impl Loader {
                     parsed
                 }
                 Err(message) => {
-                    self.loaded.sources.add(SourceFile::new(&path, String::new()));
+                    self.loaded
+                        .sources
+                        .add(SourceFile::new(&path, String::new()));
                     Err(Diagnostic::new(
                         Code::Io,
                         Span::new(id, 0, 0),
@@ -342,7 +347,11 @@ impl Loader {
                     .with_label("this file")
                     .with_help(format!(
                         "give a pipeline file, or one of the built-in pipelines: {}",
-                        BUILTIN_PIPELINES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        BUILTIN_PIPELINES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )))
                 }
             };

@@ -254,5 +254,9 @@ fn parse_filter(
         matchers,
         sources,
     } = parse_detection(&detection_node, cx, diags)?;
-    Some((RuleKind::Filter(Filter { rules, detection }), matchers, sources))
+    Some((
+        RuleKind::Filter(Filter { rules, detection }),
+        matchers,
+        sources,
+    ))
 }

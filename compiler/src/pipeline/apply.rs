@@ -11,7 +11,9 @@ use super::condition::{field_refs, has_string_form, sigma_string, values};
 use super::parse::text_of;
 use super::{Applied, Item, Pipeline, Tracking, Transformation};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{Condition, Detection, FieldPath, Matcher, MatcherId, RuleKind, Search, SearchExpr};
+use crate::ir::{
+    Condition, Detection, FieldPath, Matcher, MatcherId, RuleKind, Search, SearchExpr,
+};
 use crate::parse::detection::ItemSource;
 use crate::parse::modifier::{Modifier, parse_key};
 use crate::parse::value::compile_item;
@@ -23,7 +25,12 @@ use std::collections::BTreeMap;
 impl Pipeline {
     /// Applies the pipeline to a parsed rule. Problems (a rewritten value that no longer
     /// compiles) go to `diags`; `false` means the rule is refused.
-    pub(crate) fn apply(&self, rule: &mut ParsedRule, cx: &Context, diags: &mut Vec<Diagnostic>) -> bool {
+    pub(crate) fn apply(
+        &self,
+        rule: &mut ParsedRule,
+        cx: &Context,
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
         let mut run = Run {
             pipeline: self,
             cx,
@@ -33,8 +40,8 @@ impl Pipeline {
             failed: false,
         };
         for item in &self.items {
-            let applies = item.rule.list.is_empty()
-                || item.rule.holds(|c| c.matches(rule, &run.applied));
+            let applies =
+                item.rule.list.is_empty() || item.rule.holds(|c| c.matches(rule, &run.applied));
             if !applies {
                 continue;
             }
@@ -77,7 +84,9 @@ impl Run<'_, '_> {
                 template,
                 negated,
             } => self.add_condition(item, rule, conditions, *template, *negated),
-            Transformation::DropDetectionItem => self.each_item(item, rule, |_, _, _, _| Leaf::Drop),
+            Transformation::DropDetectionItem => {
+                self.each_item(item, rule, |_, _, _, _| Leaf::Drop)
+            }
             Transformation::FieldMapping(_)
             | Transformation::FieldPrefixMapping(_)
             | Transformation::FieldPrefix(_)
@@ -85,7 +94,9 @@ impl Run<'_, '_> {
                 self.map_correlation(item, rule);
                 self.each_item(item, rule, Run::map_fields);
             }
-            Transformation::ReplaceString { .. } => self.each_item(item, rule, Run::replace_strings),
+            Transformation::ReplaceString { .. } => {
+                self.each_item(item, rule, Run::replace_strings)
+            }
             Transformation::ValuePlaceholders { .. } => {
                 self.each_item(item, rule, Run::fill_placeholders)
             }
@@ -172,8 +183,12 @@ impl Run<'_, '_> {
         let names = match &item.transformation {
             Transformation::FieldMapping(mapping) => mapping.get(field)?.clone(),
             Transformation::FieldPrefixMapping(mapping) => {
-                let (from, to) = mapping.iter().find(|(from, _)| field.starts_with(from.as_str()))?;
-                to.iter().map(|prefix| format!("{prefix}{}", &field[from.len()..])).collect()
+                let (from, to) = mapping
+                    .iter()
+                    .find(|(from, _)| field.starts_with(from.as_str()))?;
+                to.iter()
+                    .map(|prefix| format!("{prefix}{}", &field[from.len()..]))
+                    .collect()
             }
             Transformation::FieldPrefix(prefix) => vec![format!("{prefix}{field}")],
             Transformation::FieldSuffix(suffix) => vec![format!("{field}{suffix}")],
@@ -202,7 +217,10 @@ impl Run<'_, '_> {
         if field_refs(&source).next().is_some() {
             let mut new_values = Vec::new();
             for value in values(&source) {
-                match value.as_str().and_then(|f| Some((f, self.mapped(item, f)?))) {
+                match value
+                    .as_str()
+                    .and_then(|f| Some((f, self.mapped(item, f)?)))
+                {
                     Some((from, names)) => {
                         self.track_field(item, from, &names);
                         new_values.extend(names.into_iter().map(|name| Node {
@@ -227,7 +245,10 @@ impl Run<'_, '_> {
             }
         }
         let field = source.key.field.as_str();
-        let names = match (!field.is_empty()).then(|| self.mapped(item, field)).flatten() {
+        let names = match (!field.is_empty())
+            .then(|| self.mapped(item, field))
+            .flatten()
+        {
             Some(names) if !names.is_empty() => names,
             _ => {
                 if changed {
@@ -305,10 +326,9 @@ impl Run<'_, '_> {
         }
         // The wildcards of `contains`/`startswith`/`endswith` are now in the values.
         let mut rewritten = source.clone();
-        rewritten
-            .key
-            .modifiers
-            .retain(|(m, _)| ![Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith].contains(m));
+        rewritten.key.modifiers.retain(|(m, _)| {
+            ![Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith].contains(m)
+        });
         rewritten.value = Node {
             value: Value::Seq(new_values),
             span: source.value.span,
@@ -325,8 +345,12 @@ impl Run<'_, '_> {
             return Leaf::Keep;
         }
         let handled = |name: &str| {
-            include.as_ref().is_none_or(|names| names.iter().any(|n| n == name))
-                && exclude.as_ref().is_none_or(|names| !names.iter().any(|n| n == name))
+            include
+                .as_ref()
+                .is_none_or(|names| names.iter().any(|n| n == name))
+                && exclude
+                    .as_ref()
+                    .is_none_or(|names| !names.iter().any(|n| n == name))
         };
         let vars: BTreeMap<String, Vec<String>> = self
             .pipeline
@@ -365,7 +389,13 @@ impl Run<'_, '_> {
     }
 
     /// Replaces a matcher by the compilation of `rewritten`.
-    fn replace_item(&mut self, item: &Item, rule: &mut ParsedRule, index: usize, rewritten: ItemSource) -> Leaf {
+    fn replace_item(
+        &mut self,
+        item: &Item,
+        rule: &mut ParsedRule,
+        index: usize,
+        rewritten: ItemSource,
+    ) -> Leaf {
         if let Some(matcher) = self.recompile(&rewritten) {
             rule.matchers[index] = matcher;
             rule.sources[index] = rewritten;
@@ -506,7 +536,11 @@ impl Run<'_, '_> {
                 one(self, field);
             }
         }
-        if let Some(field) = correlation.condition.as_mut().and_then(|c| c.field.as_mut()) {
+        if let Some(field) = correlation
+            .condition
+            .as_mut()
+            .and_then(|c| c.field.as_mut())
+        {
             one(self, field);
         }
     }
@@ -535,8 +569,12 @@ fn prune_empty_searches(detection: &mut Detection) {
         match condition {
             Condition::Search(i) => (!empty[*i]).then(|| condition.clone()),
             Condition::Not(inner) => prune(inner, empty).map(|c| Condition::Not(Box::new(c))),
-            Condition::And(items) => Some(Condition::And(items.iter().filter_map(|c| prune(c, empty)).collect())),
-            Condition::Or(items) => Some(Condition::Or(items.iter().filter_map(|c| prune(c, empty)).collect())),
+            Condition::And(items) => Some(Condition::And(
+                items.iter().filter_map(|c| prune(c, empty)).collect(),
+            )),
+            Condition::Or(items) => Some(Condition::Or(
+                items.iter().filter_map(|c| prune(c, empty)).collect(),
+            )),
             Condition::AtLeast(n, items) => Some(Condition::AtLeast(
                 *n,
                 items.iter().filter_map(|c| prune(c, empty)).collect(),
@@ -598,7 +636,12 @@ fn keep_used<T>(items: &mut Vec<T>, used: &[bool]) {
 fn substitute_template(node: &Node, logsource: &crate::ir::LogSource) -> Node {
     let value = match &node.value {
         Value::Str(text) => Value::Str(template(text, logsource)),
-        Value::Seq(items) => Value::Seq(items.iter().map(|i| substitute_template(i, logsource)).collect()),
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .map(|i| substitute_template(i, logsource))
+                .collect(),
+        ),
         other => other.clone(),
     };
     Node {
@@ -669,7 +712,10 @@ fn substitute(regex: &Regex, text: &str, replacement: &str) -> String {
         last = m.end();
         at = if m.is_empty() {
             // Step past an empty match by one character.
-            text[m.end()..].chars().next().map_or(text.len() + 1, |c| m.end() + c.len_utf8())
+            text[m.end()..]
+                .chars()
+                .next()
+                .map_or(text.len() + 1, |c| m.end() + c.len_utf8())
         } else {
             m.end()
         };
@@ -678,7 +724,12 @@ fn substitute(regex: &Regex, text: &str, replacement: &str) -> String {
     out
 }
 
-fn expand(caps: &regex_automata::util::captures::Captures, text: &str, replacement: &str, out: &mut String) {
+fn expand(
+    caps: &regex_automata::util::captures::Captures,
+    text: &str,
+    replacement: &str,
+    out: &mut String,
+) {
     let group = |out: &mut String, name: &str| {
         let span = match name.parse::<usize>() {
             Ok(n) => caps.get_group(n),
@@ -697,7 +748,11 @@ fn expand(caps: &regex_automata::util::captures::Captures, text: &str, replaceme
         match chars.peek().copied() {
             Some((_, d)) if d.is_ascii_digit() => {
                 let mut digits = String::new();
-                while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit() && digits.len() < 2) {
+                while let Some((_, d)) = chars
+                    .peek()
+                    .copied()
+                    .filter(|(_, d)| d.is_ascii_digit() && digits.len() < 2)
+                {
                     digits.push(d);
                     chars.next();
                 }
@@ -781,8 +836,14 @@ mod tests {
     #[test]
     fn substitution_follows_python_re_sub() {
         assert_eq!(substitute(&re("a"), "banana", "o"), "bonono");
-        assert_eq!(substitute(&re(r"(\w+)@(\w+)"), "x alice@corp y", r"\2\\\1"), r"x corp\alice y");
-        assert_eq!(substitute(&re(r"(?P<user>\w+)@"), "bob@corp", r"\g<user>+\g<1>:"), "bob+bob:corp");
+        assert_eq!(
+            substitute(&re(r"(\w+)@(\w+)"), "x alice@corp y", r"\2\\\1"),
+            r"x corp\alice y"
+        );
+        assert_eq!(
+            substitute(&re(r"(?P<user>\w+)@"), "bob@corp", r"\g<user>+\g<1>:"),
+            "bob+bob:corp"
+        );
         assert_eq!(substitute(&re("x*"), "ab", "-"), "-a-b-");
         assert_eq!(substitute(&re("^"), "ab", "^"), "^ab");
     }
@@ -800,6 +861,9 @@ mod tests {
             service: Some("cloudtrail".into()),
             category: None,
         };
-        assert_eq!(template("$product/${service}:$category $$x $other", &logsource), "aws/cloudtrail:None $x $other");
+        assert_eq!(
+            template("$product/${service}:$category $$x $other", &logsource),
+            "aws/cloudtrail:None $x $other"
+        );
     }
 }

@@ -5,7 +5,10 @@
 /// The built-in pipelines: name and YAML text.
 pub const BUILTIN_PIPELINES: &[(&str, &str)] = &[
     ("ecs-aws", include_str!("builtin/ecs-aws.yml")),
-    ("ocsf-cloudtrail", include_str!("builtin/ocsf-cloudtrail.yml")),
+    (
+        "ocsf-cloudtrail",
+        include_str!("builtin/ocsf-cloudtrail.yml"),
+    ),
 ];
 
 /// The YAML text of the built-in pipeline `name`, if there is one.

@@ -8,13 +8,13 @@
 
 use super::parse::invalid;
 use super::{Applied, Tracking};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{LogSource, RuleKind};
 use crate::limits::REGEX_SIZE_LIMIT;
 use crate::parse::ParsedRule;
 use crate::parse::detection::ItemSource;
 use crate::parse::modifier::{Family, Modifier};
 use crate::parse::yaml::{Node, Value};
-use crate::diagnostic::Diagnostic;
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
@@ -79,7 +79,12 @@ impl RuleCondition {
             RuleCondition::Applied(id) => applied.rule.contains(id),
             RuleCondition::IsSigmaRule => !matches!(rule.rule.kind, RuleKind::Correlation(_)),
             RuleCondition::IsCorrelationRule => matches!(rule.rule.kind, RuleKind::Correlation(_)),
-            RuleCondition::Tag(tag) => rule.rule.meta.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)),
+            RuleCondition::Tag(tag) => rule
+                .rule
+                .meta
+                .tags
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(tag)),
         }
     }
 }
@@ -88,7 +93,11 @@ impl RuleCondition {
 #[derive(Clone, Debug)]
 pub(super) enum ItemCondition {
     /// `match_string`: the regex matches at the start of the value(s).
-    MatchString { any: bool, regex: Regex, negate: bool },
+    MatchString {
+        any: bool,
+        regex: Regex,
+        negate: bool,
+    },
     /// `match_value`: the value(s) equal this one.
     MatchValue { any: bool, value: Value },
     /// `contains_wildcard`
@@ -162,7 +171,12 @@ impl FieldCondition {
 
     /// Whether the condition holds for a detection item: for its field, or for a field one of
     /// its `|fieldref` values names.
-    pub(super) fn matches_item(&self, item: &ItemSource, tracking: &Tracking, applied: &Applied) -> bool {
+    pub(super) fn matches_item(
+        &self,
+        item: &ItemSource,
+        tracking: &Tracking,
+        applied: &Applied,
+    ) -> bool {
         if let FieldCondition::Applied(id) = self {
             return tracking.item.contains(id);
         }
@@ -222,7 +236,11 @@ pub(super) fn sigma_string(item: &ItemSource, value: &Node) -> Option<String> {
         ("", "")
     };
     let before = if text.starts_with('*') { "" } else { before };
-    let after = if text.ends_with('*') && !text.ends_with("\\*") { "" } else { after };
+    let after = if text.ends_with('*') && !text.ends_with("\\*") {
+        ""
+    } else {
+        after
+    };
     Some(format!("{before}{text}{after}"))
 }
 

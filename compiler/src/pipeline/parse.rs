@@ -6,9 +6,7 @@
 //! `finalizers`, `allowed_backends`) shapes a backend's query text, which an engine has none of,
 //! so those keys are accepted and have no effect.
 
-use super::condition::{
-    Conditions, FieldCondition, ItemCondition, RuleCondition, compile_regex,
-};
+use super::condition::{Conditions, FieldCondition, ItemCondition, RuleCondition, compile_regex};
 use super::{Item, Pipeline, Transformation};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::LogSource;
@@ -28,7 +26,9 @@ pub(super) fn parse_pipeline(source: SourceId, text: &str) -> Parsed<Pipeline> {
         [doc] if doc.as_map().is_some() => doc,
         [doc] => return Err(invalid(doc, format!("the pipeline is {}", doc.kind_name()))),
         _ => {
-            let span = docs.first().map_or(crate::Span::new(source, 0, 0), |d| d.span);
+            let span = docs
+                .first()
+                .map_or(crate::Span::new(source, 0, 0), |d| d.span);
             return Err(Diagnostic::new(
                 Code::InvalidPipeline,
                 span,
@@ -50,9 +50,8 @@ pub(super) fn parse_pipeline(source: SourceId, text: &str) -> Parsed<Pipeline> {
             }
             "postprocessing" | "finalizers" | "allowed_backends" => {}
             other => {
-                return Err(invalid(key, format!("unknown pipeline key `{other}`")).with_help(
-                    "a pipeline has `name`, `priority`, `vars` and `transformations`",
-                ));
+                return Err(invalid(key, format!("unknown pipeline key `{other}`"))
+                    .with_help("a pipeline has `name`, `priority`, `vars` and `transformations`"));
             }
         }
     }
@@ -149,7 +148,9 @@ fn parse_transformation(kind: &Node, p: &Params) -> Parsed<Transformation> {
     Ok(match p.kind.as_str() {
         "field_name_mapping" => {
             p.only(&["mapping"])?;
-            Transformation::FieldMapping(field_mapping(p.required("mapping")?)?.into_iter().collect())
+            Transformation::FieldMapping(
+                field_mapping(p.required("mapping")?)?.into_iter().collect(),
+            )
         }
         "field_name_prefix_mapping" => {
             p.only(&["mapping"])?;
@@ -212,7 +213,10 @@ fn parse_transformation(kind: &Node, p: &Params) -> Parsed<Transformation> {
             };
             let (include, exclude) = (names("include")?, names("exclude")?);
             if include.is_some() && exclude.is_some() {
-                return Err(invalid(p.node, "`include` and `exclude` exclude each other"));
+                return Err(invalid(
+                    p.node,
+                    "`include` and `exclude` exclude each other",
+                ));
             }
             Transformation::ValuePlaceholders { include, exclude }
         }
@@ -252,7 +256,12 @@ fn conditions<C>(
             Value::Seq(items) => items.iter().collect(),
             Value::Map(entries) => entries.iter().map(|(_, v)| v).collect(),
             Value::Null => Vec::new(),
-            _ => return Err(invalid(conds, format!("`{level}_conditions` is {}", conds.kind_name()))),
+            _ => {
+                return Err(invalid(
+                    conds,
+                    format!("`{level}_conditions` is {}", conds.kind_name()),
+                ));
+            }
         };
         for cond in entries {
             let kind = cond
@@ -317,7 +326,10 @@ fn rule_condition(kind: &str, node: &Node) -> Parsed<RuleCondition> {
             let value = node
                 .get("value")
                 .ok_or_else(|| invalid(node, "`contains_detection_item` needs `value`"))?;
-            RuleCondition::ContainsDetectionItem(required_text(node, "field")?, text_of(value, "value")?)
+            RuleCondition::ContainsDetectionItem(
+                required_text(node, "field")?,
+                text_of(value, "value")?,
+            )
         }
         "processing_item_applied" => {
             cond_params(node, kind, &["processing_item_id"])?;
@@ -344,7 +356,10 @@ fn item_condition(kind: &str, node: &Node) -> Parsed<ItemCondition> {
         match node.get("cond").and_then(Node::as_str) {
             Some("any") => Ok(true),
             Some("all") => Ok(false),
-            _ => Err(invalid(node, format!("`{kind}` needs `cond: any` or `cond: all`"))),
+            _ => Err(invalid(
+                node,
+                format!("`{kind}` needs `cond: any` or `cond: all`"),
+            )),
         }
     };
     Ok(match kind {
@@ -356,7 +371,9 @@ fn item_condition(kind: &str, node: &Node) -> Parsed<ItemCondition> {
             ItemCondition::MatchString {
                 any: any()?,
                 regex: compile_regex(pattern)?,
-                negate: node.get("negate").map_or(Ok(false), |n| boolean(n, "negate"))?,
+                negate: node
+                    .get("negate")
+                    .map_or(Ok(false), |n| boolean(n, "negate"))?,
             }
         }
         "match_value" => {
@@ -397,7 +414,7 @@ fn field_condition(kind: &str, node: &Node) -> Parsed<FieldCondition> {
                 Some((_, Some("re"))) => Some(match &fields.value {
                     Value::Seq(items) => items
                         .iter()
-                        .map(|i| compile_regex(i))
+                        .map(compile_regex)
                         .collect::<Parsed<Vec<_>>>()?,
                     _ => vec![compile_regex(fields)?],
                 }),
@@ -421,7 +438,10 @@ fn field_condition(kind: &str, node: &Node) -> Parsed<FieldCondition> {
 fn vars(node: &Node) -> Parsed<BTreeMap<String, Vec<String>>> {
     let mut out = BTreeMap::new();
     for (key, value) in map(node, "vars")? {
-        out.insert(text_of(key, "a variable name")?, strings(value, "a variable")?);
+        out.insert(
+            text_of(key, "a variable name")?,
+            strings(value, "a variable")?,
+        );
     }
     Ok(out)
 }
@@ -437,7 +457,8 @@ fn required_text(node: &Node, name: &str) -> Parsed<String> {
 pub(super) fn text_of(node: &Node, what: &str) -> Parsed<String> {
     match &node.value {
         Value::Seq(_) | Value::Map(_) | Value::Null => {
-            Err(invalid(node, format!("`{what}` is {}", node.kind_name())).with_label("expected a string"))
+            Err(invalid(node, format!("`{what}` is {}", node.kind_name()))
+                .with_label("expected a string"))
         }
         _ => Ok(node.key_text().unwrap_or_default().to_string()),
     }
@@ -455,7 +476,8 @@ fn list<'a>(node: &'a Node, what: &str) -> Parsed<&'a [Node]> {
     match &node.value {
         Value::Seq(items) => Ok(items),
         Value::Null => Ok(&[]),
-        _ => Err(invalid(node, format!("`{what}` is {}", node.kind_name())).with_label("expected a list")),
+        _ => Err(invalid(node, format!("`{what}` is {}", node.kind_name()))
+            .with_label("expected a list")),
     }
 }
 
@@ -468,7 +490,8 @@ fn map<'a>(node: &'a Node, what: &str) -> Parsed<&'a [(Node, Node)]> {
 fn boolean(node: &Node, what: &str) -> Parsed<bool> {
     match node.value {
         Value::Bool(b) => Ok(b),
-        _ => Err(invalid(node, format!("`{what}` is {}", node.kind_name())).with_label("expected true or false")),
+        _ => Err(invalid(node, format!("`{what}` is {}", node.kind_name()))
+            .with_label("expected true or false")),
     }
 }
 
@@ -477,7 +500,8 @@ fn integer(node: &Node, what: &str) -> Parsed<i64> {
         Value::Number { text, .. } => text
             .parse()
             .map_err(|_| invalid(node, format!("`{what}` is not an integer"))),
-        _ => Err(invalid(node, format!("`{what}` is {}", node.kind_name())).with_label("expected an integer")),
+        _ => Err(invalid(node, format!("`{what}` is {}", node.kind_name()))
+            .with_label("expected an integer")),
     }
 }
 
