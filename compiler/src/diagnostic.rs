@@ -102,6 +102,10 @@ codes! {
     InvalidCollection = ("S043", Error),
     /// The placeholder file could not be used.
     InvalidPlaceholders = ("S050", Error),
+    /// A processing pipeline (`-p FILE`) that cannot be read or is not a pySigma pipeline.
+    InvalidPipeline = ("S060", Error),
+    /// A pipeline transformation, condition or parameter Sigil does not implement.
+    UnsupportedPipeline = ("S061", Error),
 
     /// A search identifier that the condition never uses.
     UnusedSearch = ("unused_selection", Warning),

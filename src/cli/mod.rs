@@ -74,6 +74,11 @@ pub struct RuleArgs {
     /// YAML file giving values for `|expand` placeholders (`name: [value, ...]`).
     #[arg(long, value_name = "FILE")]
     placeholders: Option<PathBuf>,
+    /// A processing pipeline applied to every rule as it loads: a pySigma pipeline file, or a
+    /// built-in one (`ecs-aws`, `ocsf-cloudtrail`). Repeat for several; they run in order of
+    /// their `priority`.
+    #[arg(short = 'p', long = "pipeline", value_name = "FILE|NAME")]
+    pipelines: Vec<String>,
 }
 
 impl RuleArgs {
@@ -88,13 +93,18 @@ impl RuleArgs {
         loaded
     }
 
-    /// Loads rules from `paths`, with the placeholder file if one was given.
+    /// Loads rules from `paths`, with the placeholder file and pipelines if given.
     pub fn load(&self, paths: &[PathBuf]) -> Loaded {
-        let options = LoadOptions {
+        sigil_compiler::load_paths(paths, &self.load_options())
+    }
+
+    /// How rules are loaded: the placeholder file and the pipelines given.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
             placeholder_file: self.placeholders.clone(),
+            pipelines: self.pipelines.clone(),
             ..LoadOptions::default()
-        };
-        sigil_compiler::load_paths(paths, &options)
+        }
     }
 }
 
