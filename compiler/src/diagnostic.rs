@@ -102,6 +102,9 @@ codes! {
     InvalidCollection = ("S043", Error),
     /// The placeholder file could not be used.
     InvalidPlaceholders = ("S050", Error),
+    /// A compiled rule-set file that cannot be used: damaged, truncated, written by another
+    /// version of Sigil, or given with other rule paths or placeholder values.
+    CompiledRules = ("S060", Error),
 
     /// A search identifier that the condition never uses.
     UnusedSearch = ("unused_selection", Warning),
