@@ -46,7 +46,11 @@ fn a_hunt_with_the_compiled_pack_writes_what_the_folder_hunt_writes() {
     let file = dir.path().join("pack.sigil");
     compile(&repo("rules"), &file);
     let samples = [repo("corpus/samples")];
-    for args in [&[][..], &["--any-logsource"], &["--no-prefilter", "--level", "high"]] {
+    for args in [
+        &[][..],
+        &["--any-logsource"],
+        &["--no-prefilter", "--level", "high"],
+    ] {
         let (from_folder, code) = hunt(&repo("rules"), args, &samples);
         let (from_file, file_code) = hunt(&file, args, &samples);
         assert!(from_folder.len() > 1000, "{args:?}: few matches");
@@ -63,7 +67,12 @@ fn every_command_that_takes_rules_takes_the_compiled_file() {
     let folder = repo("rules/cloudtrail");
     let samples = repo("corpus/samples");
     let commands: [Vec<&std::ffi::OsStr>; 3] = [
-        vec!["metrics".as_ref(), "--by".as_ref(), "eventName".as_ref(), "-r".as_ref()],
+        vec![
+            "metrics".as_ref(),
+            "--by".as_ref(),
+            "eventName".as_ref(),
+            "-r".as_ref(),
+        ],
         vec!["list".as_ref()],
         vec!["test".as_ref()],
     ];
@@ -75,7 +84,10 @@ fn every_command_that_takes_rules_takes_the_compiled_file() {
                 cmd.arg(&samples);
             }
             let out = cmd.output().unwrap();
-            (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code())
+            (
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                out.status.code(),
+            )
         };
         let (from_folder, from_file) = (run(&folder), run(&file));
         assert!(!from_folder.0.is_empty(), "{command:?}");

@@ -165,7 +165,11 @@ pub fn is_compiled_file(path: &Path) -> bool {
 /// returned, so a file that would not load is never written.
 pub fn write(loaded: &Loaded) -> Result<Vec<u8>, CompiledError> {
     let payload = PayloadRef {
-        sources: loaded.sources.iter().map(|(_, f)| f.path.as_path()).collect(),
+        sources: loaded
+            .sources
+            .iter()
+            .map(|(_, f)| f.path.as_path())
+            .collect(),
         rules: &loaded.rules,
     };
     let payload =
@@ -279,7 +283,10 @@ fn validate(payload: &Payload) -> Result<(), String> {
     let mut regex_bytes = 0usize;
     for matcher in rules.matchers() {
         if !span_ok(&matcher.span) {
-            return Err(format!("matcher `{}` points outside its files", matcher.key));
+            return Err(format!(
+                "matcher `{}` points outside its files",
+                matcher.key
+            ));
         }
         regex_bytes += matcher
             .values
@@ -321,7 +328,9 @@ fn validate(payload: &Payload) -> Result<(), String> {
                 r.meta.id.as_deref() == Some(reference) || r.meta.name.as_deref() == Some(reference)
             });
             if !known {
-                return Err(format!("rule `{title}` names `{reference}`, which is not there"));
+                return Err(format!(
+                    "rule `{title}` names `{reference}`, which is not there"
+                ));
             }
         }
     }
@@ -349,7 +358,11 @@ fn validate_detection(detection: &Detection, matchers: usize) -> Result<(), Stri
     if !condition_ok(&detection.condition, detection.searches.len()) {
         return Err("its condition names a search it does not have".into());
     }
-    if !detection.searches.iter().all(|s| matchers_ok(&s.expr, matchers)) {
+    if !detection
+        .searches
+        .iter()
+        .all(|s| matchers_ok(&s.expr, matchers))
+    {
         return Err("a search names a matcher that is not there".into());
     }
     Ok(())

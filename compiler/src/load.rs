@@ -110,9 +110,15 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
 /// values (they were fixed when it was compiled); anything wrong refuses it, with an S060 error.
 fn load_compiled(file: &Path, paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     let read: Result<Loaded, String> = if paths.len() > 1 {
-        Err("a compiled rule set must be the only rule path: compile the other rules into it".into())
+        Err(
+            "a compiled rule set must be the only rule path: compile the other rules into it"
+                .into(),
+        )
     } else if options.placeholder_file.is_some() || !options.placeholders.is_empty() {
-        Err("placeholder values are fixed when rules are compiled: give them to `sigil compile`".into())
+        Err(
+            "placeholder values are fixed when rules are compiled: give them to `sigil compile`"
+                .into(),
+        )
     } else {
         match std::fs::metadata(file) {
             Ok(meta) if meta.len() > MAX_COMPILED_BYTES => Err(format!(

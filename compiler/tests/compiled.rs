@@ -22,10 +22,16 @@ fn pack_bytes() -> &'static [u8] {
 /// Everything a rule set holds that an evaluator or a match record reads.
 fn assert_same_rules(read: &RuleSet, loaded: &RuleSet) {
     // Rules' Debug holds their metadata, spans, searches and conditions (matchers by id).
-    assert_eq!(format!("{:?}", read.rules()), format!("{:?}", loaded.rules()));
+    assert_eq!(
+        format!("{:?}", read.rules()),
+        format!("{:?}", loaded.rules())
+    );
     // Matchers compare their fields, values, spans and keys (regexes by source and flags).
     assert!(read.matchers() == loaded.matchers(), "matchers differ");
-    assert_eq!(sigil_compiler::dump_ir(read), sigil_compiler::dump_ir(loaded));
+    assert_eq!(
+        sigil_compiler::dump_ir(read),
+        sigil_compiler::dump_ir(loaded)
+    );
 }
 
 /// `bytes` with the checksum recomputed, as a crafted file would have it.
@@ -41,7 +47,12 @@ fn the_bundled_pack_reads_back_as_loaded() {
     assert!(loaded.rules.len() > 50);
     let read = compiled::read(pack_bytes()).unwrap();
     assert_same_rules(&read.rules, &loaded.rules);
-    let paths = |l: &Loaded| l.sources.iter().map(|(_, f)| f.path.clone()).collect::<Vec<_>>();
+    let paths = |l: &Loaded| {
+        l.sources
+            .iter()
+            .map(|(_, f)| f.path.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(paths(&read), paths(&loaded));
     assert_eq!((read.refused, read.diagnostics.len()), (0, 0));
 }
@@ -94,21 +105,34 @@ fn load_paths_takes_a_compiled_file_alone_and_says_why_not_otherwise() {
     assert_eq!((refused.rules.len(), refused.refused), (0, 1));
     let diag = &refused.diagnostics[0];
     assert_eq!(diag.code, Code::CompiledRules);
-    assert!(diag.message.contains("checksum mismatch"), "{}", diag.message);
+    assert!(
+        diag.message.contains("checksum mismatch"),
+        "{}",
+        diag.message
+    );
     assert_eq!(refused.sources.path(diag.primary.span.source), file);
 }
 
 #[test]
 fn the_header_says_what_is_wrong() {
     let bytes = pack_bytes();
-    assert_eq!(compiled::read(b"title: x\n").unwrap_err(), CompiledError::NotCompiled);
+    assert_eq!(
+        compiled::read(b"title: x\n").unwrap_err(),
+        CompiledError::NotCompiled
+    );
     for len in [8, 20, 30, bytes.len() / 2, bytes.len() - 1] {
         let err = compiled::read(&bytes[..len]).unwrap_err();
-        assert!(matches!(err, CompiledError::Truncated { .. }), "{len}: {err}");
+        assert!(
+            matches!(err, CompiledError::Truncated { .. }),
+            "{len}: {err}"
+        );
     }
     let mut longer = bytes.to_vec();
     longer.push(0);
-    assert!(matches!(compiled::read(&longer), Err(CompiledError::TooLong { .. })));
+    assert!(matches!(
+        compiled::read(&longer),
+        Err(CompiledError::TooLong { .. })
+    ));
 
     let mut other_format = bytes.to_vec();
     other_format[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
@@ -130,7 +154,10 @@ fn trailing_bytes_in_the_payload_are_corruption() {
     let len = u64::from_le_bytes(bytes[16..24].try_into().unwrap()) + 1;
     bytes[16..24].copy_from_slice(&len.to_le_bytes());
     let err = compiled::read(&resealed(bytes)).unwrap_err();
-    assert_eq!(err, CompiledError::Corrupt("1 bytes after the rules".into()));
+    assert_eq!(
+        err,
+        CompiledError::Corrupt("1 bytes after the rules".into())
+    );
 }
 
 #[test]

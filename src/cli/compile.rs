@@ -148,11 +148,17 @@ fn write_compiled(loaded: &Loaded, paths: &[PathBuf], output: &Path) -> Result<(
         _ => false,
     };
     let rule_files = loaded.sources.iter().map(|(_, f)| f.path.as_path());
-    if paths.iter().map(PathBuf::as_path).chain(rule_files).any(|p| same(p, output)) {
+    if paths
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(rule_files)
+        .any(|p| same(p, output))
+    {
         return Err(format!("-o {}: that is one of the rules", output.display()));
     }
     let bytes = compiled::write(loaded).map_err(|e| format!("cannot compile the rules: {e}"))?;
-    std::fs::write(output, &bytes).map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    std::fs::write(output, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
     eprintln!(
         "compiled {} rules into {} ({} KiB)",
         loaded.rules.len(),

@@ -246,7 +246,10 @@ pub enum Condition {
     /// Negation.
     Not(#[serde(deserialize_with = "crate::compiled::nested")] Box<Condition>),
     /// At least `n` of the items hold.
-    AtLeast(u32, #[serde(deserialize_with = "crate::compiled::nested")] Vec<Condition>),
+    AtLeast(
+        u32,
+        #[serde(deserialize_with = "crate::compiled::nested")] Vec<Condition>,
+    ),
     /// The search with this index in [`Detection::searches`].
     Search(usize),
 }
