@@ -79,7 +79,8 @@ pub use ir::{
     CorrelationType, Detection, FieldPath, FieldRefKind, Filter, GlobToken, Level, LogSource,
     Matcher, MatcherId, RegexError, Rule, RuleId, RuleKind, RuleMeta, RuleSet, Search, SearchExpr,
     SigmaRegex, StrKind, StrMatch, StrSet, TimePart, ValuePattern, WINDASH, condition_text,
-    dump_ir, fold_case, parse_json_number, parse_number, parse_wildcards, windash_classes,
+    dump_ir, fold_case, is_json_number, parse_json_number, parse_number, parse_wildcards,
+    windash_classes,
 };
 
 // Analysis: the literals the prefilter looks for, and their dump.

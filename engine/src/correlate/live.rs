@@ -670,14 +670,9 @@ impl<'c> LiveCorrelator<'c> {
                     .collect();
                 for event in events {
                     let place = match event.origin {
-                        Origin::Record(path, record) => Place::Record(Location {
-                            path: observations
-                                .strings
-                                .get(path)
-                                .unwrap_or_default()
-                                .to_string(),
-                            record,
-                        }),
+                        Origin::Record(path, record) => {
+                            Place::Record(observations.location(path, record))
+                        }
                         Origin::Match(inner, at) => {
                             let m = &results[inner][at];
                             Place::Match {

@@ -249,14 +249,7 @@ impl<'r> Correlator<'r> {
                 Origin::Record(path, record) => {
                     count += 1;
                     if listed.len() < EVENTS_LISTED {
-                        listed.push(Location {
-                            path: observations
-                                .strings
-                                .get(path)
-                                .unwrap_or_default()
-                                .to_string(),
-                            record,
-                        });
+                        listed.push(observations.location(path, record));
                     }
                 }
                 Origin::Match(inner, index) => {

@@ -94,6 +94,14 @@ pub struct Observations {
 }
 
 impl Observations {
+    /// Where an observed record is: its interned input path spelled out, and its number.
+    pub(super) fn location(&self, path: u32, record: u64) -> super::Location {
+        super::Location {
+            path: self.strings.get(path).unwrap_or_default().to_string(),
+            record,
+        }
+    }
+
     /// Records a match of input rule `rule` at `time`, with the values of the fields the
     /// correlator asked for (see [`Correlator::inputs`]), found in record `record` of the input
     /// named `input`.

@@ -22,6 +22,7 @@ use simd_json::StaticNode;
 use simd_json::tape::{Node, Tape};
 
 use crate::framing::{is_ws, string_end};
+use sigil_compiler::is_json_number;
 
 /// The texts of a record's numbers too large for 64 bits, one after the other, and which
 /// numbers of the record (counted in document order) they are. Reused from record to record.
@@ -97,40 +98,6 @@ impl BigNumbers {
             }
         }
     }
-}
-
-/// Whether `text` is written exactly as a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-fn is_json_number(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = usize::from(bytes.first() == Some(&b'-'));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-        *i - start
-    };
-    let int_start = i;
-    let int_len = digits(&mut i);
-    if int_len == 0 || (bytes[int_start] == b'0' && int_len > 1) {
-        return false;
-    }
-    if bytes.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    if matches!(bytes.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(bytes.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == bytes.len()
 }
 
 /// Whether simd-json reads the JSON number `text`: an integer that fits `i64` or `u64`, or a

@@ -197,8 +197,17 @@ impl StrMatch {
 
 /// Parses text written exactly as a JSON number (`403`, `-1.5`, `4.03e2`; not `0403`, `+1`,
 /// `1.` or `.5`): the form in which a rule string, or a field's string, counts as a number for
-/// equality.
+/// equality. Numbers beyond a double's range (`1e400`) give `None`.
 pub fn parse_json_number(text: &str) -> Option<f64> {
+    is_json_number(text)
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+        .filter(|n| n.is_finite())
+}
+
+/// Whether `text` is written exactly as a JSON number:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, whatever its magnitude.
+pub fn is_json_number(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut i = usize::from(bytes.first() == Some(&b'-'));
     let digits = |i: &mut usize| {
@@ -210,12 +219,12 @@ pub fn parse_json_number(text: &str) -> Option<f64> {
     };
     let int_start = i;
     if digits(&mut i) == 0 || (bytes[int_start] == b'0' && i - int_start > 1) {
-        return None;
+        return false;
     }
     if bytes.get(i) == Some(&b'.') {
         i += 1;
         if digits(&mut i) == 0 {
-            return None;
+            return false;
         }
     }
     if matches!(bytes.get(i), Some(b'e' | b'E')) {
@@ -224,13 +233,10 @@ pub fn parse_json_number(text: &str) -> Option<f64> {
             i += 1;
         }
         if digits(&mut i) == 0 {
-            return None;
+            return false;
         }
     }
-    (i == bytes.len())
-        .then(|| text.parse::<f64>().ok())
-        .flatten()
-        .filter(|n| n.is_finite())
+    i == bytes.len()
 }
 
 /// Parses a rule value that reads as a plain decimal number (`403`, `-1.5`, `4.03e2`).
