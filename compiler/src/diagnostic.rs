@@ -106,6 +106,9 @@ codes! {
     InvalidPipeline = ("S060", Error),
     /// A pipeline transformation, condition or parameter Sigil does not implement.
     UnsupportedPipeline = ("S061", Error),
+    /// A compiled rule-set file that cannot be used: damaged, truncated, written by another
+    /// version of Sigil, or given with other rule paths or placeholder values.
+    CompiledRules = ("S070", Error),
 
     /// A search identifier that the condition never uses.
     UnusedSearch = ("unused_selection", Warning),

@@ -57,6 +57,7 @@
 #![allow(clippy::result_large_err)]
 
 mod analysis;
+pub mod compiled;
 mod diagnostic;
 mod ir;
 pub mod limits;

@@ -7,8 +7,12 @@
 //! rules they name (their condition AND-ed onto the rules'), and the rule set is analysed (stage 3,
 //! `analysis`: rules the prefilter cannot narrow down get a `no_literal` warning). One bad file
 //! or rule never stops the others.
+//!
+//! A compiled rule-set file (see [`compiled`]), recognised by its first bytes, is read instead:
+//! its rules were checked when it was written.
 
 use crate::analysis;
+use crate::compiled::{self, MAX_COMPILED_BYTES};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{RuleId, RuleKind, RuleSet};
 use crate::limits::{LOAD_GROUP, MAX_REGEX_BYTES, MAX_RULE_FILE_BYTES};
@@ -68,13 +72,16 @@ impl Loaded {
     }
 }
 
-/// Loads rules from files and folders.
+/// Loads rules from files and folders, or from one compiled rule-set file.
 ///
 /// The files of each path are read and parsed on rayon's threads, [`LOAD_GROUP`] at a time,
 /// then joined in file order, so the result (source ids, rule order, diagnostics) is that of
 /// a load one file at a time. Each file of a group may compile regexes into its share of the
 /// room [`LoadOptions::max_regex_bytes`] leaves.
 pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
+    if let Some(file) = paths.iter().find(|p| compiled::is_compiled_file(p)) {
+        return load_compiled(file, paths, options);
+    }
     let mut loader = Loader::new(options);
     if let Some(file) = &options.placeholder_file {
         loader.read_placeholders(file);
@@ -107,6 +114,45 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
         }
     }
     loader.finish()
+}
+
+/// Loads a compiled rule-set file, which must be the only path and comes with no placeholder
+/// values (they were fixed when it was compiled); anything wrong refuses it, with an S070 error.
+fn load_compiled(file: &Path, paths: &[PathBuf], options: &LoadOptions) -> Loaded {
+    let read: Result<Loaded, String> = if paths.len() > 1 {
+        Err(
+            "a compiled rule set must be the only rule path: compile the other rules into it"
+                .into(),
+        )
+    } else if options.placeholder_file.is_some() || !options.placeholders.is_empty() {
+        Err(
+            "placeholder values are fixed when rules are compiled: give them to `sigil compile`"
+                .into(),
+        )
+    } else {
+        match std::fs::metadata(file) {
+            Ok(meta) if meta.len() > MAX_COMPILED_BYTES => Err(format!(
+                "file is {} bytes; compiled rule sets may be at most {MAX_COMPILED_BYTES}",
+                meta.len()
+            )),
+            _ => std::fs::read(file).map_err(|e| e.to_string()),
+        }
+        .and_then(|bytes| compiled::read(&bytes).map_err(|e| e.to_string()))
+    };
+    read.unwrap_or_else(|message| {
+        let mut loaded = Loaded::default();
+        let id = loaded.sources.add(SourceFile::new(file, String::new()));
+        loaded.diagnostics.push(
+            Diagnostic::new(
+                Code::CompiledRules,
+                Span::new(id, 0, 0),
+                format!("compiled rule set not loaded: {message}"),
+            )
+            .with_label("this file"),
+        );
+        loaded.refused = 1;
+        loaded
+    })
 }
 
 /// Loads rules from text (as if read from `path`).

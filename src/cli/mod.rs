@@ -50,7 +50,8 @@ enum Command {
     /// Print an intermediate stage of the compiler (for debugging and golden tests).
     Debug(debug::DebugArgs),
     /// Compile rules as a hunt would; `--stats` shows the literals, how they are searched and the
-    /// rules that have no literal (evaluated on every record).
+    /// rules that have no literal (evaluated on every record); `-o FILE` writes the rules as a
+    /// compiled rule-set file, which `-r` of every command takes in place of the rules.
     Compile(compile::CompileArgs),
     /// Hunt through logs with rules and write every match.
     Hunt(hunt::HuntArgs),
