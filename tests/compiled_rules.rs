@@ -118,6 +118,23 @@ fn a_damaged_compiled_file_is_refused_with_its_reason() {
 }
 
 #[test]
+fn a_compiled_file_takes_no_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pack.sigil");
+    compile(&repo("rules/cloudtrail"), &file);
+    let run = sigil()
+        .args(["hunt", "-p", "ecs-aws", "-r"])
+        .arg(&file)
+        .arg(repo("corpus/samples"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[S070]"), "{stderr}");
+    assert!(stderr.contains("give them to `sigil compile`"), "{stderr}");
+}
+
+#[test]
 fn compile_refuses_to_overwrite_a_rule_file() {
     let rule = repo("rules/cloudtrail");
     let first = std::fs::read_dir(&rule)

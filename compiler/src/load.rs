@@ -117,7 +117,7 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
 }
 
 /// Loads a compiled rule-set file, which must be the only path and comes with no placeholder
-/// values (they were fixed when it was compiled); anything wrong refuses it, with an S070 error.
+/// values or pipelines (they were applied when it was compiled); anything wrong refuses it, with an S070 error.
 fn load_compiled(file: &Path, paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     let read: Result<Loaded, String> = if paths.len() > 1 {
         Err(
@@ -129,6 +129,8 @@ fn load_compiled(file: &Path, paths: &[PathBuf], options: &LoadOptions) -> Loade
             "placeholder values are fixed when rules are compiled: give them to `sigil compile`"
                 .into(),
         )
+    } else if !options.pipelines.is_empty() {
+        Err("pipelines are applied when rules are compiled: give them to `sigil compile`".into())
     } else {
         match std::fs::metadata(file) {
             Ok(meta) if meta.len() > MAX_COMPILED_BYTES => Err(format!(
