@@ -6,6 +6,7 @@
 //! | `SIGIL_SNS_TOPIC_ARN` | publish each match to this topic |
 //! | `SIGIL_EVENT_BUS` | put each match on this EventBridge bus (name or ARN) |
 //! | `SIGIL_MIN_LEVEL` | only rules of at least this level (`informational` … `critical`) |
+//! | `SIGIL_PIPELINES` | processing pipelines applied to the rules as they load, comma-separated: built-in names (`ecs-aws`, `ocsf-cloudtrail`) or files in the package |
 //! | `AWS_*` | the SDK's own: region, credentials, `AWS_ENDPOINT_URL` |
 //! | `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` | set by Lambda; bounds the bytes fetched ahead from S3 |
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub event_bus: Option<String>,
     /// The lowest level of the rules run.
     pub min_level: Option<Level>,
+    /// The processing pipelines applied to the rules, in the order given.
+    pub pipelines: Vec<String>,
     /// The function's memory, in MiB.
     pub memory_mib: u64,
 }
@@ -80,6 +83,15 @@ impl Config {
             sns_topic: set("SIGIL_SNS_TOPIC_ARN"),
             event_bus: set("SIGIL_EVENT_BUS"),
             min_level,
+            pipelines: set("SIGIL_PIPELINES")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
             memory_mib: set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
                 .and_then(|mib| mib.parse().ok())
                 .unwrap_or(512),
@@ -104,15 +116,18 @@ mod tests {
         let c = config(&[("LAMBDA_TASK_ROOT", "/var/task")]).unwrap();
         assert_eq!(c.rules, RulesAt::Folder("/var/task/rules".into()));
         assert_eq!((c.memory_mib, c.min_level), (512, None));
+        assert!(c.pipelines.is_empty());
         let c = config(&[
             ("SIGIL_RULES", "s3://bkt/rules/"),
             ("SIGIL_MIN_LEVEL", "high"),
+            ("SIGIL_PIPELINES", "ecs-aws, mapping.yml"),
         ])
         .unwrap();
         assert!(
             matches!(c.rules, RulesAt::S3(url) if url.bucket == "bkt" && url.prefix == "rules/")
         );
         assert_eq!(c.min_level, Some(Level::High));
+        assert_eq!(c.pipelines, ["ecs-aws", "mapping.yml"]);
         assert!(matches!(
             config(&[("SIGIL_MIN_LEVEL", "severe")]),
             Err(ConfigError::Level(_))

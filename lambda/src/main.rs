@@ -82,10 +82,11 @@ async fn init() -> Result<Function, InitError> {
         min_level: config.min_level,
         ..ScanOptions::default()
     };
-    let (at, rules_s3) = (config.rules.clone(), s3.clone());
-    let engine = tokio::task::spawn_blocking(move || rules::engine(&at, &rules_s3, scan))
-        .await
-        .map_err(|e| InitError::Rules(e.to_string()))??;
+    let (at, pipelines, rules_s3) = (config.rules.clone(), config.pipelines.clone(), s3.clone());
+    let engine =
+        tokio::task::spawn_blocking(move || rules::engine(&at, &pipelines, &rules_s3, scan))
+            .await
+            .map_err(|e| InitError::Rules(e.to_string()))??;
     eprintln!(
         "sigil-lambda: {} rules loaded from {}",
         engine.rules().len(),

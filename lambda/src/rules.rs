@@ -35,8 +35,13 @@ pub enum InitError {
     Rules(String),
 }
 
-/// Loads the rules at `at` and compiles them with `scan`.
-pub fn engine(at: &RulesAt, s3: &S3Options, scan: ScanOptions) -> Result<Engine, InitError> {
+/// Loads the rules at `at`, through `pipelines`, and compiles them with `scan`.
+pub fn engine(
+    at: &RulesAt,
+    pipelines: &[String],
+    s3: &S3Options,
+    scan: ScanOptions,
+) -> Result<Engine, InitError> {
     let copied;
     let folder = match at {
         RulesAt::Folder(folder) => folder.clone(),
@@ -45,7 +50,11 @@ pub fn engine(at: &RulesAt, s3: &S3Options, scan: ScanOptions) -> Result<Engine,
             copied.path().to_path_buf()
         }
     };
-    let loaded = load_paths(&[folder], &LoadOptions::default());
+    let options = LoadOptions {
+        pipelines: pipelines.to_vec(),
+        ..LoadOptions::default()
+    };
+    let loaded = load_paths(&[folder], &options);
     if loaded.refused > 0 || loaded.rules.is_empty() {
         return Err(InitError::Rules(errors(&loaded)));
     }
