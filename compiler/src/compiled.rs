@@ -179,7 +179,7 @@ pub fn write(loaded: &Loaded) -> Result<Vec<u8>, CompiledError> {
     Ok(bytes)
 }
 
-/// A file of `payload` under a sound header (this version's, with its checksum). [`write`]
+/// A file of `payload` under a sound header (this version's, with its checksum). [`write()`]
 /// uses it; fuzzers and tests use it to hand [`read`] payloads of their own.
 pub fn seal(payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(FIXED_HEADER + 1 + SIGIL_VERSION.len() + payload.len());
