@@ -1,6 +1,6 @@
 //! Sigma filters give the matches pySigma gives: for every case of `tests/filters/cases/`, the
 //! rules of `tests/filters/rules.yml` with that case's filters are hunted by `sigil hunt` (with
-//! the prefilter on and off) and converted to SQLite by pySigma (`scripts/pysigma_filters.py`,
+//! the prefilter on and off) and converted to SQLite by pySigma (`scripts/pysigma_matches.py`,
 //! which applies filters as `sigma convert --filter` does), whose queries run over the same
 //! events; the (rule, event) pairs must be the same. The cases cover `not` filters, plain
 //! selections, several filters on one rule, log sources that do and do not cover the rule, and
@@ -9,75 +9,21 @@
 //! Skipped, with a notice, when pySigma and its SQLite backend are not installed (`pip install
 //! pysigma pysigma-backend-sqlite`), except under `CI=true`, where that is a failure.
 
-use assert_cmd::Command;
-use serde_json::Value;
-use std::collections::BTreeSet;
+mod support;
+
 use std::path::{Path, PathBuf};
+use support::pysigma::{Pairs, pysigma_available, root};
 
-type Pairs = BTreeSet<(String, String)>;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+fn events() -> PathBuf {
+    root().join("tests/filters/events.jsonl")
 }
 
-fn pysigma_available() -> bool {
-    let available = std::process::Command::new("python3")
-        .args(["-c", "import sigma.collection, sigma.backends.sqlite"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "pySigma is required under CI=true (pip install pysigma pysigma-backend-sqlite)"
-        );
-        println!(
-            "NOTICE: skipped: python3 with pySigma is not available \
-             (pip install pysigma pysigma-backend-sqlite)"
-        );
-    }
-    available
-}
-
-/// The (rule id, eventID) pairs pySigma's SQL selects from the events.
 fn pysigma(files: &[&Path]) -> Pairs {
-    let output = std::process::Command::new("python3")
-        .arg(root().join("scripts/pysigma_filters.py"))
-        .arg(root().join("tests/filters/events.jsonl"))
-        .args(files)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "pysigma_filters.py: {stderr}");
-    let pairs: Vec<(String, String)> = serde_json::from_slice(&output.stdout).unwrap();
-    pairs.into_iter().collect()
+    support::pysigma::pysigma(&events(), &[], files)
 }
 
-/// The (rule id, eventID) pairs `sigil hunt` writes.
 fn sigil(files: &[&Path], prefilter: bool) -> Pairs {
-    let mut command = Command::cargo_bin("sigil").unwrap();
-    command.arg("hunt");
-    for file in files {
-        command.arg("-r").arg(file);
-    }
-    command.args(["--logsource", "aws/cloudtrail", "--format", "jsonl"]);
-    if !prefilter {
-        command.arg("--no-prefilter");
-    }
-    let output = command
-        .arg(root().join("tests/filters/events.jsonl"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let m: Value = serde_json::from_str(line).unwrap();
-            let rule = m["rule"]["id"].as_str().unwrap().to_string();
-            (rule, m["event"]["eventID"].as_str().unwrap().to_string())
-        })
-        .collect()
+    support::pysigma::sigil(&events(), &[], files, prefilter)
 }
 
 #[test]

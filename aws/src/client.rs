@@ -236,6 +236,20 @@ impl Clients {
         })
     }
 
+    /// The size of the object `key`, in bytes (`HeadObject`).
+    pub async fn size(&self, bucket: &str, key: &str) -> Result<u64, RequestError> {
+        let client = self.for_bucket(bucket).await;
+        let output = client
+            .head_object()
+            .bucket(bucket)
+            .key(key)
+            .set_request_payer(self.payer.clone())
+            .send()
+            .await
+            .map_err(RequestError::of)?;
+        Ok(output.content_length().unwrap_or(0).max(0) as u64)
+    }
+
     /// Starts getting `key` (the bytes of `range`, or the whole object): the body streams
     /// once the response has begun.
     pub async fn get(

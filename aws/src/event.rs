@@ -74,8 +74,13 @@ pub enum EventError {
 pub fn objects_created(message: &str) -> Result<Vec<ObjectCreated>, EventError> {
     let value: Value =
         serde_json::from_str(message).map_err(|error| EventError::Json(error.to_string()))?;
+    objects_in(&value)
+}
+
+/// [`objects_created`] of a message already parsed (a Lambda event).
+pub fn objects_in(value: &Value) -> Result<Vec<ObjectCreated>, EventError> {
     let mut created = Vec::new();
-    collect(&value, &mut created)?;
+    collect(value, &mut created)?;
     Ok(created)
 }
 

@@ -39,16 +39,20 @@
 //! With ring instead of aws-lc (whose C library is most of the difference), the SDK costs
 //! about as much as `object_store`, about 12 s more CPU per clean build.
 //!
-//! # SQS and SNS
+//! # SQS, SNS and EventBridge
 //!
 //! The client options ([`ClientOptions`]) are the SDK's shared configuration, and every client
 //! is built on it: [`sqs::SqsQueue`] receives (and deletes) the S3 event notifications that
-//! [`event`] parses, [`sns::SnsPublisher`] publishes matches to a topic (`sigil watch`).
+//! [`event`] parses, [`S3Source::announced`] reads the objects they announce without listing,
+//! [`sns::SnsPublisher`] publishes matches to a topic (`sigil watch`, `sigil-lambda`), and
+//! [`eventbridge::EventBusPublisher`] puts them on an event bus (`sigil-lambda`).
 
 #![deny(missing_docs)]
 
+mod batch;
 mod client;
 pub mod event;
+pub mod eventbridge;
 mod fetch;
 pub mod layout;
 mod list;

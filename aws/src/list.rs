@@ -30,6 +30,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::client::{Clients, Page, RequestError};
+use crate::event::ObjectCreated;
 use crate::layout::{self, Filter, Listing, Pruned};
 use crate::stats::S3Stats;
 use crate::url::{S3Url, object_url};
@@ -231,5 +232,50 @@ fn cancelled(error: tokio::task::JoinError) -> RequestError {
     RequestError {
         code: None,
         message: format!("listing stopped: {error}"),
+    }
+}
+
+/// Hands out objects known by name (announced by S3 event notifications) instead of listed,
+/// in the order given, each judged by its key as a listed one is. An object whose size the
+/// announcement did not tell is asked for it (`HeadObject`); one that cannot be (missing,
+/// denied) is handed out as failed.
+pub(crate) async fn announced(
+    clients: Arc<Clients>,
+    objects: Vec<ObjectCreated>,
+    filter: Filter,
+    stats: Arc<S3Stats>,
+    out: mpsc::Sender<Listed>,
+) {
+    for object in objects {
+        stats.listed(1);
+        let listed = match layout::judge_key(&object.key, &filter) {
+            Err(reason) => {
+                stats.skipped(1);
+                Listed::Skipped {
+                    url: object.url(),
+                    reason,
+                }
+            }
+            Ok(()) => {
+                let size = match object.size {
+                    Some(size) => Ok(size),
+                    None => clients.size(&object.bucket, &object.key).await,
+                };
+                match size {
+                    Ok(size) => Listed::Object {
+                        bucket: object.bucket.as_str().into(),
+                        key: object.key,
+                        size,
+                    },
+                    Err(error) => Listed::Failed {
+                        url: object.url(),
+                        error,
+                    },
+                }
+            }
+        };
+        if out.send(listed).await.is_err() {
+            return;
+        }
     }
 }

@@ -100,20 +100,9 @@ impl SnsPublisher {
 /// Cuts `notifications` into runs within SNS's limits per call (a message alone over the
 /// payload limit still goes alone, and SNS refuses it).
 fn batches(notifications: &[Notification]) -> Vec<&[Notification]> {
-    let mut out = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, n) in notifications.iter().enumerate() {
-        let size = n.message.len() + n.subject.len();
-        if i > start && (i - start == MAX_ENTRIES || bytes + size > MAX_PAYLOAD_BYTES) {
-            out.push(&notifications[start..i]);
-            (start, bytes) = (i, 0);
-        }
-        bytes += size;
-    }
-    if start < notifications.len() {
-        out.push(&notifications[start..]);
-    }
-    out
+    crate::batch::batches(notifications, MAX_ENTRIES, MAX_PAYLOAD_BYTES, |n| {
+        n.message.len() + n.subject.len()
+    })
 }
 
 #[cfg(test)]

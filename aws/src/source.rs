@@ -8,9 +8,10 @@ use sigil_engine::{Input, InputError, InputSource, Skipped, SourceItem};
 use tokio::sync::mpsc;
 
 use crate::client::{ClientOptions, Clients};
+use crate::event::ObjectCreated;
 use crate::fetch::{self, FetchError, FetchOptions, Pending, Piece, Pieces};
 use crate::layout::{Filter, Pruned};
-use crate::list;
+use crate::list::{self, Listed};
 use crate::stats::S3Stats;
 use crate::url::S3Url;
 
@@ -102,6 +103,31 @@ pub struct S3Source {
 impl S3Source {
     /// Starts reading `roots`, in order.
     pub fn open(roots: Vec<S3Url>, options: S3Options) -> io::Result<S3Source> {
+        let filter = Arc::new(options.filter.clone());
+        S3Source::start(options, move |clients, stats, listed| {
+            list::walk(clients, roots, filter, LISTINGS_AHEAD, stats, listed)
+        })
+    }
+
+    /// Starts reading `objects`, known by name (announced by S3 event notifications), in
+    /// the order given, without listing anything (so `s3:ListBucket` is not needed). Each
+    /// is judged by its key as a listed object is (digests and probe objects are skipped);
+    /// one whose size is not known is asked for it first. An object that does not exist, or
+    /// cannot be read, is an [`Entry::Failed`].
+    pub fn announced(objects: Vec<ObjectCreated>, options: S3Options) -> io::Result<S3Source> {
+        let filter = options.filter.clone();
+        S3Source::start(options, move |clients, stats, listed| {
+            list::announced(clients, objects, filter, stats, listed)
+        })
+    }
+
+    /// Starts the runtime, the client, `lister` (what hands the objects to fetch out) and
+    /// the fetcher.
+    fn start<L, F>(options: S3Options, lister: L) -> io::Result<S3Source>
+    where
+        L: FnOnce(Arc<Clients>, Arc<S3Stats>, mpsc::Sender<Listed>) -> F + Send + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(RUNTIME_THREADS)
             .thread_name("sigil-s3")
@@ -114,14 +140,7 @@ impl S3Source {
             let stats = task_stats;
             let clients = Arc::new(Clients::load(&options.client, Arc::clone(&stats)).await);
             let (listed_out, listed) = mpsc::channel(LISTED_AHEAD);
-            tokio::spawn(list::walk(
-                Arc::clone(&clients),
-                roots,
-                Arc::new(options.filter),
-                LISTINGS_AHEAD,
-                Arc::clone(&stats),
-                listed_out,
-            ));
+            tokio::spawn(lister(Arc::clone(&clients), Arc::clone(&stats), listed_out));
             fetch::drive(clients, listed, options.fetch, stats, out).await;
         });
         Ok(S3Source {

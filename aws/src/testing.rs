@@ -1,8 +1,12 @@
 //! Test support (feature `testing`): a moto S3 server on loopback, started and stopped by the
 //! test, and a loopback proxy in front of it that logs requests and injects faults.
 //!
+//! [`runtime_api`] is a stand-in of the Lambda Runtime API, to run a function's binary.
+//!
 //! Nothing here contacts any address but 127.0.0.1. Credentials are fake and instance
 //! metadata lookups are off ([`Moto::env`]).
+
+pub mod runtime_api;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -132,6 +136,24 @@ impl Moto {
             count += 1;
         }
         Ok(count)
+    }
+
+    /// Runs a boto3 snippet (boto3 comes with moto) against this server, with `boto3` and
+    /// `json` imported; returns what it prints, as JSON (`Null` when it prints none).
+    pub fn boto(&self, script: &str) -> serde_json::Value {
+        let program = format!("import boto3, json\n{script}");
+        let output = Command::new("python3")
+            .args(["-c", &program])
+            .envs(Moto::env(&self.endpoint()))
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
     }
 
     fn expect_ok(&self, method: &str, path: &str, body: &[u8]) -> io::Result<()> {

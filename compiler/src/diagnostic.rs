@@ -102,6 +102,13 @@ codes! {
     InvalidCollection = ("S043", Error),
     /// The placeholder file could not be used.
     InvalidPlaceholders = ("S050", Error),
+    /// A processing pipeline (`-p FILE`) that cannot be read or is not a pySigma pipeline.
+    InvalidPipeline = ("S060", Error),
+    /// A pipeline transformation, condition or parameter Sigil does not implement.
+    UnsupportedPipeline = ("S061", Error),
+    /// A compiled rule-set file that cannot be used: damaged, truncated, written by another
+    /// version of Sigil, or given with other rule paths or placeholder values.
+    CompiledRules = ("S070", Error),
 
     /// A search identifier that the condition never uses.
     UnusedSearch = ("unused_selection", Warning),

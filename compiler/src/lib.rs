@@ -57,16 +57,19 @@
 #![allow(clippy::result_large_err)]
 
 mod analysis;
+pub mod compiled;
 mod diagnostic;
 mod ir;
 pub mod limits;
 mod load;
 mod parse;
+mod pipeline;
 mod source;
 
 // Loading: the driver of the three stages.
 pub use load::{LoadOptions, Loaded, load_paths, load_str};
 pub use parse::{Placeholders, parse_timespan};
+pub use pipeline::{BUILTIN_PIPELINES, Pipeline, builtin_pipeline};
 
 // Diagnostics and where they point.
 pub use diagnostic::{Code, Diagnostic, Label, Severity};

@@ -7,12 +7,17 @@
 //! rules they name (their condition AND-ed onto the rules'), and the rule set is analysed (stage 3,
 //! `analysis`: rules the prefilter cannot narrow down get a `no_literal` warning). One bad file
 //! or rule never stops the others.
+//!
+//! A compiled rule-set file (see [`compiled`]), recognised by its first bytes, is read instead:
+//! its rules were checked when it was written.
 
 use crate::analysis;
+use crate::compiled::{self, MAX_COMPILED_BYTES};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{RuleId, RuleKind, RuleSet};
 use crate::limits::{LOAD_GROUP, MAX_REGEX_BYTES, MAX_RULE_FILE_BYTES};
 use crate::parse::{Context, ParsedFile, Placeholders, parse_file};
+use crate::pipeline::{BUILTIN_PIPELINES, Pipeline, builtin_pipeline};
 use crate::source::{SourceFile, SourceId, SourceMap, Span};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -29,6 +34,11 @@ pub struct LoadOptions {
     /// Most memory the compiled `|re` values may take, in bytes ([`MAX_REGEX_BYTES`] by
     /// default); a regex past it is refused (S026).
     pub max_regex_bytes: usize,
+    /// Processing pipelines applied to every rule (`-p`): each the name of a built-in pipeline
+    /// ([`BUILTIN_PIPELINES`](crate::BUILTIN_PIPELINES)) or the path of a pySigma pipeline
+    /// file. A pipeline that cannot be used is an error of the load (S001, S060, S061), and
+    /// then no rule is loaded: rules run without their mapping would find other things.
+    pub pipelines: Vec<String>,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +47,7 @@ impl Default for LoadOptions {
             placeholders: Placeholders::default(),
             placeholder_file: None,
             max_regex_bytes: MAX_REGEX_BYTES,
+            pipelines: Vec::new(),
         }
     }
 }
@@ -61,16 +72,22 @@ impl Loaded {
     }
 }
 
-/// Loads rules from files and folders.
+/// Loads rules from files and folders, or from one compiled rule-set file.
 ///
 /// The files of each path are read and parsed on rayon's threads, [`LOAD_GROUP`] at a time,
 /// then joined in file order, so the result (source ids, rule order, diagnostics) is that of
 /// a load one file at a time. Each file of a group may compile regexes into its share of the
 /// room [`LoadOptions::max_regex_bytes`] leaves.
 pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
+    if let Some(file) = paths.iter().find(|p| compiled::is_compiled_file(p)) {
+        return load_compiled(file, paths, options);
+    }
     let mut loader = Loader::new(options);
     if let Some(file) = &options.placeholder_file {
         loader.read_placeholders(file);
+    }
+    if !loader.read_pipelines(&options.pipelines) {
+        return loader.finish();
     }
     for path in paths {
         let files = rule_files(path, &mut loader.loaded);
@@ -99,16 +116,62 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     loader.finish()
 }
 
+/// Loads a compiled rule-set file, which must be the only path and comes with no placeholder
+/// values or pipelines (they were applied when it was compiled); anything wrong refuses it, with an S070 error.
+fn load_compiled(file: &Path, paths: &[PathBuf], options: &LoadOptions) -> Loaded {
+    let read: Result<Loaded, String> = if paths.len() > 1 {
+        Err(
+            "a compiled rule set must be the only rule path: compile the other rules into it"
+                .into(),
+        )
+    } else if options.placeholder_file.is_some() || !options.placeholders.is_empty() {
+        Err(
+            "placeholder values are fixed when rules are compiled: give them to `sigil compile`"
+                .into(),
+        )
+    } else if !options.pipelines.is_empty() {
+        Err("pipelines are applied when rules are compiled: give them to `sigil compile`".into())
+    } else {
+        match std::fs::metadata(file) {
+            Ok(meta) if meta.len() > MAX_COMPILED_BYTES => Err(format!(
+                "file is {} bytes; compiled rule sets may be at most {MAX_COMPILED_BYTES}",
+                meta.len()
+            )),
+            _ => std::fs::read(file).map_err(|e| e.to_string()),
+        }
+        .and_then(|bytes| compiled::read(&bytes).map_err(|e| e.to_string()))
+    };
+    read.unwrap_or_else(|message| {
+        let mut loaded = Loaded::default();
+        let id = loaded.sources.add(SourceFile::new(file, String::new()));
+        loaded.diagnostics.push(
+            Diagnostic::new(
+                Code::CompiledRules,
+                Span::new(id, 0, 0),
+                format!("compiled rule set not loaded: {message}"),
+            )
+            .with_label("this file"),
+        );
+        loaded.refused = 1;
+        loaded
+    })
+}
+
 /// Loads rules from text (as if read from `path`).
 pub fn load_str(path: &Path, text: &str, options: &LoadOptions) -> Loaded {
     let mut loader = Loader::new(options);
-    let cx = Context::new(
+    if !loader.read_pipelines(&options.pipelines) {
+        return loader.finish();
+    }
+    let mut cx = Context::new(
         &loader.placeholders,
         loader.regex_room(),
         loader.max_regex_bytes,
     );
+    cx.pipeline = loader.pipeline.as_ref();
+    let id = SourceId(loader.loaded.sources.len() as u32);
     let load = FileLoad {
-        parsed: parse_file(SourceId(0), path, text, &cx),
+        parsed: parse_file(id, path, text, &cx),
         source: SourceFile::new(path, text.to_string()),
     };
     loader.join(load);
@@ -219,6 +282,17 @@ impl FileLoad {
     }
 }
 
+/// Reads a file of at most [`MAX_RULE_FILE_BYTES`] as text.
+fn read_small(path: &Path) -> Result<String, String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.len() > MAX_RULE_FILE_BYTES => Err(format!(
+            "file is {} bytes; at most {MAX_RULE_FILE_BYTES} are read",
+            meta.len()
+        )),
+        _ => std::fs::read_to_string(path).map_err(|e| e.to_string()),
+    }
+}
+
 /// Reads and parses one rule file, whose source will have id `id`.
 fn load_file(path: &Path, id: SourceId, cx: &Context) -> FileLoad {
     let bytes = match std::fs::metadata(path) {
@@ -256,6 +330,8 @@ fn load_file(path: &Path, id: SourceId, cx: &Context) -> FileLoad {
 
 struct Loader {
     placeholders: Placeholders,
+    /// The pipelines of the load, chained.
+    pipeline: Option<Pipeline>,
     loaded: Loaded,
     /// The bytes the compiled regexes of the files joined so far take.
     regex_bytes: usize,
@@ -267,6 +343,7 @@ impl Loader {
     fn new(options: &LoadOptions) -> Loader {
         Loader {
             placeholders: options.placeholders.clone(),
+            pipeline: None,
             loaded: Loaded::default(),
             regex_bytes: 0,
             max_regex_bytes: options.max_regex_bytes,
@@ -281,8 +358,64 @@ impl Loader {
     /// Reads and parses one rule file, whose source will have id `id` and whose regexes may
     /// take `regex_room` bytes.
     fn load_file(&self, path: &Path, id: SourceId, regex_room: usize) -> FileLoad {
-        let cx = Context::new(&self.placeholders, regex_room, self.max_regex_bytes);
+        let mut cx = Context::new(&self.placeholders, regex_room, self.max_regex_bytes);
+        cx.pipeline = self.pipeline.as_ref();
         load_file(path, id, &cx)
+    }
+
+    /// Reads and chains the pipelines named by `specs` (built-in names first, then paths).
+    /// Returns `false` when one cannot be used: its problem is an error of the load.
+    fn read_pipelines(&mut self, specs: &[String]) -> bool {
+        let mut pipelines = Vec::new();
+        let mut ok = true;
+        for spec in specs {
+            let (path, text) = match builtin_pipeline(spec) {
+                Some(text) => (
+                    PathBuf::from(format!("<builtin pipeline {spec}>")),
+                    Ok(text.to_string()),
+                ),
+                None => (PathBuf::from(spec), read_small(Path::new(spec))),
+            };
+            let id = SourceId(self.loaded.sources.len() as u32);
+            let result = match text {
+                Ok(text) => {
+                    let parsed = Pipeline::parse(id, &text);
+                    self.loaded.sources.add(SourceFile::new(&path, text));
+                    parsed
+                }
+                Err(message) => {
+                    self.loaded
+                        .sources
+                        .add(SourceFile::new(&path, String::new()));
+                    Err(Diagnostic::new(
+                        Code::Io,
+                        Span::new(id, 0, 0),
+                        format!("cannot read pipeline `{spec}`: {message}"),
+                    )
+                    .with_label("this file")
+                    .with_help(format!(
+                        "give a pipeline file, or one of the built-in pipelines: {}",
+                        BUILTIN_PIPELINES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+            };
+            match result {
+                Ok(pipeline) => pipelines.push((spec.clone(), pipeline)),
+                Err(diag) => {
+                    self.loaded.diagnostics.push(diag);
+                    self.loaded.refused += 1;
+                    ok = false;
+                }
+            }
+        }
+        if ok && !pipelines.is_empty() {
+            self.pipeline = Some(Pipeline::chain(pipelines));
+        }
+        ok
     }
 
     /// Reads a placeholder file; a problem with it refuses the load's use of it (counted once).

@@ -24,6 +24,7 @@ use sigil_compiler::LogSource;
 /// | CloudFront     | `cloudfront` | `x-edge-request-id` or `x-edge-location`                       |
 /// | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
 /// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
+/// | S3 server access logs | `s3access` | `bucket_owner` and `operation`                         |
 ///
 /// The sources are tried in this order, so a Route 53 Resolver query log (which has a `srcaddr`)
 /// is never taken for a VPC flow log. A rule applies to a record when every part of the rule's
@@ -52,13 +53,15 @@ pub enum RecordSource {
     CloudWatch,
     /// AWS Config configuration items (`product: aws, service: config`).
     Config,
+    /// Amazon S3 server access logs (`product: aws, service: s3access`).
+    S3Access,
     /// Anything else: only rules without a logsource constraint apply.
     Unknown,
 }
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 12] = [
+    pub const ALL: [RecordSource; 13] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
@@ -70,6 +73,7 @@ impl RecordSource {
         RecordSource::CloudFront,
         RecordSource::CloudWatch,
         RecordSource::Config,
+        RecordSource::S3Access,
         RecordSource::Unknown,
     ];
 
@@ -87,6 +91,7 @@ impl RecordSource {
             RecordSource::CloudFront => "cloudfront",
             RecordSource::CloudWatch => "cloudwatch",
             RecordSource::Config => "config",
+            RecordSource::S3Access => "s3access",
             RecordSource::Unknown => return None,
         })
     }
@@ -118,6 +123,7 @@ impl RecordSource {
             RecordSource::CloudFront => (&[], &["x-edge-request-id", "x-edge-location"]),
             RecordSource::CloudWatch => (&["logGroup", "message"], &[]),
             RecordSource::Config => (&["configurationItemCaptureTime", "resourceType"], &[]),
+            RecordSource::S3Access => (&["bucket_owner", "operation"], &[]),
             RecordSource::Unknown => return None,
         };
         Some(Recognition { all, any })
@@ -239,6 +245,10 @@ mod tests {
             (
                 r#"{"configurationItemCaptureTime":"t","resourceType":"AWS::S3::Bucket"}"#,
                 RecordSource::Config,
+            ),
+            (
+                r#"{"bucket_owner":"0a1b","operation":"REST.GET.OBJECT"}"#,
+                RecordSource::S3Access,
             ),
         ] {
             assert_eq!(source_of(json), source, "{json}");

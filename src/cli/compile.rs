@@ -1,4 +1,9 @@
-//! `sigil compile`: what the prefilter makes of a rule set, and `sigil debug literals`.
+//! `sigil compile`: what the prefilter makes of a rule set, the compiled rule-set file, and
+//! `sigil debug literals`.
+//!
+//! `sigil compile -r RULES -o FILE` writes the loaded rules as one compiled file
+//! (`sigil_compiler::compiled`), which every command taking `-r` loads in place of the rule
+//! files, without reading any YAML.
 //!
 //! `sigil compile RULES --stats` builds the searches the hunt would build and reports the
 //! number of literals, how they are searched for and the memory that takes, a histogram of
@@ -7,18 +12,25 @@
 
 use super::diagnostics::TextRenderer;
 use super::{Color, RuleArgs, exit};
-use sigil_compiler::Loaded;
+use sigil_compiler::{Loaded, compiled};
 use sigil_compiler::{MIN_LITERAL_LEN, dump_literals, no_literal_warnings};
 use sigil_engine::{Engine, ScanOptions, SearchKind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `sigil compile`.
 #[derive(clap::Args, Debug)]
 pub struct CompileArgs {
     /// Rule files or folders.
-    #[arg(required = true, value_name = "RULES")]
+    #[arg(value_name = "RULES", required_unless_present = "rules")]
     paths: Vec<PathBuf>,
+    /// A rule file or folder (repeat for several); the same as naming them without `-r`.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    rules: Vec<PathBuf>,
+    /// Write the loaded rules to this compiled rule-set file, which `-r` of every command
+    /// takes in place of the rules (the rules refused are not in it, and exit 1 as always).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Print the literal statistics and the rules without a literal.
     #[arg(long)]
     stats: bool,
@@ -31,12 +43,17 @@ pub struct CompileArgs {
 
 /// Runs `sigil compile`.
 pub fn run(args: &CompileArgs, color: Color) -> Result<ExitCode, String> {
+    let paths: Vec<PathBuf> = args.paths.iter().chain(&args.rules).cloned().collect();
+    let loaded = load(&args.rule_args, &paths, color)?;
+    if let Some(output) = &args.output {
+        write_compiled(&loaded, &paths, output)?;
+    }
     let Loaded {
         sources,
         rules,
         refused,
         ..
-    } = load(&args.rule_args, &args.paths, color)?;
+    } = loaded;
     let detections = rules.detections().count();
     let options = ScanOptions {
         any_logsource: args.any_logsource,
@@ -122,6 +139,33 @@ pub fn debug_literals(
     } else {
         exit::CLEAN
     }))
+}
+
+/// Writes the compiled rule-set file, never over one of the rule files.
+fn write_compiled(loaded: &Loaded, paths: &[PathBuf], output: &Path) -> Result<(), String> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let rule_files = loaded.sources.iter().map(|(_, f)| f.path.as_path());
+    if paths
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(rule_files)
+        .any(|p| same(p, output))
+    {
+        return Err(format!("-o {}: that is one of the rules", output.display()));
+    }
+    let bytes = compiled::write(loaded).map_err(|e| format!("cannot compile the rules: {e}"))?;
+    std::fs::write(output, &bytes)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    eprintln!(
+        "compiled {} rules into {} ({} KiB)",
+        loaded.rules.len(),
+        output.display(),
+        bytes.len().div_ceil(1024)
+    );
+    Ok(())
 }
 
 /// Loads rules (errors of refused ones on stderr); an error when none could be loaded.

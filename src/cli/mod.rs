@@ -50,7 +50,8 @@ enum Command {
     /// Print an intermediate stage of the compiler (for debugging and golden tests).
     Debug(debug::DebugArgs),
     /// Compile rules as a hunt would; `--stats` shows the literals, how they are searched and the
-    /// rules that have no literal (evaluated on every record).
+    /// rules that have no literal (evaluated on every record); `-o FILE` writes the rules as a
+    /// compiled rule-set file, which `-r` of every command takes in place of the rules.
     Compile(compile::CompileArgs),
     /// Hunt through logs with rules and write every match.
     Hunt(hunt::HuntArgs),
@@ -74,6 +75,11 @@ pub struct RuleArgs {
     /// YAML file giving values for `|expand` placeholders (`name: [value, ...]`).
     #[arg(long, value_name = "FILE")]
     placeholders: Option<PathBuf>,
+    /// A processing pipeline applied to every rule as it loads: a pySigma pipeline file, or a
+    /// built-in one (`ecs-aws`, `ocsf-cloudtrail`). Repeat for several; they run in order of
+    /// their `priority`.
+    #[arg(short = 'p', long = "pipeline", value_name = "FILE|NAME")]
+    pipelines: Vec<String>,
 }
 
 impl RuleArgs {
@@ -88,13 +94,18 @@ impl RuleArgs {
         loaded
     }
 
-    /// Loads rules from `paths`, with the placeholder file if one was given.
+    /// Loads rules from `paths`, with the placeholder file and pipelines if given.
     pub fn load(&self, paths: &[PathBuf]) -> Loaded {
-        let options = LoadOptions {
+        sigil_compiler::load_paths(paths, &self.load_options())
+    }
+
+    /// How rules are loaded: the placeholder file and the pipelines given.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
             placeholder_file: self.placeholders.clone(),
+            pipelines: self.pipelines.clone(),
             ..LoadOptions::default()
-        };
-        sigil_compiler::load_paths(paths, &options)
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use super::diagnostics::TextRenderer;
 use super::hunt::parse_level;
 use super::{Color, RuleArgs, exit};
-use sigil_compiler::{Level, LoadOptions};
+use sigil_compiler::Level;
 use sigil_engine::ScanOptions;
 use sigil_engine::correlate::LiveLimits;
 use sigil_watch::deliver::Retry;
@@ -175,10 +175,7 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
     Ok(Config {
         rules: RuleSource {
             paths: args.rules.clone(),
-            load: LoadOptions {
-                placeholder_file: args.rule_args.placeholders.clone(),
-                ..LoadOptions::default()
-            },
+            load: args.rule_args.load_options(),
             scan,
             poll: Duration::from_secs(1),
         },

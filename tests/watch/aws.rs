@@ -7,24 +7,11 @@
 use crate::support::*;
 use sigil_aws::testing::Moto;
 use std::io::Write;
-use std::process::Command;
 use std::time::Duration;
 
-/// Runs a boto3 snippet against moto (boto3 comes with moto); returns its stdout as JSON.
+/// Runs a boto3 snippet against moto; returns its stdout as JSON.
 fn boto(moto: &Moto, script: &str) -> serde_json::Value {
-    let program = format!("import boto3, json\n{script}");
-    let output = Command::new("python3")
-        .args(["-c", &program])
-        .envs(Moto::env(&moto.endpoint()))
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null)
+    moto.boto(script)
 }
 
 /// A compressed CloudTrail file holding `StopLogging` number `n`.

@@ -5,12 +5,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use std::io::Write;
 
-/// A rule for CloudWatch Logs events whose message is a CloudTrail `StopLogging`.
-const CLOUDWATCH_RULE: &str = "title: StopLogging seen through CloudWatch Logs\n\
-    id: 5d1d1c0e-0000-4000-8000-00000000cw01\nlevel: high\n\
-    logsource: {product: aws, service: cloudwatch}\n\
-    detection:\n  sel: {message.eventName: StopLogging}\n  condition: sel\n";
-
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(bytes).unwrap();
@@ -19,17 +13,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn every_payload_shape_is_scanned_and_answered_after_delivery() {
-    let dir = tempfile::tempdir().unwrap();
-    let rule = dir.path().join("cloudwatch.yml");
-    std::fs::write(&rule, CLOUDWATCH_RULE).unwrap();
-    let watcher = Watcher::start(&[
-        "-r",
-        pack().to_str().unwrap(),
-        "-r",
-        rule.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let watcher = Watcher::start(&["-r", pack().to_str().unwrap(), "--listen", "127.0.0.1:0"]);
     let address = watcher.address();
 
     // NDJSON: answered 200 once its match is out.
@@ -80,7 +64,8 @@ fn every_payload_shape_is_scanned_and_answered_after_delivery() {
         ("e-3".into(), Some("firehose://fh-1"))
     );
 
-    // CloudWatch Logs subscription: base64 gzip; a control message is only acknowledged.
+    // CloudWatch Logs subscription: base64 gzip; the CloudTrail record inside is told by its
+    // content, so the CloudTrail rule matches it; a control message is only acknowledged.
     let data = serde_json::json!({
         "messageType": "DATA_MESSAGE", "owner": "111122223333", "logGroup": "trail",
         "logStream": "111122223333_CloudTrail_us-east-1", "subscriptionFilters": ["all"],
@@ -98,6 +83,7 @@ fn every_payload_shape_is_scanned_and_answered_after_delivery() {
         "{}",
         m[0]
     );
+    assert_eq!(m[0]["rule"]["title"], "AWS CloudTrail logging stopped");
     let control = serde_json::json!({"messageType": "CONTROL_MESSAGE", "owner": "CloudwatchLogs", "logGroup": "", "logStream": "",
         "subscriptionFilters": [], "logEvents": [{"id": "", "timestamp": 1, "message": "CWL CONTROL MESSAGE: Checking health of destination"}]});
     let body = format!(
@@ -138,7 +124,7 @@ fn every_payload_shape_is_scanned_and_answered_after_delivery() {
     let (status, metrics) = http(address, "GET", "/metrics", &[], b"");
     assert_eq!(status, 200);
     assert!(
-        metrics.contains(r#"sigil_matches_total{rule="AWS CloudTrail logging stopped"} 3"#),
+        metrics.contains(r#"sigil_matches_total{rule="AWS CloudTrail logging stopped"} 4"#),
         "{metrics}"
     );
     assert!(

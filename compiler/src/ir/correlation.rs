@@ -17,9 +17,10 @@
 //! ```
 
 use crate::source::Span;
+use serde::{Deserialize, Serialize};
 
 /// The aggregation a correlation computes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CorrelationType {
     /// Number of matching events.
     EventCount,
@@ -65,7 +66,7 @@ impl CorrelationType {
 }
 
 /// A comparison in a correlation condition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CorrelationOp {
     /// `gt`
     Gt,
@@ -82,7 +83,7 @@ pub enum CorrelationOp {
 }
 
 /// A correlation's condition: every comparison must hold (two give a range).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CorrelationCondition {
     /// The aggregated field (`value_count`, `value_sum`...).
     pub field: Option<String>,
@@ -93,7 +94,7 @@ pub struct CorrelationCondition {
 }
 
 /// A field name that differs between the correlated rules.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alias {
     /// The alias used in `group-by`.
     pub name: String,
@@ -102,7 +103,7 @@ pub struct Alias {
 }
 
 /// A parsed correlation.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Correlation {
     /// The aggregation.
     pub kind: CorrelationType,

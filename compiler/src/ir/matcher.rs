@@ -16,11 +16,14 @@
 use super::pattern::{StrKind, StrMatch, StrSet, glob_text};
 use crate::source::Span;
 use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::OnceLock;
 
 /// A dotted field path (`userIdentity.sessionContext.sessionIssuer.userName`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Written as its name; the segments are split again when read.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub struct FieldPath {
     /// The name as written in the rule.
     pub name: String,
@@ -38,8 +41,20 @@ impl FieldPath {
     }
 }
 
+impl From<String> for FieldPath {
+    fn from(name: String) -> Self {
+        FieldPath::new(&name)
+    }
+}
+
+impl From<FieldPath> for String {
+    fn from(path: FieldPath) -> Self {
+        path.name
+    }
+}
+
 /// Whether a matcher's values are OR-ed (default) or AND-ed (`|all`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Combine {
     /// One value must match.
     Any,
@@ -48,7 +63,7 @@ pub enum Combine {
 }
 
 /// One field item of a search: `field|modifiers: values`, or a keyword list.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Matcher {
     /// The field; `None` for keywords, which search every value in the record.
     pub field: Option<FieldPath>,
@@ -64,6 +79,7 @@ pub struct Matcher {
     /// A canonical description, also used to share identical matchers between rules.
     pub key: String,
     /// The string patterns of `values`, compiled together when first asked for.
+    #[serde(skip)]
     pub(crate) strings: OnceLock<StrSet>,
 }
 
@@ -124,7 +140,7 @@ impl PartialEq for Matcher {
 }
 
 /// A comparison for `|lt`, `|lte`, `|gt`, `|gte`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CompareOp {
     /// `<`
     Lt,
@@ -149,7 +165,7 @@ impl CompareOp {
 }
 
 /// The part of a timestamp a time modifier extracts (UTC).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TimePart {
     /// 0–59
     Minute,
@@ -166,7 +182,7 @@ pub enum TimePart {
 }
 
 /// One value of a matcher, with its modifiers applied.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ValuePattern {
     /// `null`: the field is missing or JSON null.
     Null,
@@ -190,7 +206,7 @@ pub enum ValuePattern {
     /// One rule value that modifiers expanded into several variants (`windash`,
     /// `base64offset`, `expand`): holds when any variant does. Only used under `|all`, where
     /// each value must hold but any of its variants will do.
-    AnyOf(Vec<ValuePattern>),
+    AnyOf(#[serde(deserialize_with = "crate::compiled::nested")] Vec<ValuePattern>),
 }
 
 impl ValuePattern {
@@ -211,7 +227,7 @@ impl ValuePattern {
 }
 
 /// How `|fieldref` compares a field with the other field's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FieldRefKind {
     /// The values are equal.
     Equals,

@@ -39,19 +39,20 @@ pub(crate) use pattern::{escape_wildcards, glob_text};
 pub use ruleset::RuleSet;
 
 use crate::source::Span;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
 
 /// Index of a rule in a [`RuleSet`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RuleId(pub u32);
 
 /// Index of a matcher in a [`RuleSet`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MatcherId(pub u32);
 
 /// A rule's severity, ordered from least to most severe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Level {
     /// `informational`
     Informational,
@@ -97,7 +98,7 @@ impl fmt::Display for Level {
 }
 
 /// Which log a rule applies to. Values are lowercased; `None` means "any".
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LogSource {
     /// `product`, e.g. `aws`.
     pub product: Option<String>,
@@ -126,7 +127,7 @@ impl fmt::Display for LogSource {
 }
 
 /// Metadata every kind of rule has.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RuleMeta {
     /// `id` (usually a UUID).
     pub id: Option<String>,
@@ -153,7 +154,7 @@ pub struct RuleMeta {
 }
 
 /// The body of a rule.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum RuleKind {
     /// A detection rule: searches and a condition.
     Detection(Detection),
@@ -167,7 +168,7 @@ pub enum RuleKind {
 ///
 /// Loading applies it (see `filters`): its searches and condition are already part of the
 /// detection of every rule it applies to, so an evaluator has nothing left to do with it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Filter {
     /// The rules (ids or names) the filter applies to.
     pub rules: Vec<(String, Span)>,
@@ -176,7 +177,7 @@ pub struct Filter {
 }
 
 /// A loaded rule.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Rule {
     /// Metadata.
     pub meta: RuleMeta,
@@ -185,7 +186,7 @@ pub struct Rule {
 }
 
 /// A detection: named searches and a condition over them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Detection {
     /// The search identifiers, in file order.
     pub searches: Vec<Search>,
@@ -196,7 +197,7 @@ pub struct Detection {
 }
 
 /// One named search (`selection`, `filter_main`, `keywords`...).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Search {
     /// The identifier.
     pub name: String,
@@ -207,12 +208,12 @@ pub struct Search {
 }
 
 /// A boolean tree of matchers: a mapping is an AND, a list of mappings an OR.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SearchExpr {
     /// All must hold.
-    And(Vec<SearchExpr>),
+    And(#[serde(deserialize_with = "crate::compiled::nested")] Vec<SearchExpr>),
     /// One must hold.
-    Or(Vec<SearchExpr>),
+    Or(#[serde(deserialize_with = "crate::compiled::nested")] Vec<SearchExpr>),
     /// A matcher.
     Matcher(MatcherId),
 }
@@ -236,16 +237,19 @@ impl SearchExpr {
 }
 
 /// A rule's condition, compiled from the condition language.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Condition {
     /// All must hold (true when empty).
-    And(Vec<Condition>),
+    And(#[serde(deserialize_with = "crate::compiled::nested")] Vec<Condition>),
     /// One must hold (false when empty).
-    Or(Vec<Condition>),
+    Or(#[serde(deserialize_with = "crate::compiled::nested")] Vec<Condition>),
     /// Negation.
-    Not(Box<Condition>),
+    Not(#[serde(deserialize_with = "crate::compiled::nested")] Box<Condition>),
     /// At least `n` of the items hold.
-    AtLeast(u32, Vec<Condition>),
+    AtLeast(
+        u32,
+        #[serde(deserialize_with = "crate::compiled::nested")] Vec<Condition>,
+    ),
     /// The search with this index in [`Detection::searches`].
     Search(usize),
 }

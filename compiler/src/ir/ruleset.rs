@@ -4,13 +4,17 @@
 //! rule that uses them, so the engine evaluates each at most once per record.
 
 use super::{Detection, Matcher, MatcherId, Rule, RuleId, RuleKind, SearchExpr, ValuePattern};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Loaded rules and their shared matchers. Immutable once built; `Send + Sync`.
-#[derive(Debug, Default)]
+/// Loaded rules and their shared matchers. Immutable once built; `Send + Sync`. Serialised in
+/// compiled rule-set files (`compiled`), without the index used to share matchers while rules
+/// are added.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RuleSet {
     rules: Vec<Rule>,
     matchers: Vec<Matcher>,
+    #[serde(skip)]
     by_key: HashMap<String, MatcherId>,
 }
 

@@ -14,7 +14,7 @@
 //! ```
 
 use super::Context;
-use super::modifier::{edit_distance, parse_key};
+use super::modifier::{FieldKey, edit_distance, parse_key};
 use super::value::compile_item;
 use super::yaml::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
@@ -28,6 +28,20 @@ pub struct ParsedDetection {
     pub detection: Detection,
     /// The rule's own matchers.
     pub matchers: Vec<Matcher>,
+    /// What each matcher was compiled from, by the same index.
+    pub sources: Vec<ItemSource>,
+}
+
+/// A field item as written (`field|modifiers: values`): what a matcher was compiled from, kept
+/// so that processing pipelines can rename its field or rewrite its values and compile it again.
+#[derive(Clone, Debug)]
+pub struct ItemSource {
+    /// The key: field name (empty for keywords) and modifiers.
+    pub key: FieldKey,
+    /// Where the key is written.
+    pub key_span: Span,
+    /// The value node (a scalar or a list).
+    pub value: Node,
 }
 
 /// Keys of a detection that are not search identifiers.
@@ -52,7 +66,7 @@ pub fn parse_detection(
         return None;
     };
     let errors_before = diags.iter().filter(|d| d.is_error()).count();
-    let mut matchers = Vec::new();
+    let mut items = Items::default();
     let mut searches = Vec::new();
     let mut condition_node = None;
     for (key, value) in entries {
@@ -62,7 +76,7 @@ pub fn parse_detection(
         } else if !RESERVED.contains(&name) {
             // A search that fails still defines its name, so the condition does not report it
             // as undefined too; the rule is refused for the search's own error.
-            let expr = parse_search(name, value, cx, &mut matchers, diags)
+            let expr = parse_search(name, value, cx, &mut items, diags)
                 .unwrap_or(SearchExpr::Or(Vec::new()));
             searches.push(Search {
                 name: name.to_string(),
@@ -92,31 +106,39 @@ pub fn parse_detection(
     };
     Some(ParsedDetection {
         detection,
-        matchers,
+        matchers: items.matchers,
+        sources: items.sources,
     })
+}
+
+/// The matchers of a detection so far, with what each was compiled from.
+#[derive(Default)]
+struct Items {
+    matchers: Vec<Matcher>,
+    sources: Vec<ItemSource>,
 }
 
 fn parse_search(
     name: &str,
     node: &Node,
     cx: &Context,
-    matchers: &mut Vec<Matcher>,
+    items: &mut Items,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<SearchExpr> {
     match &node.value {
         Value::Map(entries) if !entries.is_empty() => {
             // Every item is compiled, even after a bad one, so all problems are reported.
-            let items: Vec<Option<SearchExpr>> = entries
+            let parsed: Vec<Option<SearchExpr>> = entries
                 .iter()
-                .map(|(key, value)| parse_item(key, value, cx, matchers, diags))
+                .map(|(key, value)| parse_item(key, value, cx, items, diags))
                 .collect();
-            items
+            parsed
                 .into_iter()
                 .collect::<Option<Vec<_>>>()
                 .map(flatten_and)
         }
-        Value::Seq(items) if !items.is_empty() => {
-            let keywords: Vec<&Node> = items.iter().filter(|n| n.as_map().is_none()).collect();
+        Value::Seq(elements) if !elements.is_empty() => {
+            let keywords: Vec<&Node> = elements.iter().filter(|n| n.as_map().is_none()).collect();
             let mut alternatives = Vec::new();
             if !keywords.is_empty() {
                 let list = Node {
@@ -127,10 +149,10 @@ fn parse_search(
                     value: Value::Str(String::new()),
                     span: node.span,
                 };
-                alternatives.push(parse_item(&key, &list, cx, matchers, diags)?);
+                alternatives.push(parse_item(&key, &list, cx, items, diags)?);
             }
-            for item in items.iter().filter(|n| n.as_map().is_some()) {
-                alternatives.push(parse_search(name, item, cx, matchers, diags)?);
+            for element in elements.iter().filter(|n| n.as_map().is_some()) {
+                alternatives.push(parse_search(name, element, cx, items, diags)?);
             }
             Some(if alternatives.len() == 1 {
                 alternatives.pop()?
@@ -143,7 +165,7 @@ fn parse_search(
                 value: Value::Str(String::new()),
                 span: node.span,
             };
-            parse_item(&key, node, cx, matchers, diags)
+            parse_item(&key, node, cx, items, diags)
         }
         _ => {
             diags.push(
@@ -181,17 +203,26 @@ fn parse_item(
     key: &Node,
     value: &Node,
     cx: &Context,
-    matchers: &mut Vec<Matcher>,
+    items: &mut Items,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<SearchExpr> {
     let text = key.key_text().unwrap_or_default();
-    let compiled = parse_key(text, key.span)
-        .and_then(|field_key| compile_item(&field_key, key.span, value, cx));
+    let compiled = parse_key(text, key.span).and_then(|field_key| {
+        let item = compile_item(&field_key, key.span, value, cx)?;
+        Ok((field_key, item))
+    });
     match compiled {
-        Ok(item) => {
+        Ok((field_key, item)) => {
             diags.extend(item.warnings);
-            matchers.push(item.matcher);
-            Some(SearchExpr::Matcher(MatcherId(matchers.len() as u32 - 1)))
+            items.matchers.push(item.matcher);
+            items.sources.push(ItemSource {
+                key: field_key,
+                key_span: key.span,
+                value: value.clone(),
+            });
+            Some(SearchExpr::Matcher(MatcherId(
+                items.matchers.len() as u32 - 1,
+            )))
         }
         Err(diag) => {
             diags.push(diag);

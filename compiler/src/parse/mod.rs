@@ -20,12 +20,12 @@
 
 mod collections;
 mod correlation;
-mod detection;
+pub(crate) mod detection;
 mod encode;
-mod modifier;
+pub(crate) mod modifier;
 mod placeholders;
 mod rule;
-mod value;
+pub(crate) mod value;
 pub(crate) mod yaml;
 
 pub use correlation::parse_timespan;
@@ -34,6 +34,7 @@ pub(crate) use rule::ParsedRule;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::ValuePattern;
+use crate::pipeline::Pipeline;
 use crate::source::{SourceId, Span};
 use std::cell::Cell;
 use std::path::Path;
@@ -47,6 +48,8 @@ pub(crate) struct Context<'a> {
     pub(crate) regex_room: Cell<usize>,
     /// The most all the load's regexes may take (for messages).
     pub(crate) regex_limit: usize,
+    /// The processing pipeline applied to each rule parsed (`-p`).
+    pub(crate) pipeline: Option<&'a Pipeline>,
 }
 
 impl<'a> Context<'a> {
@@ -61,6 +64,7 @@ impl<'a> Context<'a> {
             placeholders,
             regex_room: Cell::new(regex_room),
             regex_limit,
+            pipeline: None,
         }
     }
 }
@@ -117,7 +121,13 @@ pub(crate) fn parse_file(id: SourceId, path: &Path, text: &str, cx: &Context) ->
     // Each bad collection document is a rule that could not be loaded.
     parsed.refused += parsed.diagnostics.len();
     for doc in docs {
-        match rule::parse_rule(&doc, path, cx, &mut parsed.diagnostics) {
+        let mut rule = rule::parse_rule(&doc, path, cx, &mut parsed.diagnostics);
+        if let (Some(parsed_rule), Some(pipeline)) = (rule.as_mut(), cx.pipeline)
+            && !pipeline.apply(parsed_rule, cx, &mut parsed.diagnostics)
+        {
+            rule = None;
+        }
+        match rule {
             Some(rule) => parsed.rules.push(rule),
             None => parsed.refused += 1,
         }

@@ -28,6 +28,11 @@ impl Placeholders {
         Placeholders { values }
     }
 
+    /// Whether no placeholder has values.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     /// Adds (or replaces) the values of `other`.
     pub fn extend(&mut self, other: Placeholders) {
         self.values.extend(other.values);

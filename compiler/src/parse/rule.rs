@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::correlation::parse_correlation;
-use super::detection::{ParsedDetection, parse_detection};
+use super::detection::{ItemSource, ParsedDetection, parse_detection};
 use super::yaml::{Node, Value};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::{Filter, Level, LogSource, Matcher, Rule, RuleKind, RuleMeta};
@@ -14,6 +14,8 @@ pub struct ParsedRule {
     pub rule: Rule,
     /// The rule's own matchers.
     pub matchers: Vec<Matcher>,
+    /// What each matcher was compiled from, by the same index.
+    pub sources: Vec<ItemSource>,
 }
 
 /// Parses one document. Problems go to `diags`; `None` means the rule is refused.
@@ -40,7 +42,7 @@ pub fn parse_rule(
         parse_correlation(node)
             .map_err(|d| diags.push(d))
             .ok()
-            .map(|c| (RuleKind::Correlation(c), Vec::new()))
+            .map(|c| (RuleKind::Correlation(c), Vec::new(), Vec::new()))
     } else if let Some(node) = doc.get("filter") {
         parse_filter(node, cx, diags)
     } else if let Some(node) = doc.get("detection") {
@@ -48,7 +50,8 @@ pub fn parse_rule(
             |ParsedDetection {
                  detection,
                  matchers,
-             }| (RuleKind::Detection(detection), matchers),
+                 sources,
+             }| (RuleKind::Detection(detection), matchers, sources),
         )
     } else {
         diags.push(
@@ -66,7 +69,7 @@ pub fn parse_rule(
     if has_body && doc.get("filter").is_none() {
         warn_missing_metadata(doc, &meta, diags);
     }
-    let (kind, matchers) = body?;
+    let (kind, matchers, sources) = body?;
     if matches!(kind, RuleKind::Detection(_) | RuleKind::Filter(_))
         && doc.get("logsource").is_none()
     {
@@ -81,6 +84,7 @@ pub fn parse_rule(
     (!failed).then_some(ParsedRule {
         rule: Rule { meta, kind },
         matchers,
+        sources,
     })
 }
 
@@ -204,7 +208,7 @@ fn parse_filter(
     node: &Node,
     cx: &Context,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(RuleKind, Vec<Matcher>)> {
+) -> Option<(RuleKind, Vec<Matcher>, Vec<ItemSource>)> {
     let Some(entries) = node.as_map() else {
         diags.push(
             Diagnostic::new(
@@ -248,6 +252,11 @@ fn parse_filter(
     let ParsedDetection {
         detection,
         matchers,
+        sources,
     } = parse_detection(&detection_node, cx, diags)?;
-    Some((RuleKind::Filter(Filter { rules, detection }), matchers))
+    Some((
+        RuleKind::Filter(Filter { rules, detection }),
+        matchers,
+        sources,
+    ))
 }

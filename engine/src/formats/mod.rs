@@ -9,6 +9,7 @@
 //! | Classic ELB access logs         | [`classic_elb`]    | `elb`          | a line               |
 //! | NLB access logs                 | [`nlb`]            | `nlb`          | a line               |
 //! | CloudFront standard logs        | [`cloudfront`]     | `cloudfront`   | a line               |
+//! | S3 server access logs           | [`s3access`]       | `s3access`     | a line               |
 //! | CloudWatch Logs subscriptions   | [`cloudwatch`]     | `cloudwatch`   | a log event          |
 //! | AWS Config snapshots, history   | [`config`]         | `config`       | a configuration item |
 //!
@@ -69,6 +70,7 @@ mod fields;
 mod json;
 mod load_balancer;
 pub mod nlb;
+pub mod s3access;
 pub mod vpcflow;
 
 use std::borrow::Cow;
@@ -82,6 +84,7 @@ use crate::framing::{MAX_RECORD_BYTES, Origin};
 use crate::logsource::RecordSource;
 use cloudfront::CloudFrontReader;
 use load_balancer::LoadBalancerReader;
+use s3access::S3AccessReader;
 use vpcflow::VpcFlowReader;
 
 /// A text log format, with what is known of its layout from the head of the file.
@@ -96,20 +99,23 @@ pub enum TextFormat {
     /// CloudFront standard logs, with the fields of the head's `#Fields` line or the
     /// documented ones.
     CloudFront(Fields),
+    /// S3 server access logs.
+    S3Access,
 }
 
 impl TextFormat {
-    /// The format's name: `vpcflow`, `elb` or `cloudfront`.
+    /// The format's name: `vpcflow`, `elb`, `cloudfront` or `s3access`.
     pub fn name(&self) -> &'static str {
         match self {
             TextFormat::VpcFlow(_) => "vpcflow",
             TextFormat::LoadBalancer => "elb",
             TextFormat::CloudFront(_) => "cloudfront",
+            TextFormat::S3Access => "s3access",
         }
     }
 
     /// The format called `name`, as `--input-format` would force it: `vpcflow`; `elb`, `alb` or
-    /// `nlb` (one reader reads them all); `cloudfront`. A forced format starts without a
+    /// `nlb` (one reader reads them all); `cloudfront`; `s3access`. A forced format starts without a
     /// header (VPC) or with the documented fields (CloudFront); header lines in the file still
     /// apply.
     ///
@@ -124,6 +130,7 @@ impl TextFormat {
             "vpcflow" | "vpc" => Some(TextFormat::VpcFlow(None)),
             "elb" | "alb" | "nlb" => Some(TextFormat::LoadBalancer),
             "cloudfront" => Some(TextFormat::CloudFront(cloudfront::default_fields())),
+            "s3access" => Some(TextFormat::S3Access),
             _ => None,
         }
     }
@@ -149,7 +156,7 @@ impl TextFormat {
             TextFormat::VpcFlow(_) => {
                 vpcflow::parse_header(line).map(|fields| TextFormat::VpcFlow(Some(fields)))
             }
-            TextFormat::LoadBalancer => None,
+            TextFormat::LoadBalancer | TextFormat::S3Access => None,
             TextFormat::CloudFront(_) => {
                 cloudfront::parse_fields_line(line).map(TextFormat::CloudFront)
             }
@@ -175,7 +182,7 @@ impl TextFormat {
     pub fn count_records(&self, buf: &[u8]) -> u64 {
         let header = |line: &[u8]| match self {
             TextFormat::VpcFlow(_) => vpcflow::is_header(line),
-            TextFormat::LoadBalancer => false,
+            TextFormat::LoadBalancer | TextFormat::S3Access => false,
             TextFormat::CloudFront(_) => line.first() == Some(&b'#'),
         };
         let lines = buf.strip_suffix(b"\n").unwrap_or(buf);
@@ -205,8 +212,10 @@ impl fmt::Display for TextFormat {
 /// 3. A VPC flow log header line (known field names): VPC flow logs with that header.
 /// 4. A tab-separated line starting with a date and a time: CloudFront, documented fields.
 /// 5. A line the load balancer reader reads: [`TextFormat::LoadBalancer`].
-/// 6. A line that fits a header-less VPC flow log layout: VPC flow logs without header.
-/// 7. Otherwise, the path: an S3 key with `vpcflowlogs` or `elasticloadbalancing` in it, or a
+/// 6. A line whose third field is a bracketed time (`[06/Feb/2019:00:00:38 +0000]`):
+///    [`TextFormat::S3Access`].
+/// 7. A line that fits a header-less VPC flow log layout: VPC flow logs without header.
+/// 8. Otherwise, the path: an S3 key with `vpcflowlogs` or `elasticloadbalancing` in it, or a
 ///    CloudFront log file name (`E2EXAMPLE.2024-01-01-10.abcd1234.gz`), gives that format,
 ///    so that its lines are reported with the reason they cannot be read.
 ///
@@ -251,13 +260,16 @@ pub fn detect(path: Option<&Path>, head: &[u8]) -> Option<TextFormat> {
     if let Ok(LineKind::Record(_)) = LoadBalancerReader::default().read_line(first, &mut scratch) {
         return Some(TextFormat::LoadBalancer);
     }
+    if s3access::recognise(first) {
+        return Some(TextFormat::S3Access);
+    }
     if vpcflow::fits_headerless(first) {
         return Some(TextFormat::VpcFlow(None));
     }
     path.and_then(format_of_path)
 }
 
-/// The format an AWS delivery path implies (see [`detect`], step 7).
+/// The format an AWS delivery path implies (see [`detect`], step 8).
 fn format_of_path(path: &Path) -> Option<TextFormat> {
     let text = path.to_string_lossy();
     if text.contains("vpcflowlogs") {
@@ -358,6 +370,10 @@ pub enum LineError {
         /// Where its opening quote is.
         at: usize,
     },
+    /// An S3 server access log line whose third field is not a bracketed time
+    /// (`[06/Feb/2019:00:00:38 +0000]`).
+    #[error("no bracketed time such as [06/Feb/2019:00:00:38 +0000] as the third field")]
+    NoS3AccessTime,
     /// The line is none of the load balancer logs.
     #[error("not an ALB, NLB, Classic ELB or ALB connection log line")]
     UnknownLoadBalancerLine,
@@ -380,6 +396,7 @@ enum Inner {
     VpcFlow(VpcFlowReader),
     LoadBalancer(LoadBalancerReader),
     CloudFront(CloudFrontReader),
+    S3Access(S3AccessReader),
 }
 
 impl TextReader {
@@ -391,6 +408,7 @@ impl TextReader {
             TextFormat::VpcFlow(header) => Inner::VpcFlow(VpcFlowReader::new(header)),
             TextFormat::LoadBalancer => Inner::LoadBalancer(LoadBalancerReader::default()),
             TextFormat::CloudFront(fields) => Inner::CloudFront(CloudFrontReader::new(fields)),
+            TextFormat::S3Access => Inner::S3Access(S3AccessReader::default()),
         };
         TextReader { inner }
     }
@@ -412,6 +430,7 @@ impl TextReader {
             Inner::VpcFlow(reader) => reader.read_line(&line, out),
             Inner::LoadBalancer(reader) => reader.read_line(&line, out),
             Inner::CloudFront(reader) => reader.read_line(&line, out),
+            Inner::S3Access(reader) => reader.read_line(&line, out),
         }
     }
 }

@@ -378,3 +378,69 @@ fn cloudtrail_through_cloudwatch_logs_is_cloudtrail() {
     assert_eq!(matches[0]["event"]["eventName"], "StopLogging");
     assert_eq!(matches[0]["timestamp"], "2023-11-14T22:13:20Z");
 }
+
+/// An S3 server access log line written for this test, with every documented field.
+const S3_ACCESS_LINE: &str = r#"0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9 audit-bucket [07/Jan/2025:14:05:09 +0000] 203.0.113.44 arn:aws:sts::111122223333:assumed-role/ci/runner 9F3EXAMPLE00A1B2 REST.PUT.BUCKETPOLICY - "PUT /audit-bucket?policy= HTTP/1.1" 204 - - 611 48 - "-" "aws-cli/2.15.0 md/command#s3api.put-bucket-policy" - c2lnaWwgdGVzdCBob3N0IGlk SigV4 TLS_AES_128_GCM_SHA256 AuthHeader audit-bucket.s3.us-east-1.amazonaws.com TLSv1.3 arn:aws:s3:us-east-1:111122223333:accesspoint/ap1 Yes us-east-1"#;
+
+#[test]
+fn s3_access_every_field() {
+    let (records, errors) = read(S3_ACCESS_LINE);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records[0].1, RecordSource::S3Access);
+    assert_members(
+        &records[0].0,
+        json!({
+            "bucket_owner": "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            "bucket": "audit-bucket", "time": "07/Jan/2025:14:05:09 +0000",
+            "remote_ip": "203.0.113.44",
+            "requester": "arn:aws:sts::111122223333:assumed-role/ci/runner",
+            "request_id": "9F3EXAMPLE00A1B2", "operation": "REST.PUT.BUCKETPOLICY",
+            "request_uri": "PUT /audit-bucket?policy= HTTP/1.1", "request_method": "PUT",
+            "request_url": "/audit-bucket?policy=", "request_protocol": "HTTP/1.1",
+            "http_status": 204, "object_size": 611, "total_time": 48,
+            "user_agent": "aws-cli/2.15.0 md/command#s3api.put-bucket-policy",
+            "host_id": "c2lnaWwgdGVzdCBob3N0IGlk", "signature_version": "SigV4",
+            "cipher_suite": "TLS_AES_128_GCM_SHA256", "authentication_type": "AuthHeader",
+            "host_header": "audit-bucket.s3.us-east-1.amazonaws.com", "tls_version": "TLSv1.3",
+            "access_point_arn": "arn:aws:s3:us-east-1:111122223333:accesspoint/ap1",
+            "acl_required": "Yes", "source_region": "us-east-1",
+            "timestamp": "2025-01-07T14:05:09Z"
+        }),
+    );
+    // Older lines stop after `user_agent`; a broken line is reported, the next still read.
+    let old = S3_ACCESS_LINE.split(" - c2lnaW").next().unwrap();
+    let log = format!("{old}\n{old} \"unclosed\n{S3_ACCESS_LINE}");
+    let (records, errors) = read(&log);
+    assert_eq!(records.len(), 2);
+    assert!(records[0].0.get("host_id").is_none());
+    assert!(matches!(errors[..], [LineError::UnterminatedQuote { .. }]));
+}
+
+/// An S3 server access log file is read as records of its own source, with the event's time,
+/// and rules written for `service: s3access` match them (before the format was known, every
+/// line was a malformed record).
+#[test]
+fn s3_access_log_file_is_hunted() {
+    use sigil_engine::{Engine, ScanOptions};
+    let other = S3_ACCESS_LINE
+        .replace("REST.PUT.BUCKETPOLICY", "REST.GET.OBJECT")
+        .replace("[07/Jan/2025:14:05:09", "[07/Jan/2025:14:06:00");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("2025-01-07-14-10-00-ABCDEF0123456789");
+    std::fs::write(&path, format!("{other}\n{S3_ACCESS_LINE}\n")).unwrap();
+    let rules = "title: policy\nlogsource: {product: aws, service: s3access}\ndetection:\n  \
+                 sel: {operation: REST.PUT.BUCKETPOLICY, http_status: 204}\n  condition: sel\n";
+    let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
+    let engine = Engine::new(loaded.rules, ScanOptions::default());
+    let (out, stats) = crate::support::hunt_jsonl(&engine, &[path]);
+    assert_eq!(stats.bad_records, 0);
+    let matches: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect();
+    assert_eq!(matches.len(), 1, "{matches:?}");
+    assert_eq!(matches[0]["rule"]["title"], "policy");
+    assert_eq!(matches[0]["timestamp"], "2025-01-07T14:05:09Z");
+    assert_eq!(matches[0]["event"]["bucket"], "audit-bucket");
+}

@@ -16,7 +16,7 @@ mod sns;
 mod spool;
 mod webhook;
 
-pub use sns::Sns;
+pub use sns::{Sns, message};
 pub use spool::Spool;
 pub use webhook::{Retry, Webhook, body, signature};
 

@@ -12,7 +12,7 @@
 //! ```
 
 /// One piece of a wildcard pattern.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum GlobToken {
     /// Literal text (already case-folded unless the pattern is cased).
     Literal(String),

@@ -17,6 +17,7 @@
 //! assert_eq!(fold_case("ÉCOLE\u{212A}"), "école\u{212A}");
 //! ```
 
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 mod glob;
@@ -54,7 +55,7 @@ pub fn fold_case(text: &str) -> Cow<'_, str> {
 }
 
 /// How a string value must relate to the field's text.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum StrKind {
     /// Equal.
     Equals(String),
@@ -89,7 +90,7 @@ impl PartialEq for StrKind {
 }
 
 /// A string value of a rule, ready to test field text against.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrMatch {
     /// What kind of comparison; literal text is pre-folded unless `cased`.
     pub kind: StrKind,

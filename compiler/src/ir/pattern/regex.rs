@@ -9,10 +9,12 @@
 
 use crate::limits::REGEX_SIZE_LIMIT;
 use regex_automata::meta::Regex;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// A compiled `|re` value.
-#[derive(Clone, Debug)]
+/// A compiled `|re` value. Written as its source and flags, and compiled again when read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(into = "RegexSource", try_from = "RegexSource")]
 pub struct SigmaRegex {
     /// The regex as written.
     pub source: String,
@@ -63,6 +65,34 @@ impl SigmaRegex {
     /// Whether the regex matches anywhere in `text`.
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
+    }
+}
+
+/// What a [`SigmaRegex`] is written as.
+#[derive(Serialize, Deserialize)]
+struct RegexSource {
+    source: String,
+    case_insensitive: bool,
+    multi_line: bool,
+    dot_all: bool,
+}
+
+impl From<SigmaRegex> for RegexSource {
+    fn from(re: SigmaRegex) -> Self {
+        RegexSource {
+            source: re.source,
+            case_insensitive: re.case_insensitive,
+            multi_line: re.multi_line,
+            dot_all: re.dot_all,
+        }
+    }
+}
+
+impl TryFrom<RegexSource> for SigmaRegex {
+    type Error = RegexError;
+
+    fn try_from(re: RegexSource) -> Result<Self, RegexError> {
+        SigmaRegex::new(&re.source, re.case_insensitive, re.multi_line, re.dot_all)
     }
 }
 
