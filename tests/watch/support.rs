@@ -101,6 +101,26 @@ impl Watcher {
         );
     }
 
+    /// Where stderr ends now: what it says later is told from what it said before (see
+    /// [`Watcher::wait_stderr_since`]).
+    pub fn mark(&self) -> usize {
+        self.stderr.lock().unwrap().len()
+    }
+
+    /// How many times stderr says `text` after `mark`.
+    pub fn stderr_count_since(&self, mark: usize, text: &str) -> usize {
+        self.errors()[mark..].matches(text).count()
+    }
+
+    /// Waits until stderr says `text` after `mark` (a message said before it does not count).
+    pub fn wait_stderr_since(&self, mark: usize, text: &str) {
+        wait_until(
+            || self.stderr_count_since(mark, text) > 0,
+            &format!("stderr to say {text:?} again"),
+            || self.errors(),
+        );
+    }
+
     /// The intake's address, once it listens.
     pub fn address(&self) -> SocketAddr {
         self.wait_stderr("listening on http://");

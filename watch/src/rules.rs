@@ -86,7 +86,9 @@ pub async fn reload(
             }
         };
         tokio::select! {
-            _ = told => {}
+            // Told: load whatever the files hold now, and do not load this change again when
+            // the next poll sees it.
+            _ = told => seen = source.fingerprint(),
             _ = tokio::time::sleep(source.poll) => {
                 let now = source.fingerprint();
                 if now == seen {
