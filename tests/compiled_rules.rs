@@ -104,15 +104,7 @@ fn a_damaged_compiled_file_is_refused_with_its_reason() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0x01;
     std::fs::write(&file, &bytes).unwrap();
-    let run = sigil()
-        .args(["hunt", "-r"])
-        .arg(&file)
-        .arg(repo("corpus/samples"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[S070]"), "{stderr}");
+    let stderr = refused_hunt(&[], &file);
     assert!(stderr.contains("checksum mismatch"), "{stderr}");
     assert!(stderr.contains("pack.sigil"), "{stderr}");
 }
@@ -122,16 +114,25 @@ fn a_compiled_file_takes_no_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pack.sigil");
     compile(&repo("rules/cloudtrail"), &file);
+    let stderr = refused_hunt(&["-p", "ecs-aws"], &file);
+    assert!(stderr.contains("give them to `sigil compile`"), "{stderr}");
+}
+
+/// Hunts the samples with the compiled `file` (and `options`), which must be refused with
+/// S070 and exit 1; returns stderr.
+fn refused_hunt(options: &[&str], file: &Path) -> String {
     let run = sigil()
-        .args(["hunt", "-p", "ecs-aws", "-r"])
-        .arg(&file)
+        .arg("hunt")
+        .args(options)
+        .arg("-r")
+        .arg(file)
         .arg(repo("corpus/samples"))
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error[S070]"), "{stderr}");
-    assert!(stderr.contains("give them to `sigil compile`"), "{stderr}");
+    stderr
 }
 
 #[test]
