@@ -370,15 +370,15 @@ impl Step<'_> {
         }
     }
 
-    /// Evaluates the window of `group` ending at `anchor`.
+    /// Evaluates the window of `group` ending at its latest event.
     fn evaluate(
         &mut self,
         key: &[Option<Arc<str>>],
         group: &mut LiveGroup,
         values: &mut Values,
         held: &mut u64,
-        anchor: i64,
     ) {
+        let anchor = group.last_time;
         group.pending = false;
         while let Some(front) = group.events.front()
             && anchor - front.time_us > self.plan.timespan_us
@@ -444,8 +444,7 @@ impl Step<'_> {
         held: &mut u64,
     ) {
         if group.pending {
-            let anchor = group.last_time;
-            self.evaluate(key, group, values, held, anchor);
+            self.evaluate(key, group, values, held);
         }
         self.close(key, group);
     }
@@ -534,27 +533,13 @@ impl LivePlan {
             return;
         }
         if !step.monotone && group.pending && time > group.last_time {
-            let anchor = group.last_time;
-            step.evaluate(
-                key,
-                group,
-                &mut self.values,
-                &mut self.counts.events,
-                anchor,
-            );
+            step.evaluate(key, group, &mut self.values, &mut self.counts.events);
         }
         group.insert(event, place);
         self.counts.events += 1;
         group.last_time = group.last_time.max(time);
         if step.monotone {
-            let anchor = group.last_time;
-            step.evaluate(
-                key,
-                group,
-                &mut self.values,
-                &mut self.counts.events,
-                anchor,
-            );
+            step.evaluate(key, group, &mut self.values, &mut self.counts.events);
         } else if !group.pending {
             group.pending = true;
             self.pending.push(Arc::clone(key));
@@ -597,14 +582,7 @@ impl LivePlan {
                 continue;
             }
             if group.last_time < watermark {
-                let anchor = group.last_time;
-                step.evaluate(
-                    &key,
-                    group,
-                    &mut self.values,
-                    &mut self.counts.events,
-                    anchor,
-                );
+                step.evaluate(&key, group, &mut self.values, &mut self.counts.events);
             } else {
                 self.pending.push(key);
             }
