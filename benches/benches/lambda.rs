@@ -1,5 +1,5 @@
 //! `sigil-lambda` as Lambda runs it: cold start, and time and peak memory per CloudTrail
-//! object, with the Lambda cost per GB scanned that follows. Not a test: numbers for
+//! object, with the Lambda cost per TB scanned that follows. Not a test: numbers for
 //! `benches/RESULTS.md`.
 //!
 //! ```sh
@@ -19,10 +19,12 @@
 //!   records, 100 KB, 10 MB and 100 MB uncompressed; the time from the invocation to the
 //!   function's answer, and the process's peak RSS (`VmHWM`); baseline in the same run:
 //!   `gzip -dc` of the same object on the same core (inflating alone);
-//! - **cost per GB scanned** (uncompressed): at 1,769 MB the measured one-core time; at 512 MB
-//!   the same CPU work at 512/1,769 of a vCPU (Lambda gives CPU in proportion to memory), so
-//!   the time times 1,769/512. Prices: us-east-1, first tier, x86 $0.0000166667 and arm
-//!   $0.0000133334 per GB-second (requests, $0.20 per million, left out).
+//! - **cost per TB scanned** (uncompressed): the measured one-core time billed at 1,769 MB
+//!   (1.7275 GiB). Lambda gives CPU in proportion to memory, so at 512 MB the same work takes
+//!   1,769/512 times as long (the estimate printed) and costs the same; below one vCPU the
+//!   memory setting does not change the cost of CPU-bound work. Prices: us-east-1, first
+//!   tier, x86 $0.0000166667 and arm $0.0000133334 per GB-second (requests, $0.20 per
+//!   million, left out).
 
 use sigil_aws::testing::Moto;
 use sigil_aws::testing::runtime_api::{Answer, RuntimeApi};
@@ -198,7 +200,7 @@ fn main() {
         "\n## one object (bundled pack, one core, AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512; median of {runs} runs)"
     );
     println!(
-        "| object (uncompressed / stored) | records | gzip -dc | sigil-lambda | ratio | peak RSS | $/GB x86 512 MB | 1,769 MB | $/GB arm 512 MB | 1,769 MB |"
+        "| object (uncompressed / stored) | records | gzip -dc | sigil-lambda (1,769 MB) | ratio | peak RSS | 512 MB (est.) | $/TB x86 | $/TB arm |"
     );
     let dir = tempfile::tempdir().unwrap();
     for (n, &size) in sizes.iter().enumerate() {
@@ -233,20 +235,20 @@ fn main() {
             rss = rss.max(function.peak_rss_mib());
         }
         let (t, gb) = (median(invocation), json_len as f64 / 1e9);
-        let cost = |memory_gb: f64, seconds: f64, price: f64| seconds * memory_gb * price / gb;
-        let t512 = t * 1769.0 / 512.0;
+        // Lambda bills memory in GiB-seconds and gives CPU in proportion to memory, so below
+        // one vCPU (1,769 MB) the cost of CPU-bound work does not depend on the memory chosen.
+        let cost_per_tb = |price: f64| t * (1769.0 / 1024.0) * price / gb * 1000.0;
         println!(
-            "| {:.1} MB / {:.1} MB | {records} | {:.3} s | {:.3} s | {:.1}x | {:.0} MiB | ${:.4} | ${:.4} | ${:.4} | ${:.4} |",
+            "| {:.1} MB / {:.1} MB | {records} | {:.3} s | {:.3} s | {:.1}x | {:.0} MiB | {:.3} s | ${:.3} | ${:.3} |",
             json_len as f64 / 1e6,
             object.len() as f64 / 1e6,
             median(gunzip.clone()),
             t,
             t / median(gunzip),
             rss,
-            cost(0.5, t512, PRICE_X86),
-            cost(1.769, t, PRICE_X86),
-            cost(0.5, t512, PRICE_ARM),
-            cost(1.769, t, PRICE_ARM),
+            t * 1769.0 / 512.0,
+            cost_per_tb(PRICE_X86),
+            cost_per_tb(PRICE_ARM),
         );
     }
 }
