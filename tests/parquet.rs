@@ -25,7 +25,8 @@ struct Converted {
 }
 
 impl Converted {
-    /// 3,000 CloudTrail records (with the planted attacks), and their OCSF form in Parquet,
+    /// 3,000 CloudTrail records (with the planted attacks, three times each, and a burst of
+    /// failed sign-ins), and their OCSF form in Parquet,
     /// 500 rows to a row group; `None` (after a notice) when DuckDB is missing.
     fn new() -> Option<Converted> {
         if !python::python_available("import duckdb", "pip install duckdb") {
@@ -37,11 +38,15 @@ impl Converted {
             sources: vec![Source::CloudTrail],
             size: Size::Events(3_000),
             layout: Layout::Flat,
+            plants_per_scenario: 3,
             ..Config::default()
         })
         .write(dir.path())
         .unwrap();
         let converted = Converted { dir };
+        let mut records = std::fs::read_to_string(converted.cloudtrail()).unwrap();
+        records.push_str(&failed_sign_ins());
+        std::fs::write(converted.cloudtrail(), records).unwrap();
         let output = std::process::Command::new("python3")
             .arg(root().join("tests/parquet/cloudtrail_to_ocsf.py"))
             .args([converted.cloudtrail(), converted.parquet()])
@@ -69,6 +74,35 @@ impl Converted {
             .map(|line| without_nulls(serde_json::from_str(line).unwrap()))
             .collect()
     }
+}
+
+/// After the corpus's hour, failed console sign-ins: six from one address (a burst the bundled
+/// correlation reports, grouped by `sourceIPAddress`) and five from five others (which it must
+/// not lump with them).
+fn failed_sign_ins() -> String {
+    let addresses = std::iter::repeat_n("203.0.113.50".to_string(), 6)
+        .chain((1..=5).map(|n| format!("198.51.100.{n}")));
+    addresses
+        .enumerate()
+        .map(|(n, address)| {
+            let event = serde_json::json!({
+                "eventVersion": "1.08",
+                "userIdentity": {"type": "IAMUser", "userName": "ops", "accountId": "111122223333"},
+                "eventTime": format!("2026-10-01T01:10:{:02}Z", n * 5),
+                "eventSource": "signin.amazonaws.com",
+                "eventName": "ConsoleLogin",
+                "awsRegion": "us-east-1",
+                "sourceIPAddress": address,
+                "userAgent": "Mozilla/5.0",
+                "errorMessage": "Failed authentication",
+                "responseElements": {"ConsoleLogin": "Failure"},
+                "eventID": format!("00000000-0000-4000-8000-{n:012}"),
+                "eventType": "AwsConsoleSignIn",
+                "recipientAccountId": "111122223333",
+            });
+            format!("{event}\n")
+        })
+        .collect()
 }
 
 /// `value` with the null members of its objects left out, as a Parquet row is read.
@@ -102,13 +136,26 @@ fn hunt(args: &[&str], inputs: &[&Path]) -> (Vec<Value>, String, Option<i32>) {
     (lines, stderr, output.status.code())
 }
 
-/// (record number, rule id) of each match.
-fn matched(lines: &[Value]) -> BTreeSet<(u64, String)> {
+/// Each match, as its rule and what it matched: a record's number, or a correlation's group
+/// values (the field names differ between the schemas) and contributing records.
+fn matched(lines: &[Value]) -> BTreeSet<String> {
     lines
         .iter()
         .map(|m| {
-            let record = m["source"]["record"].as_u64().unwrap();
-            (record, m["rule"]["id"].as_str().unwrap().to_string())
+            let rule = m["rule"]["id"].as_str().unwrap();
+            match m.get("group") {
+                None => format!("{rule} record {}", m["source"]["record"]),
+                Some(group) => {
+                    let values: Vec<&Value> = group.as_object().unwrap().values().collect();
+                    let records: Vec<&Value> = m["events"]["first"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|event| &event["record"])
+                        .collect();
+                    format!("{rule} group {values:?} records {records:?}")
+                }
+            }
         })
         .collect()
 }
@@ -173,6 +220,10 @@ fn cloudtrail_rules_find_in_security_lake_what_they_find_in_cloudtrail() {
     assert_eq!(code, Some(0), "{stderr}");
     let in_cloudtrail = matched(&lines);
     assert!(in_cloudtrail.len() >= 10, "{in_cloudtrail:?}");
+    assert!(
+        in_cloudtrail.iter().any(|m| m.contains(" group ")),
+        "no correlation matched: {in_cloudtrail:?}"
+    );
     for prefilter in [&[][..], &["--no-prefilter"][..]] {
         let args = [&["-r", rules, "-p", "cloudtrail-ocsf"][..], prefilter].concat();
         let (lines, stderr, code) = hunt(&args, &[&converted.parquet()]);
