@@ -29,6 +29,11 @@ impl Converted {
     /// failed sign-ins), and their OCSF form in Parquet,
     /// 500 rows to a row group; `None` (after a notice) when DuckDB is missing.
     fn new() -> Option<Converted> {
+        Converted::of(3_000)
+    }
+
+    /// `events` CloudTrail records and their OCSF Parquet form, as [`Converted::new`].
+    fn of(events: u64) -> Option<Converted> {
         if !python::python_available("import duckdb", "pip install duckdb") {
             return None;
         }
@@ -36,7 +41,7 @@ impl Converted {
         Generator::new(Config {
             seed: 31,
             sources: vec![Source::CloudTrail],
-            size: Size::Events(3_000),
+            size: Size::Events(events),
             layout: Layout::Flat,
             plants_per_scenario: 3,
             ..Config::default()
@@ -271,4 +276,49 @@ fn a_damaged_parquet_file_is_reported_and_the_other_inputs_are_read() {
         })
         .count();
     assert_eq!(whole, converted.expected_rows().len());
+}
+
+/// Damaged Parquet, byte by byte: whatever is changed or cut, reading ends in rows or an error,
+/// never a panic (the decoder's own are caught and reported), as the fuzz target `open_stream`
+/// checks at length.
+#[test]
+fn damaged_parquet_never_panics() {
+    use sigil_engine::input::{BlockError, InputSource, OpenOptions, Opened, open_reader};
+    let Some(converted) = Converted::of(100) else {
+        return;
+    };
+    let bytes = std::fs::read(converted.parquet()).unwrap();
+    let read = |damaged: Vec<u8>| {
+        let opened = open_reader(
+            InputSource::Stdin,
+            std::io::Cursor::new(damaged),
+            &OpenOptions::default(),
+        );
+        let Ok(Opened::Blocks(blocks)) = opened else {
+            return;
+        };
+        for block in blocks {
+            match block {
+                Ok(block) => block.records().for_each(drop),
+                Err(BlockError::Record(_)) => {}
+                Err(BlockError::Input(_)) => break,
+            }
+        }
+    };
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..300 {
+        let mut damaged = bytes.clone();
+        let at = next() as usize % damaged.len();
+        damaged[at] ^= 1 << (next() % 8);
+        read(damaged);
+    }
+    for cut in (0..bytes.len()).step_by(bytes.len() / 40) {
+        read(bytes[..cut].to_vec());
+    }
 }
