@@ -38,7 +38,7 @@ use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
 use parquet::record::reader::RowIter;
 use parquet::record::{Field, Row};
 use parquet::schema::types::{Type, TypePtr};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use super::blocks::MAX_DOCUMENT_BYTES;
 use super::{Codec, InputError, InputSource};
@@ -130,7 +130,7 @@ impl JsonLines {
         self.row += 1;
         self.line.clear();
         self.read = 0;
-        serde_json::to_writer(&mut self.line, &row_json(&row, Some(&self.schema)))?;
+        write_row(&mut self.line, &row, Some(&self.schema));
         self.line.push(b'\n');
         Ok(true)
     }
@@ -170,69 +170,94 @@ fn guarded<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// A row (or group) as a JSON object, its columns in schema order, null ones left out. `ty` is
-/// the group's schema type, when known, for the logical types the rows do not carry (UUIDs).
-fn row_json(row: &Row, ty: Option<&Type>) -> Value {
+/// Writes a row (or group) as a JSON object, its columns in schema order, null ones left out.
+/// `ty` is the group's schema type, when known, for the logical types the rows do not carry
+/// (UUIDs, JSON text). Written straight from the row: no JSON tree is built.
+fn write_row(out: &mut Vec<u8>, row: &Row, ty: Option<&Type>) {
     let fields = ty.filter(|ty| ty.is_group()).map(Type::get_fields);
-    Value::Object(
-        row.get_column_iter()
-            .enumerate()
-            .filter(|(_, (_, field))| !matches!(field, Field::Null))
-            .map(|(i, (name, field))| {
-                let ty = fields.and_then(|fields| fields.get(i)).map(|ty| &**ty);
-                (name.clone(), field_json(field, ty))
-            })
-            .collect::<Map<String, Value>>(),
-    )
+    out.push(b'{');
+    let mut first = true;
+    for (i, (name, field)) in row.get_column_iter().enumerate() {
+        if matches!(field, Field::Null) {
+            continue;
+        }
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        write_json(out, name);
+        out.push(b':');
+        let ty = fields.and_then(|fields| fields.get(i)).map(|ty| &**ty);
+        write_field(out, field, ty);
+    }
+    out.push(b'}');
 }
 
-/// A value as JSON (see the module documentation); `ty` is its schema type, when known.
-fn field_json(field: &Field, ty: Option<&Type>) -> Value {
+/// Writes a value as JSON (see the module documentation); `ty` is its schema type, if known.
+fn write_field(out: &mut Vec<u8>, field: &Field, ty: Option<&Type>) {
     match field {
-        Field::TimestampMillis(ms) => Value::from(*ms),
-        Field::TimestampMicros(us) if us % 1000 == 0 => Value::from(us / 1000),
-        Field::TimestampMicros(us) => {
-            Number::from_f64(*us as f64 / 1000.0).map_or(Value::Null, Value::Number)
+        Field::Str(text) if ty.is_some_and(holds_json) => {
+            match serde_json::from_str::<Value>(text) {
+                Ok(value) => write_json(out, &value),
+                Err(_) => write_json(out, text),
+            }
         }
+        Field::Str(text) => write_json(out, text),
+        Field::Long(n) => write_json(out, n),
+        Field::Int(n) => write_json(out, n),
+        Field::Bool(b) => write_json(out, b),
+        Field::TimestampMillis(ms) => write_json(out, ms),
+        Field::TimestampMicros(us) if us % 1000 == 0 => write_json(out, &(us / 1000)),
+        Field::TimestampMicros(us) => write_json(out, &(*us as f64 / 1000.0)),
         Field::Bytes(bytes) => match (
             bytes.data(),
             ty.and_then(|ty| ty.get_basic_info().logical_type_ref()),
         ) {
-            (uuid, Some(LogicalType::Uuid)) if uuid.len() == 16 => Value::from(uuid_text(uuid)),
+            (uuid, Some(LogicalType::Uuid)) if uuid.len() == 16 => {
+                write_json(out, &uuid_text(uuid))
+            }
             (data, _) => match std::str::from_utf8(data) {
-                Ok(text) => Value::from(text),
-                Err(_) => field.to_json_value(),
+                Ok(text) => write_json(out, text),
+                Err(_) => write_json(out, &field.to_json_value()),
             },
         },
-        Field::Str(text) if ty.is_some_and(holds_json) => {
-            serde_json::from_str(text).unwrap_or_else(|_| Value::from(text.as_str()))
-        }
-        Field::Group(row) => row_json(row, ty),
+        Field::Group(row) => write_row(out, row, ty),
         Field::ListInternal(list) => {
             let element = ty.and_then(list_element);
-            Value::Array(
-                list.elements()
-                    .iter()
-                    .map(|f| field_json(f, element))
-                    .collect(),
-            )
+            out.push(b'[');
+            for (i, item) in list.elements().iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_field(out, item, element);
+            }
+            out.push(b']');
         }
         Field::MapInternal(map) => {
             let (key_ty, value_ty) = ty.and_then(map_entry).unzip();
-            Value::Object(
-                map.entries()
-                    .iter()
-                    .map(|(key, value)| {
-                        let key = match field_json(key, key_ty) {
-                            Value::String(text) => text,
-                            other => other.to_string(),
-                        };
-                        (key, field_json(value, value_ty))
-                    })
-                    .collect(),
-            )
+            out.push(b'{');
+            for (i, (key, value)) in map.entries().iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let mut text = Vec::new();
+                write_field(&mut text, key, key_ty);
+                match serde_json::from_slice::<Value>(&text) {
+                    Ok(Value::String(key)) => write_json(out, &key),
+                    _ => write_json(out, &String::from_utf8_lossy(&text)),
+                }
+                out.push(b':');
+                write_field(out, value, value_ty);
+            }
+            out.push(b'}');
         }
-        _ => field.to_json_value(),
+        other => write_json(out, &other.to_json_value()),
+    }
+}
+
+/// Appends `value` as JSON (NaN and infinities as `null`).
+fn write_json(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
     }
 }
 
