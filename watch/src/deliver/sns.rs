@@ -7,7 +7,7 @@
 //! SNS does not take is tried again, with backoff, until it does: the watcher waits meanwhile
 //! (nothing is committed past an undelivered batch).
 
-use super::{DeliveryError, Outlet, Retry, Sending};
+use super::{DeliveryError, Outlet, Retry, Sending, until_accepted};
 use crate::Notice;
 use crate::alert::Alert;
 use crate::metrics::Metrics;
@@ -75,33 +75,16 @@ impl Outlet for Sns {
                     message: message(alert),
                 })
                 .collect();
-            let labels = |outcome| [("sink", self.name.as_str()), ("outcome", outcome)];
-            let mut failures = 0;
-            loop {
-                match self.publisher.publish(&notifications).await {
-                    Ok(()) => {
-                        self.metrics
-                            .add("sigil_deliveries_total", &labels("ok"), 1.0);
-                        return Ok::<(), DeliveryError>(());
-                    }
-                    Err(error) => {
-                        self.metrics
-                            .add("sigil_deliveries_total", &labels("failed"), 1.0);
-                        self.metrics.add(
-                            "sigil_delivery_retries_total",
-                            &[("sink", self.name.as_str())],
-                            1.0,
-                        );
-                        if failures == 0 {
-                            let message =
-                                format!("{}: {error}; trying again (the watcher waits)", self.name);
-                            let _ = self.notices.send(Notice::Delivery(message));
-                        }
-                        tokio::time::sleep(self.retry.delay(failures)).await;
-                        failures += 1;
-                    }
-                }
-            }
+            let publisher = &self.publisher;
+            until_accepted(
+                &self.name,
+                &self.retry,
+                &self.metrics,
+                &self.notices,
+                || publisher.publish(&notifications),
+            )
+            .await;
+            Ok::<(), DeliveryError>(())
         })
     }
 }
