@@ -173,3 +173,18 @@ fn test_writes_each_failed_example_as_a_sarif_result_at_its_case() {
     let (_, text) = run(&["test", folder]);
     assert!(text.contains("FAIL") && text.contains("event: {"), "{text}");
 }
+
+#[test]
+fn an_ocsf_finding_keeps_the_events_text_where_json_numbers_exceed_a_double() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write(dir.path(), "stop.yml", &RULE.replace("startwith", "startswith"));
+    let event = r#"{"eventVersion":"1.08","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","big":123456789012345678901234567890,"huge":1e400,"awsRegion":"eu-west-1"}"#;
+    let log = write(dir.path(), "trail.jsonl", &format!("{event}\n"));
+    let (code, out) = run(&["hunt", "-r", &rule, &log, "--format", "ocsf"]);
+    assert_eq!(code, Some(0));
+    let findings = lines(&out);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["raw_data"], event);
+    assert_eq!(findings[0]["severity_id"], 4);
+    assert_eq!(findings[0]["finding_info"]["analytic"]["uid"], "6c3e9b0a-0000-4000-8000-000000000001");
+}

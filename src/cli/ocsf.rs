@@ -2,7 +2,7 @@
 //!
 //! The schema followed is **OCSF 1.3.0**, class Detection Finding (`class_uid` 2004, category
 //! Findings, `category_uid` 2), activity Create (`activity_id` 1, so `type_uid` 200401). A
-//! finding is made from the match record (the README's JSONL contract), field by field:
+//! finding says what the match record (the README's JSONL contract) says, field by field:
 //!
 //! | OCSF | from |
 //! |---|---|
@@ -17,9 +17,9 @@
 //! | `finding_info.types` | the rule's tags (`attack.t1562.008`...) |
 //! | `finding_info.first_seen_time`, `last_seen_time` | the event's time, or the correlation's window |
 //! | `cloud` | `{provider: AWS, account: {uid}, region}` when the event names an account or a region |
-//! | `raw_data` | the matched event, its original text (a text log: the JSON object of its fields) |
+//! | `raw_data` | the matched event, its original text on one line (a text log: the JSON object of its fields) |
 //! | `start_time`, `end_time`, `count` | a correlation's window and number of events |
-//! | `unmapped.sigil` | what OCSF has no attribute for: the rule's file and level, the `source` (input and record), and a correlation's `group`, `aggregate` and first `events` |
+//! | `unmapped.sigil` | what OCSF has no attribute for: the rule's file and level, the `source` (input and record), and a correlation's `group`, `window`, `aggregate` and first `events` |
 //!
 //! A correlation match is a finding of its own (the correlation rule is the analytic) whose
 //! evidence is summarised, not embedded: its group, window and aggregate, and where its first
@@ -35,10 +35,10 @@
 //!  "raw_data":"{\"eventName\":\"StopLogging\",…}","unmapped":{"sigil":{…}}}
 //! ```
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sigil_compiler::{Rule, RuleSet};
 use sigil_engine::correlate::CorrelationMatch;
-use sigil_engine::{Jsonl, Layout, MatchRecord, TextSink};
+use sigil_engine::{Jsonl, Layout, MatchRecord, TextSink, compact_json};
 use sigil_watch::alert::{ACCOUNT_FIELDS, REGION_FIELDS, correlation_id, event_text, match_id, rule_key};
 use std::io::Write;
 
@@ -61,56 +61,70 @@ pub struct Ocsf {
 
 impl Layout for Ocsf {
     fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
-        let mut line = Vec::new();
-        self.jsonl.matched(&mut line, m);
         let uid = match_id(&rule_key(m.rule), &m.input.name(), "", m.record);
-        write_finding(out, &line, &uid, m.rule);
+        let mut source = json!({"path": m.input.name(), "record": m.record});
+        if let Some(line) = m.line {
+            source["line"] = String::from_utf8_lossy(line).into();
+        }
+        let raw = compact_json(m.event);
+        let time = m.timestamp.map(|t| t.as_millisecond());
+        let mut finding = base(m.rule, &uid, time, time);
+        // The event is parsed only to find its account and region: one serde_json does not
+        // read (a number beyond a double) still has its text in `raw_data`.
+        if let Some(cloud) = serde_json::from_slice(&raw).ok().as_ref().and_then(cloud) {
+            finding["cloud"] = cloud;
+        }
+        finding["raw_data"] = String::from_utf8_lossy(&raw).into();
+        finding["unmapped"]["sigil"]["source"] = source;
+        write_line(out, &finding);
     }
 
     fn correlation(&self, out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMatch) {
         let mut line = Vec::new();
         self.jsonl.correlation(&mut line, rule, m);
-        write_finding(out, &line, &correlation_id(&rule_key(rule), m), rule);
+        let record: Value = serde_json::from_slice(&line).expect("serde_json wrote it");
+        let uid = correlation_id(&rule_key(rule), m);
+        let (start, end) = (m.window_start.as_millisecond(), m.window_end.as_millisecond());
+        let mut finding = base(rule, &uid, Some(start), Some(end));
+        finding["start_time"] = start.into();
+        finding["end_time"] = end.into();
+        finding["count"] = m.event_count.into();
+        for key in ["group", "window", "aggregate", "events"] {
+            finding["unmapped"]["sigil"][key] = record[key].clone();
+        }
+        write_line(out, &finding);
     }
 }
 
-/// Writes the finding of the match record `line` as one JSON line.
-fn write_finding(out: &mut Vec<u8>, line: &[u8], uid: &str, rule: &Rule) {
-    let record: Value = serde_json::from_slice(line).expect("a match record is JSON");
-    let finding = finding(&record, uid, rule.meta.description.as_deref());
-    serde_json::to_writer(&mut *out, &finding).expect("writing to a Vec cannot fail");
+/// Writes `finding` as one JSON line.
+fn write_line(out: &mut Vec<u8>, finding: &Value) {
+    serde_json::to_writer(&mut *out, finding).expect("writing to a Vec cannot fail");
     out.push(b'\n');
 }
 
-/// The Detection Finding of a match record (see the module docs).
-pub fn finding(record: &Value, uid: &str, description: Option<&str>) -> Value {
-    let rule = &record["rule"];
-    let title = rule["title"].clone();
-    let (severity_id, severity) = severity(rule["level"].as_str());
-    let window = record.get("window");
-    let first_seen = millis(window.map_or(&record["timestamp"], |w| &w["start"]));
-    let last_seen = millis(window.map_or(&record["timestamp"], |w| &w["end"]));
+/// The finding of a match of `rule` seen from `first_seen` to `last_seen` (epoch
+/// milliseconds; its `time` the last, or now when unknown), without what the match adds.
+fn base(rule: &Rule, uid: &str, first_seen: Option<i64>, last_seen: Option<i64>) -> Value {
+    let meta = &rule.meta;
+    let (severity_id, severity) = severity(meta.level.map(|l| l.as_str()));
     let time = last_seen.unwrap_or_else(|| jiff::Timestamp::now().as_millisecond());
-    let mut finding_info = json!({
+    let mut info = json!({
         "uid": uid,
-        "title": title,
-        "analytic": {"name": title, "type_id": 1, "type": "Rule"},
-        "types": rule["tags"],
+        "title": meta.title,
+        "analytic": {"name": meta.title, "type_id": 1, "type": "Rule"},
+        "types": meta.tags,
     });
-    let info = finding_info.as_object_mut().expect("an object");
-    if let Some(id) = rule["id"].as_str() {
-        info["analytic"]["uid"] = id.into();
+    if let Some(id) = &meta.id {
+        info["analytic"]["uid"] = id.as_str().into();
     }
-    if let Some(desc) = description {
-        info.insert("desc".into(), desc.into());
+    if let Some(desc) = &meta.description {
+        info["desc"] = desc.as_str().into();
     }
     if let (Some(first), Some(last)) = (first_seen, last_seen) {
-        info.insert("first_seen_time".into(), first.into());
-        info.insert("last_seen_time".into(), last.into());
+        info["first_seen_time"] = first.into();
+        info["last_seen_time"] = last.into();
     }
-    let mut sigil = Map::new();
-    sigil.insert("rule".into(), json!({"path": rule["path"], "level": rule["level"]}));
-    let mut finding = json!({
+    json!({
         "activity_id": 1,
         "activity_name": "Create",
         "category_uid": 2,
@@ -124,35 +138,17 @@ pub fn finding(record: &Value, uid: &str, description: Option<&str>) -> Value {
         "status_id": 1,
         "status": "New",
         "time": time,
-        "message": title,
+        "message": meta.title,
         "metadata": {
             "version": SCHEMA_VERSION,
             "product": {"name": "Sigil", "vendor_name": "Sigil", "version": env!("CARGO_PKG_VERSION")},
         },
-        "finding_info": finding_info,
-    });
-    let object = finding.as_object_mut().expect("an object");
-    match window {
-        Some(window) => {
-            object.insert("start_time".into(), first_seen.into());
-            object.insert("end_time".into(), last_seen.into());
-            object.insert("count".into(), record["events"]["count"].clone());
-            for key in ["group", "aggregate", "events"] {
-                sigil.insert(key.into(), record[key].clone());
-            }
-            sigil.insert("window".into(), window.clone());
-        }
-        None => {
-            let event = &record["event"];
-            if let Some(cloud) = cloud(event) {
-                object.insert("cloud".into(), cloud);
-            }
-            object.insert("raw_data".into(), event.to_string().into());
-            sigil.insert("source".into(), record["source"].clone());
-        }
-    }
-    object.insert("unmapped".into(), json!({ "sigil": sigil }));
-    finding
+        "finding_info": info,
+        "unmapped": {"sigil": {"rule": {
+            "path": meta.path.to_string_lossy(),
+            "level": meta.level.map(|l| l.as_str()),
+        }}},
+    })
 }
 
 /// OCSF's severity of a Sigma level: its id and caption.
@@ -165,12 +161,6 @@ fn severity(level: Option<&str>) -> (u8, &'static str) {
         Some("critical") => (5, "Critical"),
         _ => (0, "Unknown"),
     }
-}
-
-/// An RFC 3339 time as epoch milliseconds.
-fn millis(time: &Value) -> Option<i64> {
-    let time: jiff::Timestamp = time.as_str()?.parse().ok()?;
-    Some(time.as_millisecond())
 }
 
 /// The `cloud` object of an event that names its account or region.
