@@ -58,7 +58,8 @@ fn ocsf_findings_are_detection_findings_of_every_match_correlations_included() {
         assert_eq!(info["types"], m["rule"]["tags"]);
         match m.get("event") {
             Some(event) => {
-                let raw: Value = serde_json::from_str(finding["raw_data"].as_str().unwrap()).unwrap();
+                let raw: Value =
+                    serde_json::from_str(finding["raw_data"].as_str().unwrap()).unwrap();
                 assert_eq!(&raw, event);
                 assert_eq!(finding["unmapped"]["sigil"]["source"], m["source"]);
             }
@@ -70,7 +71,11 @@ fn ocsf_findings_are_detection_findings_of_every_match_correlations_included() {
     }
     let cloudtrail = findings
         .iter()
-        .find(|f| f["raw_data"].as_str().is_some_and(|r| r.contains("recipientAccountId")))
+        .find(|f| {
+            f["raw_data"]
+                .as_str()
+                .is_some_and(|r| r.contains("recipientAccountId"))
+        })
         .expect("a CloudTrail match");
     assert_eq!(cloudtrail["cloud"]["provider"], "AWS");
     assert!(cloudtrail["cloud"]["account"]["uid"].is_string());
@@ -95,7 +100,10 @@ fn sarif_results(log: &Value) -> &Vec<Value> {
         .collect();
     let results = run["results"].as_array().unwrap();
     for result in results {
-        assert!(rules.contains(&result["ruleId"].as_str().unwrap()), "{result}");
+        assert!(
+            rules.contains(&result["ruleId"].as_str().unwrap()),
+            "{result}"
+        );
         assert!(["error", "warning", "note"].contains(&result["level"].as_str().unwrap()));
         assert!(!result["message"]["text"].as_str().unwrap().is_empty());
         let location = &result["locations"][0]["physicalLocation"];
@@ -125,15 +133,27 @@ fn check_writes_each_diagnostic_as_a_sarif_result_at_its_span() {
     let results = sarif_results(&log);
     let result = results.iter().find(|r| r["ruleId"] == "S020").unwrap();
     assert_eq!(result["level"], "error");
-    assert!(result["message"]["text"].as_str().unwrap().contains("did you mean `startswith`"));
+    assert!(
+        result["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `startswith`")
+    );
     let location = &result["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], format!("file://{rule}"));
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        format!("file://{rule}")
+    );
     // `eventName|startwith` is on line 7; the modifier starts at column 15.
     assert_eq!(location["region"]["startLine"], 7);
     assert_eq!(location["region"]["startColumn"], 15);
     assert_eq!(location["region"]["endColumn"], 24);
     // A clean rule: a log with no results.
-    let good = write(dir.path(), "good.yml", &RULE.replace("startwith", "startswith"));
+    let good = write(
+        dir.path(),
+        "good.yml",
+        &RULE.replace("startwith", "startswith"),
+    );
     let (code, out) = run(&["check", "--format", "sarif", &good]);
     assert_eq!(code, Some(0));
     assert!(sarif_results(&serde_json::from_str(&out).unwrap()).is_empty());
@@ -142,7 +162,11 @@ fn check_writes_each_diagnostic_as_a_sarif_result_at_its_span() {
 #[test]
 fn test_writes_each_failed_example_as_a_sarif_result_at_its_case() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "stop.yml", &RULE.replace("startwith", "startswith"));
+    write(
+        dir.path(),
+        "stop.yml",
+        &RULE.replace("startwith", "startswith"),
+    );
     write(
         dir.path(),
         "stop.tests.yml",
@@ -159,7 +183,10 @@ fn test_writes_each_failed_example_as_a_sarif_result_at_its_case() {
     let result = &results[0];
     assert_eq!(result["ruleId"], "test_failed");
     let text = result["message"]["text"].as_str().unwrap();
-    assert!(text.contains("case `deleted, wrongly expected`: expected a match"), "{text}");
+    assert!(
+        text.contains("case `deleted, wrongly expected`: expected a match"),
+        "{text}"
+    );
     assert!(text.contains("DeleteTrail"), "{text}");
     let location = &result["locations"][0]["physicalLocation"];
     assert!(
@@ -177,7 +204,11 @@ fn test_writes_each_failed_example_as_a_sarif_result_at_its_case() {
 #[test]
 fn an_ocsf_finding_keeps_the_events_text_where_json_numbers_exceed_a_double() {
     let dir = tempfile::tempdir().unwrap();
-    let rule = write(dir.path(), "stop.yml", &RULE.replace("startwith", "startswith"));
+    let rule = write(
+        dir.path(),
+        "stop.yml",
+        &RULE.replace("startwith", "startswith"),
+    );
     let event = r#"{"eventVersion":"1.08","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","big":123456789012345678901234567890,"huge":1e400,"awsRegion":"eu-west-1"}"#;
     let log = write(dir.path(), "trail.jsonl", &format!("{event}\n"));
     let (code, out) = run(&["hunt", "-r", &rule, &log, "--format", "ocsf"]);
@@ -186,5 +217,8 @@ fn an_ocsf_finding_keeps_the_events_text_where_json_numbers_exceed_a_double() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0]["raw_data"], event);
     assert_eq!(findings[0]["severity_id"], 4);
-    assert_eq!(findings[0]["finding_info"]["analytic"]["uid"], "6c3e9b0a-0000-4000-8000-000000000001");
+    assert_eq!(
+        findings[0]["finding_info"]["analytic"]["uid"],
+        "6c3e9b0a-0000-4000-8000-000000000001"
+    );
 }

@@ -74,33 +74,33 @@ fn findings_go_in_calls_of_100_under_the_default_product_and_throttling_is_retri
         return;
     };
     run(async {
-    let publisher = SecurityHubPublisher::connect(None, &options).await.unwrap();
-    // moto's account, the region of the environment.
-    assert_eq!(
-        publisher.product_arn(),
-        "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
-    );
-    proxy.inject("/findings/import", Fault::SlowDown, 1);
-    let findings: Vec<Finding> = (0..150).map(finding).collect();
-    publisher.publish(&findings).await.unwrap();
-    // 100 + 50, the first call once more after its 503.
-    assert_eq!(imports(&proxy), 3);
-    let stored = moto.boto(
-        "sh = boto3.client('securityhub')\nout = []\n\
+        let publisher = SecurityHubPublisher::connect(None, &options).await.unwrap();
+        // moto's account, the region of the environment.
+        assert_eq!(
+            publisher.product_arn(),
+            "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+        );
+        proxy.inject("/findings/import", Fault::SlowDown, 1);
+        let findings: Vec<Finding> = (0..150).map(finding).collect();
+        publisher.publish(&findings).await.unwrap();
+        // 100 + 50, the first call once more after its 503.
+        assert_eq!(imports(&proxy), 3);
+        let stored = moto.boto(
+            "sh = boto3.client('securityhub')\nout = []\n\
          for page in sh.get_paginator('get_findings').paginate():\n    out += page['Findings']\n\
          print(json.dumps(out))",
-    );
-    let stored = stored.as_array().unwrap();
-    assert_eq!(stored.len(), 150);
-    let first = stored.iter().find(|f| f["Id"] == "match-000").unwrap();
-    assert_eq!(first["SchemaVersion"], "2018-10-08");
-    assert_eq!(first["ProductArn"], publisher.product_arn());
-    assert_eq!(first["AwsAccountId"], "123456789012");
-    assert_eq!(first["GeneratorId"], "rule-1");
-    assert_eq!(first["Severity"]["Label"], "HIGH");
-    assert_eq!(first["Types"][0], "TTPs/Defense Evasion");
-    assert_eq!(first["Resources"][0]["Type"], "AwsAccount");
-    assert_eq!(first["ProductFields"]["sigil/source/record"], "0");
+        );
+        let stored = stored.as_array().unwrap();
+        assert_eq!(stored.len(), 150);
+        let first = stored.iter().find(|f| f["Id"] == "match-000").unwrap();
+        assert_eq!(first["SchemaVersion"], "2018-10-08");
+        assert_eq!(first["ProductArn"], publisher.product_arn());
+        assert_eq!(first["AwsAccountId"], "123456789012");
+        assert_eq!(first["GeneratorId"], "rule-1");
+        assert_eq!(first["Severity"]["Label"], "HIGH");
+        assert_eq!(first["Types"][0], "TTPs/Defense Evasion");
+        assert_eq!(first["Resources"][0]["Type"], "AwsAccount");
+        assert_eq!(first["ProductFields"]["sigil/source/record"], "0");
     });
 }
 
@@ -112,24 +112,25 @@ fn a_refused_finding_fails_the_call_with_its_id_and_reason() {
         return;
     };
     run(async {
-    let product = "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default";
-    let publisher = SecurityHubPublisher::connect(Some(product), &options)
-        .await
-        .unwrap();
-    assert_eq!(publisher.product_arn(), product);
-    // Security Hub (and moto) refuse a finding without resources.
-    let mut refused = finding(7);
-    refused.resources.clear();
-    let error = publisher
-        .publish(&[finding(6), refused])
-        .await
-        .unwrap_err();
-    assert!(error.message.contains("match-007"), "{error}");
-    assert!(error.message.contains("1 of 2 findings refused"), "{error}");
-    assert_eq!(error.code.as_deref(), Some("InvalidInput"));
-    // Refused for good: not imported again.
-    assert_eq!(imports(&proxy), 1);
-    let bad = SecurityHubPublisher::connect(Some("arn:aws:sns:eu-west-1:1:t"), &options).await;
-    assert!(bad.unwrap_err().message.contains("no Security Hub product ARN"));
+        let product = "arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default";
+        let publisher = SecurityHubPublisher::connect(Some(product), &options)
+            .await
+            .unwrap();
+        assert_eq!(publisher.product_arn(), product);
+        // Security Hub (and moto) refuse a finding without resources.
+        let mut refused = finding(7);
+        refused.resources.clear();
+        let error = publisher.publish(&[finding(6), refused]).await.unwrap_err();
+        assert!(error.message.contains("match-007"), "{error}");
+        assert!(error.message.contains("1 of 2 findings refused"), "{error}");
+        assert_eq!(error.code.as_deref(), Some("InvalidInput"));
+        // Refused for good: not imported again.
+        assert_eq!(imports(&proxy), 1);
+        let bad = SecurityHubPublisher::connect(Some("arn:aws:sns:eu-west-1:1:t"), &options).await;
+        assert!(
+            bad.unwrap_err()
+                .message
+                .contains("no Security Hub product ARN")
+        );
     });
 }

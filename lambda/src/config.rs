@@ -144,7 +144,10 @@ mod tests {
             ("SIGIL_SECURITYHUB", "1"),
         ])
         .unwrap();
-        assert_eq!((c.security_hub, c.security_hub_product.as_deref()), (true, None));
+        assert_eq!(
+            (c.security_hub, c.security_hub_product.as_deref()),
+            (true, None)
+        );
         assert!(
             matches!(c.rules, RulesAt::S3(url) if url.bucket == "bkt" && url.prefix == "rules/")
         );

@@ -16,10 +16,10 @@
 
 use crate::config::Config;
 use sigil_aws::eventbridge::{BusEvent, EventBusPublisher};
+use sigil_aws::securityhub::SecurityHubPublisher;
 use sigil_aws::sns::{Notification, SnsPublisher};
 use sigil_aws::{ClientOptions, RequestError};
 use sigil_watch::alert::Alert;
-use sigil_aws::securityhub::SecurityHubPublisher;
 use sigil_watch::deliver::{finding, message};
 
 /// The configured destinations.

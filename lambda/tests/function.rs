@@ -442,7 +442,10 @@ fn matches_are_imported_into_security_hub_once_per_match() {
         .cloned()
         .unwrap()
     };
-    assert_eq!(response(function.invoke(&s3_event(8))), json!({"objects": 1}));
+    assert_eq!(
+        response(function.invoke(&s3_event(8))),
+        json!({"objects": 1})
+    );
     let found = findings();
     assert_eq!(found.len(), 1, "{found:?}");
     let f = &found[0];
@@ -457,13 +460,19 @@ fn matches_are_imported_into_security_hub_once_per_match() {
         .map(|r| (r["Type"].as_str().unwrap(), r["Id"].as_str().unwrap()))
         .collect();
     let object = format!("arn:aws:s3:::trail/{}", key(8));
-    assert!(resources.contains(&("AwsS3Object", object.as_str())), "{resources:?}");
+    assert!(
+        resources.contains(&("AwsS3Object", object.as_str())),
+        "{resources:?}"
+    );
     assert!(resources.contains(&("AwsAccount", "AWS::::Account:210987654321")));
     assert_eq!(f["Resources"][0]["Region"], "eu-west-1");
     assert_eq!(f["ProductFields"]["sigil/event/account"], "210987654321");
     // The SNS topic got the match too.
     assert_eq!(alerts.matched_events(&moto), ["d-8"]);
     // The same object again (a retry): the finding is updated, not doubled.
-    assert_eq!(response(function.invoke(&s3_event(8))), json!({"objects": 1}));
+    assert_eq!(
+        response(function.invoke(&s3_event(8))),
+        json!({"objects": 1})
+    );
     assert_eq!(findings().len(), 1);
 }

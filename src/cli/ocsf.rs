@@ -39,7 +39,9 @@ use serde_json::{Value, json};
 use sigil_compiler::{Rule, RuleSet};
 use sigil_engine::correlate::CorrelationMatch;
 use sigil_engine::{Jsonl, Layout, MatchRecord, TextSink, compact_json};
-use sigil_watch::alert::{ACCOUNT_FIELDS, REGION_FIELDS, correlation_id, event_text, match_id, rule_key};
+use sigil_watch::alert::{
+    ACCOUNT_FIELDS, REGION_FIELDS, correlation_id, event_text, match_id, rule_key,
+};
 use std::io::Write;
 
 /// The OCSF schema version the findings declare.
@@ -50,7 +52,12 @@ pub type OcsfSink<W> = TextSink<W, Ocsf>;
 
 /// A sink writing the matches of `rules` to `out` as OCSF Detection Findings.
 pub fn sink<W: Write>(out: W, rules: &RuleSet) -> OcsfSink<W> {
-    TextSink::with_layout(out, Ocsf { jsonl: Jsonl::new(rules) })
+    TextSink::with_layout(
+        out,
+        Ocsf {
+            jsonl: Jsonl::new(rules),
+        },
+    )
 }
 
 /// The OCSF layout: the match record, made into a Detection Finding.
@@ -84,7 +91,10 @@ impl Layout for Ocsf {
         self.jsonl.correlation(&mut line, rule, m);
         let record: Value = serde_json::from_slice(&line).expect("serde_json wrote it");
         let uid = correlation_id(&rule_key(rule), m);
-        let (start, end) = (m.window_start.as_millisecond(), m.window_end.as_millisecond());
+        let (start, end) = (
+            m.window_start.as_millisecond(),
+            m.window_end.as_millisecond(),
+        );
         let mut finding = base(rule, &uid, Some(start), Some(end));
         finding["start_time"] = start.into();
         finding["end_time"] = end.into();
@@ -165,7 +175,10 @@ fn severity(level: Option<&str>) -> (u8, &'static str) {
 
 /// The `cloud` object of an event that names its account or region.
 fn cloud(event: &Value) -> Option<Value> {
-    let (account, region) = (event_text(event, ACCOUNT_FIELDS), event_text(event, REGION_FIELDS));
+    let (account, region) = (
+        event_text(event, ACCOUNT_FIELDS),
+        event_text(event, REGION_FIELDS),
+    );
     if account.is_none() && region.is_none() {
         return None;
     }

@@ -88,7 +88,10 @@ impl SarifLog {
         let start = file.line_col(diag.primary.span.start);
         let (end_line, end_column) = file.line_col(diag.primary.span.end);
         // SARIF's end column is exclusive; an empty span still covers its first character.
-        let end = (end_line, end_column.max(start.1 + usize::from(end_line == start.0)));
+        let end = (
+            end_line,
+            end_column.max(start.1 + usize::from(end_line == start.0)),
+        );
         let mut message = format!("{}: {}", diag.message, diag.primary.message);
         if let Some(help) = &diag.help {
             message.push_str(&format!(" (help: {help})"));
@@ -175,6 +178,9 @@ mod tests {
             artifact(Path::new("./rules/a b.yml")),
             json!({"uri": "rules/a%20b.yml", "uriBaseId": "%SRCROOT%"})
         );
-        assert_eq!(artifact(Path::new("/r/x.yml")), json!({"uri": "file:///r/x.yml"}));
+        assert_eq!(
+            artifact(Path::new("/r/x.yml")),
+            json!({"uri": "file:///r/x.yml"})
+        );
     }
 }

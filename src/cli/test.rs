@@ -157,7 +157,10 @@ fn add_problems(log: &mut SarifLog, file: &Path, tests: &Path, problems: &[Probl
             ),
             None => ("test_invalid", "the rule's examples cannot be run"),
         };
-        let line = problem.case.as_deref().map_or(1, |name| case_line(&text, name));
+        let line = problem
+            .case
+            .as_deref()
+            .map_or(1, |name| case_line(&text, name));
         let mut message = format!("{}: {}", file.display(), problem.message);
         if let Some(event) = &problem.event {
             message.push_str(&format!("\nevent: {event}"));

@@ -6,7 +6,7 @@
 //! moto is missing, failed when it is missing under `CI=true`.
 
 use crate::support::*;
-use sigil_aws::testing::Moto;
+use sigil_aws::testing::{Fault, FaultProxy, Moto};
 use std::io::Write;
 use std::time::Duration;
 
@@ -193,10 +193,13 @@ fn matches_are_imported_into_security_hub_as_asff_findings() {
     };
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("trail.jsonl");
-    let endpoint = moto.endpoint();
+    // Security Hub refuses the first two imports: the watcher says so, waits and tries again.
+    let proxy = FaultProxy::start(moto.port).unwrap();
+    proxy.inject("/findings/import", Fault::AccessDenied, 2);
+    let (endpoint, rules) = (proxy.endpoint(), pack());
     let args = [
         "-r",
-        pack().to_str().unwrap(),
+        rules.to_str().unwrap(),
         "--security-hub",
         "--endpoint-url",
         &endpoint,
@@ -206,6 +209,7 @@ fn matches_are_imported_into_security_hub_as_asff_findings() {
     ];
     let watcher = watcher(&moto, &args);
     append(&log, &format!("{}\n{}\n", harmless(1), stop_logging(1)));
+    watcher.wait_stderr("trying again (the watcher waits)");
     let mut found = Vec::new();
     wait_until(
         || {
@@ -234,8 +238,17 @@ fn matches_are_imported_into_security_hub_as_asff_findings() {
         .iter()
         .map(|r| r["Id"].as_str().unwrap())
         .collect();
-    assert!(resources.contains(&"AWS::::Account:111122223333"), "{resources:?}");
+    assert!(
+        resources.contains(&"AWS::::Account:111122223333"),
+        "{resources:?}"
+    );
     assert_eq!(f["ProductFields"]["sigil/match/id"], f["Id"]);
+    let imports = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.contains("/findings/import"))
+        .count();
+    assert_eq!(imports, 3);
 }
 
 #[test]

@@ -116,7 +116,10 @@ pub fn finding(alert: &Alert) -> Finding {
     field("rule/path", text(&rule["path"]));
     field("rule/level", level.clone());
     field("source/path", source.clone());
-    field("source/record", record["source"]["record"].as_u64().map(|n| n.to_string()));
+    field(
+        "source/record",
+        record["source"]["record"].as_u64().map(|n| n.to_string()),
+    );
     field("event/account", account.clone());
     field("event/region", region.clone());
     Finding {
@@ -261,8 +264,15 @@ mod tests {
                 ("AwsAccount", "AWS::::Account:111122223333"),
             ]
         );
-        assert!(f.resources.iter().all(|r| r.region.as_deref() == Some("eu-west-1")));
-        assert!(f.description.contains("record 17 of s3://trail/AWSLogs/a.json.gz"));
+        assert!(
+            f.resources
+                .iter()
+                .all(|r| r.region.as_deref() == Some("eu-west-1"))
+        );
+        assert!(
+            f.description
+                .contains("record 17 of s3://trail/AWSLogs/a.json.gz")
+        );
         assert!(
             f.product_fields
                 .contains(&("sigil/source/record".into(), "17".into()))
@@ -277,7 +287,10 @@ mod tests {
             "window":{"start":"2026-10-01T00:43:45Z","end":"2026-10-01T00:44:36Z"},
             "aggregate":{"type":"event_count","value":40},"events":{"count":40,"first":[]}}"#,
         ));
-        assert_eq!((f.generator_id.as_str(), f.severity), ("Burst", "INFORMATIONAL"));
+        assert_eq!(
+            (f.generator_id.as_str(), f.severity),
+            ("Burst", "INFORMATIONAL")
+        );
         assert_eq!(f.types, ["Unusual Behaviors/Sigma Rule Match"]);
         assert_eq!(f.first_observed_at.as_deref(), Some("2026-10-01T00:43:45Z"));
         assert_eq!(f.created_at, "2026-10-01T00:44:36Z");
