@@ -12,17 +12,18 @@
 //! An outlet's error that cannot be retried ([`DeliveryError::Fatal`], such as a full disk
 //! under `-o`) stops the watcher: nothing is committed past it.
 
+mod publish;
 mod securityhub;
 mod sns;
 mod spool;
 mod webhook;
 
+pub use publish::{Publish, Published, Publishing};
 pub use securityhub::{SecurityHub, finding};
 pub use sns::{Sns, message};
 pub use spool::Spool;
 pub use webhook::{Retry, Webhook, body, signature};
 
-use crate::Notice;
 use crate::alert::Alert;
 use crate::metrics::Metrics;
 use crate::scan::{Ack, Delivery};
@@ -31,7 +32,6 @@ use std::future::Future;
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::mpsc::Sender;
 use tokio::sync::mpsc;
 
 /// Most alerts merged into one batch from deliveries already waiting.
@@ -125,43 +125,6 @@ impl Outlet for Lines {
                 Err(e) => Err(DeliveryError::Fatal(format!("{}: {e}", self.name))),
             }
         })
-    }
-}
-
-/// Calls `attempt` until it succeeds, waiting as `retry` says between tries: the delivery of
-/// an AWS sink (SNS, Security Hub), which holds the watcher until the service takes the batch
-/// (nothing is committed past it meanwhile). Every try is counted in
-/// `sigil_deliveries_total{sink,outcome}`, every retry in `sigil_delivery_retries_total`; the
-/// first failure of a batch is told as a [`Notice::Delivery`].
-async fn until_accepted<F, Fut>(
-    sink: &str,
-    retry: &Retry,
-    metrics: &Metrics,
-    notices: &Sender<Notice>,
-    mut attempt: F,
-) where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), sigil_aws::RequestError>>,
-{
-    let labels = |outcome| [("sink", sink), ("outcome", outcome)];
-    let mut failures = 0;
-    loop {
-        match attempt().await {
-            Ok(()) => {
-                metrics.add("sigil_deliveries_total", &labels("ok"), 1.0);
-                return;
-            }
-            Err(error) => {
-                metrics.add("sigil_deliveries_total", &labels("failed"), 1.0);
-                metrics.add("sigil_delivery_retries_total", &[("sink", sink)], 1.0);
-                if failures == 0 {
-                    let message = format!("{sink}: {error}; trying again (the watcher waits)");
-                    let _ = notices.send(Notice::Delivery(message));
-                }
-                tokio::time::sleep(retry.delay(failures)).await;
-                failures += 1;
-            }
-        }
     }
 }
 

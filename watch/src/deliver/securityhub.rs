@@ -22,61 +22,22 @@
 //! meanwhile, nothing is committed past the batch, and each failure is reported with the
 //! finding's id and Security Hub's reason.
 
-use super::{DeliveryError, Outlet, Retry, Sending, until_accepted};
-use crate::Notice;
+use super::{Publish, Published, Publishing};
 use crate::alert::{ACCOUNT_FIELDS, Alert, REGION_FIELDS, event_text};
-use crate::metrics::Metrics;
 use serde_json::Value;
 use sigil_aws::securityhub::{Finding, FindingResource, SecurityHubPublisher};
-use std::sync::Arc;
-use std::sync::mpsc::Sender;
 
 /// Security Hub as a sink.
-pub struct SecurityHub {
-    name: String,
-    publisher: SecurityHubPublisher,
-    retry: Retry,
-    metrics: Arc<Metrics>,
-    notices: Sender<Notice>,
-}
+pub type SecurityHub = Published<SecurityHubPublisher>;
 
-impl SecurityHub {
-    /// A sink importing with `publisher`, retrying as `retry` says.
-    pub fn new(
-        publisher: SecurityHubPublisher,
-        retry: Retry,
-        metrics: Arc<Metrics>,
-        notices: Sender<Notice>,
-    ) -> SecurityHub {
-        SecurityHub {
-            name: format!("securityhub {}", publisher.product_arn()),
-            publisher,
-            retry,
-            metrics,
-            notices,
-        }
-    }
-}
-
-impl Outlet for SecurityHub {
-    fn name(&self) -> &str {
-        &self.name
+impl Publish for SecurityHubPublisher {
+    fn name(&self) -> String {
+        format!("securityhub {}", self.product_arn())
     }
 
-    fn deliver(&mut self, alerts: Arc<[Alert]>) -> Sending<'_> {
-        Box::pin(async move {
-            let findings: Vec<Finding> = alerts.iter().map(finding).collect();
-            let publisher = &self.publisher;
-            until_accepted(
-                &self.name,
-                &self.retry,
-                &self.metrics,
-                &self.notices,
-                || publisher.publish(&findings),
-            )
-            .await;
-            Ok::<(), DeliveryError>(())
-        })
+    fn publish<'a>(&'a self, alerts: &'a [Alert]) -> Publishing<'a> {
+        let findings: Vec<Finding> = alerts.iter().map(finding).collect();
+        Box::pin(async move { SecurityHubPublisher::publish(self, &findings).await })
     }
 }
 

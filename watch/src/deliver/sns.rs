@@ -7,38 +7,28 @@
 //! SNS does not take is tried again, with backoff, until it does: the watcher waits meanwhile
 //! (nothing is committed past an undelivered batch).
 
-use super::{DeliveryError, Outlet, Retry, Sending, until_accepted};
-use crate::Notice;
+use super::{Publish, Published, Publishing};
 use crate::alert::Alert;
-use crate::metrics::Metrics;
 use sigil_aws::sns::{MAX_PAYLOAD_BYTES, Notification, SnsPublisher};
-use std::sync::Arc;
-use std::sync::mpsc::Sender;
 
 /// An SNS topic as a sink.
-pub struct Sns {
-    name: String,
-    publisher: SnsPublisher,
-    retry: Retry,
-    metrics: Arc<Metrics>,
-    notices: Sender<Notice>,
-}
+pub type Sns = Published<SnsPublisher>;
 
-impl Sns {
-    /// A sink publishing with `publisher`, retrying as `retry` says.
-    pub fn new(
-        publisher: SnsPublisher,
-        retry: Retry,
-        metrics: Arc<Metrics>,
-        notices: Sender<Notice>,
-    ) -> Sns {
-        Sns {
-            name: format!("sns {}", publisher.topic()),
-            publisher,
-            retry,
-            metrics,
-            notices,
-        }
+impl Publish for SnsPublisher {
+    fn name(&self) -> String {
+        format!("sns {}", self.topic())
+    }
+
+    fn publish<'a>(&'a self, alerts: &'a [Alert]) -> Publishing<'a> {
+        let notifications: Vec<Notification> = alerts
+            .iter()
+            .map(|alert| Notification {
+                id: alert.id.clone(),
+                subject: alert.subject.clone(),
+                message: message(alert),
+            })
+            .collect();
+        Box::pin(async move { SnsPublisher::publish(self, &notifications).await })
     }
 }
 
@@ -58,33 +48,4 @@ pub fn message(alert: &Alert) -> String {
         );
     }
     value.to_string()
-}
-
-impl Outlet for Sns {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn deliver(&mut self, alerts: Arc<[Alert]>) -> Sending<'_> {
-        Box::pin(async move {
-            let notifications: Vec<Notification> = alerts
-                .iter()
-                .map(|alert| Notification {
-                    id: alert.id.clone(),
-                    subject: alert.subject.clone(),
-                    message: message(alert),
-                })
-                .collect();
-            let publisher = &self.publisher;
-            until_accepted(
-                &self.name,
-                &self.retry,
-                &self.metrics,
-                &self.notices,
-                || publisher.publish(&notifications),
-            )
-            .await;
-            Ok::<(), DeliveryError>(())
-        })
-    }
 }
