@@ -18,10 +18,9 @@
 //! the caller tries again (findings are delivered at least once; importing a finding again
 //! with the same `Id` updates it, so a retry never makes a duplicate).
 
-use std::time::Duration;
-
 use aws_sdk_securityhub::types::{AwsSecurityFinding, Resource, Severity, SeverityLabel};
 
+use crate::batch::{Refusal, until_taken};
 use crate::client::{ClientOptions, RequestError, shared_config};
 
 /// The ASFF version every finding declares.
@@ -29,9 +28,6 @@ pub const SCHEMA_VERSION: &str = "2018-10-08";
 
 /// Most findings of one `BatchImportFindings` call.
 pub const MAX_FINDINGS: usize = 100;
-
-/// How many times findings refused for a passing reason are imported again.
-const RETRIES: u32 = 4;
 
 /// One finding to import: what [`SecurityHubPublisher`] needs beyond the product.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,11 +133,8 @@ impl SecurityHubPublisher {
     /// Imports one call's worth of findings, importing again those refused for a passing
     /// reason.
     async fn import(&self, findings: &[Finding]) -> Result<(), RequestError> {
-        let mut pending: Vec<&Finding> = findings.iter().collect();
-        for attempt in 0..=RETRIES {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-            }
+        let name = |finding: &Finding| format!("finding {}", finding.id);
+        until_taken(findings, name, |pending: Vec<&Finding>| async move {
             let asff = pending.iter().map(|f| self.asff(f)).collect();
             let output = self
                 .client
@@ -150,35 +143,31 @@ impl SecurityHubPublisher {
                 .send()
                 .await
                 .map_err(RequestError::of)?;
-            let failed = output.failed_findings();
-            if failed.is_empty() {
-                return Ok(());
-            }
-            if let Some(lasting) = failed
-                .iter()
-                .find(|f| !passing(f.error_code().unwrap_or_default()))
-            {
-                return Err(RequestError {
-                    code: lasting.error_code().map(String::from),
-                    message: format!(
-                        "{} of {} findings refused; finding {}: {}: {}",
-                        failed.len(),
-                        pending.len(),
-                        lasting.id().unwrap_or("?"),
-                        lasting.error_code().unwrap_or("?"),
-                        lasting.error_message().unwrap_or("")
-                    ),
+            // Failed findings are named by their ids; one that names none sent still fails.
+            let mut refused = Vec::new();
+            for failed in output.failed_findings() {
+                let (code, message) = (
+                    failed.error_code().unwrap_or("?").to_string(),
+                    failed.error_message().unwrap_or_default().to_string(),
+                );
+                let Some(item) = pending.iter().find(|f| failed.id() == Some(f.id.as_str())) else {
+                    return Err(RequestError {
+                        message: format!(
+                            "finding {} was refused: {code}: {message}",
+                            failed.id().unwrap_or("?")
+                        ),
+                        code: Some(code),
+                    });
+                };
+                refused.push(Refusal {
+                    item: *item,
+                    code,
+                    message,
                 });
             }
-            pending.retain(|f| failed.iter().any(|e| e.id() == Some(f.id.as_str())));
-        }
-        Err(RequestError {
-            code: None,
-            message: format!(
-                "{} findings still refused after {RETRIES} retries",
-                pending.len()
-            ),
+            Ok(refused)
         })
+        .await
     }
 
     /// The ASFF form of `finding`, under this publisher's product.
@@ -235,19 +224,6 @@ fn product_account(arn: &str) -> Option<&str> {
         }
         _ => None,
     }
-}
-
-/// Whether a failed finding's error code is a passing one, worth importing it again.
-fn passing(code: &str) -> bool {
-    matches!(
-        code,
-        "ThrottlingException"
-            | "TooManyRequestsException"
-            | "LimitExceededException"
-            | "InternalException"
-            | "InternalFailure"
-            | "ServiceUnavailable"
-    )
 }
 
 /// `text` cut to `chars` characters.

@@ -122,7 +122,10 @@ fn a_refused_finding_fails_the_call_with_its_id_and_reason() {
         refused.resources.clear();
         let error = publisher.publish(&[finding(6), refused]).await.unwrap_err();
         assert!(error.message.contains("match-007"), "{error}");
-        assert!(error.message.contains("1 of 2 findings refused"), "{error}");
+        assert!(
+            error.message.contains("was refused: InvalidInput"),
+            "{error}"
+        );
         assert_eq!(error.code.as_deref(), Some("InvalidInput"));
         // Refused for good: not imported again.
         assert_eq!(imports(&proxy), 1);
