@@ -25,6 +25,7 @@ use sigil_compiler::LogSource;
 /// | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
 /// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
 /// | S3 server access logs | `s3access` | `bucket_owner` and `operation`                         |
+/// | OCSF events (Amazon Security Lake) | `securitylake` | `class_uid` and `metadata`            |
 ///
 /// The sources are tried in this order, so a Route 53 Resolver query log (which has a `srcaddr`)
 /// is never taken for a VPC flow log. A rule applies to a record when every part of the rule's
@@ -55,13 +56,17 @@ pub enum RecordSource {
     Config,
     /// Amazon S3 server access logs (`product: aws, service: s3access`).
     S3Access,
+    /// OCSF events, as Amazon Security Lake stores them (`product: aws, service:
+    /// securitylake`): rules written with OCSF names apply, and CloudTrail rules through the
+    /// `cloudtrail-ocsf` pipeline.
+    SecurityLake,
     /// Anything else: only rules without a logsource constraint apply.
     Unknown,
 }
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 13] = [
+    pub const ALL: [RecordSource; 14] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
@@ -74,6 +79,7 @@ impl RecordSource {
         RecordSource::CloudWatch,
         RecordSource::Config,
         RecordSource::S3Access,
+        RecordSource::SecurityLake,
         RecordSource::Unknown,
     ];
 
@@ -92,6 +98,7 @@ impl RecordSource {
             RecordSource::CloudWatch => "cloudwatch",
             RecordSource::Config => "config",
             RecordSource::S3Access => "s3access",
+            RecordSource::SecurityLake => "securitylake",
             RecordSource::Unknown => return None,
         })
     }
@@ -124,6 +131,7 @@ impl RecordSource {
             RecordSource::CloudWatch => (&["logGroup", "message"], &[]),
             RecordSource::Config => (&["configurationItemCaptureTime", "resourceType"], &[]),
             RecordSource::S3Access => (&["bucket_owner", "operation"], &[]),
+            RecordSource::SecurityLake => (&["class_uid", "metadata"], &[]),
             RecordSource::Unknown => return None,
         };
         Some(Recognition { all, any })
@@ -249,6 +257,10 @@ mod tests {
             (
                 r#"{"bucket_owner":"0a1b","operation":"REST.GET.OBJECT"}"#,
                 RecordSource::S3Access,
+            ),
+            (
+                r#"{"class_uid":6003,"metadata":{"version":"1.1.0"},"api":{"operation":"x"}}"#,
+                RecordSource::SecurityLake,
             ),
         ] {
             assert_eq!(source_of(json), source, "{json}");
