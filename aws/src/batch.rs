@@ -1,5 +1,7 @@
 //! Cutting messages into the calls of a batch API (SNS `PublishBatch`, EventBridge
-//! `PutEvents`): at most so many entries, and so many bytes, per call.
+//! `PutEvents`, Security Hub `BatchImportFindings`): at most so many entries, and so many
+//! bytes, per call; and sending again the entries a call refused for a passing reason
+//! ([`until_taken`]).
 //!
 //! ```text
 //! sizes 100 100 100 100 100, at most 2 entries and 250 bytes a call:  [100 100] [100 100] [100]
@@ -8,6 +10,9 @@
 //!
 //! An entry over the byte limit on its own still goes, alone: the service refuses it, and
 //! says why.
+
+use crate::client::RequestError;
+use std::time::Duration;
 
 /// Cuts `items` into runs of at most `max_entries` items whose `size`s add up to at most
 /// `max_bytes` (but never an empty run), in order.
@@ -31,6 +36,73 @@ pub(crate) fn batches<T>(
         out.push(&items[start..]);
     }
     out
+}
+
+/// An entry a batch call refused, with the service's error code and message.
+pub(crate) struct Refusal<'a, T> {
+    /// The entry.
+    pub item: &'a T,
+    /// The error code (`ThrottlingException`, `InvalidInput`...).
+    pub code: String,
+    /// The service's words.
+    pub message: String,
+}
+
+/// How many times entries refused for a passing reason are sent again.
+const RETRIES: u32 = 4;
+
+/// Sends `items` with `send` (one call of a batch API, which answers with the entries it
+/// refused), sending again those refused for a passing reason (throttling, an internal
+/// error), at most [`RETRIES`] times with backoff. An entry refused for good, or still
+/// refused after that, fails the whole, named by `name`, with the service's code and words.
+pub(crate) async fn until_taken<'a, T, F, Fut>(
+    items: &'a [T],
+    name: impl Fn(&T) -> String,
+    mut send: F,
+) -> Result<(), RequestError>
+where
+    F: FnMut(Vec<&'a T>) -> Fut,
+    Fut: Future<Output = Result<Vec<Refusal<'a, T>>, RequestError>>,
+{
+    let mut pending: Vec<&T> = items.iter().collect();
+    for attempt in 0..=RETRIES {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
+        let refused = send(pending).await?;
+        if let Some(lasting) = refused.iter().find(|r| !passing(&r.code)) {
+            return Err(RequestError {
+                code: Some(lasting.code.clone()),
+                message: format!(
+                    "{} was refused: {}: {}",
+                    name(lasting.item),
+                    lasting.code,
+                    lasting.message
+                ),
+            });
+        }
+        if refused.is_empty() {
+            return Ok(());
+        }
+        pending = refused.into_iter().map(|r| r.item).collect();
+    }
+    Err(RequestError {
+        code: None,
+        message: format!("entries still refused after {RETRIES} retries"),
+    })
+}
+
+/// Whether an entry's error code is a passing one, worth sending the entry again.
+fn passing(code: &str) -> bool {
+    matches!(
+        code,
+        "ThrottlingException"
+            | "TooManyRequestsException"
+            | "LimitExceededException"
+            | "InternalException"
+            | "InternalFailure"
+            | "ServiceUnavailable"
+    )
 }
 
 #[cfg(test)]

@@ -15,10 +15,9 @@
 //! refused for good (too large, malformed), fails the call, after the entries before it
 //! were put: the caller tries again (events are delivered at least once).
 
-use std::time::Duration;
-
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 
+use crate::batch::{Refusal, until_taken};
 use crate::client::{ClientOptions, RequestError, shared_config};
 
 /// The `source` of every event this crate puts.
@@ -32,9 +31,6 @@ pub const MAX_DETAIL_TYPE_CHARS: usize = 128;
 
 /// Most entries of one `PutEvents` call.
 const MAX_ENTRIES: usize = 10;
-
-/// How many times entries refused for a passing reason are put again.
-const RETRIES: u32 = 4;
 
 /// One event to put.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,11 +85,8 @@ impl EventBusPublisher {
 
     /// Puts one call's worth of events, putting again those refused for a passing reason.
     async fn put(&self, events: &[BusEvent]) -> Result<(), RequestError> {
-        let mut pending: Vec<&BusEvent> = events.iter().collect();
-        for attempt in 0..=RETRIES {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-            }
+        let name = |event: &BusEvent| format!("an event of `{}`", event.detail_type);
+        until_taken(events, name, |pending: Vec<&BusEvent>| async move {
             let entries = pending.iter().map(|event| self.entry(event)).collect();
             let output = self
                 .client
@@ -102,36 +95,22 @@ impl EventBusPublisher {
                 .send()
                 .await
                 .map_err(RequestError::of)?;
-            if output.failed_entry_count() == 0 {
-                return Ok(());
-            }
             // Results come in the order of the entries; a failed one has an error code.
-            let mut refused = Vec::new();
-            for (event, result) in pending.iter().zip(output.entries()) {
-                let Some(code) = result.error_code() else {
-                    continue;
-                };
-                if !passing(code) {
-                    let message = result.error_message().unwrap_or(code);
-                    return Err(RequestError {
-                        code: Some(code.to_string()),
-                        message: format!(
-                            "an event of `{}` was refused: {message}",
-                            event.detail_type
-                        ),
-                    });
-                }
-                refused.push(*event);
-            }
-            pending = refused;
-        }
-        Err(RequestError {
-            code: None,
-            message: format!(
-                "{} events still refused after {RETRIES} retries",
-                pending.len()
-            ),
+            Ok(pending
+                .into_iter()
+                .zip(output.entries())
+                .filter_map(|(item, result)| {
+                    let code = result.error_code()?.to_string();
+                    let message = result.error_message().unwrap_or_default().to_string();
+                    Some(Refusal {
+                        item,
+                        code,
+                        message,
+                    })
+                })
+                .collect())
         })
+        .await
     }
 
     fn entry(&self, event: &BusEvent) -> PutEventsRequestEntry {
@@ -143,14 +122,6 @@ impl EventBusPublisher {
             .set_resources(Some(event.resources.clone()).filter(|r| !r.is_empty()))
             .build()
     }
-}
-
-/// Whether an entry's error code is a passing one, worth putting the entry again.
-fn passing(code: &str) -> bool {
-    matches!(
-        code,
-        "ThrottlingException" | "InternalException" | "InternalFailure" | "ServiceUnavailable"
-    )
 }
 
 /// `text` cut to [`MAX_DETAIL_TYPE_CHARS`] characters.

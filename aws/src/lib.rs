@@ -39,13 +39,15 @@
 //! With ring instead of aws-lc (whose C library is most of the difference), the SDK costs
 //! about as much as `object_store`, about 12 s more CPU per clean build.
 //!
-//! # SQS, SNS and EventBridge
+//! # SQS, SNS, EventBridge and Security Hub
 //!
 //! The client options ([`ClientOptions`]) are the SDK's shared configuration, and every client
 //! is built on it: [`sqs::SqsQueue`] receives (and deletes) the S3 event notifications that
 //! [`event`] parses, [`S3Source::announced`] reads the objects they announce without listing,
 //! [`sns::SnsPublisher`] publishes matches to a topic (`sigil watch`, `sigil-lambda`), and
-//! [`eventbridge::EventBusPublisher`] puts them on an event bus (`sigil-lambda`).
+//! [`eventbridge::EventBusPublisher`] puts them on an event bus (`sigil-lambda`), and
+//! [`securityhub::SecurityHubPublisher`] imports them into Security Hub as ASFF findings
+//! (`sigil watch`, `sigil-lambda`).
 
 #![deny(missing_docs)]
 
@@ -57,6 +59,7 @@ mod fetch;
 pub mod layout;
 mod list;
 pub mod poll;
+pub mod securityhub;
 pub mod sns;
 mod source;
 pub mod sqs;

@@ -95,7 +95,7 @@ async fn init() -> Result<Function, InitError> {
     Ok(Function {
         engine: Arc::new(engine),
         s3,
-        outlets: Outlets::connect(&config, &client).await,
+        outlets: Outlets::connect(&config, &client).await?,
     })
 }
 

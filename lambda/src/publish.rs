@@ -3,7 +3,10 @@
 //! match, detail-type the rule's title, so an EventBridge rule can start a remediation for
 //! one rule's matches).
 //!
-//! With neither configured, each alert's JSON line is written to stdout, which Lambda sends to
+//! Security Hub (`SIGIL_SECURITYHUB`) gets one ASFF finding per match, made as `sigil watch`
+//! makes it ([`finding`]), its id the match id: a retried import updates the finding.
+//!
+//! With none configured, each alert's JSON line is written to stdout, which Lambda sends to
 //! the function's log group: matches are never dropped silently.
 //!
 //! A message or event is the alert's JSON line; one over the services' 256 KiB limits goes
@@ -13,20 +16,23 @@
 
 use crate::config::Config;
 use sigil_aws::eventbridge::{BusEvent, EventBusPublisher};
+use sigil_aws::securityhub::SecurityHubPublisher;
 use sigil_aws::sns::{Notification, SnsPublisher};
 use sigil_aws::{ClientOptions, RequestError};
 use sigil_watch::alert::Alert;
-use sigil_watch::deliver::message;
+use sigil_watch::deliver::{finding, message};
 
 /// The configured destinations.
 pub struct Outlets {
     sns: Option<SnsPublisher>,
     bus: Option<EventBusPublisher>,
+    hub: Option<SecurityHubPublisher>,
 }
 
 impl Outlets {
-    /// The destinations `config` names, reached as `client` says.
-    pub async fn connect(config: &Config, client: &ClientOptions) -> Outlets {
+    /// The destinations `config` names, reached as `client` says; fails when Security Hub's
+    /// product cannot be found (the caller's identity unknown).
+    pub async fn connect(config: &Config, client: &ClientOptions) -> Result<Outlets, RequestError> {
         let sns = match &config.sns_topic {
             Some(topic) => Some(SnsPublisher::connect(topic, client).await),
             None => None,
@@ -35,7 +41,14 @@ impl Outlets {
             Some(bus) => Some(EventBusPublisher::connect(bus, client).await),
             None => None,
         };
-        Outlets { sns, bus }
+        let hub = match config.security_hub {
+            true => Some(
+                SecurityHubPublisher::connect(config.security_hub_product.as_deref(), client)
+                    .await?,
+            ),
+            false => None,
+        };
+        Ok(Outlets { sns, bus, hub })
     }
 
     /// Publishes `alerts` everywhere; returns once every destination took them all.
@@ -43,7 +56,7 @@ impl Outlets {
         if alerts.is_empty() {
             return Ok(());
         }
-        if self.sns.is_none() && self.bus.is_none() {
+        if self.sns.is_none() && self.bus.is_none() && self.hub.is_none() {
             for alert in alerts {
                 println!("{}", alert.json);
             }
@@ -73,6 +86,10 @@ impl Outlets {
                 })
                 .collect();
             bus.publish(&events).await?;
+        }
+        if let Some(hub) = &self.hub {
+            let findings: Vec<_> = alerts.iter().map(finding).collect();
+            hub.publish(&findings).await?;
         }
         Ok(())
     }

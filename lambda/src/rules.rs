@@ -33,6 +33,10 @@ pub enum InitError {
     /// Rules were refused, or there were none.
     #[error("the rules do not load: {0}")]
     Rules(String),
+    /// The Security Hub product could not be found (`SIGIL_SECURITYHUB=1` and the caller's
+    /// identity unknown).
+    #[error("Security Hub: {0}")]
+    SecurityHub(#[from] sigil_aws::RequestError),
 }
 
 /// Loads the rules at `at`, through `pipelines`, and compiles them with `scan`.

@@ -2,7 +2,7 @@
 //! (`sigil_aws::testing::runtime_api`), with S3, SNS and SQS served by moto on 127.0.0.1:
 //! one test per trigger shape (payloads in the shapes AWS documents), matches read back
 //! from the SNS topic through a subscribed SQS queue, non-matches not, and from an
-//! EventBridge bus through a rule's SQS target; a partial batch
+//! EventBridge bus through a rule's SQS target, and from Security Hub (`GetFindings`); a partial batch
 //! response when one object of an SQS batch is missing; the init error of a bad rule set.
 //! Skipped with a notice when moto is missing, failed when it is missing under `CI=true`.
 
@@ -413,4 +413,66 @@ fn a_rule_set_that_does_not_load_fails_the_init() {
     }
     assert_eq!(function.child.wait().unwrap().code(), Some(1));
     assert!(function.api.first_next().is_none());
+}
+
+#[test]
+fn matches_are_imported_into_security_hub_once_per_match() {
+    let Some(moto) = Moto::start_or_skip("matches_are_imported_into_security_hub_once_per_match")
+    else {
+        return;
+    };
+    moto.create_bucket("trail").unwrap();
+    let alerts = Alerts::create(&moto);
+    // As deploy/template.yaml sets it with SecurityHub=true.
+    let product = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default";
+    let mut function = Function::start_with(
+        Some(&moto),
+        pack(),
+        &alerts.topic,
+        &[("SIGIL_SECURITYHUB", product)],
+    );
+    put_log(&moto, 8);
+    let findings = || {
+        moto.boto(
+            "sh = boto3.client('securityhub')\nout = []\n\
+             for page in sh.get_paginator('get_findings').paginate():\n    out += page['Findings']\n\
+             print(json.dumps(out))",
+        )
+        .as_array()
+        .cloned()
+        .unwrap()
+    };
+    assert_eq!(
+        response(function.invoke(&s3_event(8))),
+        json!({"objects": 1})
+    );
+    let found = findings();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f["ProductArn"], product);
+    assert_eq!(f["AwsAccountId"], "123456789012");
+    assert_eq!(f["Title"], "AWS CloudTrail trail deleted");
+    assert_eq!(f["CreatedAt"], "2026-11-30T08:15:00Z");
+    let resources: Vec<(&str, &str)> = f["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["Type"].as_str().unwrap(), r["Id"].as_str().unwrap()))
+        .collect();
+    let object = format!("arn:aws:s3:::trail/{}", key(8));
+    assert!(
+        resources.contains(&("AwsS3Object", object.as_str())),
+        "{resources:?}"
+    );
+    assert!(resources.contains(&("AwsAccount", "AWS::::Account:210987654321")));
+    assert_eq!(f["Resources"][0]["Region"], "eu-west-1");
+    assert_eq!(f["ProductFields"]["sigil/event/account"], "210987654321");
+    // The SNS topic got the match too.
+    assert_eq!(alerts.matched_events(&moto), ["d-8"]);
+    // The same object again (a retry): the finding is updated, not doubled.
+    assert_eq!(
+        response(function.invoke(&s3_event(8))),
+        json!({"objects": 1})
+    );
+    assert_eq!(findings().len(), 1);
 }

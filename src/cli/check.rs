@@ -1,6 +1,7 @@
-//! `sigil check`: validate rules and print every diagnostic.
+//! `sigil check`: validate rules and print every diagnostic (as text, JSON lines or SARIF).
 
 use super::diagnostics::{JsonDiagnostic, TextRenderer};
+use super::sarif::SarifLog;
 use super::{Color, RuleArgs, exit};
 use clap::ValueEnum;
 use std::io::Write;
@@ -27,6 +28,8 @@ pub enum CheckFormat {
     Text,
     /// One JSON object per diagnostic.
     Json,
+    /// A SARIF 2.1.0 log, for code-scanning CI.
+    Sarif,
 }
 
 /// Runs `sigil check`: exit 1 if any rule was refused.
@@ -41,6 +44,13 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
                 .diagnostics
                 .iter()
                 .try_for_each(|diag| writeln!(out, "{}\n", renderer.render(diag, &loaded.sources)))
+        }
+        CheckFormat::Sarif => {
+            let mut log = SarifLog::default();
+            for diag in &loaded.diagnostics {
+                log.diagnostic(diag, &loaded.sources);
+            }
+            writeln!(out, "{:#}", log.to_json())
         }
         CheckFormat::Json => loaded.diagnostics.iter().try_for_each(|diag| {
             let line = serde_json::to_string(&JsonDiagnostic::new(diag, &loaded.sources))
@@ -58,7 +68,7 @@ pub fn run(args: &CheckArgs, color: Color) -> ExitCode {
     // error is reported.
     let written = result.and_then(|()| match args.format {
         CheckFormat::Text => writeln!(out, "{summary}"),
-        CheckFormat::Json => writeln!(std::io::stderr(), "{summary}"),
+        CheckFormat::Json | CheckFormat::Sarif => writeln!(std::io::stderr(), "{summary}"),
     });
     if let Err(error) = written {
         super::output::quit(&error);

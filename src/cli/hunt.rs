@@ -74,6 +74,8 @@ pub enum OutputFormat {
     Table,
     /// Comma-separated values.
     Csv,
+    /// One OCSF 1.3.0 Detection Finding (class 2004) per match, one per line.
+    Ocsf,
 }
 
 pub(super) fn parse_level(text: &str) -> Result<Level, String> {
@@ -163,6 +165,12 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
             &mut JsonlSink::new(out, engine.rules()),
         ),
         OutputFormat::Csv => run_hunt(&engine, &mut source, &hunt_options, &mut CsvSink::new(out)),
+        OutputFormat::Ocsf => run_hunt(
+            &engine,
+            &mut source,
+            &hunt_options,
+            &mut super::ocsf::sink(out, engine.rules()),
+        ),
         OutputFormat::Table => run_hunt(
             &engine,
             &mut source,

@@ -11,8 +11,10 @@ mod hunt;
 mod inputs;
 mod list;
 mod metrics;
+mod ocsf;
 pub mod output;
 mod progress;
+mod sarif;
 mod test;
 mod watch;
 

@@ -41,6 +41,14 @@ pub struct WatchArgs {
     /// region).
     #[arg(long, value_name = "ARN")]
     sns_topic: Option<String>,
+    /// Import each match into AWS Security Hub as an ASFF finding (`BatchImportFindings`),
+    /// under the caller's default product, or the one `--security-hub-product` names.
+    #[arg(long)]
+    security_hub: bool,
+    /// The Security Hub product ARN findings are imported under (implies --security-hub);
+    /// default: `arn:aws:securityhub:<region>:<account>:product/<account>/default`.
+    #[arg(long, value_name = "ARN")]
+    security_hub_product: Option<String>,
     /// Read S3 event notifications (direct, through SNS or EventBridge) from this SQS queue
     /// and scan the objects they announce; a message is deleted once its matches are
     /// delivered (repeat for several).
@@ -170,8 +178,11 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
         timeout: Duration::from_millis(args.webhook_timeout_ms.max(1)),
         ..Retry::default()
     };
-    let other_sinks =
-        args.output.is_some() || !args.webhooks.is_empty() || args.sns_topic.is_some();
+    let security_hub = args.security_hub || args.security_hub_product.is_some();
+    let other_sinks = args.output.is_some()
+        || !args.webhooks.is_empty()
+        || args.sns_topic.is_some()
+        || security_hub;
     Ok(Config {
         rules: RuleSource {
             paths: args.rules.clone(),
@@ -194,6 +205,8 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
             max_events: args.max_events,
         },
         sns_topic: args.sns_topic.clone(),
+        security_hub,
+        security_hub_product: args.security_hub_product.clone(),
         sqs_queues: args.sqs_queues.clone(),
         s3_prefixes,
         s3_poll: Duration::from_millis(args.s3_poll_ms.max(100)),

@@ -1,11 +1,12 @@
 //! The AWS sources and sink against moto's server mode on 127.0.0.1: S3 event notifications
 //! from SQS (direct, through SNS, through EventBridge; a message deleted once its matches are
-//! delivered), matches published to SNS (read back through a subscribed queue), and an
+//! delivered), matches published to SNS (read back through a subscribed queue) and imported
+//! into Security Hub (read back with `GetFindings`), and an
 //! `s3://` prefix polled from the last key seen, across a restart. Skipped with a notice when
 //! moto is missing, failed when it is missing under `CI=true`.
 
 use crate::support::*;
-use sigil_aws::testing::Moto;
+use sigil_aws::testing::{Fault, FaultProxy, Moto};
 use std::io::Write;
 use std::time::Duration;
 
@@ -171,6 +172,83 @@ fn matches_are_published_to_sns_with_a_subject() {
     ids.sort();
     assert_eq!(ids, ["e-1", "e-2"]);
     assert_eq!(watcher.stop(), Some(0));
+}
+
+/// Every finding moto's Security Hub holds.
+fn findings(moto: &Moto) -> Vec<serde_json::Value> {
+    let all = boto(
+        moto,
+        "sh = boto3.client('securityhub')\nout = []\n\
+         for page in sh.get_paginator('get_findings').paginate():\n    out += page['Findings']\n\
+         print(json.dumps(out))",
+    );
+    all.as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn matches_are_imported_into_security_hub_as_asff_findings() {
+    let Some(moto) = Moto::start_or_skip("matches_are_imported_into_security_hub_as_asff_findings")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("trail.jsonl");
+    // Security Hub refuses the first two imports: the watcher says so, waits and tries again.
+    let proxy = FaultProxy::start(moto.port).unwrap();
+    proxy.inject("/findings/import", Fault::AccessDenied, 2);
+    let (endpoint, rules) = (proxy.endpoint(), pack());
+    let args = [
+        "-r",
+        rules.to_str().unwrap(),
+        "--security-hub",
+        "--endpoint-url",
+        &endpoint,
+        "--poll-ms",
+        "20",
+        log.to_str().unwrap(),
+    ];
+    let watcher = watcher(&moto, &args);
+    append(&log, &format!("{}\n{}\n", harmless(1), stop_logging(1)));
+    watcher.wait_stderr("trying again (the watcher waits)");
+    let mut found = Vec::new();
+    wait_until(
+        || {
+            found = findings(&moto);
+            !found.is_empty()
+        },
+        "a Security Hub finding",
+        || watcher.errors(),
+    );
+    assert_eq!(watcher.stop(), Some(0));
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f["SchemaVersion"], "2018-10-08");
+    assert_eq!(
+        f["ProductArn"],
+        "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+    );
+    assert_eq!(f["AwsAccountId"], "123456789012");
+    assert_eq!(f["Title"], "AWS CloudTrail logging stopped");
+    assert_eq!(f["Severity"]["Label"], "HIGH");
+    assert_eq!(f["CreatedAt"], "2026-10-01T00:00:01Z");
+    assert!(f["Types"][0].as_str().unwrap().starts_with("TTPs/"), "{f}");
+    let resources: Vec<&str> = f["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap())
+        .collect();
+    assert!(
+        resources.contains(&"AWS::::Account:111122223333"),
+        "{resources:?}"
+    );
+    assert_eq!(f["ProductFields"]["sigil/match/id"], f["Id"]);
+    let imports = proxy
+        .requests()
+        .iter()
+        .filter(|r| r.contains("/findings/import"))
+        .count();
+    assert_eq!(imports, 3);
 }
 
 #[test]

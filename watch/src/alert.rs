@@ -29,6 +29,37 @@ use sigil_engine::correlate::CorrelationMatch;
 use sigil_engine::{Batch, Jsonl, Layout, MatchRecord, RecordView, Sink, SinkError};
 use std::sync::Arc;
 
+/// The fields that name an event's AWS account, most telling first (CloudTrail's, then
+/// GuardDuty's and other JSON logs', then VPC Flow Logs').
+pub const ACCOUNT_FIELDS: &[&str] = &[
+    "recipientAccountId",
+    "userIdentity.accountId",
+    "accountId",
+    "account-id",
+];
+
+/// The fields that name an event's AWS region.
+pub const REGION_FIELDS: &[&str] = &["awsRegion", "region"];
+
+/// The first of `fields` (dotted paths, such as [`ACCOUNT_FIELDS`]) that holds a non-empty
+/// string or a number in the JSON `event`, as text.
+///
+/// ```
+/// use sigil_watch::alert::{ACCOUNT_FIELDS, event_text};
+/// let event = serde_json::json!({"userIdentity": {"accountId": "111122223333"}});
+/// assert_eq!(event_text(&event, ACCOUNT_FIELDS).as_deref(), Some("111122223333"));
+/// ```
+pub fn event_text(event: &serde_json::Value, fields: &[&str]) -> Option<String> {
+    fields.iter().find_map(|path| {
+        let value = path.split('.').try_fold(event, |v, key| v.get(key))?;
+        match value {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    })
+}
+
 /// One match, ready to deliver.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
@@ -52,6 +83,13 @@ pub fn match_id(rule: &str, input: &str, instance: &str, record: u64) -> String 
         digest.update([0]);
     }
     hex::encode(&digest.finalize()[..16])
+}
+
+/// The id of a correlation match of the rule whose key (see [`rule_key`]) is `rule`: a
+/// digest of the rule, the group and the window's start.
+pub fn correlation_id(rule: &str, m: &CorrelationMatch) -> String {
+    let group = serde_json::to_string(&m.group).unwrap_or_default();
+    match_id(rule, &group, &m.window_start.to_string(), 0)
 }
 
 /// A rule's stable key for match ids: its `id`, or its title and file.
@@ -149,15 +187,10 @@ impl Batch for AlertBatch {
         let id = match_id(key, &m.input.name(), &self.instance, m.record);
         let mut line = Vec::with_capacity(m.event.len() + 512);
         self.layout.matched(&mut line, m);
-        let account = [
-            "recipientAccountId",
-            "userIdentity.accountId",
-            "accountId",
-            "account-id",
-        ]
-        .iter()
-        .find_map(|f| record.first_scalar(&FieldPath::new(f)));
-        let region = ["awsRegion", "region"]
+        let account = ACCOUNT_FIELDS
+            .iter()
+            .find_map(|f| record.first_scalar(&FieldPath::new(f)));
+        let region = REGION_FIELDS
             .iter()
             .find_map(|f| record.first_scalar(&FieldPath::new(f)));
         self.alerts.push(Alert {
@@ -188,9 +221,7 @@ impl Sink for AlertSink {
     }
 
     fn correlation(&mut self, rule: &Rule, m: &CorrelationMatch) -> Result<(), SinkError> {
-        let group = serde_json::to_string(&m.group).unwrap_or_default();
-        let key = &self.keys[m.rule.0 as usize];
-        let id = match_id(key, &group, &m.window_start.to_string(), 0);
+        let id = correlation_id(&self.keys[m.rule.0 as usize], m);
         let mut line = Vec::new();
         self.layout.correlation(&mut line, rule, m);
         self.alerts.push(Alert {

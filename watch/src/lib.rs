@@ -6,7 +6,7 @@
 //! engine's [`LiveScanner`](sigil_engine::LiveScanner) ([`scan`]): each piece's matches become
 //! [`Alert`](alert::Alert)s (the hunt's match record, with a stable id) as soon as its records
 //! are complete, and correlations run live. The delivery stage ([`deliver`]) hands every batch
-//! to every sink (stdout or a file, webhooks, SNS) and only then commits the positions of the
+//! to every sink (stdout or a file, webhooks, SNS, Security Hub) and only then commits the positions of the
 //! inputs before it to the state directory ([`state`]) and acknowledges them: **at least
 //! once**. Rules reload on `SIGHUP` or when a rule file changes ([`rules`]). Counters are
 //! served on `GET /metrics` ([`metrics`]).
@@ -35,7 +35,7 @@ pub mod sqs;
 pub mod state;
 pub mod stdin;
 
-use deliver::{DeliveryError, Lines, Outlet, Retry, Sns, Spool, Webhook};
+use deliver::{DeliveryError, Lines, Outlet, Retry, SecurityHub, Sns, Spool, Webhook};
 use metrics::Metrics;
 use scan::Job;
 use sigil_compiler::Loaded;
@@ -85,6 +85,11 @@ pub struct Config {
     pub limits: LiveLimits,
     /// Publish matches to this SNS topic.
     pub sns_topic: Option<String>,
+    /// Import matches into Security Hub as ASFF findings.
+    pub security_hub: bool,
+    /// The product ARN to import them under; default: the caller's default product
+    /// (`arn:aws:securityhub:<region>:<account>:product/<account>/default`).
+    pub security_hub_product: Option<String>,
     /// Read S3 event notifications from these SQS queues.
     pub sqs_queues: Vec<String>,
     /// Poll these `s3://` prefixes for new objects.
@@ -344,6 +349,19 @@ async fn outlets(
             notices.clone(),
         );
         outlets.push(Box::new(sns));
+    }
+    if config.security_hub {
+        let product = config.security_hub_product.as_deref();
+        let publisher = sigil_aws::securityhub::SecurityHubPublisher::connect(product, &config.aws)
+            .await
+            .map_err(|e| DeliveryError::Setup(format!("Security Hub: {e}")))?;
+        let hub = SecurityHub::new(
+            publisher,
+            config.retry,
+            Arc::clone(metrics),
+            notices.clone(),
+        );
+        outlets.push(Box::new(hub));
     }
     Ok(outlets)
 }

@@ -12,10 +12,14 @@
 //! An outlet's error that cannot be retried ([`DeliveryError::Fatal`], such as a full disk
 //! under `-o`) stops the watcher: nothing is committed past it.
 
+mod publish;
+mod securityhub;
 mod sns;
 mod spool;
 mod webhook;
 
+pub use publish::{Publish, Published, Publishing};
+pub use securityhub::{SecurityHub, finding};
 pub use sns::{Sns, message};
 pub use spool::Spool;
 pub use webhook::{Retry, Webhook, body, signature};

@@ -7,38 +7,28 @@
 //! SNS does not take is tried again, with backoff, until it does: the watcher waits meanwhile
 //! (nothing is committed past an undelivered batch).
 
-use super::{DeliveryError, Outlet, Retry, Sending};
-use crate::Notice;
+use super::{Publish, Published, Publishing};
 use crate::alert::Alert;
-use crate::metrics::Metrics;
 use sigil_aws::sns::{MAX_PAYLOAD_BYTES, Notification, SnsPublisher};
-use std::sync::Arc;
-use std::sync::mpsc::Sender;
 
 /// An SNS topic as a sink.
-pub struct Sns {
-    name: String,
-    publisher: SnsPublisher,
-    retry: Retry,
-    metrics: Arc<Metrics>,
-    notices: Sender<Notice>,
-}
+pub type Sns = Published<SnsPublisher>;
 
-impl Sns {
-    /// A sink publishing with `publisher`, retrying as `retry` says.
-    pub fn new(
-        publisher: SnsPublisher,
-        retry: Retry,
-        metrics: Arc<Metrics>,
-        notices: Sender<Notice>,
-    ) -> Sns {
-        Sns {
-            name: format!("sns {}", publisher.topic()),
-            publisher,
-            retry,
-            metrics,
-            notices,
-        }
+impl Publish for SnsPublisher {
+    fn name(&self) -> String {
+        format!("sns {}", self.topic())
+    }
+
+    fn publish<'a>(&'a self, alerts: &'a [Alert]) -> Publishing<'a> {
+        let notifications: Vec<Notification> = alerts
+            .iter()
+            .map(|alert| Notification {
+                id: alert.id.clone(),
+                subject: alert.subject.clone(),
+                message: message(alert),
+            })
+            .collect();
+        Box::pin(async move { SnsPublisher::publish(self, &notifications).await })
     }
 }
 
@@ -58,50 +48,4 @@ pub fn message(alert: &Alert) -> String {
         );
     }
     value.to_string()
-}
-
-impl Outlet for Sns {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn deliver(&mut self, alerts: Arc<[Alert]>) -> Sending<'_> {
-        Box::pin(async move {
-            let notifications: Vec<Notification> = alerts
-                .iter()
-                .map(|alert| Notification {
-                    id: alert.id.clone(),
-                    subject: alert.subject.clone(),
-                    message: message(alert),
-                })
-                .collect();
-            let labels = |outcome| [("sink", self.name.as_str()), ("outcome", outcome)];
-            let mut failures = 0;
-            loop {
-                match self.publisher.publish(&notifications).await {
-                    Ok(()) => {
-                        self.metrics
-                            .add("sigil_deliveries_total", &labels("ok"), 1.0);
-                        return Ok::<(), DeliveryError>(());
-                    }
-                    Err(error) => {
-                        self.metrics
-                            .add("sigil_deliveries_total", &labels("failed"), 1.0);
-                        self.metrics.add(
-                            "sigil_delivery_retries_total",
-                            &[("sink", self.name.as_str())],
-                            1.0,
-                        );
-                        if failures == 0 {
-                            let message =
-                                format!("{}: {error}; trying again (the watcher waits)", self.name);
-                            let _ = self.notices.send(Notice::Delivery(message));
-                        }
-                        tokio::time::sleep(self.retry.delay(failures)).await;
-                        failures += 1;
-                    }
-                }
-            }
-        })
-    }
 }
