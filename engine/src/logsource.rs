@@ -16,7 +16,7 @@ use sigil_compiler::LogSource;
 /// | CloudTrail     | `cloudtrail` | `eventVersion`, and `eventSource` or `insightDetails` (Insights events) |
 /// | WAF            | `waf`        | `webaclId` and `httpRequest`                                   |
 /// | GuardDuty      | `guardduty`  | `schemaVersion`, `type`, `severity` and `resource`             |
-/// | Route 53 Resolver query logs | `route53` | `query_name` and `query_type`                 |
+/// | Route 53 query logs (Resolver and public DNS) | `route53` | `query_name` and `query_type` |
 /// | VPC Flow Logs  | `vpcflow`    | `srcaddr`, `log-status` or `interface-id`                      |
 /// | ALB            | `alb`        | `target_processing_time` (access), `tls_verify_status` (connection) |
 /// | Classic ELB    | `elb`        | `backend_processing_time`                                      |
@@ -25,6 +25,9 @@ use sigil_compiler::LogSource;
 /// | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
 /// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
 /// | S3 server access logs | `s3access` | `bucket_owner` and `operation`                         |
+/// | AWS Network Firewall | `networkfirewall` | `firewall_name` and `event`                      |
+/// | Security Hub findings (ASFF) | `securityhub` | `SchemaVersion` and `ProductArn`              |
+/// | EventBridge events   | `eventbridge` | `detail-type` and `detail` (events not unwrapped, see [`crate::formats::eventbridge`]) |
 ///
 /// The sources are tried in this order, so a Route 53 Resolver query log (which has a `srcaddr`)
 /// is never taken for a VPC flow log. A rule applies to a record when every part of the rule's
@@ -37,7 +40,8 @@ pub enum RecordSource {
     Waf,
     /// Amazon GuardDuty findings (`product: aws, service: guardduty`).
     GuardDuty,
-    /// Route 53 Resolver query logs (`product: aws, service: route53`): the DNS queries of a VPC.
+    /// Route 53 query logs (`product: aws, service: route53`): the DNS queries of a VPC
+    /// (Resolver query logs) and those a public hosted zone answered (public DNS query logs).
     Route53,
     /// VPC (and transit gateway) flow logs (`product: aws, service: vpcflow`).
     VpcFlow,
@@ -55,13 +59,20 @@ pub enum RecordSource {
     Config,
     /// Amazon S3 server access logs (`product: aws, service: s3access`).
     S3Access,
+    /// AWS Network Firewall alert, flow and TLS logs (`product: aws, service: networkfirewall`).
+    NetworkFirewall,
+    /// AWS Security Hub findings in ASFF (`product: aws, service: securityhub`).
+    SecurityHub,
+    /// Amazon EventBridge events whose detail is not a record of another source
+    /// (`product: aws, service: eventbridge`).
+    EventBridge,
     /// Anything else: only rules without a logsource constraint apply.
     Unknown,
 }
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 13] = [
+    pub const ALL: [RecordSource; 16] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
@@ -74,6 +85,9 @@ impl RecordSource {
         RecordSource::CloudWatch,
         RecordSource::Config,
         RecordSource::S3Access,
+        RecordSource::NetworkFirewall,
+        RecordSource::SecurityHub,
+        RecordSource::EventBridge,
         RecordSource::Unknown,
     ];
 
@@ -92,6 +106,9 @@ impl RecordSource {
             RecordSource::CloudWatch => "cloudwatch",
             RecordSource::Config => "config",
             RecordSource::S3Access => "s3access",
+            RecordSource::NetworkFirewall => "networkfirewall",
+            RecordSource::SecurityHub => "securityhub",
+            RecordSource::EventBridge => "eventbridge",
             RecordSource::Unknown => return None,
         })
     }
@@ -124,6 +141,9 @@ impl RecordSource {
             RecordSource::CloudWatch => (&["logGroup", "message"], &[]),
             RecordSource::Config => (&["configurationItemCaptureTime", "resourceType"], &[]),
             RecordSource::S3Access => (&["bucket_owner", "operation"], &[]),
+            RecordSource::NetworkFirewall => (&["firewall_name", "event"], &[]),
+            RecordSource::SecurityHub => (&["SchemaVersion", "ProductArn"], &[]),
+            RecordSource::EventBridge => (&["detail-type", "detail"], &[]),
             RecordSource::Unknown => return None,
         };
         Some(Recognition { all, any })
@@ -249,6 +269,18 @@ mod tests {
             (
                 r#"{"bucket_owner":"0a1b","operation":"REST.GET.OBJECT"}"#,
                 RecordSource::S3Access,
+            ),
+            (
+                r#"{"firewall_name":"fw","availability_zone":"us-east-1a","event_timestamp":"1","event":{}}"#,
+                RecordSource::NetworkFirewall,
+            ),
+            (
+                r#"{"SchemaVersion":"2018-10-08","ProductArn":"arn:x","Types":[]}"#,
+                RecordSource::SecurityHub,
+            ),
+            (
+                r#"{"version":"0","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}"#,
+                RecordSource::EventBridge,
             ),
         ] {
             assert_eq!(source_of(json), source, "{json}");
