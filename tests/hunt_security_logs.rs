@@ -89,10 +89,22 @@ fn the_bundled_rules_fire_on_each_security_log() {
     let (matches, stats) = hunt(dir.path(), &[]);
     let expected = [
         ("AWS CloudTrail logging stopped", "2026-12-01T08:00:01Z"),
-        ("AWS Health reports exposed access keys", "2026-12-01T08:20:00Z"),
-        ("Active critical or high Security Hub finding", "2026-12-01T08:10:00Z"),
-        ("DNS zone transfer attempted against Route 53", "2026-12-01T08:15:02.13Z"),
-        ("Network Firewall stateful rule alerted on traffic it let through", "2026-12-01T08:15:00Z"),
+        (
+            "AWS Health reports exposed access keys",
+            "2026-12-01T08:20:00Z",
+        ),
+        (
+            "Active critical or high Security Hub finding",
+            "2026-12-01T08:10:00Z",
+        ),
+        (
+            "DNS zone transfer attempted against Route 53",
+            "2026-12-01T08:15:02.13Z",
+        ),
+        (
+            "Network Firewall stateful rule alerted on traffic it let through",
+            "2026-12-01T08:15:00Z",
+        ),
     ]
     .map(|(title, time)| (title.to_owned(), time.to_owned()));
     assert_eq!(matches, expected, "{stats}");

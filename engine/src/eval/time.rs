@@ -94,8 +94,10 @@ mod tests {
         );
         // Security Hub (ASFF) and Network Firewall (epoch seconds as a string).
         assert_eq!(
-            time_of(r#"{"CreatedAt":"2023-01-01T00:00:00Z","UpdatedAt":"2023-07-10T12:00:01.000Z"}"#)
-                .unwrap(),
+            time_of(
+                r#"{"CreatedAt":"2023-01-01T00:00:00Z","UpdatedAt":"2023-07-10T12:00:01.000Z"}"#
+            )
+            .unwrap(),
             "2023-07-10T12:00:01Z"
         );
         assert_eq!(

@@ -41,11 +41,11 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
+use super::LineKind;
 use super::envelope::{EnvelopeError, Records, source_of_object};
 use super::eventbridge;
 use super::json::Object;
 use super::route53::Route53Reader;
-use super::LineKind;
 use crate::logsource::RecordSource;
 
 /// A subscription envelope; the fields a record keeps.
@@ -100,7 +100,9 @@ pub(crate) fn expand(envelope: &[u8], out: &mut Records) -> Result<(), EnvelopeE
                 let read = route53.read_line(message.as_bytes(), &mut query);
                 let is_query = read == Ok(LineKind::Record(RecordSource::Route53));
                 if is_query {
-                    out.push_with(RecordSource::Route53, |bytes| bytes.extend_from_slice(&query));
+                    out.push_with(RecordSource::Route53, |bytes| {
+                        bytes.extend_from_slice(&query)
+                    });
                 }
                 is_query
             }

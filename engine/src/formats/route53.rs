@@ -142,7 +142,10 @@ mod tests {
                 "edns_client_subnet": "198.51.100.0/24"
             })
         );
-        assert_eq!(read(&format!("2024-03-01T00:00:01.000Z {LINE} extra")), Ok(record));
+        assert_eq!(
+            read(&format!("2024-03-01T00:00:01.000Z {LINE} extra")),
+            Ok(record)
+        );
         assert!(recognise(LINE.as_bytes()));
     }
 
@@ -161,9 +164,15 @@ mod tests {
             "1.0.1 2024-02-29T23:59:59.123Z Z01 a A NOERROR UDP FRA6 192.0.2.1 -",
             "v1.0 2024-02-29T23:59:59.123Z Z01 a A NOERROR UDP FRA6 192.0.2.1 -",
         ] {
-            assert_eq!(read(other).unwrap_err(), LineError::NoRoute53Query, "{other}");
+            assert_eq!(
+                read(other).unwrap_err(),
+                LineError::NoRoute53Query,
+                "{other}"
+            );
             assert!(!recognise(other.as_bytes()));
         }
-        assert!(!recognise(b"1.0 2024-02-29T23:59:59.123Z Z01 example.com A"));
+        assert!(!recognise(
+            b"1.0 2024-02-29T23:59:59.123Z Z01 example.com A"
+        ));
     }
 }

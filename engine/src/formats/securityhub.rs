@@ -74,13 +74,19 @@ mod tests {
             [&br#"{"Id":"]"}"#[..], br#"{"Id":"b"}"#]
         );
         for (bad, reason) in [
-            (&br#"{"Findings":[{"Id":1}"#[..], "the document ends inside `Findings`"),
+            (
+                &br#"{"Findings":[{"Id":1}"#[..],
+                "the document ends inside `Findings`",
+            ),
             (br#"{"Findings":[1]}"#, "a finding is not an object"),
             (br#"{"Findings":{}}"#, "`Findings` is not an array"),
             (br#"{"Other":[]}"#, "no `Findings` member"),
         ] {
             let error = expand(bad, &mut out).unwrap_err();
-            assert_eq!(error.to_string(), format!("Security Hub envelope: {reason}"));
+            assert_eq!(
+                error.to_string(),
+                format!("Security Hub envelope: {reason}")
+            );
         }
     }
 }

@@ -156,10 +156,22 @@ fn write_examples(dir: &Path) -> Vec<PathBuf> {
     let files = [
         (
             "eventbridge.jsonl",
-            [GUARDDUTY_EVENT, CLOUDTRAIL_EVENT, &security_hub_event(), HEALTH_EVENT].join("\n"),
+            [
+                GUARDDUTY_EVENT,
+                CLOUDTRAIL_EVENT,
+                &security_hub_event(),
+                HEALTH_EVENT,
+            ]
+            .join("\n"),
         ),
-        ("findings.json", serde_json::to_string_pretty(&batch).unwrap()),
-        ("finding.jsonl", finding("e", "MEDIUM", "2024-05-01T08:00:00.000Z").to_string()),
+        (
+            "findings.json",
+            serde_json::to_string_pretty(&batch).unwrap(),
+        ),
+        (
+            "finding.jsonl",
+            finding("e", "MEDIUM", "2024-05-01T08:00:00.000Z").to_string(),
+        ),
         ("firewall.log", FIREWALL_LINES.join("\n")),
         ("dns.log", ROUTE53_LINES.join("\n")),
         (
