@@ -19,24 +19,20 @@
 //! assert_eq!(item["resourceType"], "AWS::EC2::SecurityGroup");
 //! ```
 
-use super::envelope::{EnvelopeError, Records, each_object};
-use crate::framing::{skip_ws, top_level_members};
+use super::envelope::{ArrayOfRecords, EnvelopeError, Records};
 use crate::logsource::RecordSource;
+
+/// The configuration items of a snapshot or history file.
+const ITEMS: ArrayOfRecords = ArrayOfRecords {
+    envelope: "AWS Config",
+    member: "configurationItems",
+    item: "configuration item",
+    source: RecordSource::Config,
+};
 
 /// Appends the configuration items of `document` to `out`.
 pub(crate) fn expand(document: &[u8], out: &mut Records) -> Result<(), EnvelopeError> {
-    let error = |reason: String| EnvelopeError {
-        envelope: "AWS Config",
-        reason,
-    };
-    let start = skip_ws(document, 0);
-    let (_, array) = top_level_members(document, start)
-        .find(|(key, _)| *key == b"configurationItems")
-        .ok_or_else(|| error("no `configurationItems` member".to_owned()))?;
-    each_object(document, array, |item| {
-        out.push_with(RecordSource::Config, |bytes| bytes.extend_from_slice(item));
-    })
-    .map_err(|e| error(e.reason("configurationItems", "configuration item")))
+    ITEMS.expand(document, out)
 }
 
 #[cfg(test)]

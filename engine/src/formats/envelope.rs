@@ -114,7 +114,67 @@ pub(crate) fn source_of_object(json: &[u8], open: usize) -> RecordSource {
     RecordSource::recognise(|key| keys.contains(&key.as_bytes()))
 }
 
-/// Why the elements of an envelope's array could not be cut (see [`each_object`]).
+/// An envelope that is one object whose member `member` is an array of records, each an object
+/// kept exactly as written: AWS Config's `configurationItems`, Security Hub's `Findings`. The
+/// elements are cut by the framing's structural walk, without parsing them.
+pub(crate) struct ArrayOfRecords {
+    /// Which envelope, for errors: `AWS Config`, `Security Hub`.
+    pub(crate) envelope: &'static str,
+    /// The member that holds the records.
+    pub(crate) member: &'static str,
+    /// What one record is called, for errors: `configuration item`, `finding`.
+    pub(crate) item: &'static str,
+    /// The records' log source.
+    pub(crate) source: RecordSource,
+}
+
+impl ArrayOfRecords {
+    /// Appends the records of `document`, one envelope object, to `out`.
+    pub(crate) fn expand(&self, document: &[u8], out: &mut Records) -> Result<(), EnvelopeError> {
+        let error = |reason: String| EnvelopeError {
+            envelope: self.envelope,
+            reason,
+        };
+        let start = skip_ws(document, 0);
+        let (_, array) = top_level_members(document, start)
+            .find(|(key, _)| *key == self.member.as_bytes())
+            .ok_or_else(|| error(format!("no `{}` member", self.member)))?;
+        self.push_elements(document, array, out)
+            .map_err(|e| error(e.reason(self.member, self.item)))
+    }
+
+    /// Appends the records of the array whose `[` is at `array` in `document` (which may be
+    /// nested deeper than the envelope's own member) to `out`, in order.
+    pub(crate) fn push_elements(
+        &self,
+        document: &[u8],
+        array: usize,
+        out: &mut Records,
+    ) -> Result<(), ArrayError> {
+        if document.get(array) != Some(&b'[') {
+            return Err(ArrayError::NotArray);
+        }
+        let mut pos = skip_ws(document, array + 1);
+        loop {
+            match document.get(pos) {
+                Some(b']') => return Ok(()),
+                Some(b'{') => {}
+                Some(_) => return Err(ArrayError::NotObject),
+                None => return Err(ArrayError::Unterminated),
+            }
+            let end = value_end(document, pos).map_err(|_| ArrayError::Malformed)?;
+            out.push_with(self.source, |bytes| {
+                bytes.extend_from_slice(&document[pos..end]);
+            });
+            pos = skip_ws(document, end);
+            if document.get(pos) == Some(&b',') {
+                pos = skip_ws(document, pos + 1);
+            }
+        }
+    }
+}
+
+/// Why the elements of an array of records could not be cut (see [`ArrayOfRecords`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ArrayError {
     /// The member is not an array.
@@ -135,34 +195,6 @@ impl ArrayError {
             ArrayError::NotObject => format!("a {item} is not an object"),
             ArrayError::Unterminated => format!("the document ends inside `{member}`"),
             ArrayError::Malformed => format!("a {item} is truncated or malformed"),
-        }
-    }
-}
-
-/// Calls `each` with the bytes of every element of the array whose `[` is at `array` in
-/// `document`, in order, each exactly as in the document; the elements must be objects. The
-/// elements are cut by the framing's structural walk, without parsing them.
-pub(crate) fn each_object(
-    document: &[u8],
-    array: usize,
-    mut each: impl FnMut(&[u8]),
-) -> Result<(), ArrayError> {
-    if document.get(array) != Some(&b'[') {
-        return Err(ArrayError::NotArray);
-    }
-    let mut pos = skip_ws(document, array + 1);
-    loop {
-        match document.get(pos) {
-            Some(b']') => return Ok(()),
-            Some(b'{') => {}
-            Some(_) => return Err(ArrayError::NotObject),
-            None => return Err(ArrayError::Unterminated),
-        }
-        let end = value_end(document, pos).map_err(|_| ArrayError::Malformed)?;
-        each(&document[pos..end]);
-        pos = skip_ws(document, end);
-        if document.get(pos) == Some(&b',') {
-            pos = skip_ws(document, pos + 1);
         }
     }
 }

@@ -67,8 +67,10 @@ pub(crate) fn expand(event: &[u8], out: &mut Records) -> Result<(), EnvelopeErro
         && let Some((_, findings)) =
             top_level_members(event, detail).find(|(key, _)| *key == b"findings")
     {
-        return securityhub::push_findings(event, findings, out)
-            .map_err(|e| error(&e.reason("detail.findings", "finding")));
+        let list = &securityhub::FINDINGS;
+        return list
+            .push_elements(event, findings, out)
+            .map_err(|e| error(&e.reason("detail.findings", list.item)));
     }
     let end = value_end(event, detail).map_err(|_| error("`detail` is truncated or malformed"))?;
     match source_of_object(event, detail) {

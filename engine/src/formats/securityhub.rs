@@ -29,34 +29,20 @@
 //! assert_eq!(sources, [RecordSource::SecurityHub, RecordSource::SecurityHub]);
 //! ```
 
-use super::envelope::{ArrayError, EnvelopeError, Records, each_object};
-use crate::framing::{skip_ws, top_level_members};
+use super::envelope::{ArrayOfRecords, EnvelopeError, Records};
 use crate::logsource::RecordSource;
+
+/// The findings of a batch, or of a Security Hub EventBridge event's `detail.findings`.
+pub(crate) const FINDINGS: ArrayOfRecords = ArrayOfRecords {
+    envelope: "Security Hub",
+    member: "Findings",
+    item: "finding",
+    source: RecordSource::SecurityHub,
+};
 
 /// Appends the findings of a `{"Findings":[...]}` batch to `out`.
 pub(crate) fn expand(batch: &[u8], out: &mut Records) -> Result<(), EnvelopeError> {
-    let error = |reason: String| EnvelopeError {
-        envelope: "Security Hub",
-        reason,
-    };
-    let start = skip_ws(batch, 0);
-    let (_, array) = top_level_members(batch, start)
-        .find(|(key, _)| *key == b"Findings")
-        .ok_or_else(|| error("no `Findings` member".to_owned()))?;
-    push_findings(batch, array, out).map_err(|e| error(e.reason("Findings", "finding")))
-}
-
-/// Appends the findings in the array whose `[` is at `array` in `document` to `out`.
-pub(crate) fn push_findings(
-    document: &[u8],
-    array: usize,
-    out: &mut Records,
-) -> Result<(), ArrayError> {
-    each_object(document, array, |finding| {
-        out.push_with(RecordSource::SecurityHub, |bytes| {
-            bytes.extend_from_slice(finding);
-        });
-    })
+    FINDINGS.expand(batch, out)
 }
 
 #[cfg(test)]
