@@ -315,3 +315,28 @@ fn a_broken_event_is_reported_and_the_rest_read() {
         "EventBridge envelope: a finding is not an object"
     );
 }
+
+/// Every prefix of every envelope written here expands or fails with a reason, never panics,
+/// and when the prefix is valid JSON so is every record it gives.
+#[test]
+fn truncated_envelopes_never_panic() {
+    let batch = json!({"Findings": [finding("c", "HIGH", "2024-05-01T09:00:00.000Z")]}).to_string();
+    let cases = [
+        (Envelope::EventBridge, security_hub_event()),
+        (Envelope::EventBridge, CLOUDTRAIL_EVENT.to_owned()),
+        (Envelope::SecurityHub, batch),
+    ];
+    let mut records = Records::default();
+    for (envelope, text) in cases {
+        for end in 0..=text.len() {
+            let prefix = &text.as_bytes()[..end];
+            records.clear();
+            let expanded = envelope.expand(prefix, &mut records);
+            if expanded.is_ok() && serde_json::from_slice::<Value>(prefix).is_ok() {
+                for record in records.iter() {
+                    serde_json::from_slice::<Value>(record).unwrap();
+                }
+            }
+        }
+    }
+}
