@@ -21,7 +21,7 @@
 //! to it. So does a message that is a Route 53 public DNS query line (read as
 //! [`route53`](super::route53) reads it), and a message that is an EventBridge event (an
 //! EventBridge rule with a log group target) gives the records
-//! [`eventbridge`](super::eventbridge) gives.
+//! [`eventbridge`] gives.
 //!
 //! ```
 //! use sigil_engine::formats::{Envelope, Records};
