@@ -34,12 +34,15 @@ pub enum Envelope {
     /// Amazon EventBridge events (`{"version":"0","detail-type":...,"source":...,"detail":{...}}`),
     /// as a rule's Firehose or S3 target stores them, one per line.
     EventBridge,
-    /// A batch of Security Hub findings, as `GetFindings` returns them (`{"Findings":[...]}`).
+    /// A batch of findings as `GetFindings` returns them (`{"Findings":[...]}`): Security Hub's
+    /// (ASFF), or GuardDuty's, each a record of its own log.
     SecurityHub,
 }
 
 impl Envelope {
-    /// The log source of the records.
+    /// The log source of the records, unless a record shows another by its own keys (a
+    /// CloudTrail event in a CloudWatch Logs message or an EventBridge event's `detail`, a
+    /// GuardDuty finding in a `Findings` batch).
     pub fn source(self) -> RecordSource {
         match self {
             Envelope::CloudWatch => RecordSource::CloudWatch,
@@ -115,8 +118,10 @@ pub(crate) fn source_of_object(json: &[u8], open: usize) -> RecordSource {
 }
 
 /// An envelope that is one object whose member `member` is an array of records, each an object
-/// kept exactly as written: AWS Config's `configurationItems`, Security Hub's `Findings`. The
-/// elements are cut by the framing's structural walk, without parsing them.
+/// kept exactly as written: AWS Config's `configurationItems`, the `Findings` of Security Hub's
+/// and GuardDuty's `GetFindings`. The elements are cut by the framing's structural walk, without
+/// parsing them; each is tagged with the log source its own keys show, or `source` when they
+/// show none.
 pub(crate) struct ArrayOfRecords {
     /// Which envelope, for errors: `AWS Config`, `Security Hub`.
     pub(crate) envelope: &'static str,
@@ -124,7 +129,7 @@ pub(crate) struct ArrayOfRecords {
     pub(crate) member: &'static str,
     /// What one record is called, for errors: `configuration item`, `finding`.
     pub(crate) item: &'static str,
-    /// The records' log source.
+    /// The log source of records whose own keys show none.
     pub(crate) source: RecordSource,
 }
 
@@ -163,9 +168,12 @@ impl ArrayOfRecords {
                 None => return Err(ArrayError::Unterminated),
             }
             let end = value_end(document, pos).map_err(|_| ArrayError::Malformed)?;
-            out.push_with(self.source, |bytes| {
-                bytes.extend_from_slice(&document[pos..end]);
-            });
+            let element = &document[pos..end];
+            let source = match source_of_object(element, 0) {
+                RecordSource::Unknown => self.source,
+                known => known,
+            };
+            out.push_with(source, |bytes| bytes.extend_from_slice(element));
             pos = skip_ws(document, end);
             if document.get(pos) == Some(&b',') {
                 pos = skip_ws(document, pos + 1);

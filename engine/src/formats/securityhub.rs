@@ -13,7 +13,9 @@
 //! - in the EventBridge events Security Hub sends (`detail-type: Security Hub Findings -
 //!   Imported`, `detail.findings`), see [`eventbridge`](super::eventbridge).
 //!
-//! The event time is `UpdatedAt`.
+//! The event time is `UpdatedAt`. GuardDuty's `GetFindings` (`aws guardduty get-findings`)
+//! returns the same `{"Findings":[...]}` shape: its findings are GuardDuty records (each
+//! finding is tagged with the log its own keys show).
 //!
 //! [`Envelope::SecurityHub`]: super::Envelope::SecurityHub
 //!
@@ -32,7 +34,8 @@
 use super::envelope::{ArrayOfRecords, EnvelopeError, Records};
 use crate::logsource::RecordSource;
 
-/// The findings of a batch, or of a Security Hub EventBridge event's `detail.findings`.
+/// The findings of a batch, or of a Security Hub EventBridge event's `detail.findings`; ASFF
+/// unless a finding's keys show another log.
 pub(crate) const FINDINGS: ArrayOfRecords = ArrayOfRecords {
     envelope: "Security Hub",
     member: "Findings",
@@ -59,6 +62,11 @@ mod tests {
             out.iter().collect::<Vec<_>>(),
             [&br#"{"Id":"]"}"#[..], br#"{"Id":"b"}"#]
         );
+        // GuardDuty's GetFindings: the same shape, GuardDuty's findings.
+        out.clear();
+        let guardduty = br#"{"Findings":[{"schemaVersion":"2.0","type":"Recon:EC2/PortProbeUnprotectedPort","severity":2,"resource":{}}]}"#;
+        expand(guardduty, &mut out).unwrap();
+        assert_eq!(out.sourced().next().unwrap().1, RecordSource::GuardDuty);
         for (bad, reason) in [
             (
                 &br#"{"Findings":[{"Id":1}"#[..],
