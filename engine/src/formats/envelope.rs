@@ -74,7 +74,8 @@ impl Envelope {
     }
 }
 
-/// The envelope of content starting with `head`, from the keys of its first object.
+/// The envelope of content starting with `head`, from the keys of its first object (the first
+/// element, when the content is a JSON array of envelopes).
 ///
 /// ```
 /// use sigil_engine::formats::{Envelope, detect_envelope};
@@ -82,10 +83,14 @@ impl Envelope {
 /// let event = br#"{"version":"0","detail-type":"GuardDuty Finding","source":"aws.guardduty","detail":{}}"#;
 /// assert_eq!(detect_envelope(event), Some(Envelope::EventBridge));
 /// assert_eq!(detect_envelope(br#"{"Findings":[]}"#), Some(Envelope::SecurityHub));
+/// assert_eq!(detect_envelope(br#" [{"Findings":[]}]"#), Some(Envelope::SecurityHub));
 /// assert_eq!(detect_envelope(br#"{"eventVersion":"1.08"}"#), None);
 /// ```
 pub fn detect_envelope(head: &[u8]) -> Option<Envelope> {
-    let start = skip_ws(head, 0);
+    let mut start = skip_ws(head, 0);
+    if head.get(start) == Some(&b'[') {
+        start = skip_ws(head, start + 1);
+    }
     let (mut log_events, mut message_type, mut items) = (false, false, false);
     let (mut detail_type, mut detail, mut findings) = (false, false, false);
     for (key, value) in top_level_members(head, start) {

@@ -340,3 +340,20 @@ fn truncated_envelopes_never_panic() {
         }
     }
 }
+
+/// EventBridge events saved as one JSON array (as test fixtures and `jq -s` write them) are
+/// unwrapped as when they come one per line.
+#[test]
+fn an_array_of_events_is_unwrapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.json");
+    let array = format!("[\n  {GUARDDUTY_EVENT},\n  {CLOUDTRAIL_EVENT}\n]\n");
+    std::fs::write(&path, array).unwrap();
+    let (matches, stats) = hunt(&engine(true), &[path]);
+    let titles: Vec<&Value> = matches.iter().map(|m| &m["rule"]["title"]).collect();
+    assert_eq!(titles, [&json!("ct stop logging"), &json!("gd crypto")]);
+    assert_eq!(
+        stats.records_per_source[RecordSource::EventBridge as usize],
+        0
+    );
+}
