@@ -147,6 +147,7 @@ fn write_examples(dir: &Path) -> Vec<PathBuf> {
             {"id": "1", "timestamp": 1714558200000u64, "message": ROUTE53_LINES[0]},
             {"id": "2", "timestamp": 1714558201500u64, "message": ROUTE53_LINES[1]},
             {"id": "3", "timestamp": 1714557603000u64, "message": HEALTH_EVENT},
+            {"id": "4", "timestamp": 1714557603000u64, "message": FIREWALL_LINES[0]},
         ]
     });
     let batch = json!({
@@ -208,6 +209,7 @@ fn every_source_is_hunted_with_the_inner_events_fields_and_time() {
             "dns nxdomain",
             "dns nxdomain",
             "fw alert",
+            "fw alert",
             "gd crypto",
             "health exposed keys",
             "health exposed keys",
@@ -247,9 +249,11 @@ fn every_source_is_hunted_with_the_inner_events_fields_and_time() {
     let health = by_title("health exposed keys");
     assert_eq!(health[0]["event"]["source"], "aws.health");
     assert_eq!(health[0]["timestamp"], "2024-05-01T12:00:00Z");
-    let alert = by_title("fw alert")[0];
-    assert_eq!(alert["timestamp"], "2024-05-01T10:00:00Z");
-    assert_eq!(alert["event"]["firewall_name"], "egress-fw");
+    // From the S3 file and from the CloudWatch subscription, alike.
+    for alert in by_title("fw alert") {
+        assert_eq!(alert["timestamp"], "2024-05-01T10:00:00Z");
+        assert_eq!(alert["event"]["firewall_name"], "egress-fw");
+    }
     // Route 53: from the text file, the export, and the CloudWatch subscription.
     for dns in by_title("dns nxdomain") {
         assert_eq!(dns["event"]["query_name"], "x7f3kq9z.example.com");
@@ -261,7 +265,7 @@ fn every_source_is_hunted_with_the_inner_events_fields_and_time() {
     assert_eq!(per_source(RecordSource::CloudTrail), 1);
     assert_eq!(per_source(RecordSource::SecurityHub), 5);
     assert_eq!(per_source(RecordSource::EventBridge), 2);
-    assert_eq!(per_source(RecordSource::NetworkFirewall), 3);
+    assert_eq!(per_source(RecordSource::NetworkFirewall), 4);
     assert_eq!(per_source(RecordSource::Route53), 5);
     assert_eq!(per_source(RecordSource::CloudWatch), 0);
     assert_eq!(per_source(RecordSource::Unknown), 0);
