@@ -19,8 +19,8 @@
 //! (`--account`, `--region`, `--from`, `--to`) lets through, and if so whether its
 //! subfolders are worth judging one by one ([`Listing::Explore`]) or it is cheaper to list
 //! everything under it at once ([`Listing::Flat`]). [`judge_key`] does the same for one
-//! object, adding the engine's name rules ([`name_skip`]: digests, AWS probe objects,
-//! Parquet) and the delivery time in a CloudTrail file name.
+//! object, adding the engine's name rules ([`name_skip`]: digests, AWS probe objects) and the
+//! delivery time in a CloudTrail file name.
 //!
 //! # Time
 //!
@@ -119,8 +119,7 @@ pub enum Listing {
 /// Why a folder or an object is left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pruned {
-    /// It holds no events, as the local walker judges by name (digests, probe objects,
-    /// Parquet).
+    /// It holds no events, as the local walker judges by name (digests, probe objects).
     Skip(SkipReason),
     /// Its account is not among `--account`.
     Account,

@@ -25,6 +25,7 @@ use sigil_compiler::LogSource;
 /// | CloudWatch Logs| `cloudwatch` | `logGroup` and `message` (one log event, see [`crate::formats::cloudwatch`]) |
 /// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
 /// | S3 server access logs | `s3access` | `bucket_owner` and `operation`                         |
+/// | OCSF events (Amazon Security Lake) | `securitylake` | `class_uid` and `metadata`            |
 /// | AWS Network Firewall | `networkfirewall` | `firewall_name` and `event`                      |
 /// | Security Hub findings (ASFF) | `securityhub` | `SchemaVersion` and `ProductArn`              |
 /// | EventBridge events   | `eventbridge` | `detail-type` and `detail` (events not unwrapped, see [`crate::formats::eventbridge`]) |
@@ -59,6 +60,10 @@ pub enum RecordSource {
     Config,
     /// Amazon S3 server access logs (`product: aws, service: s3access`).
     S3Access,
+    /// OCSF events, as Amazon Security Lake stores them (`product: aws, service:
+    /// securitylake`): rules written with OCSF names apply, and CloudTrail rules through the
+    /// `cloudtrail-ocsf` pipeline.
+    SecurityLake,
     /// AWS Network Firewall alert, flow and TLS logs (`product: aws, service: networkfirewall`).
     NetworkFirewall,
     /// AWS Security Hub findings in ASFF (`product: aws, service: securityhub`).
@@ -72,7 +77,7 @@ pub enum RecordSource {
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 16] = [
+    pub const ALL: [RecordSource; 17] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
@@ -85,6 +90,7 @@ impl RecordSource {
         RecordSource::CloudWatch,
         RecordSource::Config,
         RecordSource::S3Access,
+        RecordSource::SecurityLake,
         RecordSource::NetworkFirewall,
         RecordSource::SecurityHub,
         RecordSource::EventBridge,
@@ -106,6 +112,7 @@ impl RecordSource {
             RecordSource::CloudWatch => "cloudwatch",
             RecordSource::Config => "config",
             RecordSource::S3Access => "s3access",
+            RecordSource::SecurityLake => "securitylake",
             RecordSource::NetworkFirewall => "networkfirewall",
             RecordSource::SecurityHub => "securityhub",
             RecordSource::EventBridge => "eventbridge",
@@ -141,6 +148,7 @@ impl RecordSource {
             RecordSource::CloudWatch => (&["logGroup", "message"], &[]),
             RecordSource::Config => (&["configurationItemCaptureTime", "resourceType"], &[]),
             RecordSource::S3Access => (&["bucket_owner", "operation"], &[]),
+            RecordSource::SecurityLake => (&["class_uid", "metadata"], &[]),
             RecordSource::NetworkFirewall => (&["firewall_name", "event"], &[]),
             RecordSource::SecurityHub => (&["SchemaVersion", "ProductArn"], &[]),
             RecordSource::EventBridge => (&["detail-type", "detail"], &[]),
@@ -269,6 +277,10 @@ mod tests {
             (
                 r#"{"bucket_owner":"0a1b","operation":"REST.GET.OBJECT"}"#,
                 RecordSource::S3Access,
+            ),
+            (
+                r#"{"class_uid":6003,"metadata":{"version":"1.1.0"},"api":{"operation":"x"}}"#,
+                RecordSource::SecurityLake,
             ),
             (
                 r#"{"firewall_name":"fw","availability_zone":"us-east-1a","event_timestamp":"1","event":{}}"#,

@@ -17,24 +17,13 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Whether python3 with pySigma and its SQLite backend can be run. When not, prints a notice
-/// (the caller skips), except under `CI=true`, where that is a failure.
+/// Whether python3 with pySigma and its SQLite backend can be run (see
+/// [`python_available`](super::python::python_available)).
 pub fn pysigma_available() -> bool {
-    let available = std::process::Command::new("python3")
-        .args(["-c", "import sigma.collection, sigma.backends.sqlite"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "pySigma is required under CI=true (pip install pysigma pysigma-backend-sqlite)"
-        );
-        println!(
-            "NOTICE: skipped: python3 with pySigma is not available \
-             (pip install pysigma pysigma-backend-sqlite)"
-        );
-    }
-    available
+    super::python::python_available(
+        "import sigma.collection, sigma.backends.sqlite",
+        "pip install pysigma pysigma-backend-sqlite",
+    )
 }
 
 /// The pairs pySigma's SQL selects from `events` (NDJSON, each event with an `eventID`), for

@@ -11,9 +11,10 @@
 //!   from its start, with a new generation (its matches get new ids);
 //! - **a file that appears later** is followed from its start;
 //! - a **folder** is listed every [`Follow::folder_poll`] (recursively, skipping what a hunt
-//!   skips: digests, hidden files, Parquet...): each plain file in it is followed as above;
-//!   a compressed file (gzip, zstd: a CloudTrail `.json.gz` of an `aws s3 sync` target) is
-//!   read whole once it has stopped changing for the settle time, and remembered as done.
+//!   skips: digests, hidden files...): each plain file in it is followed as above;
+//!   a compressed file (gzip, zstd: a CloudTrail `.json.gz` of an `aws s3 sync` target) or a
+//!   Parquet file is read whole once it has stopped changing for the settle time, and
+//!   remembered as done.
 //!
 //! Why polling and not inotify: inotify does not see writes made over NFS or from other
 //! containers sharing an overlay, loses events when its queue overflows, and a rename seen
@@ -407,7 +408,7 @@ impl Follower {
         Ok(n > 0)
     }
 
-    /// A compressed file of a folder: read whole once it stopped changing.
+    /// A compressed or Parquet file of a folder: read whole once it stopped changing.
     fn read_whole(&mut self, i: usize) -> Result<bool, Stopped> {
         let settle = self.options.settle;
         let t = &mut self.tracked[i];

@@ -6,6 +6,10 @@
 pub const BUILTIN_PIPELINES: &[(&str, &str)] = &[
     ("ecs-aws", include_str!("builtin/ecs-aws.yml")),
     (
+        "cloudtrail-ocsf",
+        include_str!("builtin/cloudtrail-ocsf.yml"),
+    ),
+    (
         "ocsf-cloudtrail",
         include_str!("builtin/ocsf-cloudtrail.yml"),
     ),

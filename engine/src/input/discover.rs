@@ -31,12 +31,12 @@ pub struct Discovery {
 /// AWSLogs/111122223333/CloudTrail-Digest/                                         skipped, digests
 /// AWSLogs/111122223333/CloudTrail/ConfigWritabilityCheckFile                      skipped
 /// AWSLogs/aws-logs-write-test                                                     skipped
-/// flows/2024/05/01/part-0001.parquet                                              skipped, Parquet
+/// aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/…/part-0001.gz.parquet                 read, row by row
 /// .DS_Store, ._events.json, Thumbs.db, .git/                                      skipped, hidden
 /// ```
 ///
 /// Skips are reported, not hidden, so that statistics can count them. Content-based checks
-/// (Parquet magic bytes, digests under other names, binary data) happen when a file is opened.
+/// (digests under other names, binary data) happen when a file is opened.
 ///
 /// ```
 /// use std::path::PathBuf;
@@ -132,7 +132,7 @@ fn walk_skip(path: &Path, is_dir: bool) -> Option<SkipReason> {
 
 /// Why a file is skipped, judging by its path alone: a CloudTrail digest (in a
 /// `CloudTrail-Digest` folder or named `_CloudTrail-Digest_`), an AWS probe object
-/// (`ConfigWritabilityCheckFile`, `aws-logs-write-test`) or a Parquet file. Object-store
+/// (`ConfigWritabilityCheckFile`, `aws-logs-write-test`). Object-store
 /// listings apply it to keys, so that such objects are skipped without being downloaded.
 ///
 /// ```
@@ -155,8 +155,6 @@ pub fn name_skip(path: &Path) -> Option<SkipReason> {
         Some(SkipReason::ConfigWritabilityCheck)
     } else if name.starts_with("aws-logs-write-test") {
         Some(SkipReason::WriteTest)
-    } else if name.to_ascii_lowercase().contains(".parquet") {
-        Some(SkipReason::Parquet)
     } else {
         None
     }

@@ -5,10 +5,11 @@
 //! 1. [`discover`] expands the paths given on the command line (files, folders walked
 //!    recursively in sorted order, `-` for stdin) into a [`Discovery`]: the inputs to read,
 //!    the files skipped on purpose with their [`SkipReason`] (CloudTrail digests, AWS probe
-//!    objects, hidden files, Parquet), and the paths that could not be listed.
+//!    objects, hidden files), and the paths that could not be listed.
 //! 2. [`open`] (or [`open_reader`] for any byte stream) recognises gzip and zstd by their
 //!    magic bytes, memory-maps plain files (the policy is documented on [`OpenOptions::mmap`]),
-//!    sniffs the content for binary data, Parquet, CloudTrail digests and documentation files
+//!    decodes Parquet into JSON lines, one per row (see [`Codec::Parquet`]),
+//!    sniffs the content for binary data, CloudTrail digests and documentation files
 //!    (`LICENSE`, `README.md`), and detects the record [`Shape`](crate::framing::Shape).
 //! 3. The resulting [`Blocks`] yield [`Block`]s of whole records, numbered where they start.
 //!    A memory-mapped file is one block, which a driver may cut into chunks for threads with
@@ -57,6 +58,7 @@ mod blocks;
 mod discover;
 mod guard;
 mod open;
+mod parquet;
 
 use std::fmt;
 use std::io;
@@ -151,8 +153,9 @@ pub enum SkipReason {
     /// Neither a regular file nor a folder (a socket, a FIFO, a device) met while walking.
     #[error("not a regular file")]
     Special,
-    /// A Parquet file, by name or by its `PAR1` magic bytes.
-    #[error("Parquet file: not supported, export the logs as JSON to hunt them")]
+    /// A Parquet file inside a gzip or zstd stream (Parquet compresses its own pages; a
+    /// Parquet file as such is read, see [`Codec::Parquet`]).
+    #[error("Parquet file inside a gzip or zstd stream: decompress it to hunt it")]
     Parquet,
     /// A file named as documentation or metadata (`LICENSE`, `README.md`, `notes.txt`,
     /// `*.yml`, `*.csv`...) whose content does not start like JSON, is no known text log, and
@@ -178,6 +181,8 @@ pub enum Codec {
     Gzip,
     /// zstd, possibly several frames back to back.
     Zstd,
+    /// Apache Parquet: decoded into one JSON line per row (see the `parquet` module).
+    Parquet,
 }
 
 impl Codec {
@@ -187,6 +192,7 @@ impl Codec {
         match magic {
             [0x1f, 0x8b, ..] => Codec::Gzip,
             [0x28, 0xb5, 0x2f, 0xfd, ..] => Codec::Zstd,
+            [b'P', b'A', b'R', b'1', ..] => Codec::Parquet,
             _ => Codec::Plain,
         }
     }
@@ -198,6 +204,7 @@ impl fmt::Display for Codec {
             Codec::Plain => "plain",
             Codec::Gzip => "gzip",
             Codec::Zstd => "zstd",
+            Codec::Parquet => "Parquet",
         })
     }
 }

@@ -3,13 +3,14 @@
 //! ```text
 //! file ──first 4 bytes──▶ codec ──plain + policy says map──▶ Mmap ────────────┐
 //!                           │                                                  ├─▶ sniff head ─▶ Blocks
-//!                           └─gzip / zstd / no map─▶ [decoder] ─▶ Stream ──────┘     │
-//!                                                                                    └─▶ Skipped
+//!                           ├─gzip / zstd / no map─▶ [decoder] ─▶ Stream ──────┘     │
+//!                           │                                                        └─▶ Skipped
+//!                           └─Parquet─▶ rows as JSON lines ─▶ Stream ─────────────────▶ Blocks (NDJSON)
 //! ```
 //!
 //! The sniff looks at the first [`HEAD_BYTES`] of the (decompressed) content, after a UTF-8
-//! byte order mark if there is one: Parquet magic and CloudTrail digests make the input
-//! [`Opened::Skipped`], UTF-16 text is an [`InputError::Utf16`], and anything else gets its
+//! byte order mark if there is one: CloudTrail digests (and Parquet inside gzip or zstd) make
+//! the input [`Opened::Skipped`], UTF-16 text is an [`InputError::Utf16`], and anything else gets its
 //! [`Shape`] detected (unless forced). Then two checks decide on evidence, never on one byte:
 //!
 //! - a file named as documentation (`LICENSE`, `README.md`, `*.txt`, `*.yml`, `*.csv`...) whose
@@ -25,7 +26,7 @@ use std::io::{self, Read};
 
 use super::blocks::{Blocks, Stream};
 use super::guard::GuardedMap;
-use super::{Codec, HEAD_BYTES, InputError, InputSource, SkipReason};
+use super::{Codec, HEAD_BYTES, InputError, InputSource, SkipReason, parquet};
 use crate::formats;
 use crate::framing::{self, Origin, Shape};
 
@@ -72,10 +73,11 @@ pub enum Opened {
 
 /// Opens a file or stdin.
 ///
-/// gzip and zstd are recognised by their magic bytes, whatever the file is called. Plain
+/// gzip, zstd and Parquet are recognised by their magic bytes, whatever the file is called;
+/// a Parquet file's rows are read as JSON lines, one per row (see [`Codec::Parquet`]). Plain
 /// files are memory-mapped or read as [`OpenOptions::mmap`] allows. Then the first 64 KiB of
 /// the (decompressed) content, after a UTF-8 byte order mark if there is one, are sniffed:
-/// Parquet magic (`PAR1`), CloudTrail digests and documentation
+/// CloudTrail digests and documentation
 /// files ([`SkipReason::NotALog`]) make the input [`Opened::Skipped`], binary data (decided on
 /// evidence, see [`InputError::Binary`]) and UTF-16 text are errors, and
 /// anything else gets its [`Shape`] detected (see [`detect_shape`](framing::detect_shape))
@@ -103,6 +105,9 @@ pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputE
     let mut file = File::open(path).map_err(io_error)?;
     let magic = read_magic(&mut file).map_err(io_error)?;
     let codec = Codec::sniff(&magic);
+    if codec == Codec::Parquet {
+        return Ok(parquet_blocks(input, parquet::file_rows(input, file)?));
+    }
     match map_plain(file, codec, options) {
         Ok(map) => from_map(input.clone(), map, options),
         Err(file) => from_stream(
@@ -204,6 +209,7 @@ fn from_stream(
             input: input.clone(),
             error,
         })?),
+        Codec::Parquet => return Ok(parquet_blocks(&input, parquet::stream_rows(&input, raw)?)),
     };
     let mut stream = Stream::new(input.clone(), codec, reader);
     stream.fill(HEAD_BYTES);
@@ -217,6 +223,12 @@ fn from_stream(
     })
 }
 
+/// The blocks of a Parquet file's rows: NDJSON, whatever shape was asked for.
+fn parquet_blocks(input: &InputSource, rows: parquet::JsonLines) -> Opened {
+    let stream = Stream::new(input.clone(), Codec::Parquet, Box::new(rows));
+    Opened::Blocks(Blocks::streamed(stream, Shape::Ndjson))
+}
+
 /// What the first bytes of an input's content say about it.
 enum Content {
     /// Frame it as this shape.
@@ -227,7 +239,7 @@ enum Content {
 
 /// Looks at the first bytes of the content (see [`open`]).
 fn sniff(input: &InputSource, head: &[u8], options: &OpenOptions) -> Result<Content, InputError> {
-    if head.starts_with(b"PAR1") {
+    if head.starts_with(parquet::MAGIC) {
         return Ok(Content::Skip(SkipReason::Parquet));
     }
     if is_utf16(head) {

@@ -1,5 +1,5 @@
-//! Discovery: sorted recursive walks, and the AWS objects, hidden files and Parquet files that
-//! are skipped with a reason.
+//! Discovery: sorted recursive walks, and the AWS objects and hidden files that are skipped
+//! with a reason.
 
 use std::path::{Path, PathBuf};
 
@@ -61,6 +61,7 @@ fn an_s3_layout_is_walked_in_order_and_noise_is_skipped_with_reasons() {
             format!("{trail}/111122223333_CloudTrail_us-east-1_20240501T0010Z_b.json.gz"),
             "AWSLogs/o-abc/111122223333/CloudTrail-Insight/us-east-1/2024/05/01/x.json.gz"
                 .to_owned(),
+            "flows/part-0000.snappy.parquet".to_owned(),
             "waf/events.log".to_owned(),
         ]
     );
@@ -79,7 +80,6 @@ fn an_s3_layout_is_walked_in_order_and_noise_is_skipped_with_reasons() {
             "copied/111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20240501T010000Z_backfill.json.gz".to_owned(),
             SkipReason::CloudTrailDigest,
         ),
-        ("flows/part-0000.snappy.parquet".to_owned(), SkipReason::Parquet),
         ("waf/.DS_Store".to_owned(), SkipReason::Hidden),
         ("waf/._events.log".to_owned(), SkipReason::Hidden),
         ("waf/Thumbs.db".to_owned(), SkipReason::Hidden),
@@ -91,7 +91,7 @@ fn an_s3_layout_is_walked_in_order_and_noise_is_skipped_with_reasons() {
     assert_eq!(skipped, expected);
     assert_eq!(
         SkipReason::Parquet.to_string(),
-        "Parquet file: not supported, export the logs as JSON to hunt them"
+        "Parquet file inside a gzip or zstd stream: decompress it to hunt it"
     );
 }
 
