@@ -25,9 +25,15 @@ struct Converted {
 }
 
 impl Converted {
-    /// 3,000 CloudTrail records (with the planted attacks), and their OCSF form in Parquet,
+    /// 3,000 CloudTrail records (with the planted attacks, three times each, and a burst of
+    /// failed sign-ins), and their OCSF form in Parquet,
     /// 500 rows to a row group; `None` (after a notice) when DuckDB is missing.
     fn new() -> Option<Converted> {
+        Converted::of(3_000)
+    }
+
+    /// `events` CloudTrail records and their OCSF Parquet form, as [`Converted::new`].
+    fn of(events: u64) -> Option<Converted> {
         if !python::python_available("import duckdb", "pip install duckdb") {
             return None;
         }
@@ -35,13 +41,17 @@ impl Converted {
         Generator::new(Config {
             seed: 31,
             sources: vec![Source::CloudTrail],
-            size: Size::Events(3_000),
+            size: Size::Events(events),
             layout: Layout::Flat,
+            plants_per_scenario: 3,
             ..Config::default()
         })
         .write(dir.path())
         .unwrap();
         let converted = Converted { dir };
+        let mut records = std::fs::read_to_string(converted.cloudtrail()).unwrap();
+        records.push_str(&failed_sign_ins());
+        std::fs::write(converted.cloudtrail(), records).unwrap();
         let output = std::process::Command::new("python3")
             .arg(root().join("tests/parquet/cloudtrail_to_ocsf.py"))
             .args([converted.cloudtrail(), converted.parquet()])
@@ -69,6 +79,35 @@ impl Converted {
             .map(|line| without_nulls(serde_json::from_str(line).unwrap()))
             .collect()
     }
+}
+
+/// After the corpus's hour, failed console sign-ins: six from one address (a burst the bundled
+/// correlation reports, grouped by `sourceIPAddress`) and five from five others (which it must
+/// not lump with them).
+fn failed_sign_ins() -> String {
+    let addresses = std::iter::repeat_n("203.0.113.50".to_string(), 6)
+        .chain((1..=5).map(|n| format!("198.51.100.{n}")));
+    addresses
+        .enumerate()
+        .map(|(n, address)| {
+            let event = serde_json::json!({
+                "eventVersion": "1.08",
+                "userIdentity": {"type": "IAMUser", "userName": "ops", "accountId": "111122223333"},
+                "eventTime": format!("2026-10-01T01:10:{:02}Z", n * 5),
+                "eventSource": "signin.amazonaws.com",
+                "eventName": "ConsoleLogin",
+                "awsRegion": "us-east-1",
+                "sourceIPAddress": address,
+                "userAgent": "Mozilla/5.0",
+                "errorMessage": "Failed authentication",
+                "responseElements": {"ConsoleLogin": "Failure"},
+                "eventID": format!("00000000-0000-4000-8000-{n:012}"),
+                "eventType": "AwsConsoleSignIn",
+                "recipientAccountId": "111122223333",
+            });
+            format!("{event}\n")
+        })
+        .collect()
 }
 
 /// `value` with the null members of its objects left out, as a Parquet row is read.
@@ -102,13 +141,26 @@ fn hunt(args: &[&str], inputs: &[&Path]) -> (Vec<Value>, String, Option<i32>) {
     (lines, stderr, output.status.code())
 }
 
-/// (record number, rule id) of each match.
-fn matched(lines: &[Value]) -> BTreeSet<(u64, String)> {
+/// Each match, as its rule and what it matched: a record's number, or a correlation's group
+/// values (the field names differ between the schemas) and contributing records.
+fn matched(lines: &[Value]) -> BTreeSet<String> {
     lines
         .iter()
         .map(|m| {
-            let record = m["source"]["record"].as_u64().unwrap();
-            (record, m["rule"]["id"].as_str().unwrap().to_string())
+            let rule = m["rule"]["id"].as_str().unwrap();
+            match m.get("group") {
+                None => format!("{rule} record {}", m["source"]["record"]),
+                Some(group) => {
+                    let values: Vec<&Value> = group.as_object().unwrap().values().collect();
+                    let records: Vec<&Value> = m["events"]["first"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|event| &event["record"])
+                        .collect();
+                    format!("{rule} group {values:?} records {records:?}")
+                }
+            }
         })
         .collect()
 }
@@ -173,6 +225,10 @@ fn cloudtrail_rules_find_in_security_lake_what_they_find_in_cloudtrail() {
     assert_eq!(code, Some(0), "{stderr}");
     let in_cloudtrail = matched(&lines);
     assert!(in_cloudtrail.len() >= 10, "{in_cloudtrail:?}");
+    assert!(
+        in_cloudtrail.iter().any(|m| m.contains(" group ")),
+        "no correlation matched: {in_cloudtrail:?}"
+    );
     for prefilter in [&[][..], &["--no-prefilter"][..]] {
         let args = [&["-r", rules, "-p", "cloudtrail-ocsf"][..], prefilter].concat();
         let (lines, stderr, code) = hunt(&args, &[&converted.parquet()]);
@@ -220,4 +276,49 @@ fn a_damaged_parquet_file_is_reported_and_the_other_inputs_are_read() {
         })
         .count();
     assert_eq!(whole, converted.expected_rows().len());
+}
+
+/// Damaged Parquet, byte by byte: whatever is changed or cut, reading ends in rows or an error,
+/// never a panic (the decoder's own are caught and reported), as the fuzz target `open_stream`
+/// checks at length.
+#[test]
+fn damaged_parquet_never_panics() {
+    use sigil_engine::input::{BlockError, InputSource, OpenOptions, Opened, open_reader};
+    let Some(converted) = Converted::of(100) else {
+        return;
+    };
+    let bytes = std::fs::read(converted.parquet()).unwrap();
+    let read = |damaged: Vec<u8>| {
+        let opened = open_reader(
+            InputSource::Stdin,
+            std::io::Cursor::new(damaged),
+            &OpenOptions::default(),
+        );
+        let Ok(Opened::Blocks(blocks)) = opened else {
+            return;
+        };
+        for block in blocks {
+            match block {
+                Ok(block) => block.records().for_each(drop),
+                Err(BlockError::Record(_)) => {}
+                Err(BlockError::Input(_)) => break,
+            }
+        }
+    };
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..300 {
+        let mut damaged = bytes.clone();
+        let at = next() as usize % damaged.len();
+        damaged[at] ^= 1 << (next() % 8);
+        read(damaged);
+    }
+    for cut in (0..bytes.len()).step_by(bytes.len() / 40) {
+        read(bytes[..cut].to_vec());
+    }
 }

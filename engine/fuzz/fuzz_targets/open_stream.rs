@@ -1,4 +1,4 @@
-//! Opens arbitrary bytes as a stream (so gzip and zstd headers are decoded too) and frames
+//! Opens arbitrary bytes as a stream (so gzip, zstd and Parquet are decoded too) and frames
 //! every block: no panic, and the blocks end after an input error.
 
 #![no_main]
