@@ -16,7 +16,7 @@ use sigil_compiler::LogSource;
 /// | CloudTrail     | `cloudtrail` | `eventVersion`, and `eventSource` or `insightDetails` (Insights events) |
 /// | WAF            | `waf`        | `webaclId` and `httpRequest`                                   |
 /// | GuardDuty      | `guardduty`  | `schemaVersion`, `type`, `severity` and `resource`             |
-/// | Route 53 Resolver query logs | `route53` | `query_name` and `query_type`                 |
+/// | Route 53 query logs (Resolver and public DNS) | `route53` | `query_name` and `query_type` |
 /// | VPC Flow Logs  | `vpcflow`    | `srcaddr`, `log-status` or `interface-id`                      |
 /// | ALB            | `alb`        | `target_processing_time` (access), `tls_verify_status` (connection) |
 /// | Classic ELB    | `elb`        | `backend_processing_time`                                      |
@@ -26,6 +26,9 @@ use sigil_compiler::LogSource;
 /// | AWS Config     | `config`     | `configurationItemCaptureTime` and `resourceType`              |
 /// | S3 server access logs | `s3access` | `bucket_owner` and `operation`                         |
 /// | OCSF events (Amazon Security Lake) | `securitylake` | `class_uid` and `metadata`            |
+/// | AWS Network Firewall | `networkfirewall` | `firewall_name` and `event`                      |
+/// | Security Hub findings (ASFF) | `securityhub` | `SchemaVersion` and `ProductArn`              |
+/// | EventBridge events   | `eventbridge` | `detail-type` and `detail` (events not unwrapped, see [`crate::formats::eventbridge`]) |
 ///
 /// The sources are tried in this order, so a Route 53 Resolver query log (which has a `srcaddr`)
 /// is never taken for a VPC flow log. A rule applies to a record when every part of the rule's
@@ -38,7 +41,8 @@ pub enum RecordSource {
     Waf,
     /// Amazon GuardDuty findings (`product: aws, service: guardduty`).
     GuardDuty,
-    /// Route 53 Resolver query logs (`product: aws, service: route53`): the DNS queries of a VPC.
+    /// Route 53 query logs (`product: aws, service: route53`): the DNS queries of a VPC
+    /// (Resolver query logs) and those a public hosted zone answered (public DNS query logs).
     Route53,
     /// VPC (and transit gateway) flow logs (`product: aws, service: vpcflow`).
     VpcFlow,
@@ -60,13 +64,20 @@ pub enum RecordSource {
     /// securitylake`): rules written with OCSF names apply, and CloudTrail rules through the
     /// `cloudtrail-ocsf` pipeline.
     SecurityLake,
+    /// AWS Network Firewall alert, flow and TLS logs (`product: aws, service: networkfirewall`).
+    NetworkFirewall,
+    /// AWS Security Hub findings in ASFF (`product: aws, service: securityhub`).
+    SecurityHub,
+    /// Amazon EventBridge events whose detail is not a record of another source
+    /// (`product: aws, service: eventbridge`).
+    EventBridge,
     /// Anything else: only rules without a logsource constraint apply.
     Unknown,
 }
 
 impl RecordSource {
     /// Every source, in a fixed order (index with `as usize`).
-    pub const ALL: [RecordSource; 14] = [
+    pub const ALL: [RecordSource; 17] = [
         RecordSource::CloudTrail,
         RecordSource::Waf,
         RecordSource::GuardDuty,
@@ -80,6 +91,9 @@ impl RecordSource {
         RecordSource::Config,
         RecordSource::S3Access,
         RecordSource::SecurityLake,
+        RecordSource::NetworkFirewall,
+        RecordSource::SecurityHub,
+        RecordSource::EventBridge,
         RecordSource::Unknown,
     ];
 
@@ -99,6 +113,9 @@ impl RecordSource {
             RecordSource::Config => "config",
             RecordSource::S3Access => "s3access",
             RecordSource::SecurityLake => "securitylake",
+            RecordSource::NetworkFirewall => "networkfirewall",
+            RecordSource::SecurityHub => "securityhub",
+            RecordSource::EventBridge => "eventbridge",
             RecordSource::Unknown => return None,
         })
     }
@@ -132,6 +149,9 @@ impl RecordSource {
             RecordSource::Config => (&["configurationItemCaptureTime", "resourceType"], &[]),
             RecordSource::S3Access => (&["bucket_owner", "operation"], &[]),
             RecordSource::SecurityLake => (&["class_uid", "metadata"], &[]),
+            RecordSource::NetworkFirewall => (&["firewall_name", "event"], &[]),
+            RecordSource::SecurityHub => (&["SchemaVersion", "ProductArn"], &[]),
+            RecordSource::EventBridge => (&["detail-type", "detail"], &[]),
             RecordSource::Unknown => return None,
         };
         Some(Recognition { all, any })
@@ -261,6 +281,18 @@ mod tests {
             (
                 r#"{"class_uid":6003,"metadata":{"version":"1.1.0"},"api":{"operation":"x"}}"#,
                 RecordSource::SecurityLake,
+            ),
+            (
+                r#"{"firewall_name":"fw","availability_zone":"us-east-1a","event_timestamp":"1","event":{}}"#,
+                RecordSource::NetworkFirewall,
+            ),
+            (
+                r#"{"SchemaVersion":"2018-10-08","ProductArn":"arn:x","Types":[]}"#,
+                RecordSource::SecurityHub,
+            ),
+            (
+                r#"{"version":"0","detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{}}"#,
+                RecordSource::EventBridge,
             ),
         ] {
             assert_eq!(source_of(json), source, "{json}");

@@ -15,6 +15,8 @@ fuzz_target!(|bytes: &[u8]| {
         TextFormat::from_name("vpcflow").unwrap(),
         TextFormat::from_name("elb").unwrap(),
         TextFormat::from_name("cloudfront").unwrap(),
+        TextFormat::from_name("s3access").unwrap(),
+        TextFormat::from_name("route53").unwrap(),
     ];
     formats.extend(detect(None, bytes));
     for format in formats {
@@ -39,7 +41,12 @@ fuzz_target!(|bytes: &[u8]| {
     }
     let _ = detect_envelope(bytes);
     let mut records = Records::default();
-    for envelope in [Envelope::CloudWatch, Envelope::Config] {
+    for envelope in [
+        Envelope::CloudWatch,
+        Envelope::Config,
+        Envelope::EventBridge,
+        Envelope::SecurityHub,
+    ] {
         let valid_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         records.clear();
         let expanded = envelope.expand(bytes, &mut records);

@@ -6,8 +6,9 @@ use simd_json::StaticNode;
 
 /// Fields that hold an event's time, in the order they are tried: CloudTrail's `eventTime`,
 /// GuardDuty's `updatedAt`, WAF's epoch-millisecond `timestamp` (and the `timestamp` the text
-/// log readers add), then common generic names, AWS Config's capture time and Route 53
-/// Resolver's query time.
+/// log readers add), then common generic names, AWS Config's capture time, Route 53's query
+/// time, Security Hub's `UpdatedAt` (ASFF) and Network Firewall's epoch-second
+/// `event_timestamp`.
 const TIME_FIELDS: &[&str] = &[
     "eventTime",
     "updatedAt",
@@ -17,6 +18,8 @@ const TIME_FIELDS: &[&str] = &[
     "createdAt",
     "configurationItemCaptureTime",
     "query_timestamp",
+    "UpdatedAt",
+    "event_timestamp",
 ];
 
 /// The event's time, if a known field holds an RFC 3339 string or an epoch number.
@@ -87,6 +90,18 @@ mod tests {
         );
         assert_eq!(
             time_of(r#"{"timestamp":1688990401}"#).unwrap(),
+            "2023-07-10T12:00:01Z"
+        );
+        // Security Hub (ASFF) and Network Firewall (epoch seconds as a string).
+        assert_eq!(
+            time_of(
+                r#"{"CreatedAt":"2023-01-01T00:00:00Z","UpdatedAt":"2023-07-10T12:00:01.000Z"}"#
+            )
+            .unwrap(),
+            "2023-07-10T12:00:01Z"
+        );
+        assert_eq!(
+            time_of(r#"{"event_timestamp":"1688990401","event":{}}"#).unwrap(),
             "2023-07-10T12:00:01Z"
         );
         assert_eq!(time_of(r#"{"other":1}"#), None);

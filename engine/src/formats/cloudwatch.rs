@@ -15,9 +15,13 @@
 //!
 //! A message that is a record of a log Sigil knows by its own keys (a CloudTrail event, as a
 //! trail sending to CloudWatch Logs delivers it; a VPC flow log record; a Route 53 Resolver
-//! query) is that record: it becomes the record itself, tagged with its own log source, so that
-//! the rules of that log run on it with their usual field names (`eventName`, not
-//! `message.eventName`). The envelope's `logGroup` and `owner` are not added to it.
+//! query; a Network Firewall log) is that record: it becomes the record itself, tagged with its
+//! own log source, so that the rules of that log run on it with their usual field names
+//! (`eventName`, not `message.eventName`). The envelope's `logGroup` and `owner` are not added
+//! to it. So does a message that is a Route 53 public DNS query line (read as
+//! [`route53`](super::route53) reads it), and a message that is an EventBridge event (an
+//! EventBridge rule with a log group target) gives the records
+//! [`eventbridge`] gives.
 //!
 //! ```
 //! use sigil_engine::formats::{Envelope, Records};
@@ -37,9 +41,11 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::envelope::{EnvelopeError, Records};
+use super::LineKind;
+use super::envelope::{EnvelopeError, Records, source_of_object};
+use super::eventbridge;
 use super::json::Object;
-use crate::framing::top_level_members;
+use super::route53::Route53Reader;
 use crate::logsource::RecordSource;
 
 /// A subscription envelope; the fields a record keeps.
@@ -79,15 +85,33 @@ pub(crate) fn expand(envelope: &[u8], out: &mut Records) -> Result<(), EnvelopeE
     if subscription.message_type.as_deref() == Some("CONTROL_MESSAGE") {
         return Ok(());
     }
+    let (mut route53, mut query) = (Route53Reader::default(), Vec::new());
     for event in &subscription.log_events {
         let message = event.message.trim();
-        match embedded_source(message) {
-            Some(source) => out.push_with(source, |bytes| {
-                bytes.extend_from_slice(message.as_bytes());
-            }),
-            None => out.push_with(RecordSource::CloudWatch, |bytes| {
+        let pushed = out.len();
+        let embedded = match embedded_source(message) {
+            Some(RecordSource::EventBridge) => eventbridge::expand(message.as_bytes(), out).is_ok(),
+            Some(source) => {
+                out.push_with(source, |bytes| bytes.extend_from_slice(message.as_bytes()));
+                true
+            }
+            None => {
+                query.clear();
+                let read = route53.read_line(message.as_bytes(), &mut query);
+                let is_query = read == Ok(LineKind::Record(RecordSource::Route53));
+                if is_query {
+                    out.push_with(RecordSource::Route53, |bytes| {
+                        bytes.extend_from_slice(&query)
+                    });
+                }
+                is_query
+            }
+        };
+        if !embedded {
+            out.truncate(pushed);
+            out.push_with(RecordSource::CloudWatch, |bytes| {
                 write_event(bytes, &subscription, event);
-            }),
+            });
         }
     }
     Ok(())
@@ -100,10 +124,7 @@ fn embedded_source(message: &str) -> Option<RecordSource> {
     if !message.starts_with('{') || serde_json::from_str::<IgnoredAny>(message).is_err() {
         return None;
     }
-    let keys: Vec<&[u8]> = top_level_members(message.as_bytes(), 0)
-        .map(|(key, _)| key)
-        .collect();
-    let source = RecordSource::recognise(|key| keys.contains(&key.as_bytes()));
+    let source = source_of_object(message.as_bytes(), 0);
     (!matches!(source, RecordSource::Unknown | RecordSource::CloudWatch)).then_some(source)
 }
 

@@ -19,41 +19,20 @@
 //! assert_eq!(item["resourceType"], "AWS::EC2::SecurityGroup");
 //! ```
 
-use super::envelope::{EnvelopeError, Records};
-use crate::framing::{skip_ws, top_level_members, value_end};
+use super::envelope::{ArrayOfRecords, EnvelopeError, Records};
 use crate::logsource::RecordSource;
+
+/// The configuration items of a snapshot or history file.
+const ITEMS: ArrayOfRecords = ArrayOfRecords {
+    envelope: "AWS Config",
+    member: "configurationItems",
+    item: "configuration item",
+    source: RecordSource::Config,
+};
 
 /// Appends the configuration items of `document` to `out`.
 pub(crate) fn expand(document: &[u8], out: &mut Records) -> Result<(), EnvelopeError> {
-    let error = |reason: &str| EnvelopeError {
-        envelope: "AWS Config",
-        reason: reason.to_owned(),
-    };
-    let start = skip_ws(document, 0);
-    let (_, array) = top_level_members(document, start)
-        .find(|(key, _)| *key == b"configurationItems")
-        .ok_or_else(|| error("no `configurationItems` member"))?;
-    if document.get(array) != Some(&b'[') {
-        return Err(error("`configurationItems` is not an array"));
-    }
-    let mut pos = skip_ws(document, array + 1);
-    loop {
-        match document.get(pos) {
-            Some(b']') => return Ok(()),
-            Some(b'{') => {}
-            Some(_) => return Err(error("a configuration item is not an object")),
-            None => return Err(error("the document ends inside `configurationItems`")),
-        }
-        let end = value_end(document, pos)
-            .map_err(|_| error("a configuration item is truncated or malformed"))?;
-        out.push_with(RecordSource::Config, |bytes| {
-            bytes.extend_from_slice(&document[pos..end]);
-        });
-        pos = skip_ws(document, end);
-        if document.get(pos) == Some(&b',') {
-            pos = skip_ws(document, pos + 1);
-        }
-    }
+    ITEMS.expand(document, out)
 }
 
 #[cfg(test)]

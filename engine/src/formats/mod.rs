@@ -10,8 +10,11 @@
 //! | NLB access logs                 | [`nlb`]            | `nlb`          | a line               |
 //! | CloudFront standard logs        | [`cloudfront`]     | `cloudfront`   | a line               |
 //! | S3 server access logs           | [`s3access`]       | `s3access`     | a line               |
+//! | Route 53 public DNS query logs  | [`route53`]        | `route53`      | a line               |
 //! | CloudWatch Logs subscriptions   | [`cloudwatch`]     | `cloudwatch`   | a log event          |
 //! | AWS Config snapshots, history   | [`config`]         | `config`       | a configuration item |
+//! | EventBridge events              | [`eventbridge`]    | the detail's, or `eventbridge` | an event's detail |
+//! | Security Hub `{"Findings":[...]}` | [`securityhub`]  | `securityhub`  | a finding            |
 //!
 //! (`product` is `aws` for all.) The text formats share conventions: fields keep the names AWS
 //! documents for the format; `-` means absent, so the member is left out; numeric fields are
@@ -66,11 +69,14 @@ pub mod cloudfront;
 pub mod cloudwatch;
 pub mod config;
 mod envelope;
+pub mod eventbridge;
 mod fields;
 mod json;
 mod load_balancer;
 pub mod nlb;
+pub mod route53;
 pub mod s3access;
+pub mod securityhub;
 pub mod vpcflow;
 
 use std::borrow::Cow;
@@ -84,6 +90,7 @@ use crate::framing::{MAX_RECORD_BYTES, Origin};
 use crate::logsource::RecordSource;
 use cloudfront::CloudFrontReader;
 use load_balancer::LoadBalancerReader;
+use route53::Route53Reader;
 use s3access::S3AccessReader;
 use vpcflow::VpcFlowReader;
 
@@ -101,21 +108,24 @@ pub enum TextFormat {
     CloudFront(Fields),
     /// S3 server access logs.
     S3Access,
+    /// Route 53 public DNS query logs.
+    Route53,
 }
 
 impl TextFormat {
-    /// The format's name: `vpcflow`, `elb`, `cloudfront` or `s3access`.
+    /// The format's name: `vpcflow`, `elb`, `cloudfront`, `s3access` or `route53`.
     pub fn name(&self) -> &'static str {
         match self {
             TextFormat::VpcFlow(_) => "vpcflow",
             TextFormat::LoadBalancer => "elb",
             TextFormat::CloudFront(_) => "cloudfront",
             TextFormat::S3Access => "s3access",
+            TextFormat::Route53 => "route53",
         }
     }
 
     /// The format called `name`, as `--input-format` would force it: `vpcflow`; `elb`, `alb` or
-    /// `nlb` (one reader reads them all); `cloudfront`; `s3access`. A forced format starts without a
+    /// `nlb` (one reader reads them all); `cloudfront`; `s3access`; `route53`. A forced format starts without a
     /// header (VPC) or with the documented fields (CloudFront); header lines in the file still
     /// apply.
     ///
@@ -131,6 +141,7 @@ impl TextFormat {
             "elb" | "alb" | "nlb" => Some(TextFormat::LoadBalancer),
             "cloudfront" => Some(TextFormat::CloudFront(cloudfront::default_fields())),
             "s3access" => Some(TextFormat::S3Access),
+            "route53" => Some(TextFormat::Route53),
             _ => None,
         }
     }
@@ -156,7 +167,7 @@ impl TextFormat {
             TextFormat::VpcFlow(_) => {
                 vpcflow::parse_header(line).map(|fields| TextFormat::VpcFlow(Some(fields)))
             }
-            TextFormat::LoadBalancer | TextFormat::S3Access => None,
+            TextFormat::LoadBalancer | TextFormat::S3Access | TextFormat::Route53 => None,
             TextFormat::CloudFront(_) => {
                 cloudfront::parse_fields_line(line).map(TextFormat::CloudFront)
             }
@@ -182,7 +193,7 @@ impl TextFormat {
     pub fn count_records(&self, buf: &[u8]) -> u64 {
         let header = |line: &[u8]| match self {
             TextFormat::VpcFlow(_) => vpcflow::is_header(line),
-            TextFormat::LoadBalancer | TextFormat::S3Access => false,
+            TextFormat::LoadBalancer | TextFormat::S3Access | TextFormat::Route53 => false,
             TextFormat::CloudFront(_) => line.first() == Some(&b'#'),
         };
         let lines = buf.strip_suffix(b"\n").unwrap_or(buf);
@@ -214,8 +225,10 @@ impl fmt::Display for TextFormat {
 /// 5. A line the load balancer reader reads: [`TextFormat::LoadBalancer`].
 /// 6. A line whose third field is a bracketed time (`[06/Feb/2019:00:00:38 +0000]`):
 ///    [`TextFormat::S3Access`].
-/// 7. A line that fits a header-less VPC flow log layout: VPC flow logs without header.
-/// 8. Otherwise, the path: an S3 key with `vpcflowlogs` or `elasticloadbalancing` in it, or a
+/// 7. A line that starts with a version and an ISO 8601 time (`1.0 2017-12-13T08:16:02.130Z`),
+///    with every field of a Route 53 query line: [`TextFormat::Route53`].
+/// 8. A line that fits a header-less VPC flow log layout: VPC flow logs without header.
+/// 9. Otherwise, the path: an S3 key with `vpcflowlogs` or `elasticloadbalancing` in it, or a
 ///    CloudFront log file name (`E2EXAMPLE.2024-01-01-10.abcd1234.gz`), gives that format,
 ///    so that its lines are reported with the reason they cannot be read.
 ///
@@ -263,13 +276,16 @@ pub fn detect(path: Option<&Path>, head: &[u8]) -> Option<TextFormat> {
     if s3access::recognise(first) {
         return Some(TextFormat::S3Access);
     }
+    if route53::recognise(first) {
+        return Some(TextFormat::Route53);
+    }
     if vpcflow::fits_headerless(first) {
         return Some(TextFormat::VpcFlow(None));
     }
     path.and_then(format_of_path)
 }
 
-/// The format an AWS delivery path implies (see [`detect`], step 8).
+/// The format an AWS delivery path implies (see [`detect`], step 9).
 fn format_of_path(path: &Path) -> Option<TextFormat> {
     let text = path.to_string_lossy();
     if text.contains("vpcflowlogs") {
@@ -374,6 +390,10 @@ pub enum LineError {
     /// (`[06/Feb/2019:00:00:38 +0000]`).
     #[error("no bracketed time such as [06/Feb/2019:00:00:38 +0000] as the third field")]
     NoS3AccessTime,
+    /// A Route 53 query log line that does not start with a version and an ISO 8601 time
+    /// (`1.0 2017-12-13T08:16:02.130Z`).
+    #[error("not a Route 53 query log line: it does not start with a version and an ISO 8601 time")]
+    NoRoute53Query,
     /// The line is none of the load balancer logs.
     #[error("not an ALB, NLB, Classic ELB or ALB connection log line")]
     UnknownLoadBalancerLine,
@@ -397,6 +417,7 @@ enum Inner {
     LoadBalancer(LoadBalancerReader),
     CloudFront(CloudFrontReader),
     S3Access(S3AccessReader),
+    Route53(Route53Reader),
 }
 
 impl TextReader {
@@ -409,6 +430,7 @@ impl TextReader {
             TextFormat::LoadBalancer => Inner::LoadBalancer(LoadBalancerReader::default()),
             TextFormat::CloudFront(fields) => Inner::CloudFront(CloudFrontReader::new(fields)),
             TextFormat::S3Access => Inner::S3Access(S3AccessReader::default()),
+            TextFormat::Route53 => Inner::Route53(Route53Reader::default()),
         };
         TextReader { inner }
     }
@@ -431,6 +453,7 @@ impl TextReader {
             Inner::LoadBalancer(reader) => reader.read_line(&line, out),
             Inner::CloudFront(reader) => reader.read_line(&line, out),
             Inner::S3Access(reader) => reader.read_line(&line, out),
+            Inner::Route53(reader) => reader.read_line(&line, out),
         }
     }
 }

@@ -63,6 +63,16 @@ const PIECES: &[&[u8]] = &[
     b"{",
     b"}",
     b"\xe2\x82\xac",
+    b"1.0",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\"detail-type\":",
+    b"\"detail\":",
+    b"\"source\":\"aws.securityhub\"",
+    b"\"findings\":",
+    b"\"Findings\":",
 ];
 
 fn text() -> impl Strategy<Value = Vec<u8>> {
@@ -70,7 +80,7 @@ fn text() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn formats(bytes: &[u8]) -> Vec<TextFormat> {
-    let mut formats: Vec<TextFormat> = ["vpcflow", "elb", "cloudfront"]
+    let mut formats: Vec<TextFormat> = ["vpcflow", "elb", "cloudfront", "s3access", "route53"]
         .iter()
         .map(|name| TextFormat::from_name(name).unwrap())
         .collect();
@@ -119,7 +129,12 @@ proptest! {
     #[test]
     fn envelopes_never_panic(bytes in text()) {
         let mut records = Records::default();
-        for envelope in [Envelope::CloudWatch, Envelope::Config] {
+        for envelope in [
+            Envelope::CloudWatch,
+            Envelope::Config,
+            Envelope::EventBridge,
+            Envelope::SecurityHub,
+        ] {
             let _ = envelope.expand(&bytes, &mut records);
         }
     }

@@ -14,6 +14,7 @@ mod formats_corpus;
 mod formats_lines;
 mod formats_real_data;
 mod formats_robustness;
+mod formats_security_logs;
 mod framing_robustness;
 mod input_bad;
 mod input_discover;
