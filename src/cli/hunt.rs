@@ -41,7 +41,8 @@ pub struct HuntArgs {
     #[arg(long, value_parser = parse_time)]
     to: Option<Timestamp>,
     /// Read every input as this format instead of detecting it: ndjson, cloudtrail (the
-    /// `{"Records":[...]}` envelope), array, concat, vpcflow, alb, elb, nlb or cloudfront.
+    /// `{"Records":[...]}` envelope), array, concat, vpcflow, alb, elb, nlb, cloudfront,
+    /// s3access or route53.
     #[arg(long, value_name = "FORMAT")]
     input_format: Option<String>,
     /// Treat every record as this log source: `product/service` or `product/category/service`.
@@ -241,7 +242,7 @@ pub(super) fn input_format(
         (_, Some(format)) => Ok((OpenOptions::default(), Some(format))),
         _ => Err(format!(
             "--input-format `{name}`: use ndjson, cloudtrail, array, concat, vpcflow, alb, elb, \
-             nlb or cloudfront"
+             nlb, cloudfront, s3access or route53"
         )),
     }
 }
