@@ -269,7 +269,9 @@ async fn watch(config: Config, engine: Engine, notices: Sender<Notice>) -> Resul
                     let _ = notices.send(Notice::Problem(format!("<stdin>: {error}")));
                 }
                 if finite {
-                    ended.store(true, Ordering::Relaxed);
+                    // After the input's last jobs were sent: a scanner that sees the end
+                    // sees them too.
+                    ended.store(true, Ordering::Release);
                 }
             })
             .expect("spawning a thread");

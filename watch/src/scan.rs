@@ -258,18 +258,24 @@ impl Scanning {
                     if self.context.stop.load(Ordering::Relaxed) {
                         return Next::Stop { ended: false };
                     }
-                    if self.context.ended.load(Ordering::Relaxed) {
-                        return Next::Stop { ended: true };
-                    }
-                    let jobs = &mut self.context.jobs;
-                    match self
-                        .context
-                        .runtime
-                        .block_on(async { tokio::time::timeout(wait, jobs.recv()).await })
-                    {
-                        Ok(Some(job)) => Some(job),
-                        Ok(None) => return Next::Stop { ended: true },
-                        Err(_) => None,
+                    if self.context.ended.load(Ordering::Acquire) {
+                        // The last jobs of the input were sent before its end was told, and
+                        // may have come in since the queue looked empty: take them first.
+                        match self.context.jobs.try_recv() {
+                            Ok(job) => Some(job),
+                            Err(_) => return Next::Stop { ended: true },
+                        }
+                    } else {
+                        let jobs = &mut self.context.jobs;
+                        match self
+                            .context
+                            .runtime
+                            .block_on(async { tokio::time::timeout(wait, jobs.recv()).await })
+                        {
+                            Ok(Some(job)) => Some(job),
+                            Ok(None) => return Next::Stop { ended: true },
+                            Err(_) => None,
+                        }
                     }
                 }
             };
