@@ -363,13 +363,8 @@ fn cloudtrail_through_cloudwatch_logs_is_cloudtrail() {
                  sel: {message: plain text}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
     let engine = Engine::new(loaded.rules, ScanOptions::default());
-    let (out, stats) = crate::support::hunt_jsonl(&engine, &[path]);
+    let (matches, stats) = crate::support::hunt_matches(&engine, &[path]);
     assert_eq!(stats.bad_records, 0);
-    let matches: Vec<serde_json::Value> = out
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).unwrap())
-        .collect();
     let titles: Vec<&str> = matches
         .iter()
         .map(|m| m["rule"]["title"].as_str().unwrap())
@@ -432,13 +427,8 @@ fn s3_access_log_file_is_hunted() {
                  sel: {operation: REST.PUT.BUCKETPOLICY, http_status: 204}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
     let engine = Engine::new(loaded.rules, ScanOptions::default());
-    let (out, stats) = crate::support::hunt_jsonl(&engine, &[path]);
+    let (matches, stats) = crate::support::hunt_matches(&engine, &[path]);
     assert_eq!(stats.bad_records, 0);
-    let matches: Vec<serde_json::Value> = out
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).unwrap())
-        .collect();
     assert_eq!(matches.len(), 1, "{matches:?}");
     assert_eq!(matches[0]["rule"]["title"], "policy");
     assert_eq!(matches[0]["timestamp"], "2025-01-07T14:05:09Z");

@@ -379,13 +379,10 @@ fn hunt_titles(rules: &str, inputs: &[PathBuf]) -> Vec<String> {
     let loaded = sigil_compiler::load_str("rules.yml".as_ref(), rules, &Default::default());
     assert!(loaded.diagnostics.iter().all(|d| !d.is_error()));
     let engine = Engine::new(loaded.rules, ScanOptions::default());
-    let (out, _) = crate::support::hunt_jsonl(&engine, inputs);
-    out.split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            let value: Value = serde_json::from_slice(line).unwrap();
-            value["rule"]["title"].as_str().unwrap().to_owned()
-        })
+    let (matches, _) = crate::support::hunt_matches(&engine, inputs);
+    matches
+        .iter()
+        .map(|m| m["rule"]["title"].as_str().unwrap().to_owned())
         .collect()
 }
 

@@ -127,12 +127,7 @@ fn engine(prefilter: bool) -> Engine {
 
 /// The matches of a hunt over `inputs`, sorted, with its stats.
 fn hunt(engine: &Engine, inputs: &[PathBuf]) -> (Vec<Value>, HuntStats) {
-    let (out, stats) = crate::support::hunt_jsonl(engine, inputs);
-    let mut matches: Vec<Value> = out
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).unwrap())
-        .collect();
+    let (mut matches, stats) = crate::support::hunt_matches(engine, inputs);
     matches.sort_by_key(|m| (m["rule"]["title"].to_string(), m["timestamp"].to_string()));
     (matches, stats)
 }

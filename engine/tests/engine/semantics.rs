@@ -154,17 +154,12 @@ fn hunt_path(rules: RuleSet, event: &[u8]) -> bool {
         ..ScanOptions::default()
     };
     let engine = Engine::new(rules, options);
-    let (out, stats) = crate::support::hunt_jsonl(&engine, &[input]);
+    let (lines, stats) = crate::support::hunt_matches(&engine, &[input]);
     assert_eq!(
         (stats.records, stats.bad_records),
         (1, 0),
         "the event frames as one record"
     );
-    let lines: Vec<serde_json::Value> = out
-        .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty())
-        .map(|line| serde_json::from_slice(line).expect("JSONL output"))
-        .collect();
     for line in &lines {
         let original: serde_json::Value = serde_json::from_slice(event).expect("JSON event");
         assert_eq!(

@@ -17,6 +17,17 @@ pub fn hunt_jsonl(engine: &Engine, inputs: &[PathBuf]) -> (Vec<u8>, HuntStats) {
     (sink.into_inner(), stats)
 }
 
+/// Hunts `inputs` with `engine`, as [`hunt_jsonl`]; returns the match records, parsed.
+pub fn hunt_matches(engine: &Engine, inputs: &[PathBuf]) -> (Vec<serde_json::Value>, HuntStats) {
+    let (out, stats) = hunt_jsonl(engine, inputs);
+    let matches = out
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).expect("a JSON line"))
+        .collect();
+    (matches, stats)
+}
+
 /// An engine that runs every rule of `rules` on every record, whatever the rule's log source
 /// (as tests that drive the correlator by hand expect).
 pub fn any_source_engine(rules: RuleSet) -> Engine {
