@@ -182,7 +182,7 @@ impl Prefilter {
         routes: &[Vec<RuleId>; RecordSource::ALL.len()],
         narrow_above: usize,
     ) -> Prefilter {
-        let mut literals = Literals::extract(rules);
+        let mut literals = rules.literals().clone();
         let recognition: Vec<Formula> = RecordSource::ALL
             .iter()
             .map(|source| recognition_formula(&mut literals, *source))
