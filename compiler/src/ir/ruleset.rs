@@ -105,6 +105,14 @@ impl RuleSet {
         self.literals.get_or_init(|| Literals::extract(self))
     }
 
+    /// Takes the rules' [`literals`](RuleSet::literals) out of the set (extracting them if need
+    /// be), for a caller that keeps them with the rules.
+    pub fn take_literals(&mut self) -> Literals {
+        self.literals
+            .take()
+            .unwrap_or_else(|| Literals::extract(self))
+    }
+
     /// Keeps literals read from a compiled file, already checked against these rules.
     pub(crate) fn keep_literals(&mut self, literals: Literals) {
         self.literals = OnceLock::from(literals);
@@ -148,6 +156,12 @@ impl RuleSet {
     /// about to run the rules; returns each removed rule with those placeholders. Ids are
     /// renumbered.
     pub fn remove_rules_needing_placeholders(&mut self) -> Vec<(Rule, Vec<String>)> {
+        let mut anywhere = Vec::new();
+        let values = self.matchers.iter().flat_map(|m| &m.values);
+        values.for_each(|value| placeholders_in(value, &mut anywhere));
+        if anywhere.is_empty() {
+            return Vec::new();
+        }
         let needs: Vec<Vec<String>> = (0..self.rules.len() as u32)
             .map(|i| {
                 let names = self.placeholders_without_values(RuleId(i));
