@@ -39,6 +39,8 @@ pub struct StrSet {
     folded: Vec<StrMatch>,
     /// The values of the patterns that also match strings holding the same number.
     numbers: Vec<f64>,
+    /// Whether `contains` alone decides the set (see [`StrSet::joinable`]).
+    joinable: bool,
 }
 
 /// An ASCII value compared with one end, or the whole, of a text.
@@ -100,6 +102,11 @@ impl StrSet {
                 _ => set.folded.push(pattern.clone()),
             }
         }
+        set.joinable = !contains.is_empty()
+            && contains.iter().all(|value| !value.contains('\0'))
+            && set.anchored.is_empty()
+            && set.folded.is_empty()
+            && set.numbers.is_empty();
         if !contains.is_empty() {
             match AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -107,14 +114,16 @@ impl StrSet {
             {
                 Ok(automaton) => set.contains = Some(automaton),
                 // Too big for an automaton (not seen in practice): test them one by one.
-                Err(_) => set
-                    .folded
-                    .extend(contains.into_iter().map(|value| StrMatch {
-                        kind: StrKind::Contains(value),
-                        cased: false,
-                        number: None,
-                        numeric_strings: false,
-                    })),
+                Err(_) => {
+                    set.joinable = false;
+                    set.folded
+                        .extend(contains.into_iter().map(|value| StrMatch {
+                            kind: StrKind::Contains(value),
+                            cased: false,
+                            number: None,
+                            numeric_strings: false,
+                        }))
+                }
             }
         }
         set
@@ -128,6 +137,24 @@ impl StrSet {
     /// Every pattern, in the order given.
     pub fn patterns(&self) -> &[StrMatch] {
         &self.patterns
+    }
+
+    /// The automaton of the set's `contains` values when it alone decides the set: every
+    /// pattern is an uncased ASCII `contains` value without a NUL byte. Then texts joined with a
+    /// NUL after each hold a match exactly when one of them matches the set (a match cannot
+    /// span a NUL), so one search over the join answers for all of them.
+    ///
+    /// ```
+    /// use sigil_compiler::{StrMatch, StrSet};
+    /// let patterns = ["*show ip*", "*dir*"].map(|v| StrMatch::from_sigma_value(v, false).unwrap());
+    /// let automaton = StrSet::new(&patterns).joinable().unwrap();
+    /// assert!(automaton.is_match("a\0SHOW IP route\0"));
+    /// assert!(!automaton.is_match("show\0ip\0"));
+    /// let equality = [StrMatch::from_sigma_value("dir", false).unwrap()];
+    /// assert!(StrSet::new(&equality).joinable().is_none());
+    /// ```
+    pub fn joinable(&self) -> Option<&AhoCorasick> {
+        self.contains.as_ref().filter(|_| self.joinable)
     }
 
     /// Whether any pattern matches `text`, as [`StrMatch::is_match`] would tell one by one.
