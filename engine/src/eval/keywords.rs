@@ -4,17 +4,20 @@
 //! one by one, a CloudTrail record's hundred strings cost a hundred automaton searches, each
 //! with its set-up: 5 µs a record for `cisco_cli_local_accounts` (`username`, `aaa`), whose
 //! literal `username` every CloudTrail record holds as a key. When the matcher's patterns are
-//! all ASCII `contains` values ([`StrSet::joinable`]), the record's string values are instead
-//! joined once per record, a NUL after each, and each such matcher is one search of the join.
+//! all ASCII `contains` values ([`StrSet::joinable`](sigil_compiler::StrSet::joinable)), the record's string values are instead
+//! joined once per record, a NUL after each, ASCII lowercased, and each such matcher is one
+//! search of the join by an automaton of its values lowercased.
 //!
 //! Why the answer is the same: a `contains` value matches no scalar but a string, the join
 //! holds the strings that the matcher's walk ([`any_scalar`] over the record, objects
 //! searched) meets, and a match cannot span a NUL, which no value of a joinable set holds; an
-//! empty value matches any string, so a record without strings matches nothing.
+//! empty value matches any string, so a record without strings matches nothing. The values
+//! are ASCII and match ignoring ASCII case, which is matching lowercase values in the
+//! lowercased text.
 //!
 //! ```text
 //! {"userIdentity":{"userName":"alice"},"eventName":"CreateUser","tags":["aaa"]}
-//! joined: alice\0CreateUser\0aaa\0    (3 strings; the keys are not values)
+//! joined: alice\0createuser\0aaa\0    (3 strings; the keys are not values)
 //! ```
 
 use super::json::{Json, Kind};
@@ -73,7 +76,9 @@ impl JoinedStrings {
         self.count = 0;
         any_scalar(record, true, &mut |scalar| {
             if let Kind::Str(text) = scalar.kind() {
+                let from = self.bytes.len();
                 self.bytes.extend_from_slice(text.as_bytes());
+                self.bytes[from..].make_ascii_lowercase();
                 self.bytes.push(0);
                 self.count += 1;
             }
