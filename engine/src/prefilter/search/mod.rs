@@ -15,6 +15,7 @@
 //! literals, 205 anchored), the two together ran at about 1 GB/s, where one DFA over all the
 //! literals stepped through every byte at 800 MB/s (`benches/RESULTS.md`).
 
+mod grams;
 mod strings;
 mod unanchored;
 
@@ -33,6 +34,9 @@ pub enum SearchKind {
     Strings,
     /// Strings looked up, and Teddy over the stubs of the unanchored literals.
     Stubs,
+    /// Strings looked up, and a filter of four-byte grams over the unanchored literals (the
+    /// shorter ones by Teddy or a DFA).
+    Grams,
     /// Strings looked up, and a DFA over the unanchored literals.
     Dfa,
     /// Strings looked up, and a contiguous NFA over the unanchored literals (too many bytes
@@ -48,6 +52,7 @@ impl std::fmt::Display for SearchKind {
         f.write_str(match self {
             SearchKind::Strings => "lookup of each string",
             SearchKind::Stubs => "Teddy search",
+            SearchKind::Grams => "filter of four-byte grams",
             SearchKind::Dfa => "DFA",
             SearchKind::Nfa => "contiguous NFA",
             SearchKind::Narrowed => "search narrowed to the fields records have",
