@@ -6,7 +6,7 @@
 //! literal `username` every CloudTrail record holds as a key. When the matcher's patterns are
 //! all ASCII `contains` values ([`StrSet::joinable`](sigil_compiler::StrSet::joinable)), the record's string values are instead
 //! joined once per record, a NUL after each, ASCII lowercased, and each such matcher is one
-//! search of the join by an automaton of its values lowercased.
+//! search of the join for its values lowercased.
 //!
 //! Why the answer is the same: a `contains` value matches no scalar but a string, the join
 //! holds the strings that the matcher's walk ([`any_scalar`] over the record, objects
@@ -22,13 +22,12 @@
 
 use super::json::{Json, Kind};
 use super::value::any_scalar;
-use aho_corasick::AhoCorasick;
-use sigil_compiler::{Combine, Matcher, ValuePattern};
+use sigil_compiler::{Combine, JoinedSearch, Matcher, ValuePattern};
 
-/// The automaton deciding `matcher` over the joined strings of a record, if it has one: a
+/// The search deciding `matcher` over the joined strings of a record, if it has one: a
 /// keyword matcher, any of its values, all of them string patterns that are
 /// [`joinable`](sigil_compiler::StrSet::joinable).
-pub(super) fn joined_search(matcher: &Matcher) -> Option<&AhoCorasick> {
+pub(super) fn joined_search(matcher: &Matcher) -> Option<&JoinedSearch> {
     let keywords = matcher.field.is_none()
         && matcher.combine == Combine::Any
         && matcher
@@ -50,11 +49,11 @@ pub(super) struct JoinedStrings {
 }
 
 impl JoinedStrings {
-    /// Whether `automaton` (a [`joined_search`]) finds a match in a string value of `record`,
+    /// Whether `search` (a [`joined_search`]) finds a match in a string value of `record`,
     /// the record of evaluator generation `generation`.
     pub(super) fn is_match<'a>(
         &mut self,
-        automaton: &AhoCorasick,
+        search: &JoinedSearch,
         record: impl Json<'a>,
         generation: u32,
     ) -> bool {
@@ -62,7 +61,7 @@ impl JoinedStrings {
             self.join(record);
             self.generation = generation;
         }
-        self.count > 0 && automaton.is_match(&self.bytes[..])
+        self.count > 0 && search.is_match(&self.bytes)
     }
 
     /// Forgets the record joined, so that the next generation number (which may repeat one

@@ -162,8 +162,8 @@ impl<'a> Evaluator<'a> {
         }
         let matcher = self.rules.matcher(id);
         let held = match keywords::joined_search(matcher) {
-            Some(automaton) => {
-                let found = self.joined.is_match(automaton, record, self.generation);
+            Some(search) => {
+                let found = self.joined.is_match(search, record, self.generation);
                 found != matcher.negate
             }
             None => matcher::holds(matcher, record),

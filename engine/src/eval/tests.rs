@@ -271,8 +271,9 @@ fn keywords_searched_joined_answer_as_each_string() {
     };
     let mut joined = 0;
     for _ in 0..400 {
-        // Plain keywords (`contains`), wildcards, an equality-like `startswith`, a NUL.
-        let keywords: Vec<String> = (0..1 + next(3))
+        // Plain keywords (`contains`), wildcards, an equality-like `startswith`, a NUL; few
+        // and more than `JoinedSearch::FEW`.
+        let keywords: Vec<String> = (0..1 + next(8))
             .map(|_| {
                 let value: String = (0..next(4))
                     .map(|_| ["a", "b", "B", " ", "\\0"][next(5) as usize])

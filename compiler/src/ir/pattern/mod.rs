@@ -28,7 +28,7 @@ use glob::glob_match;
 pub use glob::{GlobToken, WINDASH, parse_wildcards, windash_classes};
 pub(crate) use glob::{escape_wildcards, glob_text};
 pub use regex::{RegexError, SigmaRegex};
-pub use set::StrSet;
+pub use set::{JoinedSearch, StrSet};
 
 /// Folds case the Sigma way (see the module docs).
 pub fn fold_case(text: &str) -> Cow<'_, str> {
