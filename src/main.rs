@@ -9,6 +9,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    sigil_engine::input::quiet_caught_panics();
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(err) => {

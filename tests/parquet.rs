@@ -278,33 +278,36 @@ fn a_damaged_parquet_file_is_reported_and_the_other_inputs_are_read() {
     assert_eq!(whole, converted.expected_rows().len());
 }
 
-/// Damaged Parquet, byte by byte: whatever is changed or cut, reading ends in rows or an error,
-/// never a panic (the decoder's own are caught and reported), as the fuzz target `open_stream`
-/// checks at length.
-#[test]
-fn damaged_parquet_never_panics() {
+/// The errors of reading `damaged` as Parquet from a stream, block by block; reading it never
+/// panics (the decoder's own panics are caught and reported).
+fn read_errors(damaged: Vec<u8>) -> Vec<String> {
     use sigil_engine::input::{BlockError, InputSource, OpenOptions, Opened, open_reader};
-    let Some(converted) = Converted::of(100) else {
-        return;
+    let opened = open_reader(
+        InputSource::Stdin,
+        std::io::Cursor::new(damaged),
+        &OpenOptions::default(),
+    );
+    let blocks = match opened {
+        Ok(Opened::Blocks(blocks)) => blocks,
+        Ok(_) => return Vec::new(),
+        Err(err) => return vec![err.to_string()],
     };
-    let bytes = std::fs::read(converted.parquet()).unwrap();
-    let read = |damaged: Vec<u8>| {
-        let opened = open_reader(
-            InputSource::Stdin,
-            std::io::Cursor::new(damaged),
-            &OpenOptions::default(),
-        );
-        let Ok(Opened::Blocks(blocks)) = opened else {
-            return;
-        };
-        for block in blocks {
-            match block {
-                Ok(block) => block.records().for_each(drop),
-                Err(BlockError::Record(_)) => {}
-                Err(BlockError::Input(_)) => break,
+    let mut errors = Vec::new();
+    for block in blocks {
+        match block {
+            Ok(block) => block.records().for_each(drop),
+            Err(BlockError::Record(err)) => errors.push(err.to_string()),
+            Err(BlockError::Input(err)) => {
+                errors.push(err.to_string());
+                break;
             }
         }
-    };
+    }
+    errors
+}
+
+/// `bytes` with one bit flipped, `count` times over, at places a fixed xorshift picks.
+fn flipped(bytes: &[u8], count: usize) -> impl Iterator<Item = Vec<u8>> + '_ {
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = move || {
         state ^= state << 13;
@@ -312,13 +315,51 @@ fn damaged_parquet_never_panics() {
         state ^= state << 17;
         state
     };
-    for _ in 0..300 {
-        let mut damaged = bytes.clone();
+    (0..count).map(move |_| {
+        let mut damaged = bytes.to_vec();
         let at = next() as usize % damaged.len();
         damaged[at] ^= 1 << (next() % 8);
-        read(damaged);
-    }
+        damaged
+    })
+}
+
+/// Damaged Parquet, byte by byte: whatever is changed or cut, reading ends in rows or an error,
+/// never a panic (the decoder's own are caught and reported), as the fuzz target `open_stream`
+/// checks at length.
+#[test]
+fn damaged_parquet_never_panics() {
+    let Some(converted) = Converted::of(100) else {
+        return;
+    };
+    let bytes = std::fs::read(converted.parquet()).unwrap();
+    flipped(&bytes, 300).for_each(|damaged| drop(read_errors(damaged)));
     for cut in (0..bytes.len()).step_by(bytes.len() / 40) {
-        read(bytes[..cut].to_vec());
+        read_errors(bytes[..cut].to_vec());
     }
+}
+
+/// A panic of the decoder is reported as an error naming the file, and `sigil` does not print
+/// it as a crash (its panic hook passes over the panics it catches).
+#[test]
+fn a_decoder_panic_is_an_error_of_the_file_not_a_crash() {
+    let Some(converted) = Converted::of(100) else {
+        return;
+    };
+    let bytes = std::fs::read(converted.parquet()).unwrap();
+    let panicking = flipped(&bytes, 3000).find(|damaged| {
+        let errors = read_errors(damaged.clone());
+        errors
+            .iter()
+            .any(|e| e.contains("the Parquet decoder failed"))
+    });
+    let damaged = panicking.expect("a flipped bit that makes the decoder panic");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("flipped.parquet");
+    std::fs::write(&file, damaged).unwrap();
+    let rule = root().join("rules");
+    let (_, stderr, code) = hunt(&["-r", rule.to_str().unwrap()], &[&file]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("the Parquet decoder failed"), "{stderr}");
+    assert!(stderr.contains("flipped.parquet"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

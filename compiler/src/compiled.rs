@@ -3,10 +3,13 @@
 //!
 //! Loading all of SigmaHQ from its YAML takes the better part of a second; most of it is YAML
 //! and the building of the IR. A compiled file holds the IR itself (rules, shared matchers,
-//! the paths of the rule files), so reading it is a checksum, a decode and the compilation of
-//! the `|re` values (their automata are not stored: regex-automata's `meta::Regex` cannot be
-//! serialised, and rebuilding them is a small share of the load). [`load_paths`] recognises
-//! a compiled file by its magic bytes, so every command that takes rule paths takes one.
+//! the paths of the rule files) and the literals the prefilter needs ([`Literals`]), so reading
+//! it is a checksum, a decode and a few checks. The automata of the `|re` values are not
+//! stored (regex-automata's `meta::Regex` cannot be serialised): each regex's syntax is
+//! checked as it is read, and it is compiled when first matched, since building all of them
+//! was half of the load and a hunt over one kind of log matches few. [`load_paths`]
+//! recognises a compiled file by its magic bytes, so every command that takes rule paths takes
+//! one.
 //!
 //! # Layout
 //!
@@ -17,7 +20,7 @@
 //! | 4 | CRC-32 (IEEE) of every byte after this field |
 //! | 8 | length of the payload, little-endian |
 //! | 1 + n | length and text of the Sigil version that wrote the file |
-//! | payload | the rule files' paths and the [`RuleSet`], in postcard |
+//! | payload | the rule files' paths, the [`RuleSet`] and its [`Literals`], in postcard |
 //!
 //! The payload is [postcard](https://postcard.jamesmunns.com/wire-format): compact, a written
 //! wire-format specification, and serde, which the IR types derive.
@@ -31,9 +34,11 @@
 //! is bounded by the bytes left (postcard reads from a slice, and serde preallocates at most
 //! 1 MiB for a sequence whatever length it announces); trees nest at most
 //! [`MAX_COMPILED_DEPTH`] deep; and the decoded rule set is validated as the loader would have
-//! built it (indices of matchers, searches and source files in range, regexes compiled again
-//! under the same limits, correlations and filters naming loaded rules). The checksum catches
-//! corruption, not forgery: the checks after it are what make a crafted file harmless.
+//! built it (indices of matchers, searches, literals and source files in range, the syntax of
+//! regexes, correlations and filters naming loaded rules). A regex is compiled when first
+//! matched, under the limits a load puts on one regex and on all of them together. The
+//! checksum catches corruption, not forgery: the checks after it are what make a crafted file
+//! harmless.
 //!
 //! ```
 //! use sigil_compiler::{LoadOptions, compiled, load_str};
@@ -53,8 +58,11 @@
 //!
 //! [`load_paths`]: crate::load_paths
 
-use crate::ir::{Condition, Detection, RuleKind, RuleSet, SearchExpr, ValuePattern};
-use crate::limits::{MAX_DEPTH, MAX_REGEX_BYTES};
+use crate::analysis::Literals;
+use crate::ir::{
+    Condition, Detection, RegexBudget, RuleKind, RuleSet, SearchExpr, deferring_regexes,
+};
+use crate::limits::MAX_DEPTH;
 use crate::load::Loaded;
 use crate::source::{SourceFile, SourceMap, Span};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -65,8 +73,10 @@ use std::path::{Path, PathBuf};
 pub const MAGIC: [u8; 8] = *b"\x89SIGILR\n";
 
 /// The version of the file layout and of the serialised IR. Bump it whenever a type written in
-/// the payload changes (the test `payload_layout_is_pinned` fails until it is).
-pub const FORMAT_VERSION: u32 = 1;
+/// the payload changes (the test `payload_layout_is_pinned` fails until it is), and whenever
+/// the extraction of literals changes, since files keep what it found (a file's literals must
+/// be those its rules would get now, or the prefilter could skip a rule that matches).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The largest compiled file read, in bytes (all of SigmaHQ takes about 4 MiB).
 pub const MAX_COMPILED_BYTES: u64 = 256 << 20;
@@ -136,6 +146,8 @@ struct Payload {
     /// The rule files, indexed by the [`SourceId`](crate::SourceId)s of the rules' spans.
     sources: Vec<PathBuf>,
     rules: RuleSet,
+    /// The rules' literals, so that a load need not extract them again.
+    literals: Literals,
 }
 
 /// [`Payload`] as written, borrowing from the load (the same encoding).
@@ -143,6 +155,7 @@ struct Payload {
 struct PayloadRef<'a> {
     sources: Vec<&'a Path>,
     rules: &'a RuleSet,
+    literals: &'a Literals,
 }
 
 /// Whether `bytes` start like a compiled rule-set file.
@@ -171,6 +184,7 @@ pub fn write(loaded: &Loaded) -> Result<Vec<u8>, CompiledError> {
             .map(|(_, f)| f.path.as_path())
             .collect(),
         rules: &loaded.rules,
+        literals: loaded.rules.literals(),
     };
     let payload =
         postcard::to_stdvec(&payload).map_err(|e| CompiledError::Corrupt(e.to_string()))?;
@@ -200,10 +214,14 @@ pub fn seal(payload: &[u8]) -> Vec<u8> {
 pub fn read(bytes: &[u8]) -> Result<Loaded, CompiledError> {
     let payload = checked_payload(bytes)?;
     DEPTH.with(|depth| depth.set(0));
-    let (payload, rest) = postcard::take_from_bytes::<Payload>(payload).map_err(|e| {
+    let (decoded, refused_regex) = deferring_regexes(RegexBudget::new(), || {
+        postcard::take_from_bytes::<Payload>(payload)
+    });
+    let (payload, rest) = decoded.map_err(|e| {
         // postcard keeps no message of its own errors: say which limit was hit.
-        let message = match DEPTH.with(Cell::get) {
-            TOO_DEEP => format!("nested deeper than {MAX_COMPILED_DEPTH}"),
+        let message = match (DEPTH.with(Cell::get), refused_regex) {
+            (TOO_DEEP, _) => format!("nested deeper than {MAX_COMPILED_DEPTH}"),
+            (_, Some(regex)) => regex,
             _ => e.to_string(),
         };
         CompiledError::Corrupt(message)
@@ -215,13 +233,16 @@ pub fn read(bytes: &[u8]) -> Result<Loaded, CompiledError> {
         )));
     }
     validate(&payload).map_err(CompiledError::Corrupt)?;
+    let mut rules = payload.rules;
+    let literals = payload.literals.checked(&rules);
+    rules.keep_literals(literals.map_err(CompiledError::Corrupt)?);
     let mut sources = SourceMap::default();
     for path in payload.sources {
         sources.add(SourceFile::new(path, String::new()));
     }
     Ok(Loaded {
         sources,
-        rules: payload.rules,
+        rules,
         diagnostics: Vec::new(),
         refused: 0,
     })
@@ -280,7 +301,6 @@ fn validate(payload: &Payload) -> Result<(), String> {
     let rules = &payload.rules;
     let sources = payload.sources.len();
     let span_ok = |span: &Span| (span.source.0 as usize) < sources && span.start <= span.end;
-    let mut regex_bytes = 0usize;
     for matcher in rules.matchers() {
         if !span_ok(&matcher.span) {
             return Err(format!(
@@ -288,16 +308,6 @@ fn validate(payload: &Payload) -> Result<(), String> {
                 matcher.key
             ));
         }
-        regex_bytes += matcher
-            .values
-            .iter()
-            .map(ValuePattern::regex_memory_usage)
-            .sum::<usize>();
-    }
-    if regex_bytes > MAX_REGEX_BYTES {
-        return Err(format!(
-            "its regexes take {regex_bytes} bytes, more than the {MAX_REGEX_BYTES} a load may"
-        ));
     }
     for (_, rule) in rules.iter() {
         let title = &rule.meta.title;

@@ -14,9 +14,9 @@
 use crate::analysis;
 use crate::compiled::{self, MAX_COMPILED_BYTES};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::ir::{RuleId, RuleKind, RuleSet};
+use crate::ir::{LogSource, RuleId, RuleKind, RuleSet};
 use crate::limits::{LOAD_GROUP, MAX_REGEX_BYTES, MAX_RULE_FILE_BYTES};
-use crate::parse::{Context, ParsedFile, Placeholders, parse_file};
+use crate::parse::{Context, ParsedFile, ParsedRule, Placeholders, parse_file};
 use crate::pipeline::{BUILTIN_PIPELINES, Pipeline, builtin_pipeline};
 use crate::source::{SourceFile, SourceId, SourceMap, Span};
 use rayon::prelude::*;
@@ -337,6 +337,8 @@ struct Loader {
     regex_bytes: usize,
     /// The most they may take.
     max_regex_bytes: usize,
+    /// The log source each rule's file wrote (before a pipeline), by the rule's id and name.
+    written_logsources: HashMap<String, LogSource>,
 }
 
 impl Loader {
@@ -347,6 +349,7 @@ impl Loader {
             loaded: Loaded::default(),
             regex_bytes: 0,
             max_regex_bytes: options.max_regex_bytes,
+            written_logsources: HashMap::new(),
         }
     }
 
@@ -453,6 +456,13 @@ impl Loader {
     fn join(&mut self, load: FileLoad) {
         self.loaded.sources.add(load.source);
         for parsed in load.parsed.rules {
+            let meta = &parsed.rule.meta;
+            for name in meta.id.iter().chain(&meta.name) {
+                let written = parsed.written_logsource.clone();
+                self.written_logsources
+                    .entry(name.clone())
+                    .or_insert(written);
+            }
             self.loaded.rules.add(parsed.rule, parsed.matchers);
         }
         self.loaded.diagnostics.extend(load.parsed.diagnostics);
@@ -463,6 +473,7 @@ impl Loader {
     fn finish(mut self) -> Loaded {
         self.check_ids();
         self.check_references();
+        self.apply_pipeline_to_correlations();
         let not_applied = self.loaded.rules.apply_filters();
         self.loaded.diagnostics.extend(not_applied);
         // Rules the prefilter cannot narrow down are evaluated on every record: say which.
@@ -535,16 +546,99 @@ impl Loader {
                 }
             }
         }
-        if !bad.is_empty() {
-            bad.dedup();
-            self.loaded.refused += bad.len();
-            let mut index = 0;
-            self.loaded.rules.retain(|_| {
-                let keep = !bad.contains(&RuleId(index));
-                index += 1;
-                keep
-            });
-        }
+        bad.dedup();
+        self.refuse(&bad);
         self.loaded.diagnostics.extend(diags);
+    }
+
+    /// Applies the pipeline to the correlation rules, now that the rules they refer to are
+    /// loaded: a log-source condition holds for a correlation when it holds for one of them,
+    /// so the field mappings meant for those rules rename the correlation's `group-by` fields
+    /// too. A correlation the pipeline cannot apply to is refused.
+    fn apply_pipeline_to_correlations(&mut self) {
+        let Some(pipeline) = &self.pipeline else {
+            return;
+        };
+        let mut cx = Context::new(&self.placeholders, 0, self.max_regex_bytes);
+        cx.pipeline = Some(pipeline);
+        let rules = &self.loaded.rules;
+        let by_name: HashMap<&str, RuleId> = rules
+            .iter()
+            .flat_map(|(id, r)| {
+                let names = r.meta.id.iter().chain(&r.meta.name);
+                names.map(move |name| (name.as_str(), id))
+            })
+            .collect();
+        let mut applied = Vec::new();
+        let mut bad = Vec::new();
+        for (id, rule) in rules.iter() {
+            if !matches!(rule.kind, RuleKind::Correlation(_)) {
+                continue;
+            }
+            let mut parsed = ParsedRule {
+                rule: rule.clone(),
+                matchers: Vec::new(),
+                sources: Vec::new(),
+                written_logsource: rule.meta.logsource.clone(),
+                referenced_logsources: self.referenced_logsources(id, &by_name),
+            };
+            if pipeline.apply(&mut parsed, &cx, &mut self.loaded.diagnostics) {
+                applied.push((id, parsed.rule));
+            } else {
+                bad.push(id);
+            }
+        }
+        let slots = self.loaded.rules.rules_mut();
+        for (id, rule) in applied {
+            slots[id.0 as usize] = rule;
+        }
+        self.refuse(&bad);
+    }
+
+    /// The log sources as written of the detection rules `correlation` refers to, directly or
+    /// through other correlations (each rule once, whatever the cycles); `by_name` finds a
+    /// rule by its id or name.
+    fn referenced_logsources(
+        &self,
+        correlation: RuleId,
+        by_name: &HashMap<&str, RuleId>,
+    ) -> Vec<LogSource> {
+        let rules = &self.loaded.rules;
+        let mut seen = vec![correlation];
+        let mut pending = vec![correlation];
+        let mut logsources = Vec::new();
+        while let Some(id) = pending.pop() {
+            let RuleKind::Correlation(c) = &rules.rule(id).kind else {
+                continue;
+            };
+            for (name, _) in &c.rules {
+                let Some(&next) = by_name.get(name.as_str()) else {
+                    continue;
+                };
+                if matches!(rules.rule(next).kind, RuleKind::Correlation(_)) {
+                    if !seen.contains(&next) {
+                        seen.push(next);
+                        pending.push(next);
+                    }
+                } else if let Some(written) = self.written_logsources.get(name) {
+                    logsources.push(written.clone());
+                }
+            }
+        }
+        logsources
+    }
+
+    /// Takes the rules `bad` (ascending) out of the load, counted as refused.
+    fn refuse(&mut self, bad: &[RuleId]) {
+        if bad.is_empty() {
+            return;
+        }
+        self.loaded.refused += bad.len();
+        let mut index = 0;
+        self.loaded.rules.retain(|_| {
+            let keep = bad.binary_search(&RuleId(index)).is_err();
+            index += 1;
+            keep
+        });
     }
 }

@@ -4,7 +4,10 @@
 
 use proptest::prelude::*;
 use sigil_compiler::compiled::{self, CompiledError, FORMAT_VERSION, MAX_COMPILED_DEPTH};
-use sigil_compiler::{Code, LoadOptions, Loaded, RuleSet, load_paths, load_str};
+use sigil_compiler::{
+    Code, Literals, LoadOptions, Loaded, MatcherId, RuleSet, StrKind, ValuePattern, load_paths,
+    load_str,
+};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -32,6 +35,16 @@ fn assert_same_rules(read: &RuleSet, loaded: &RuleSet) {
         sigil_compiler::dump_ir(read),
         sigil_compiler::dump_ir(loaded)
     );
+    // The literals kept in the file are those the rules get now.
+    let (kept, extracted) = (read.literals(), Literals::extract(loaded));
+    assert_eq!(kept.literals(), extracted.literals());
+    for (id, _) in loaded.iter() {
+        assert_eq!(kept.rule(id), extracted.rule(id), "rule {}", id.0);
+        assert_eq!(kept.rule_keys(id), extracted.rule_keys(id), "rule {}", id.0);
+    }
+    for id in (0..loaded.matchers().len() as u32).map(MatcherId) {
+        assert_eq!(kept.matcher(id), extracted.matcher(id), "matcher {}", id.0);
+    }
 }
 
 /// `bytes` with the checksum recomputed, as a crafted file would have it.
@@ -179,6 +192,94 @@ fn a_rule_nested_too_deep_for_a_file_is_refused_when_written() {
     assert!(err.to_string().contains("nested deeper than"), "{err}");
 }
 
+/// The compiled bytes of one rule whose `|re` value is `regex`.
+fn one_regex_rule(regex: &str) -> Vec<u8> {
+    let rule = format!(
+        "title: t\nlogsource: {{product: aws}}\ndetection:\n  sel:\n    \
+         userAgent|re: '{regex}'\n  condition: sel\n"
+    );
+    let loaded = load_str("t.yml".as_ref(), &rule, &LoadOptions::default());
+    assert_eq!(loaded.refused, 0, "{:?}", loaded.diagnostics);
+    compiled::write(&loaded).unwrap()
+}
+
+/// The only `|re` value of a rule set.
+fn the_regex(rules: &RuleSet) -> &sigil_compiler::SigmaRegex {
+    let values = rules.matchers().iter().flat_map(|m| &m.values);
+    let regexes: Vec<_> = values
+        .filter_map(|v| match v {
+            ValuePattern::Str(s) => match &s.kind {
+                StrKind::Regex(re) => Some(re),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(regexes.len(), 1);
+    regexes[0]
+}
+
+#[test]
+fn regexes_read_back_are_compiled_when_first_matched() {
+    let read = compiled::read(&one_regex_rule("^aws-cli/[0-9]+")).unwrap();
+    let regex = the_regex(&read.rules);
+    assert_eq!(regex.memory_usage(), 0, "not built before it is matched");
+    assert!(regex.is_match("aws-cli/2.13.0 Python/3.11"));
+    assert!(!regex.is_match("Boto3/1.28"));
+    assert!(regex.memory_usage() > 0);
+}
+
+#[test]
+fn a_crafted_regex_is_checked_for_syntax_when_read_and_matches_nothing_if_too_big() {
+    // Regexes of the same length put in place of the one written, under a new checksum.
+    let bytes = one_regex_rule("abcdefghijkl");
+    let at = bytes
+        .windows(12)
+        .position(|w| w == b"abcdefghijkl")
+        .unwrap();
+    let crafted = |regex: &[u8; 12]| {
+        let mut bytes = bytes.clone();
+        bytes[at..at + 12].copy_from_slice(regex);
+        compiled::read(&resealed(bytes))
+    };
+    let err = crafted(b"abc(efghijkl").unwrap_err();
+    assert!(err.to_string().contains("unclosed group"), "{err}");
+    let err = crafted(b"(?=a)efghijk").unwrap_err();
+    assert!(err.to_string().contains("look-around"), "{err}");
+
+    // Unicode word characters, 99 x 99 times: far over the size limit of one regex, which a
+    // load refuses and a crafted file can only defer. It never matches, and never panics.
+    let too_big = crafted(br"(\w{99}){99}").unwrap();
+    let regex = the_regex(&too_big.rules);
+    assert!(!regex.is_match(&"a".repeat(10_000)));
+    assert_eq!(regex.memory_usage(), 0);
+    let rule = format!(
+        "title: t\nlogsource: {{product: aws}}\ndetection:\n  sel:\n    \
+         userAgent|re: '{}'\n  condition: sel\n",
+        r"(\w{99}){99}"
+    );
+    let loaded = load_str("t.yml".as_ref(), &rule, &LoadOptions::default());
+    assert_eq!(loaded.refused, 1, "a load refuses it");
+}
+
+/// The file's payload bytes depend on every type it writes: when this checksum changes, the
+/// layout did, and [`FORMAT_VERSION`] must be bumped with it.
+#[test]
+fn payload_layout_is_pinned() {
+    let rule = "title: t\nid: 7a5d2a4e-1b1c-4f7e-9a0e-2f6f2c1d9b01\nlevel: high\ntags: [a.b]\n\
+                logsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    \
+                eventName|startswith: Get\n    userAgent|re: '^x'\n    errorCode: null\n  \
+                filter: {sourceIPAddress|cidr: 10.0.0.0/8}\n  condition: sel and not filter\n";
+    let loaded = load_str("t.yml".as_ref(), rule, &LoadOptions::default());
+    let bytes = compiled::write(&loaded).unwrap();
+    let header = 25 + usize::from(bytes[24]);
+    assert_eq!(
+        (FORMAT_VERSION, crc32fast::hash(&bytes[header..])),
+        (2, 142696854),
+        "the payload's layout changed: bump FORMAT_VERSION and pin the new checksum"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -213,6 +314,7 @@ proptest! {
             // What decoded passed validation: every index a walk follows is in range.
             let _ = sigil_compiler::dump_ir(&read.rules);
             let _ = sigil_compiler::Literals::extract(&read.rules);
+            let _ = sigil_compiler::dump_literals(&read.rules);
         }
     }
 }

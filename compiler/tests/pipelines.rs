@@ -23,6 +23,19 @@ fn load(pipelines: &[&str], rule: &str) -> (Loaded, tempfile::TempDir) {
     (load_str("rule.yml".as_ref(), &text, &options), dir)
 }
 
+/// Load options with `pipeline` (a YAML text), written in a folder that lives as long as the
+/// second value.
+fn options_with(pipeline: &str) -> (LoadOptions, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.yml");
+    std::fs::write(&path, pipeline).unwrap();
+    let options = LoadOptions {
+        pipelines: vec![path.to_string_lossy().into_owned()],
+        ..LoadOptions::default()
+    };
+    (options, dir)
+}
+
 /// The IR of `rule` under one pipeline; the load must be clean of errors.
 fn ir(pipeline: &str, rule: &str) -> String {
     let (loaded, _dir) = load(&[pipeline], rule);
@@ -301,13 +314,7 @@ fn correlations_map_their_fields_one_to_one() {
             "{base}title: c\ncorrelation:\n  type: event_count\n  rules: [base]\n  group-by: [{group}]\n  timespan: 1m\n  condition: {{gte: 2}}\n"
         )
     };
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.yml");
-    std::fs::write(&path, p).unwrap();
-    let options = LoadOptions {
-        pipelines: vec![path.to_string_lossy().into_owned()],
-        ..LoadOptions::default()
-    };
+    let (options, _dir) = options_with(p);
     let loaded = load_str("c.yml".as_ref(), &corr("src"), &options);
     assert!(
         dump_ir(&loaded.rules).contains("sourceIPAddress"),
@@ -321,6 +328,49 @@ fn correlations_map_their_fields_one_to_one() {
             .diagnostics
             .iter()
             .any(|d| d.code == Code::UnsupportedPipeline)
+    );
+}
+
+#[test]
+fn a_logsource_condition_holds_for_a_correlation_through_the_rules_it_refers_to() {
+    // The mapping is for CloudTrail rules, and the log source is changed after it (the
+    // condition looks at the log sources as written).
+    let p = "transformations:\n\
+             - type: field_name_mapping\n  mapping: {sourceIPAddress: src.ip}\n  \
+               rule_conditions: [{type: logsource, product: aws, service: cloudtrail}]\n\
+             - type: change_logsource\n  product: aws\n  service: lake\n  \
+               rule_conditions: [{type: logsource, product: aws, service: cloudtrail}]\n";
+    let (options, _dir) = options_with(p);
+    let rules = |logsource: &str| {
+        format!(
+            "title: base\nname: base\nlogsource: {logsource}\n\
+             detection: {{s: {{sourceIPAddress: 1}}, condition: s}}\n---\n\
+             title: count\nname: count\ncorrelation:\n  type: event_count\n  rules: [base]\n  \
+             group-by: [sourceIPAddress]\n  timespan: 1m\n  condition: {{gte: 2}}\n---\n\
+             title: chain\ncorrelation:\n  type: temporal\n  rules: [count, base]\n  \
+             group-by: [sourceIPAddress]\n  timespan: 5m\n"
+        )
+    };
+    let group_by = |loaded: &Loaded| -> Vec<Vec<String>> {
+        let correlations = loaded.rules.rules().iter().filter_map(|r| match &r.kind {
+            sigil_compiler::RuleKind::Correlation(c) => Some(c.group_by.clone()),
+            _ => None,
+        });
+        correlations.collect()
+    };
+    let cloudtrail = load_str(
+        "c.yml".as_ref(),
+        &rules("{product: aws, service: cloudtrail}"),
+        &options,
+    );
+    assert_eq!(cloudtrail.refused, 0, "{:?}", cloudtrail.diagnostics);
+    assert!(dump_ir(&cloudtrail.rules).contains("\"base\" [aws/lake]"));
+    assert_eq!(group_by(&cloudtrail), [["src.ip"], ["src.ip"]]);
+    // Over a rule of another log source, the condition does not hold.
+    let windows = load_str("c.yml".as_ref(), &rules("{product: windows}"), &options);
+    assert_eq!(
+        group_by(&windows),
+        [["sourceIPAddress"], ["sourceIPAddress"]]
     );
 }
 

@@ -54,6 +54,7 @@ struct Function {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    sigil_engine::input::quiet_caught_panics();
     let function = match init().await {
         Ok(function) => Arc::new(function),
         Err(error) => {

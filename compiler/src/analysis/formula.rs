@@ -14,12 +14,14 @@
 //! assert!(Formula::or([a, b]).holds(&mut |id| id == LiteralId(1)));
 //! ```
 
+use serde::{Deserialize, Serialize};
+
 /// Index of a literal in [`Literals::literals`](super::Literals::literals).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LiteralId(pub u32);
 
 /// A monotone boolean formula over literal presence.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Formula {
     /// Always holds: the prefilter cannot rule anything out.
     True,
@@ -28,9 +30,9 @@ pub enum Formula {
     /// The literal occurs in the record.
     Lit(LiteralId),
     /// All operands hold (two or more, none a constant or an `And`).
-    And(Vec<Formula>),
+    And(#[serde(deserialize_with = "crate::compiled::nested")] Vec<Formula>),
     /// One operand holds (two or more, none a constant or an `Or`).
-    Or(Vec<Formula>),
+    Or(#[serde(deserialize_with = "crate::compiled::nested")] Vec<Formula>),
 }
 
 impl Formula {

@@ -54,6 +54,7 @@ use crate::ir::{
     Combine, Condition, Detection, FieldPath, Matcher, MatcherId, RuleId, RuleKind, RuleSet,
     SearchExpr, StrKind, ValuePattern,
 };
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Shortest literal worth looking for: shorter ones occur in nearly every record.
@@ -64,17 +65,21 @@ pub const MIN_LITERAL_LEN: usize = 3;
 pub const STRONG_LITERAL_LEN: usize = 8;
 
 /// The deduplicated literals of a rule set and the formulas of its matchers and rules.
-#[derive(Clone, Debug, Default)]
+/// Serialised in compiled rule-set files (`compiled`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Literals {
-    interner: Interner,
+    /// By [`LiteralId`]: JSON-escaped bytes (see [`Literals::literals`]).
+    literals: Vec<Vec<u8>>,
+    /// Per literal: whether it must occur with its exact case (see [`Literals::is_cased`]).
+    cased: Vec<bool>,
     matchers: Vec<Needs>,
     rules: Vec<Formula>,
     /// Per rule: the formula over field keys only (see [`Literals::rule_keys`]).
     keys: Vec<Formula>,
 }
 
-/// Literals deduplicated by their bytes and case rule.
-#[derive(Clone, Debug, Default)]
+/// Literals deduplicated by their bytes and case rule, as they are extracted.
+#[derive(Debug, Default)]
 pub(crate) struct Interner {
     literals: Vec<Vec<u8>>,
     /// Per literal: whether it must occur with its exact case (see [`Literals::is_cased`]).
@@ -144,37 +149,62 @@ impl Literals {
         Literals {
             rules: of_rules(&needs),
             keys: of_rules(&key_needs),
-            interner,
+            literals: interner.literals,
+            cased: interner.cased,
             matchers: needs,
         }
+    }
+
+    /// Literals decoded from a compiled file, checked to fit `rules` (one formula per matcher
+    /// and rule, every literal id in range).
+    pub(crate) fn checked(self, rules: &RuleSet) -> Result<Literals, String> {
+        let count = self.literals.len();
+        let formulas = self.matchers.iter().flat_map(|n| [&n.truth, &n.falsity]);
+        let mut in_range = true;
+        for formula in formulas.chain(&self.rules).chain(&self.keys) {
+            formula.visit_literals(&mut |id| in_range &= (id.0 as usize) < count);
+        }
+        let fits = self.cased.len() == count
+            && self.matchers.len() == rules.matchers().len()
+            && self.rules.len() == rules.len()
+            && self.keys.len() == rules.len();
+        if !(fits && in_range) {
+            return Err("its literals do not fit its rules".into());
+        }
+        Ok(self)
     }
 
     /// All literals, indexed by [`LiteralId`]: JSON-escaped bytes, lowercase ASCII and to be
     /// matched ASCII case-insensitively unless [`is_cased`](Literals::is_cased).
     pub fn literals(&self) -> &[Vec<u8>] {
-        &self.interner.literals
+        &self.literals
     }
 
     /// One literal's bytes.
     pub fn literal(&self, id: LiteralId) -> &[u8] {
-        &self.interner.literals[id.0 as usize]
+        &self.literals[id.0 as usize]
     }
 
     /// Whether a literal counts only with its exact case (the keys of fields, which the
     /// evaluator compares case-sensitively: `EventID` is not CloudTrail's `eventID`). Its bytes
     /// keep their case; an automaton that folds case must check the bytes it found.
     pub fn is_cased(&self, id: LiteralId) -> bool {
-        self.interner.cased[id.0 as usize]
+        self.cased[id.0 as usize]
     }
 
-    /// The literal of a record's top-level `key` (`"eventVersion"`, with its case), interned
-    /// beside the rules' literals; `None` if the key gives no usable literal.
+    /// The literal of a record's top-level `key` (`"eventVersion"`, with its case), added
+    /// beside the rules' literals unless it is one of them; `None` if the key gives no usable
+    /// literal. (It looks through the literals one by one: a rule set asks for a few keys.)
     pub fn top_level_key(&mut self, key: &str) -> Option<LiteralId> {
         let bytes = string_literals::field_key(&FieldPath::new(key))?;
-        match self.interner.cased_formula(bytes) {
-            Formula::Lit(id) => Some(id),
-            _ => None,
-        }
+        let known = (self.literals.iter().zip(&self.cased))
+            .position(|(literal, &cased)| cased && *literal == bytes);
+        let index = known.unwrap_or_else(|| {
+            self.literals.push(bytes);
+            self.cased.push(true);
+            self.literals.len() - 1
+        });
+        Some(LiteralId(index as u32))
     }
 
     /// A matcher's formula.
@@ -226,7 +256,7 @@ impl Literals {
 }
 
 /// What a matcher needs to hold, and what it needs to fail (see the module docs).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 struct Needs {
     truth: Formula,
     falsity: Formula,

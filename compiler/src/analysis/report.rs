@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 pub fn no_literal_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
     let report = Report {
         rules,
-        literals: Literals::extract(rules),
+        literals: rules.literals(),
     };
     rules
         .iter()
@@ -48,7 +48,7 @@ pub fn no_literal_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
 /// The rules and their literals, to explain formulas.
 struct Report<'r> {
     rules: &'r RuleSet,
-    literals: Literals,
+    literals: &'r Literals,
 }
 
 impl Report<'_> {
@@ -140,7 +140,7 @@ fn value_reason(value: &ValuePattern) -> String {
 /// assert!(text.contains("formula: `\"delete`"));
 /// ```
 pub fn dump_literals(rules: &RuleSet) -> String {
-    let literals = Literals::extract(rules);
+    let literals = rules.literals();
     let mut out = String::new();
     for (id, rule) in rules.iter() {
         let _ = writeln!(out, "rule {}: {}", id.0, rule.meta.title);

@@ -34,16 +34,14 @@ pub struct FieldPath {
 impl FieldPath {
     /// A path from a field name as written in a rule.
     pub fn new(name: &str) -> Self {
-        FieldPath {
-            name: name.to_string(),
-            segments: name.split('.').map(str::to_string).collect(),
-        }
+        FieldPath::from(name.to_string())
     }
 }
 
 impl From<String> for FieldPath {
     fn from(name: String) -> Self {
-        FieldPath::new(&name)
+        let segments = name.split('.').map(str::to_string).collect();
+        FieldPath { name, segments }
     }
 }
 

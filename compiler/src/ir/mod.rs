@@ -35,6 +35,7 @@ pub use pattern::{
     GlobToken, JoinedSearch, RegexError, SigmaRegex, StrKind, StrMatch, StrSet, WINDASH, fold_case,
     is_json_number, parse_json_number, parse_number, parse_wildcards, windash_classes,
 };
+pub(crate) use pattern::{RegexBudget, deferring_regexes};
 pub(crate) use pattern::{escape_wildcards, glob_text};
 pub use ruleset::RuleSet;
 

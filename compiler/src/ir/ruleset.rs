@@ -4,8 +4,10 @@
 //! rule that uses them, so the engine evaluates each at most once per record.
 
 use super::{Detection, Matcher, MatcherId, Rule, RuleId, RuleKind, SearchExpr, ValuePattern};
+use crate::analysis::Literals;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Loaded rules and their shared matchers. Immutable once built; `Send + Sync`. Serialised in
 /// compiled rule-set files (`compiled`), without the index used to share matchers while rules
@@ -16,6 +18,10 @@ pub struct RuleSet {
     matchers: Vec<Matcher>,
     #[serde(skip)]
     by_key: HashMap<String, MatcherId>,
+    /// The rules' literals, once extracted (or read from a compiled file); every change to
+    /// the rules drops them.
+    #[serde(skip)]
+    literals: OnceLock<Literals>,
 }
 
 impl RuleSet {
@@ -28,6 +34,7 @@ impl RuleSet {
             RuleKind::Correlation(_) => {}
         }
         self.rules.push(rule);
+        self.literals.take();
         RuleId(self.rules.len() as u32 - 1)
     }
 
@@ -48,6 +55,7 @@ impl RuleSet {
 
     /// All rules, to change in place (ids stay).
     pub(crate) fn rules_mut(&mut self) -> &mut [Rule] {
+        self.literals.take();
         &mut self.rules
     }
 
@@ -90,9 +98,30 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
+    /// What each matcher and rule needs in a record's bytes ([`Literals::extract`]), extracted
+    /// on the first call and kept until the rules change. A set read from a compiled file
+    /// comes with them.
+    pub fn literals(&self) -> &Literals {
+        self.literals.get_or_init(|| Literals::extract(self))
+    }
+
+    /// Takes the rules' [`literals`](RuleSet::literals) out of the set (extracting them if need
+    /// be), for a caller that keeps them with the rules.
+    pub fn take_literals(&mut self) -> Literals {
+        self.literals
+            .take()
+            .unwrap_or_else(|| Literals::extract(self))
+    }
+
+    /// Keeps literals read from a compiled file, already checked against these rules.
+    pub(crate) fn keep_literals(&mut self, literals: Literals) {
+        self.literals = OnceLock::from(literals);
+    }
+
     /// Keeps only the rules for which `keep` is true (matchers stay; ids are renumbered).
     pub fn retain(&mut self, keep: impl FnMut(&Rule) -> bool) {
         self.rules.retain(keep);
+        self.literals.take();
     }
 
     /// The `|expand` placeholders a rule uses that were given no values, each once, in the
@@ -127,6 +156,12 @@ impl RuleSet {
     /// about to run the rules; returns each removed rule with those placeholders. Ids are
     /// renumbered.
     pub fn remove_rules_needing_placeholders(&mut self) -> Vec<(Rule, Vec<String>)> {
+        let mut anywhere = Vec::new();
+        let values = self.matchers.iter().flat_map(|m| &m.values);
+        values.for_each(|value| placeholders_in(value, &mut anywhere));
+        if anywhere.is_empty() {
+            return Vec::new();
+        }
         let needs: Vec<Vec<String>> = (0..self.rules.len() as u32)
             .map(|i| {
                 let names = self.placeholders_without_values(RuleId(i));
@@ -141,6 +176,9 @@ impl RuleSet {
             } else {
                 removed.push((rule, names));
             }
+        }
+        if !removed.is_empty() {
+            self.literals.take();
         }
         removed
     }

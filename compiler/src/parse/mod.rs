@@ -122,7 +122,9 @@ pub(crate) fn parse_file(id: SourceId, path: &Path, text: &str, cx: &Context) ->
     parsed.refused += parsed.diagnostics.len();
     for doc in docs {
         let mut rule = rule::parse_rule(&doc, path, cx, &mut parsed.diagnostics);
+        // A correlation gets the pipeline once the rules it refers to are loaded (`load`).
         if let (Some(parsed_rule), Some(pipeline)) = (rule.as_mut(), cx.pipeline)
+            && !matches!(parsed_rule.rule.kind, crate::ir::RuleKind::Correlation(_))
             && !pipeline.apply(parsed_rule, cx, &mut parsed.diagnostics)
         {
             rule = None;

@@ -16,6 +16,13 @@ pub struct ParsedRule {
     pub matchers: Vec<Matcher>,
     /// What each matcher was compiled from, by the same index.
     pub sources: Vec<ItemSource>,
+    /// The log source as the rule file wrote it, before a pipeline changed it.
+    pub written_logsource: LogSource,
+    /// For a correlation rule, the log sources as written of the detection rules it refers to
+    /// (through other correlations too), which a pipeline's log-source conditions look at.
+    /// They are known once the whole load is parsed, so a pipeline applies to a correlation
+    /// then.
+    pub referenced_logsources: Vec<LogSource>,
 }
 
 /// Parses one document. Problems go to `diags`; `None` means the rule is refused.
@@ -82,9 +89,11 @@ pub fn parse_rule(
     let meta = meta?;
     let failed = diags.iter().filter(|d| d.is_error()).count() > errors_before;
     (!failed).then_some(ParsedRule {
+        written_logsource: meta.logsource.clone(),
         rule: Rule { meta, kind },
         matchers,
         sources,
+        referenced_logsources: Vec::new(),
     })
 }
 

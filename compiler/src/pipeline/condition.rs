@@ -64,12 +64,17 @@ impl RuleCondition {
         let items = || rule.sources.iter().filter(|s| !s.key.field.is_empty());
         match self {
             RuleCondition::Logsource(want) => {
-                let have = &rule.rule.meta.logsource;
                 let part = |w: &Option<String>, h: &Option<String>| w.is_none() || w == h;
-                !matches!(rule.rule.kind, RuleKind::Correlation(_))
-                    && part(&want.category, &have.category)
-                    && part(&want.product, &have.product)
-                    && part(&want.service, &have.service)
+                let fits = |have: &LogSource| {
+                    part(&want.category, &have.category)
+                        && part(&want.product, &have.product)
+                        && part(&want.service, &have.service)
+                };
+                // A correlation has the log sources of the rules it refers to (as pySigma's).
+                match rule.rule.kind {
+                    RuleKind::Correlation(_) => rule.referenced_logsources.iter().any(fits),
+                    _ => fits(&rule.rule.meta.logsource),
+                }
             }
             RuleCondition::ContainsField(field) => items().any(|s| &s.key.field == field),
             RuleCondition::ContainsDetectionItem(field, value) => items().any(|s| {

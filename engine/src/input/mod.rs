@@ -69,6 +69,7 @@ pub use discover::{
     DELIVERY_MARGIN, Discovery, cloudtrail_delivery_time, delivery_skip, discover, name_skip,
 };
 pub use open::{OpenOptions, Opened, open, open_reader};
+pub use parquet::quiet_caught_panics;
 
 /// How much of an input's head (its first bytes, decompressed) content sniffing, shape
 /// detection and log format detection look at: 64 KiB.

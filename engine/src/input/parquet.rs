@@ -29,6 +29,7 @@
 //!   before it having been delivered. The decoder is a third-party one that is not hardened
 //!   against crafted files, so a panic in it is caught and reported the same way.
 
+use std::cell::Cell;
 use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -158,9 +159,30 @@ impl Read for JsonLines {
     }
 }
 
+thread_local! {
+    /// Whether this thread is in a [`guarded`] decode, whose panics are caught.
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes the process's panic hook pass over the panics of the Parquet decoder, which are
+/// caught and reported as an error naming the file and row: the default hook would print
+/// them first, as if Sigil had crashed. Every other panic goes to the hook as before.
+/// Binaries call it once, before they read any input.
+pub fn quiet_caught_panics() {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !GUARDED.with(Cell::get) {
+            hook(info);
+        }
+    }));
+}
+
 /// Runs `decode`, turning a panic of the decoder into an error message.
 fn guarded<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(decode)).map_err(|panic| {
+    let outer = GUARDED.with(|guarded| guarded.replace(true));
+    let decoded = catch_unwind(AssertUnwindSafe(decode));
+    GUARDED.with(|guarded| guarded.set(outer));
+    decoded.map_err(|panic| {
         let message = panic
             .downcast_ref::<String>()
             .map(String::as_str)

@@ -182,7 +182,18 @@ impl Prefilter {
         routes: &[Vec<RuleId>; RecordSource::ALL.len()],
         narrow_above: usize,
     ) -> Prefilter {
-        let mut literals = Literals::extract(rules);
+        let literals = rules.literals().clone();
+        Prefilter::of_literals(literals, rules.len(), routes, narrow_above)
+    }
+
+    /// [`Prefilter::routed_narrowing`] for a caller that owns the literals of its `rule_count`
+    /// rules (the engine takes them from its rule set rather than copy them).
+    pub(crate) fn of_literals(
+        mut literals: Literals,
+        rule_count: usize,
+        routes: &[Vec<RuleId>; RecordSource::ALL.len()],
+        narrow_above: usize,
+    ) -> Prefilter {
         let recognition: Vec<Formula> = RecordSource::ALL
             .iter()
             .map(|source| recognition_formula(&mut literals, *source))
@@ -218,7 +229,7 @@ impl Prefilter {
             literals,
             routes: built,
             by_source,
-            rule_count: rules.len(),
+            rule_count,
         }
     }
 

@@ -122,7 +122,7 @@ impl Engine {
         Engine::narrowing_above(rules, options, bytes)
     }
 
-    fn narrowing_above(rules: RuleSet, options: ScanOptions, narrow_above: usize) -> Self {
+    fn narrowing_above(mut rules: RuleSet, options: ScanOptions, narrow_above: usize) -> Self {
         let (correlated, unevaluated) = correlation_summary(&rules);
         let eligible: Vec<RuleId> = rules
             .detections()
@@ -148,9 +148,10 @@ impl Engine {
                 sources[rule.0 as usize] |= 1 << source;
             }
         }
-        let prefilter = options
-            .prefilter
-            .then(|| Prefilter::routed_narrowing(&rules, &routes, narrow_above));
+        let prefilter = options.prefilter.then(|| {
+            let literals = rules.take_literals();
+            Prefilter::of_literals(literals, rules.len(), &routes, narrow_above)
+        });
         Engine {
             rules,
             options,

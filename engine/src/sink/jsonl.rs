@@ -11,7 +11,7 @@ use sigil_compiler::CorrelationType;
 use sigil_compiler::{Rule, RuleKind, RuleMeta, RuleSet};
 use std::borrow::Cow;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A sink writing JSON lines, one object per match (the contract in the README).
 pub type JsonlSink<W> = TextSink<W, Jsonl>;
@@ -23,29 +23,29 @@ impl<W: Write> JsonlSink<W> {
     }
 }
 
-/// The JSON lines layout. Each rule's `rule` object is serialised once, not per match.
+/// The JSON lines layout. Each rule's `rule` object is serialised at its first match, not
+/// per match (nor up front: a hunt with thousands of rules matches few of them).
 #[derive(Clone, Debug)]
 pub struct Jsonl {
-    /// Per rule (by `RuleId`): its `rule` object.
-    rule_json: Arc<[String]>,
+    /// Per rule (by `RuleId`): its `rule` object, once it matched.
+    rule_json: Arc<[OnceLock<String>]>,
 }
 
 impl Jsonl {
     /// The layout for matches of `rules`.
     pub fn new(rules: &RuleSet) -> Jsonl {
-        let rule_json = rules
-            .rules()
-            .iter()
-            .map(|rule| serde_json::to_string(&RuleJson::new(&rule.meta)))
-            .collect::<Result<_, _>>()
-            .expect("serialising to a String cannot fail");
-        Jsonl { rule_json }
+        Jsonl {
+            rule_json: rules.rules().iter().map(|_| OnceLock::new()).collect(),
+        }
     }
 }
 
 impl Layout for Jsonl {
     fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
-        let rule_json = &self.rule_json[m.rule_id.0 as usize];
+        let rule_json = self.rule_json[m.rule_id.0 as usize].get_or_init(|| {
+            serde_json::to_string(&RuleJson::new(&m.rule.meta))
+                .expect("serialising to a String cannot fail")
+        });
         write_match_json(out, rule_json, m);
     }
 

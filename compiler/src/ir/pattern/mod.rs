@@ -27,6 +27,7 @@ mod set;
 use glob::glob_match;
 pub use glob::{GlobToken, WINDASH, parse_wildcards, windash_classes};
 pub(crate) use glob::{escape_wildcards, glob_text};
+pub(crate) use regex::{RegexBudget, deferring_regexes};
 pub use regex::{RegexError, SigmaRegex};
 pub use set::{JoinedSearch, StrSet};
 
