@@ -5,12 +5,17 @@
 #
 #   benches/ab.sh OLD_BINARY NEW_BINARY ROUNDS -- hunt -r rules /tmp/ct200 --threads 1
 #
-# Output goes to /dev/null; each run's wall time is measured with GNU time's %e.
+# Output goes to /dev/null; each run's wall time is measured with GNU time's %e. With
+# AB_MEASURE=scan, the scan time of `--stats`' speed line is taken instead (start-up excluded;
+# the command must be a hunt).
 set -euo pipefail
 old=$1 new=$2 rounds=$3
 shift 3
 [ "$1" = "--" ] && shift
 times() { /usr/bin/time -f %e "$@" >/dev/null 2>/tmp/ab.err || true; tail -1 /tmp/ab.err; }
+if [ "${AB_MEASURE:-wall}" = scan ]; then
+  times() { { "$@" --stats 2>&1 >/dev/null || true; } | sed -n 's/^speed: .* in \([0-9.]*\) s:.*/\1/p'; }
+fi
 a=() b=()
 for ((i = 0; i < rounds; i++)); do
   a+=("$(times "$old" "$@")")

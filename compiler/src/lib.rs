@@ -78,11 +78,11 @@ pub use source::{SourceFile, SourceId, SourceMap, Span};
 // The IR: rules, matchers, string patterns, correlations, and its text dump.
 pub use ir::{
     Alias, Combine, CompareOp, Condition, Correlation, CorrelationCondition, CorrelationOp,
-    CorrelationType, Detection, FieldPath, FieldRefKind, Filter, GlobToken, Level, LogSource,
-    Matcher, MatcherId, RegexError, Rule, RuleId, RuleKind, RuleMeta, RuleSet, Search, SearchExpr,
-    SigmaRegex, StrKind, StrMatch, StrSet, TimePart, ValuePattern, WINDASH, condition_text,
-    dump_ir, fold_case, is_json_number, parse_json_number, parse_number, parse_wildcards,
-    windash_classes,
+    CorrelationType, Detection, FieldPath, FieldRefKind, Filter, GlobToken, JoinedSearch, Level,
+    LogSource, Matcher, MatcherId, RegexError, Rule, RuleId, RuleKind, RuleMeta, RuleSet, Search,
+    SearchExpr, SigmaRegex, StrKind, StrMatch, StrSet, TimePart, ValuePattern, WINDASH,
+    condition_text, dump_ir, fold_case, is_json_number, parse_json_number, parse_number,
+    parse_wildcards, windash_classes,
 };
 
 // Analysis: the literals the prefilter looks for, and their dump.

@@ -32,7 +32,7 @@ pub use correlation::{Alias, Correlation, CorrelationCondition, CorrelationOp, C
 pub use dump::{condition_text, dump_ir};
 pub use matcher::{Combine, CompareOp, FieldPath, FieldRefKind, Matcher, TimePart, ValuePattern};
 pub use pattern::{
-    GlobToken, RegexError, SigmaRegex, StrKind, StrMatch, StrSet, WINDASH, fold_case,
+    GlobToken, JoinedSearch, RegexError, SigmaRegex, StrKind, StrMatch, StrSet, WINDASH, fold_case,
     is_json_number, parse_json_number, parse_number, parse_wildcards, windash_classes,
 };
 pub(crate) use pattern::{RegexBudget, deferring_regexes};

@@ -20,6 +20,7 @@
 mod explain;
 mod field;
 mod json;
+mod keywords;
 mod matcher;
 pub(crate) mod parse;
 mod time;
@@ -34,6 +35,7 @@ pub(crate) use json::TapeRecord;
 pub use json::{Json, Kind, RecordError};
 pub use time::{event_time, event_time_of};
 
+use keywords::JoinedStrings;
 use sigil_compiler::{Condition, Detection, MatcherId, RuleId, RuleKind, RuleSet, SearchExpr};
 
 // The deepest nesting the evaluator walks into is framing's limit, so every record that frames
@@ -53,6 +55,8 @@ pub struct Evaluator<'a> {
     memo: Vec<u32>,
     /// Identifies the current record in `memo`; never 0 once a record has started.
     generation: u32,
+    /// The current record's strings, for the keyword matchers that search them joined.
+    joined: JoinedStrings,
 }
 
 /// Largest generation that still fits `memo` entries next to the result bit.
@@ -65,6 +69,7 @@ impl<'a> Evaluator<'a> {
             rules,
             memo: vec![0; rules.matchers().len()],
             generation: 0,
+            joined: JoinedStrings::default(),
         }
     }
 
@@ -97,6 +102,7 @@ impl<'a> Evaluator<'a> {
     fn start_record(&mut self) {
         if self.generation == MAX_GENERATION {
             self.memo.fill(0);
+            self.joined.forget();
             self.generation = 0;
         }
         self.generation += 1;
@@ -154,7 +160,14 @@ impl<'a> Evaluator<'a> {
         if entry >> 1 == self.generation {
             return entry & 1 == 1;
         }
-        let held = matcher::holds(self.rules.matcher(id), record);
+        let matcher = self.rules.matcher(id);
+        let held = match keywords::joined_search(matcher) {
+            Some(search) => {
+                let found = self.joined.is_match(search, record, self.generation);
+                found != matcher.negate
+            }
+            None => matcher::holds(matcher, record),
+        };
         self.memo[slot] = self.generation << 1 | u32::from(held);
         held
     }

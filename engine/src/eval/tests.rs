@@ -233,6 +233,77 @@ fn keywords_search_every_string() {
     );
 }
 
+/// A random JSON value for the keyword tests: strings over a few letters, a NUL and a quote
+/// (escaped), numbers, booleans, and nested arrays and objects whose keys hold the letters too.
+fn random_value(next: &mut impl FnMut(u64) -> u64, depth: usize) -> String {
+    let text = |next: &mut dyn FnMut(u64) -> u64| {
+        (0..next(5))
+            .map(|_| ["a", "A", "b", "\\u0000", "\\\"", " "][next(6) as usize])
+            .collect::<String>()
+    };
+    match next(if depth < 3 { 6 } else { 4 }) {
+        0 | 1 => format!("\"{}\"", text(next)),
+        2 => ["403", "true", "null"][next(3) as usize].to_string(),
+        3 => "\"\"".to_string(),
+        4 => {
+            let items: Vec<String> = (0..next(4))
+                .map(|_| random_value(next, depth + 1))
+                .collect();
+            format!("[{}]", items.join(","))
+        }
+        _ => {
+            let members: Vec<String> = (0..next(4))
+                .map(|i| format!("\"{}{i}\":{}", text(next), random_value(next, depth + 1)))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        }
+    }
+}
+
+#[test]
+fn keywords_searched_joined_answer_as_each_string() {
+    let mut state = 5u64;
+    let mut next = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let mut joined = 0;
+    for _ in 0..400 {
+        // Plain keywords (`contains`), wildcards, an equality-like `startswith`, a NUL; few
+        // and more than `JoinedSearch::FEW`.
+        let keywords: Vec<String> = (0..1 + next(8))
+            .map(|_| {
+                let value: String = (0..next(4))
+                    .map(|_| ["a", "b", "B", " ", "\\0"][next(5) as usize])
+                    .collect();
+                [value.clone(), format!("*{value}*"), format!("{value}*")][next(3) as usize].clone()
+            })
+            .collect();
+        let quoted: Vec<String> = keywords.iter().map(|k| format!("\"{k}\"")).collect();
+        let loaded = load(&format!("{{kw: [{}], condition: kw}}", quoted.join(", ")));
+        let matcher = &loaded.rules.matchers()[0];
+        joined += usize::from(keywords::joined_search(matcher).is_some());
+        let mut evaluator = Evaluator::new(&loaded.rules);
+        for _ in 0..20 {
+            let members: Vec<String> = (0..next(5))
+                .map(|i| format!("\"k{i}\":{}", random_value(&mut next, 1)))
+                .collect();
+            let record = format!("{{{}}}", members.join(","));
+            let mut bytes = record.clone().into_bytes();
+            let tape = simd_json::to_tape(&mut bytes).expect("valid JSON");
+            let value = TapeRecord::new(tape.as_value());
+            assert_eq!(
+                evaluator.matches(RuleId(0), value),
+                matcher::holds(matcher, value),
+                "{keywords:?} on {record}"
+            );
+        }
+    }
+    assert!(joined > 100, "only {joined} sets were searched joined");
+}
+
 #[test]
 fn a_list_mixing_kinds_holds_when_any_item_does() {
     // One lookup of `f` serves the string, the number and (for the whole field) `null`.

@@ -459,7 +459,14 @@ impl Route {
         if literal_bytes(literals, &wanted) > narrow_above {
             Route::Narrowed(Narrowing::new(literals, rules, foreign, wanted.len()))
         } else {
-            Route::Scanned(Box::new(Pass::new(literals, rules, foreign, wanted, &[])))
+            Route::Scanned(Box::new(Pass::new(
+                literals,
+                rules,
+                foreign,
+                wanted,
+                &[],
+                None,
+            )))
         }
     }
 
@@ -525,13 +532,15 @@ impl Pass {
     /// The pass over `patterns` (the [`wanted_literals`] of `rules` with `extra`, which are
     /// ascending, without repeats), triggering `rules`. The literals that trigger none of
     /// them, nor tell a foreign source, nor are `extra`, are only needed by formulas, and may
-    /// be deferred (see `search`).
+    /// be deferred (see `search`). A `previous` pass may lend its automaton (see
+    /// [`LiteralSearch::new`]).
     fn new(
         literals: &Literals,
         rules: &[RuleId],
         foreign: Option<Vec<(RecordSource, Formula)>>,
         patterns: Vec<LiteralId>,
         extra: &[LiteralId],
+        previous: Option<&Pass>,
     ) -> Pass {
         let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
         let mut always = Vec::new();
@@ -556,11 +565,12 @@ impl Pass {
         for id in extra {
             eager[id.0 as usize] = true;
         }
-        let search = LiteralSearch::new(patterns.iter().map(|&id| Wanted {
+        let wanted = patterns.iter().map(|&id| Wanted {
             bytes: literals.literal(id),
             cased: literals.is_cased(id),
             deferrable: !eager[id.0 as usize],
-        }));
+        });
+        let search = LiteralSearch::new(wanted, previous.map(|pass| &pass.search));
         let mut deferred = vec![0; triggers.len().div_ceil(64)];
         for (index, id) in patterns.iter().enumerate() {
             if search.deferred(index).is_some() {

@@ -97,7 +97,7 @@ impl Narrowing {
             keys,
             foreign,
         };
-        let empty = scope.narrowed(literals, Vec::new(), HashSet::new());
+        let empty = scope.narrowed(literals, Vec::new(), HashSet::new(), None);
         Narrowing {
             scope,
             always,
@@ -169,7 +169,9 @@ impl Narrowing {
         rules.dedup();
         if rules.len() > shared.rules.len() {
             let key_sets = std::mem::take(&mut shared.key_sets);
-            *shared = self.scope.narrowed(literals, rules, key_sets);
+            *shared = self
+                .scope
+                .narrowed(literals, rules, key_sets, Some(&shared.pass));
         }
     }
 
@@ -181,12 +183,14 @@ impl Narrowing {
 
 impl Scope {
     /// A pass over `rules` and this route's keys, or over all the route's rules once `rules`
-    /// have too many unanchored literals for a DFA.
+    /// have too many unanchored literals for a DFA; it shares the automaton of `previous` if
+    /// it can (see [`Pass::new`]).
     fn narrowed(
         &self,
         literals: &Literals,
         rules: Vec<RuleId>,
         key_sets: HashSet<Box<[LiteralId]>>,
+        previous: Option<&Pass>,
     ) -> Narrowed {
         let mut wanted = wanted_literals(literals, &rules, &self.foreign, &self.keys);
         let rules = if literal_bytes(literals, &wanted) > DFA_LITERAL_BYTES {
@@ -195,7 +199,14 @@ impl Scope {
         } else {
             rules
         };
-        let pass = Pass::new(literals, &rules, self.foreign.clone(), wanted, &self.keys);
+        let pass = Pass::new(
+            literals,
+            &rules,
+            self.foreign.clone(),
+            wanted,
+            &self.keys,
+            previous,
+        );
         Narrowed {
             rules,
             key_sets,

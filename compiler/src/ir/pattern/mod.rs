@@ -29,7 +29,7 @@ pub use glob::{GlobToken, WINDASH, parse_wildcards, windash_classes};
 pub(crate) use glob::{escape_wildcards, glob_text};
 pub(crate) use regex::{RegexBudget, deferring_regexes};
 pub use regex::{RegexError, SigmaRegex};
-pub use set::StrSet;
+pub use set::{JoinedSearch, StrSet};
 
 /// Folds case the Sigma way (see the module docs).
 pub fn fold_case(text: &str) -> Cow<'_, str> {

@@ -15,6 +15,7 @@
 
 use super::{StrKind, StrMatch, fold_case, parse_json_number};
 use aho_corasick::AhoCorasick;
+use memchr::memmem;
 
 /// String patterns tested together; see the module docs.
 ///
@@ -39,6 +40,41 @@ pub struct StrSet {
     folded: Vec<StrMatch>,
     /// The values of the patterns that also match strings holding the same number.
     numbers: Vec<f64>,
+    /// When `contains` alone decides the set: a search of its values lowercased that does not
+    /// fold case (see [`StrSet::joinable`]).
+    joinable: Option<JoinedSearch>,
+}
+
+/// A search of lowercase values in a text whose ASCII letters are lowercased (see
+/// [`StrSet::joinable`]): neither folds case, so both run at SIMD speed.
+#[derive(Clone, Debug)]
+pub enum JoinedSearch {
+    /// A few values ([`JoinedSearch::FEW`] at most), each by its own substring search.
+    Few(Vec<memmem::Finder<'static>>),
+    /// More, by one automaton.
+    Many(AhoCorasick),
+}
+
+impl JoinedSearch {
+    /// Most values searched for one by one.
+    pub const FEW: usize = 4;
+
+    fn new(values: &[String]) -> Option<JoinedSearch> {
+        let lowercase = values.iter().map(|value| value.to_ascii_lowercase());
+        if values.len() <= JoinedSearch::FEW {
+            let finders = lowercase.map(|value| memmem::Finder::new(&value).into_owned());
+            return Some(JoinedSearch::Few(finders.collect()));
+        }
+        AhoCorasick::new(lowercase).ok().map(JoinedSearch::Many)
+    }
+
+    /// Whether one of the values occurs in `text`.
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        match self {
+            JoinedSearch::Few(finders) => finders.iter().any(|f| f.find(text).is_some()),
+            JoinedSearch::Many(automaton) => automaton.is_match(text),
+        }
+    }
 }
 
 /// An ASCII value compared with one end, or the whole, of a text.
@@ -100,6 +136,14 @@ impl StrSet {
                 _ => set.folded.push(pattern.clone()),
             }
         }
+        let joinable = !contains.is_empty()
+            && contains.iter().all(|value| !value.contains('\0'))
+            && set.anchored.is_empty()
+            && set.folded.is_empty()
+            && set.numbers.is_empty();
+        if joinable {
+            set.joinable = JoinedSearch::new(&contains);
+        }
         if !contains.is_empty() {
             match AhoCorasick::builder()
                 .ascii_case_insensitive(true)
@@ -107,14 +151,16 @@ impl StrSet {
             {
                 Ok(automaton) => set.contains = Some(automaton),
                 // Too big for an automaton (not seen in practice): test them one by one.
-                Err(_) => set
-                    .folded
-                    .extend(contains.into_iter().map(|value| StrMatch {
-                        kind: StrKind::Contains(value),
-                        cased: false,
-                        number: None,
-                        numeric_strings: false,
-                    })),
+                Err(_) => {
+                    set.joinable = None;
+                    set.folded
+                        .extend(contains.into_iter().map(|value| StrMatch {
+                            kind: StrKind::Contains(value),
+                            cased: false,
+                            number: None,
+                            numeric_strings: false,
+                        }))
+                }
             }
         }
         set
@@ -128,6 +174,26 @@ impl StrSet {
     /// Every pattern, in the order given.
     pub fn patterns(&self) -> &[StrMatch] {
         &self.patterns
+    }
+
+    /// When the set's `contains` values alone decide it (every pattern is an uncased ASCII
+    /// `contains` value without a NUL byte): a search of them lowercased, for texts whose
+    /// ASCII letters are lowercased. Then texts joined with a NUL after each, lowercased, hold a
+    /// match exactly when one of them matches the set (a match cannot span a NUL), so one
+    /// search over the join answers for all of them.
+    ///
+    /// ```
+    /// use sigil_compiler::{StrMatch, StrSet};
+    /// let patterns = ["*show IP*", "*dir*"].map(|v| StrMatch::from_sigma_value(v, false).unwrap());
+    /// let set = StrSet::new(&patterns);
+    /// let search = set.joinable().unwrap();
+    /// assert!(search.is_match(b"a\0show ip route\0"));
+    /// assert!(!search.is_match(b"show\0ip\0"));
+    /// let equality = [StrMatch::from_sigma_value("dir", false).unwrap()];
+    /// assert!(StrSet::new(&equality).joinable().is_none());
+    /// ```
+    pub fn joinable(&self) -> Option<&JoinedSearch> {
+        self.joinable.as_ref()
     }
 
     /// Whether any pattern matches `text`, as [`StrMatch::is_match`] would tell one by one.

@@ -15,11 +15,13 @@
 //! literals, 205 anchored), the two together ran at about 1 GB/s, where one DFA over all the
 //! literals stepped through every byte at 800 MB/s (`benches/RESULTS.md`).
 
+mod grams;
 mod strings;
 mod unanchored;
 
 use memchr::memmem;
 use sigil_compiler::Anchor;
+use std::sync::Arc;
 use strings::StringTable;
 use unanchored::{Needle, Unanchored};
 
@@ -32,6 +34,9 @@ pub enum SearchKind {
     Strings,
     /// Strings looked up, and Teddy over the stubs of the unanchored literals.
     Stubs,
+    /// Strings looked up, and a filter of four-byte grams over the unanchored literals (the
+    /// shorter ones by Teddy or a DFA).
+    Grams,
     /// Strings looked up, and a DFA over the unanchored literals.
     Dfa,
     /// Strings looked up, and a contiguous NFA over the unanchored literals (too many bytes
@@ -47,6 +52,7 @@ impl std::fmt::Display for SearchKind {
         f.write_str(match self {
             SearchKind::Strings => "lookup of each string",
             SearchKind::Stubs => "Teddy search",
+            SearchKind::Grams => "filter of four-byte grams",
             SearchKind::Dfa => "DFA",
             SearchKind::Nfa => "contiguous NFA",
             SearchKind::Narrowed => "search narrowed to the fields records have",
@@ -59,8 +65,11 @@ impl std::fmt::Display for SearchKind {
 pub(super) struct LiteralSearch {
     /// The literals looked up per string.
     strings: StringTable,
-    /// The others, but the deferred ones.
-    unanchored: Unanchored,
+    /// The others, but the deferred ones, which it reports by their place in `needles`. A
+    /// pass rebuilt with the same ones shares it (see [`LiteralSearch::new`]).
+    unanchored: Arc<Unanchored>,
+    /// What `unanchored` looks for, in its order, each with its index in the pass.
+    needles: Vec<Needle>,
     /// The deferred literals, by index, ascending.
     deferred: Vec<(usize, Deferred)>,
 }
@@ -132,7 +141,13 @@ pub(super) struct Wanted<'a> {
 impl LiteralSearch {
     /// The search for `literals`, which [`find`](LiteralSearch::find) reports by their index
     /// in this list. Deferrable literals that would be searched for byte by byte are deferred.
-    pub(super) fn new<'a>(literals: impl IntoIterator<Item = Wanted<'a>>) -> LiteralSearch {
+    /// If those searched for byte by byte are the ones `previous` searches for, in the same
+    /// order, its automaton is shared rather than built again (a narrowed pass grows by rules
+    /// whose literals are mostly anchored).
+    pub(super) fn new<'a>(
+        literals: impl IntoIterator<Item = Wanted<'a>>,
+        previous: Option<&LiteralSearch>,
+    ) -> LiteralSearch {
         let mut anchored = Vec::new();
         let mut needles = Vec::new();
         let mut deferred = Vec::new();
@@ -155,9 +170,28 @@ impl LiteralSearch {
                 }),
             }
         }
+        let same = |other: &LiteralSearch| {
+            other.needles.len() == needles.len()
+                && (other.needles.iter().zip(&needles))
+                    .all(|(a, b)| a.bytes == b.bytes && a.cased == b.cased)
+        };
+        let unanchored = match previous.filter(|previous| same(previous)) {
+            Some(previous) => Arc::clone(&previous.unanchored),
+            None => Arc::new(Unanchored::new(
+                needles
+                    .iter()
+                    .enumerate()
+                    .map(|(at, needle)| Needle {
+                        index: at,
+                        ..needle.clone()
+                    })
+                    .collect(),
+            )),
+        };
         LiteralSearch {
             strings: StringTable::new(anchored),
-            unanchored: Unanchored::new(needles),
+            unanchored,
+            needles,
             deferred,
         }
     }
@@ -173,7 +207,8 @@ impl LiteralSearch {
         if !self.strings.is_empty() {
             self.strings.find(record, found);
         }
-        self.unanchored.find(record, folded, found);
+        self.unanchored
+            .find(record, folded, &mut |at| found(self.needles[at].index));
     }
 
     /// The literal of index `index` if it is deferred.
@@ -208,5 +243,45 @@ impl LiteralSearch {
             .map(|(_, d)| d.finder.needle().len() + size_of::<Deferred>())
             .sum();
         self.strings.memory_usage() + self.unanchored.memory_usage() + deferred
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(literals: &[&str], previous: Option<&LiteralSearch>) -> LiteralSearch {
+        let wanted = literals.iter().map(|literal| Wanted {
+            bytes: literal.as_bytes(),
+            cased: false,
+            deferrable: false,
+        });
+        LiteralSearch::new(wanted, previous)
+    }
+
+    fn found(search: &LiteralSearch, record: &[u8]) -> Vec<usize> {
+        let mut found = Vec::new();
+        search.find(record, &mut FoldedRecord::default(), &mut |i| found.push(i));
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn a_rebuilt_search_shares_the_automaton_and_reports_its_own_indexes() {
+        let first = search(&["mimikatz", "\"eventname", "metasploit"], None);
+        // One more anchored literal, before the others: the unanchored ones move up by one.
+        let grown = search(
+            &["\"consolelogin\"", "mimikatz", "\"eventname", "metasploit"],
+            Some(&first),
+        );
+        assert!(Arc::ptr_eq(&first.unanchored, &grown.unanchored));
+        let record = br#"{"eventName":"ConsoleLogin","x":"a Metasploit b"}"#;
+        assert_eq!(found(&first, record), [1, 2]);
+        assert_eq!(found(&grown, record), [0, 2, 3]);
+        // Another unanchored literal: a search of its own.
+        let other = search(&["mimikatz", "metasploit", "rubeus"], Some(&grown));
+        assert!(!Arc::ptr_eq(&grown.unanchored, &other.unanchored));
+        assert_eq!(found(&other, record), [1]);
     }
 }
