@@ -41,9 +41,8 @@ pub(super) fn joined_search(matcher: &Matcher) -> Option<&JoinedSearch> {
 /// for each record.
 #[derive(Debug, Default)]
 pub(super) struct JoinedStrings {
+    /// Each string followed by a NUL, so empty exactly when the record has no string.
     bytes: Vec<u8>,
-    /// The number of strings joined.
-    count: usize,
     /// The record they are of (the evaluator's generation); 0 before the first.
     generation: u32,
 }
@@ -61,7 +60,7 @@ impl JoinedStrings {
             self.join(record);
             self.generation = generation;
         }
-        self.count > 0 && search.is_match(&self.bytes)
+        !self.bytes.is_empty() && search.is_match(&self.bytes)
     }
 
     /// Forgets the record joined, so that the next generation number (which may repeat one
@@ -72,14 +71,12 @@ impl JoinedStrings {
 
     fn join<'a>(&mut self, record: impl Json<'a>) {
         self.bytes.clear();
-        self.count = 0;
         any_scalar(record, true, &mut |scalar| {
             if let Kind::Str(text) = scalar.kind() {
                 let from = self.bytes.len();
                 self.bytes.extend_from_slice(text.as_bytes());
                 self.bytes[from..].make_ascii_lowercase();
                 self.bytes.push(0);
-                self.count += 1;
             }
             false
         });
