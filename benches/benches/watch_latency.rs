@@ -174,6 +174,7 @@ struct Run {
     rss: Vec<f64>,
     cpu: f64,
     seconds: f64,
+    answers: Answers,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -221,19 +222,78 @@ fn start(sigil: &Path, rules: &[PathBuf], webhook: &str, file: &Path) -> (Child,
     (child, address)
 }
 
-/// POSTs `body` to the intake and waits for the answer.
-fn post(address: SocketAddr, body: &[u8]) {
+/// What the clients saw of the intake's answers.
+#[derive(Default)]
+struct Answers {
+    /// Requests answered 200.
+    ok: u64,
+    /// Requests refused with 503 (sent again after their `Retry-After`).
+    busy: u64,
+    /// Requests that failed otherwise (another status, a broken connection): sent again
+    /// after 100 ms, except a 4xx, which no retry mends (its events are lost).
+    failed: u64,
+    /// Requests answered 4xx.
+    refused: u64,
+    /// The largest body posted, in bytes.
+    largest: usize,
+}
+
+/// POSTs `body` to the intake until it is answered 200 (or a 4xx), as a sender with
+/// at-least-once semantics does.
+fn post(address: SocketAddr, body: &[u8], answers: &Mutex<Answers>) {
+    {
+        let mut answers = answers.lock().unwrap();
+        answers.largest = answers.largest.max(body.len());
+    }
+    loop {
+        let (status, retry_after) = post_once(address, body);
+        let mut answers = answers.lock().unwrap();
+        match status {
+            Some(200) => {
+                answers.ok += 1;
+                return;
+            }
+            Some(503) if retry_after.is_some() => answers.busy += 1,
+            Some(400..500) => {
+                answers.refused += 1;
+                return;
+            }
+            _ => answers.failed += 1,
+        }
+        drop(answers);
+        std::thread::sleep(retry_after.unwrap_or(Duration::from_millis(100)));
+    }
+}
+
+/// One POST: the answer's status and `Retry-After`, if it came.
+fn post_once(address: SocketAddr, body: &[u8]) -> (Option<u16>, Option<Duration>) {
     let Ok(mut stream) = TcpStream::connect(address) else {
-        return;
+        return (None, None);
     };
     let head = format!(
         "POST /events HTTP/1.1\r\nhost: {address}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
+    // A refusal may come before the body is sent, and the connection close under it: the
+    // answer is read all the same.
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(body);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|rest| rest.get(..3))
+        .and_then(|code| code.parse().ok());
+    let retry_after = text
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("retry-after")
+                .then(|| value.trim().parse().ok().map(Duration::from_secs))?
+        });
+    (status, retry_after)
 }
 
 fn run(
@@ -265,14 +325,15 @@ fn run(
     // HTTP bodies go through a few client threads, as each waits for its delivery.
     let (bodies, queue) = mpsc::sync_channel::<Vec<u8>>(64);
     let queue = Arc::new(Mutex::new(queue));
+    let answers = Arc::new(Mutex::new(Answers::default()));
     let clients: Vec<_> = (0..8)
         .map(|_| {
-            let queue = Arc::clone(&queue);
+            let (queue, answers) = (Arc::clone(&queue), Arc::clone(&answers));
             std::thread::spawn(move || {
                 loop {
                     let body = queue.lock().unwrap().recv();
                     match body {
-                        Ok(body) => post(address, &body),
+                        Ok(body) => post(address, &body, &answers),
                         Err(_) => return,
                     }
                 }
@@ -339,6 +400,7 @@ fn run(
     let mut latencies = std::mem::take(&mut clock.latencies);
     latencies.sort();
     let rss = rss.lock().unwrap().clone();
+    let answers = std::mem::take(&mut *answers.lock().unwrap());
     Run {
         mode: mode.to_string(),
         rate,
@@ -349,6 +411,7 @@ fn run(
         rss,
         cpu,
         seconds: elapsed,
+        answers,
     }
 }
 
@@ -401,9 +464,9 @@ fn main() {
         background.len()
     );
     println!(
-        "| source | rate (events/s) | sent | probes delivered | p50 ms | p99 ms | max ms | RSS MiB first/max/last | CPU s (of {seconds} s) |"
+        "| source | rate (events/s) | sent | probes delivered | p50 ms | p99 ms | max ms | RSS MiB first/max/last | CPU s (of {seconds} s) | answers 200/503/failed/4xx | largest body MiB |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let mut held: HashMap<String, u64> = HashMap::new();
     for mode in &modes {
         for &rate in &rates {
@@ -419,7 +482,7 @@ fn main() {
             let rss = |i: Option<&f64>| i.copied().unwrap_or(0.0);
             let peak = run.rss.iter().copied().fold(0.0, f64::max);
             println!(
-                "| {} | {} | {} ({:.0}/s) | {}/{} | {p50:.1} | {p99:.1} | {max:.1} | {:.0}/{:.0}/{:.0} | {:.1} |",
+                "| {} | {} | {} ({:.0}/s) | {}/{} | {p50:.1} | {p99:.1} | {max:.1} | {:.0}/{:.0}/{:.0} | {:.1} | {}/{}/{}/{} | {:.1} |",
                 run.mode,
                 run.rate,
                 run.sent,
@@ -429,7 +492,12 @@ fn main() {
                 rss(run.rss.first()),
                 peak,
                 rss(run.rss.last()),
-                run.cpu
+                run.cpu,
+                run.answers.ok,
+                run.answers.busy,
+                run.answers.failed,
+                run.answers.refused,
+                run.answers.largest as f64 / (1 << 20) as f64,
             );
             if p99 < 250.0 && run.received == run.probes {
                 let best = held.entry(mode.clone()).or_default();

@@ -77,6 +77,10 @@ pub struct WatchArgs {
     /// /metrics) at this address, such as 127.0.0.1:8080.
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// The most bytes the intake's requests in flight may hold (bodies read, decoded, waiting
+    /// or being scanned, until answered); past it requests get `503` with `Retry-After`.
+    #[arg(long, value_name = "BYTES", default_value_t = sigil_watch::intake::DEFAULT_INTAKE_BYTES)]
+    intake_bytes: usize,
     /// Only rules of at least this level.
     #[arg(long, value_parser = parse_level)]
     level: Option<Level>,
@@ -193,6 +197,7 @@ fn config(args: &WatchArgs, scan: ScanOptions) -> Result<Config, String> {
         follow,
         stdin,
         listen: args.listen,
+        intake_bytes: args.intake_bytes,
         stdout: args.stdout || !other_sinks,
         output: args.output.clone(),
         webhooks: args.webhooks.clone(),

@@ -67,6 +67,8 @@ pub struct Config {
     pub stdin: bool,
     /// Serve the HTTP intake here.
     pub listen: Option<SocketAddr>,
+    /// The most bytes the intake's requests in flight may hold (see [`intake`]).
+    pub intake_bytes: usize,
     /// Write JSON lines to stdout.
     pub stdout: bool,
     /// Append JSON lines to this file.
@@ -217,7 +219,8 @@ async fn watch(config: Config, engine: Engine, notices: Sender<Notice>) -> Resul
             .local_addr()
             .map_err(|e| WatchError::Listen(address, e))?;
         let _ = notices.send(Notice::Listening(bound));
-        let router = intake::router(jobs.clone(), Arc::clone(&metrics), bound);
+        let budget = intake::Budget::new(config.intake_bytes);
+        let router = intake::router(jobs.clone(), Arc::clone(&metrics), bound, budget);
         let stop = Arc::clone(&stop);
         tokio::spawn(async move {
             let until_stopped = async move {

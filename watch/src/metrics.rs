@@ -11,6 +11,9 @@
 //! | `sigil_spooled_batches` | gauge | `sink` | batches waiting in a sink's queue |
 //! | `sigil_delivery_lag_seconds` | gauge | | for the last delivery, from its first alert's scan to every sink's acknowledgement |
 //! | `sigil_intake_requests_total` | counter | `kind`, `status` | HTTP intake requests by payload kind and answer |
+//! | `sigil_intake_refused_total` | counter | `kind`, `reason` | intake requests refused for memory: `busy` (`503`, sent again later), `too_large` (`413`) |
+//! | `sigil_intake_bytes` | gauge | | bytes held by intake requests in flight (read, decoded, queued, scanning, awaiting delivery) |
+//! | `sigil_intake_bytes_limit` | gauge | | the most they may hold (`--intake-bytes`) |
 //! | `sigil_rules_loaded` | gauge | | rules in force |
 //! | `sigil_reloads_total` | counter | `outcome` | reloads: `ok`, or `refused` (the old rules kept) |
 //! | `sigil_correlation_groups` | gauge | `rule` | groups held by a live correlation |
@@ -57,6 +60,15 @@ fn describe(name: &str) -> (&'static str, &'static str) {
         "sigil_intake_requests_total" => (
             "counter",
             "HTTP intake requests by payload kind and status.",
+        ),
+        "sigil_intake_refused_total" => (
+            "counter",
+            "HTTP intake requests refused for memory, by payload kind and reason.",
+        ),
+        "sigil_intake_bytes" => ("gauge", "Bytes held by HTTP intake requests in flight."),
+        "sigil_intake_bytes_limit" => (
+            "gauge",
+            "The most bytes HTTP intake requests in flight may hold.",
         ),
         "sigil_rules_loaded" => ("gauge", "Rules in force."),
         "sigil_reloads_total" => ("counter", "Rule reloads by outcome."),

@@ -26,6 +26,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::io::Read;
 
 /// The most bytes a request may decode to (gzip inside base64 can inflate a lot).
@@ -78,24 +79,32 @@ pub enum PayloadError {
     /// The request decodes to more than [`MAX_DECODED_BYTES`].
     #[error("the request decodes to more than {MAX_DECODED_BYTES} bytes")]
     TooLarge,
+    /// The caller's `room` refused the memory decoding needs.
+    #[error("no room to decode the request")]
+    NoRoom,
 }
 
 #[derive(Deserialize)]
-struct Probe {
+struct Probe<'a> {
     #[serde(rename = "requestId")]
     request_id: Option<String>,
-    records: Option<Vec<FirehoseRecord>>,
-    awslogs: Option<AwsLogs>,
+    #[serde(borrow)]
+    records: Option<Vec<FirehoseRecord<'a>>>,
+    #[serde(borrow)]
+    awslogs: Option<AwsLogs<'a>>,
+}
+
+/// Base64 data, borrowed from the body unless it holds JSON escapes.
+#[derive(Deserialize)]
+struct FirehoseRecord<'a> {
+    #[serde(borrow)]
+    data: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
-struct FirehoseRecord {
-    data: String,
-}
-
-#[derive(Deserialize)]
-struct AwsLogs {
-    data: String,
+struct AwsLogs<'a> {
+    #[serde(borrow)]
+    data: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -104,19 +113,36 @@ struct Subscription {
     message_type: Option<String>,
 }
 
+/// Asked for `n` more bytes before decoding allocates them; `false` refuses.
+pub type Room<'a> = &'a mut dyn FnMut(usize) -> bool;
+
 /// Decodes a request body; `firehose_request_id` is the `X-Amz-Firehose-Request-Id` header.
 pub fn decode(body: &[u8], firehose_request_id: Option<&str>) -> Result<Decoded, PayloadError> {
-    let probe = body
-        .trim_ascii_start()
-        .starts_with(b"{")
-        .then(|| serde_json::from_slice::<Probe>(body).ok())
-        .flatten();
+    decode_within(body.to_vec(), firehose_request_id, &mut |_| true)
+}
+
+/// Decodes a request body as [`decode`] does, taking it: an events body becomes the document
+/// as it is, without a copy. Every allocation decoding makes beyond the body (the document,
+/// the list of a Firehose delivery's records, data that had to be unescaped) is first asked
+/// of `room`, in bytes; a refusal ends the decoding with [`PayloadError::NoRoom`]. Decoding
+/// streams each record's data (base64, then gunzip) into the document, so nothing else of
+/// size is held.
+pub fn decode_within(
+    body: Vec<u8>,
+    firehose_request_id: Option<&str>,
+    room: Room<'_>,
+) -> Result<Decoded, PayloadError> {
     let mut decoded = Decoded {
         kind: Kind::Events,
         document: Vec::new(),
         request_id: firehose_request_id.map(str::to_string),
         control_messages: 0,
     };
+    let probe = body
+        .trim_ascii_start()
+        .starts_with(b"{")
+        .then(|| serde_json::from_slice::<Probe>(&body).ok())
+        .flatten();
     match probe {
         Some(Probe {
             records: Some(records),
@@ -125,9 +151,12 @@ pub fn decode(body: &[u8], firehose_request_id: Option<&str>) -> Result<Decoded,
         }) if request_id.is_some() || firehose_request_id.is_some() => {
             decoded.kind = Kind::Firehose;
             decoded.request_id = decoded.request_id.or(request_id);
+            let listed = records.capacity() * size_of::<FirehoseRecord>();
+            if !room(listed + records.iter().map(|r| owned(&r.data)).sum::<usize>()) {
+                return Err(PayloadError::NoRoom);
+            }
             for (i, record) in records.iter().enumerate() {
-                let data = unpack(&record.data, i + 1)?;
-                add(&mut decoded, data)?;
+                add(&mut decoded, &record.data, i + 1, room)?;
             }
         }
         Some(Probe {
@@ -135,49 +164,142 @@ pub fn decode(body: &[u8], firehose_request_id: Option<&str>) -> Result<Decoded,
             ..
         }) => {
             decoded.kind = Kind::CloudWatch;
-            let data = unpack(&logs.data, 1)?;
-            add(&mut decoded, data)?;
+            if !room(owned(&logs.data)) {
+                return Err(PayloadError::NoRoom);
+            }
+            add(&mut decoded, &logs.data, 1, room)?;
         }
-        _ => decoded.document = body.to_vec(),
+        _ => decoded.document = body,
     }
     Ok(decoded)
 }
 
-/// Base64 data, gunzipped when compressed.
-fn unpack(data: &str, record: usize) -> Result<Vec<u8>, PayloadError> {
-    let bytes = STANDARD
-        .decode(data.trim())
-        .map_err(|_| PayloadError::Base64(record))?;
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+/// The bytes a string holds of its own (not borrowed from the body).
+fn owned(data: &Cow<'_, str>) -> usize {
+    match data {
+        Cow::Borrowed(_) => 0,
+        Cow::Owned(text) => text.capacity(),
     }
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(&bytes[..])
-        .take(MAX_DECODED_BYTES as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| PayloadError::Gzip(record))?;
-    Ok(out)
 }
 
-/// Adds one record's data to the document: a subscription's control message is counted and
-/// left out; anything else becomes a line (or lines).
-fn add(decoded: &mut Decoded, data: Vec<u8>) -> Result<(), PayloadError> {
+/// Adds one record's data (base64, gzipped or not) to the document: a subscription's
+/// control message is counted and left out; anything else becomes a line (or lines).
+fn add(
+    decoded: &mut Decoded,
+    data: &str,
+    record: usize,
+    room: Room<'_>,
+) -> Result<(), PayloadError> {
+    let data = data.trim().as_bytes();
+    // The first four characters tell gzip's magic bytes, and whether the data is base64.
+    let head = STANDARD
+        .decode(&data[..data.len().min(4)])
+        .map_err(|_| PayloadError::Base64(record))?;
+    let mut base64 = Base64 {
+        inner: base64::read::DecoderReader::new(data, &STANDARD),
+        failed: false,
+    };
+    let start = decoded.document.len();
+    let copied = if head.starts_with(&[0x1f, 0x8b]) {
+        let copied = copy(
+            flate2::read::MultiGzDecoder::new(&mut base64),
+            &mut decoded.document,
+            room,
+        );
+        copied.map_err(|e| match e {
+            Copy::Read if base64.failed => PayloadError::Base64(record),
+            Copy::Read => PayloadError::Gzip(record),
+            Copy::Refused(error) => error,
+        })
+    } else {
+        copy(&mut base64, &mut decoded.document, room).map_err(|e| match e {
+            Copy::Read => PayloadError::Base64(record),
+            Copy::Refused(error) => error,
+        })
+    };
+    copied?;
+    let data = &decoded.document[start..];
     let is_subscription = data.trim_ascii_start().starts_with(b"{")
-        && serde_json::from_slice::<Subscription>(&data)
+        && serde_json::from_slice::<Subscription>(data)
             .is_ok_and(|s| s.message_type.as_deref() == Some("CONTROL_MESSAGE"));
     if is_subscription {
         decoded.control_messages += 1;
+        decoded.document.truncate(start);
         return Ok(());
     }
-    let data = data.trim_ascii_end();
-    if data.is_empty() {
-        return Ok(());
+    let kept = start + data.trim_ascii_end().len();
+    decoded.document.truncate(kept);
+    if kept > start {
+        grow(&mut decoded.document, 1, room)?;
+        decoded.document.push(b'\n');
     }
-    if decoded.document.len() + data.len() + 1 > MAX_DECODED_BYTES {
+    Ok(())
+}
+
+/// A base64 decoding reader that remembers whether the base64 was broken (under gunzip, its
+/// error would otherwise read as broken gzip data).
+struct Base64<R> {
+    inner: R,
+    failed: bool,
+}
+
+impl<R: Read> Read for Base64<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf);
+        self.failed |= read.is_err();
+        read
+    }
+}
+
+/// Why copying a record's data stopped.
+enum Copy {
+    /// Its data could not be read.
+    Read,
+    /// The document may not grow by it.
+    Refused(PayloadError),
+}
+
+/// Appends what `reader` gives to `document`, within [`MAX_DECODED_BYTES`] and `room`.
+fn copy(mut reader: impl Read, document: &mut Vec<u8>, room: Room<'_>) -> Result<(), Copy> {
+    let mut chunk = [0; 16 << 10];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(Copy::Read),
+        };
+        grow(document, n, room).map_err(Copy::Refused)?;
+        document.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Makes room in `document` for `n` more bytes within [`MAX_DECODED_BYTES`].
+fn grow(document: &mut Vec<u8>, n: usize, room: Room<'_>) -> Result<(), PayloadError> {
+    reserve(document, n, MAX_DECODED_BYTES, room)
+}
+
+/// Makes room in `buffer` for `n` more bytes, growing its capacity as `Vec` does (doubling)
+/// up to `max` bytes ([`PayloadError::TooLarge`] past it), after asking `room` for the
+/// capacity added ([`PayloadError::NoRoom`] when it refuses).
+pub(crate) fn reserve(
+    buffer: &mut Vec<u8>,
+    n: usize,
+    max: usize,
+    room: Room<'_>,
+) -> Result<(), PayloadError> {
+    let needed = buffer.len() + n;
+    if needed > max {
         return Err(PayloadError::TooLarge);
     }
-    decoded.document.extend_from_slice(data);
-    decoded.document.push(b'\n');
+    if needed <= buffer.capacity() {
+        return Ok(());
+    }
+    let capacity = (buffer.capacity() * 2).clamp(needed, max);
+    if !room(capacity - buffer.capacity()) {
+        return Err(PayloadError::NoRoom);
+    }
+    buffer.reserve_exact(capacity - buffer.len());
     Ok(())
 }
 
@@ -238,5 +360,37 @@ mod tests {
         assert_eq!(decoded.document, b"{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
         let bad = br#"{"requestId":"r","timestamp":1,"records":[{"data":"not base64!"}]}"#;
         assert_eq!(decode(bad, None), Err(PayloadError::Base64(1)));
+    }
+
+    #[test]
+    fn decoding_asks_room_for_all_it_allocates_and_stops_when_refused() {
+        let records: Vec<String> = (0..50)
+            .map(|n| format!(r#"{{"data":"{}"}}"#, STANDARD.encode(gzip(format!("{{\"n\":{n}}}").as_bytes()))))
+            .collect();
+        let body = format!(
+            r#"{{"requestId":"r","timestamp":1,"records":[{}]}}"#,
+            records.join(",")
+        )
+        .into_bytes();
+        let mut asked = 0;
+        let decoded = decode_within(body.clone(), None, &mut |n| {
+            asked += n;
+            true
+        })
+        .unwrap();
+        assert_eq!(decoded.document, decode(&body, None).unwrap().document);
+        let listed = 50 * size_of::<FirehoseRecord>();
+        assert!(asked >= listed + decoded.document.capacity(), "{asked}");
+        // Refused part of the way: no document.
+        let mut room = asked / 2;
+        let refused = decode_within(body, None, &mut |n| {
+            room = room.saturating_sub(n);
+            room > 0
+        });
+        assert_eq!(refused, Err(PayloadError::NoRoom));
+        // An events body is its own document: nothing is asked.
+        let events = b"{\"a\":1}\n".to_vec();
+        let decoded = decode_within(events.clone(), None, &mut |_| false).unwrap();
+        assert_eq!(decoded.document, events);
     }
 }
