@@ -365,7 +365,12 @@ mod tests {
     #[test]
     fn decoding_asks_room_for_all_it_allocates_and_stops_when_refused() {
         let records: Vec<String> = (0..50)
-            .map(|n| format!(r#"{{"data":"{}"}}"#, STANDARD.encode(gzip(format!("{{\"n\":{n}}}").as_bytes()))))
+            .map(|n| {
+                format!(
+                    r#"{{"data":"{}"}}"#,
+                    STANDARD.encode(gzip(format!("{{\"n\":{n}}}").as_bytes()))
+                )
+            })
             .collect();
         let body = format!(
             r#"{{"requestId":"r","timestamp":1,"records":[{}]}}"#,

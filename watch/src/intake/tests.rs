@@ -77,7 +77,11 @@ async fn requests_past_the_budget_are_refused_and_those_taken_are_delivered() {
 
     // A fourth finds the intake full: 503, to be sent again; Firehose gets its JSON.
     let (status, retry_after, answer) = post(address, &[], body(3, SIZE)).await;
-    assert_eq!((status, retry_after.as_deref()), (503, Some("1")), "{answer}");
+    assert_eq!(
+        (status, retry_after.as_deref()),
+        (503, Some("1")),
+        "{answer}"
+    );
     let firehose = format!(
         r#"{{"requestId":"fh-1","timestamp":1,"records":[{{"data":"{}"}}]}}"#,
         "eyJhIjoxfQ==".repeat(SIZE / 12)
@@ -87,7 +91,12 @@ async fn requests_past_the_budget_are_refused_and_those_taken_are_delivered() {
     assert_eq!((status, retry_after.as_deref()), (503, Some("1")));
     let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer["requestId"], "fh-1");
-    assert!(answer["errorMessage"].as_str().unwrap().contains("send again"));
+    assert!(
+        answer["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("send again")
+    );
     // Nothing refused was queued, and nothing is held for it.
     assert!(queue.try_recv().is_err());
     assert_eq!(budget.held(), 3 * SIZE);
@@ -107,7 +116,10 @@ async fn requests_past_the_budget_are_refused_and_those_taken_are_delivered() {
     assert_eq!(documents, (0..3).map(|n| body(n, SIZE)).collect::<Vec<_>>());
     for request in taken {
         let (status, _, answer) = request.await.unwrap();
-        assert_eq!((status, answer.as_str()), (200, r#"{"status":"delivered"}"#));
+        assert_eq!(
+            (status, answer.as_str()),
+            (200, r#"{"status":"delivered"}"#)
+        );
     }
     assert_eq!(budget.held(), 0);
 
