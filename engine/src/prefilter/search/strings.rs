@@ -6,14 +6,21 @@
 //! outside any string), bound the record's strings: exactly its strings when it is valid JSON.
 //! Invalid JSON may pair them otherwise, but it is never parsed, so it never matches.
 //!
-//! A [`StringTable`] then looks each string up: its whole content in a hash table of the
-//! [`Anchor::Whole`] literals (after a bitset check on its length and end bytes), its first
-//! two bytes and its last two in bitsets of the first and last two bytes of the
-//! [`Anchor::Start`] and [`Anchor::End`] literals, which are compared only when those match.
-//! The cost is per string, whatever the number of literals.
+//! A [`StringTable`] then looks each string up by at most five keys, each in a small
+//! open-addressed table of the literals that have it (`KeyIndex`): its length with three of
+//! its bytes for the [`Anchor::Whole`] literals, its first four bytes and its last four for the
+//! [`Anchor::Start`] and [`Anchor::End`] literals of four bytes or more, its first two and last
+//! two for the shorter ones. A literal is compared only when its key matches, and once found
+//! in a record it is not compared again there. The cost is per string, whatever the number of
+//! literals.
+//!
+//! ```text
+//! literals  "consolelogin"  (whole)   "userIdentity (start)   .exe" (end)
+//! string    "ConsoleLogin"  key: 12, c, e, n (length, first, middle, last byte, case folded)
+//! string    "userIdentity"  key: user (first four bytes, case folded)
+//! ```
 
 use crate::blocks::{Escapes, mask, try_for_each_block};
-use hashbrown::HashTable;
 use sigil_compiler::Anchor;
 use std::ops::ControlFlow;
 
@@ -36,21 +43,23 @@ pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize
     });
 }
 
-/// The anchored literals of a pass, looked up per string of a record.
+/// The anchored literals of a pass, looked up per string.
 #[derive(Debug)]
 pub(super) struct StringTable {
-    /// The literals, by their index in the pass (see [`LiteralSearch`](super::LiteralSearch)).
+    /// The literals, in the order given (the key indexes point here).
     literals: Vec<Entry>,
-    /// [`Anchor::Whole`] literals, by [`fold_hash`] of their content.
-    whole: HashTable<u32>,
-    /// The [`whole_key`]s of the whole literals' contents.
-    whole_keys: KeySet,
+    /// [`Anchor::Whole`] literals by [`whole_key`].
+    whole: KeyIndex,
     /// The longest whole literal's content.
     whole_longest: usize,
-    /// [`Anchor::Start`] literals by the key of their first two bytes.
-    starts: PairIndex,
-    /// [`Anchor::End`] literals by the key of their last two bytes.
-    ends: PairIndex,
+    /// [`Anchor::Start`] literals of four bytes or more by their first four ([`word_key`]).
+    starts: KeyIndex,
+    /// [`Anchor::End`] literals of four bytes or more by their last four.
+    ends: KeyIndex,
+    /// Start literals of two or three bytes by their first two ([`pair_key`]).
+    short_starts: KeyIndex,
+    /// End literals of two or three bytes by their last two.
+    short_ends: KeyIndex,
 }
 
 /// One anchored literal.
@@ -75,150 +84,153 @@ impl Entry {
     }
 }
 
-/// Literals keyed by two bytes of their content (see [`pair_key`]).
+/// Literals by a 32-bit key (never 0): an open-addressed table with linear probing, at most a
+/// quarter full, of 12-byte slots, so that the tables of a pass stay in the L1 cache and most
+/// look-ups end at their first, empty, slot. A `hashbrown::HashTable` in its place was about
+/// 15 % slower over CloudTrail (a load of its control bytes, then one of the slot).
 #[derive(Debug)]
-struct PairIndex {
-    keys: KeySet,
-    /// `(key, literal)` sorted by key; the literal is an index into [`StringTable::literals`].
-    entries: Vec<(u64, u32)>,
+struct KeyIndex {
+    slots: Box<[Slot]>,
+    /// 64 minus the number of bits of a slot's position.
+    shift: u32,
+    /// The literals of each key, one run per key; indexes into [`StringTable::literals`].
+    literals: Vec<u32>,
 }
 
-impl PairIndex {
-    fn new(mut entries: Vec<(u64, u32)>) -> PairIndex {
-        entries.sort_unstable();
-        PairIndex {
-            keys: KeySet::new(entries.iter().map(|(key, _)| *key)),
-            entries,
+/// A key and its run of literals in [`KeyIndex::literals`]; key 0 is an empty slot.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    key: u32,
+    from: u32,
+    to: u32,
+}
+
+impl KeyIndex {
+    /// The index of `(key, literal)` pairs.
+    fn new(mut keyed: Vec<(u32, u32)>) -> KeyIndex {
+        keyed.sort_unstable();
+        let keys = keyed.chunk_by(|a, b| a.0 == b.0).count();
+        let size = (keys * 4).next_power_of_two().max(16);
+        let mut index = KeyIndex {
+            slots: vec![Slot::default(); size].into(),
+            shift: 64 - size.trailing_zeros(),
+            literals: Vec::with_capacity(keyed.len()),
+        };
+        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+            let key = run[0].0;
+            debug_assert_ne!(key, 0, "key 0 marks an empty slot");
+            let from = index.literals.len() as u32;
+            index
+                .literals
+                .extend(run.iter().map(|(_, literal)| *literal));
+            let mut at = index.home(key);
+            while index.slots[at].key != 0 {
+                at = (at + 1) % size;
+            }
+            index.slots[at] = Slot {
+                key,
+                from,
+                to: index.literals.len() as u32,
+            };
         }
+        index
+    }
+
+    /// The slot where the search for `key` starts.
+    fn home(&self, key: u32) -> usize {
+        (u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
     /// The literals keyed `key`.
-    fn get(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
-        let from = if self.keys.may_hold(key) {
-            self.entries.partition_point(|(k, _)| *k < key)
-        } else {
-            self.entries.len()
-        };
-        self.entries[from..]
-            .iter()
-            .take_while(move |(k, _)| *k == key)
-            .map(|(_, literal)| *literal)
-    }
-}
-
-/// A set of keys with false positives: one bit per key's hash, in about 64 bits per key (at
-/// least 4 Kibit, at most 64 Kibit), so that it stays in the L1 cache and mostly answers no.
-#[derive(Debug)]
-struct KeySet {
-    words: Box<[u64]>,
-    /// 64 minus the number of bits of a hash.
-    shift: u32,
-}
-
-impl KeySet {
-    fn new(keys: impl ExactSizeIterator<Item = u64> + Clone) -> KeySet {
-        let bits = (keys.len() * 64)
-            .next_power_of_two()
-            .clamp(1 << 12, 1 << 16);
-        let mut set = KeySet {
-            words: vec![0; bits / 64].into(),
-            shift: 64 - bits.trailing_zeros(),
-        };
-        for key in keys {
-            let bit = set.bit(key);
-            set.words[bit / 64] |= 1 << (bit % 64);
+    fn get(&self, key: u32) -> &[u32] {
+        let mut at = self.home(key);
+        loop {
+            let slot = self.slots[at];
+            if slot.key == key {
+                return &self.literals[slot.from as usize..slot.to as usize];
+            }
+            if slot.key == 0 {
+                return &[];
+            }
+            at = (at + 1) % self.slots.len();
         }
-        set
     }
 
-    fn bit(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    /// Whether `key` may be in the set (it is not if this says no).
-    fn may_hold(&self, key: u64) -> bool {
-        let bit = self.bit(key);
-        self.words[bit / 64] & (1 << (bit % 64)) != 0
+    /// Heap memory used, in bytes.
+    fn memory_usage(&self) -> usize {
+        self.slots.len() * size_of::<Slot>() + self.literals.capacity() * size_of::<u32>()
     }
 }
 
-/// ASCII case folded for keys and hashes: `b | 0x20` (which also maps some punctuation
-/// together; every match is checked afterwards).
+/// ASCII case folded for keys: `b | 0x20` (which also maps some punctuation together; every
+/// match is checked afterwards). It leaves every byte non-zero, and so every key.
 const FOLD: u8 = 0x20;
 
-/// The key of two bytes, case folded.
-fn pair_key(first: u8, second: u8) -> u64 {
-    u64::from(u16::from_le_bytes([first | FOLD, second | FOLD]))
+/// The key of a whole string's content: its length (modulo 256) and its first, middle and last
+/// bytes, case folded; 1 for the empty string.
+fn whole_key(content: &[u8]) -> u32 {
+    let len = content.len();
+    if len == 0 {
+        return 1;
+    }
+    let byte = |at: usize| u32::from(content[at] | FOLD);
+    (len as u32) << 24 | byte(len / 2) << 16 | byte(len - 1) << 8 | byte(0)
 }
 
-/// The key of a whole string's content: its length and its end bytes, case folded.
-fn whole_key(content: &[u8]) -> u64 {
-    let first = content.first().map_or(0, |b| b | FOLD);
-    let last = content.last().map_or(0, |b| b | FOLD);
-    (content.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
+/// The key of four bytes, case folded.
+fn word_key(four: &[u8]) -> u32 {
+    let word = u32::from_le_bytes(four.try_into().expect("four bytes"));
+    word | u32::from_le_bytes([FOLD; 4])
 }
 
-/// A hash of `bytes` that ignores ASCII case (FxHash's step over 8-byte words, each folded).
-/// The last word is read overlapping the one before, or from pieces when there are fewer than
-/// eight bytes, without copying.
-fn fold_hash(bytes: &[u8]) -> u64 {
-    const SEED: u64 = 0x517c_c1b7_2722_0a95;
-    const FOLDED: u64 = 0x2020_2020_2020_2020;
-    let step = |hash: u64, word: u64| (hash.rotate_left(5) ^ (word | FOLDED)).wrapping_mul(SEED);
-    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-    let half = |at: usize| {
-        u64::from(u32::from_le_bytes(
-            bytes[at..at + 4].try_into().expect("four bytes"),
-        ))
-    };
-    let len = bytes.len();
-    let mut hash = len as u64;
-    match len {
-        0 => {}
-        1..4 => {
-            let pieces = [bytes[0], bytes[len / 2], bytes[len - 1]];
-            hash = step(
-                hash,
-                u64::from(u32::from_le_bytes([pieces[0], pieces[1], pieces[2], 0])),
-            );
-        }
-        4..8 => hash = step(hash, half(0) | half(len - 4) << 32),
-        _ => {
-            let mut at = 0;
-            while at + 8 < len {
-                hash = step(hash, word(at));
-                at += 8;
-            }
-            hash = step(hash, word(len - 8));
+/// The key of the first two bytes of `two`, case folded.
+fn pair_key(two: &[u8]) -> u32 {
+    u32::from(u16::from_le_bytes([two[0] | FOLD, two[1] | FOLD]))
+}
+
+/// Which of the first 1,024 literals of a table (by their position in it) were found in the
+/// record being looked up: they are not compared again. The others are compared each time.
+#[derive(Default)]
+struct Reported([u64; 16]);
+
+impl Reported {
+    fn has(&self, literal: u32) -> bool {
+        let word = self.0.get(literal as usize / 64);
+        word.is_some_and(|word| word >> (literal % 64) & 1 == 1)
+    }
+
+    fn add(&mut self, literal: u32) {
+        if let Some(word) = self.0.get_mut(literal as usize / 64) {
+            *word |= 1 << (literal % 64);
         }
     }
-    hash
 }
+
+/// The part of a string's content that a literal of `len` bytes must be: all of it, its start
+/// or its end (`None` when the content is shorter).
+type Part = fn(&[u8], usize) -> Option<&[u8]>;
 
 impl StringTable {
     /// The table of `literals`: each with its index in the pass, its anchor (not
     /// [`Anchor::Anywhere`]), its content (at least two bytes unless whole), and whether it
     /// counts only with its case.
     pub(super) fn new(literals: Vec<(usize, Anchor, &[u8], bool)>) -> StringTable {
-        let mut whole = HashTable::new();
-        let (mut whole_keys, mut starts, mut ends) = (Vec::new(), Vec::new(), Vec::new());
+        let mut keyed: [Vec<(u32, u32)>; 5] = Default::default();
+        let [whole, starts, ends, short_starts, short_ends] = &mut keyed;
         let mut entries: Vec<Entry> = Vec::with_capacity(literals.len());
+        let mut whole_longest = 0;
         for (index, anchor, content, cased) in literals {
             let literal = entries.len() as u32;
+            let len = content.len();
             match anchor {
                 Anchor::Whole => {
-                    whole.insert_unique(fold_hash(content), literal, |&l: &u32| {
-                        fold_hash(&entries[l as usize].content)
-                    });
-                    whole_keys.push(whole_key(content));
+                    whole.push((whole_key(content), literal));
+                    whole_longest = whole_longest.max(len);
                 }
-                Anchor::Start => starts.push((pair_key(content[0], content[1]), literal)),
-                Anchor::End => {
-                    let [.., second_last, last] = content else {
-                        unreachable!("an end literal has two bytes")
-                    };
-                    ends.push((pair_key(*second_last, *last), literal));
-                }
+                Anchor::Start if len >= 4 => starts.push((word_key(&content[..4]), literal)),
+                Anchor::Start => short_starts.push((pair_key(content), literal)),
+                Anchor::End if len >= 4 => ends.push((word_key(&content[len - 4..]), literal)),
+                Anchor::End => short_ends.push((pair_key(&content[len - 2..]), literal)),
                 Anchor::Anywhere => unreachable!("only anchored literals are looked up per string"),
             }
             entries.push(Entry {
@@ -227,14 +239,15 @@ impl StringTable {
                 index,
             });
         }
-        let whole_longest = whole_keys.iter().map(|key| (key >> 16) as usize).max();
+        let [whole, starts, ends, short_starts, short_ends] = keyed.map(KeyIndex::new);
         StringTable {
-            whole,
-            whole_keys: KeySet::new(whole_keys.into_iter()),
-            whole_longest: whole_longest.unwrap_or(0),
-            starts: PairIndex::new(starts),
-            ends: PairIndex::new(ends),
             literals: entries,
+            whole,
+            whole_longest,
+            starts,
+            ends,
+            short_starts,
+            short_ends,
         }
     }
 
@@ -251,54 +264,56 @@ impl StringTable {
     /// Heap memory used, in bytes.
     pub(super) fn memory_usage(&self) -> usize {
         let contents: usize = self.literals.iter().map(|e| e.content.len()).sum();
-        let words = self.whole_keys.words.len() + self.starts.keys.words.len();
+        let indexes = [
+            &self.whole,
+            &self.starts,
+            &self.ends,
+            &self.short_starts,
+            &self.short_ends,
+        ];
         contents
             + self.literals.capacity() * size_of::<Entry>()
-            + self.whole.capacity() * size_of::<u32>()
-            + (words + self.ends.keys.words.len()) * 8
-            + (self.starts.entries.capacity() + self.ends.entries.capacity()) * 12
+            + indexes.iter().map(|i| i.memory_usage()).sum::<usize>()
     }
 
     /// Calls `found` with the index of every literal that one of `record`'s strings holds
-    /// where its anchor says.
+    /// where its anchor says (once for each of the first 1,024 literals, maybe more often for
+    /// the others).
     pub(super) fn find(&self, record: &[u8], found: &mut impl FnMut(usize)) {
+        let mut reported = Reported::default();
         for_each_string(record, |start, end| {
-            let content = &record[start..end];
-            self.find_in(content, found);
+            self.find_in(&record[start..end], &mut reported, found);
         });
     }
 
     /// [`StringTable::find`] for the raw content of one string.
-    fn find_in(&self, content: &[u8], found: &mut impl FnMut(usize)) {
-        if content.len() <= self.whole_longest && self.whole_keys.may_hold(whole_key(content)) {
-            for &literal in self.whole.iter_hash(fold_hash(content)) {
+    fn find_in(&self, content: &[u8], reported: &mut Reported, found: &mut impl FnMut(usize)) {
+        let mut check = |literals: &[u32], part: Part| {
+            for &literal in literals {
+                if reported.has(literal) {
+                    continue;
+                }
                 let entry = &self.literals[literal as usize];
-                if entry.is(content) {
+                if part(content, entry.content.len()).is_some_and(|part| entry.is(part)) {
+                    reported.add(literal);
                     found(entry.index);
                 }
             }
-        }
-        let [first, second, ..] = content else {
-            return;
         };
-        for literal in self.starts.get(pair_key(*first, *second)) {
-            let entry = &self.literals[literal as usize];
-            if let Some(start) = content.get(..entry.content.len())
-                && entry.is(start)
-            {
-                found(entry.index);
-            }
+        let whole: Part = |content, _| Some(content);
+        let start: Part = |content, len| content.get(..len);
+        let end: Part = |content, len| Some(&content[content.len().checked_sub(len)?..]);
+        let len = content.len();
+        if len <= self.whole_longest {
+            check(self.whole.get(whole_key(content)), whole);
         }
-        let [.., second_last, last] = content else {
-            unreachable!("two bytes at least")
-        };
-        for literal in self.ends.get(pair_key(*second_last, *last)) {
-            let entry = &self.literals[literal as usize];
-            if let Some(from) = content.len().checked_sub(entry.content.len())
-                && entry.is(&content[from..])
-            {
-                found(entry.index);
-            }
+        if len >= 4 {
+            check(self.starts.get(word_key(&content[..4])), start);
+            check(self.ends.get(word_key(&content[len - 4..])), end);
+        }
+        if len >= 2 {
+            check(self.short_starts.get(pair_key(content)), start);
+            check(self.short_ends.get(pair_key(&content[len - 2..])), end);
         }
     }
 }
@@ -407,5 +422,110 @@ mod tests {
         assert_eq!(found(br#"{"p":"A\"B","q":"ABc"}"#), [4, 5]);
         // Quotes escaped inside a string do not bound one.
         assert_eq!(found(br#"{"p":"x\"consolelogin\"y"}"#), [] as [usize; 0]);
+    }
+
+    /// What the table must find: each literal that one of the record's strings holds where
+    /// its anchor says, compared one by one.
+    fn reference(literals: &[(Anchor, Vec<u8>, bool)], record: &[u8]) -> Vec<usize> {
+        let mut found = Vec::new();
+        for_each_string(record, |start, end| {
+            let content = &record[start..end];
+            for (index, (anchor, literal, cased)) in literals.iter().enumerate() {
+                let part = match anchor {
+                    Anchor::Whole => Some(content),
+                    Anchor::Start => content.get(..literal.len()),
+                    _ => content
+                        .len()
+                        .checked_sub(literal.len())
+                        .map(|from| &content[from..]),
+                };
+                let equal = |part: &[u8]| match cased {
+                    true => part == &literal[..],
+                    false => part.eq_ignore_ascii_case(literal),
+                };
+                if part.is_some_and(equal) {
+                    found.push(index);
+                }
+            }
+        });
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn the_table_finds_what_comparing_each_literal_finds() {
+        let mut state = 5u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
+        let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
+        for round in 0..60 {
+            // Past 1,024 literals in some rounds, where found ones are compared again.
+            let count = if round % 10 == 9 { 1100 } else { 1 + next(40) };
+            let mut literals: Vec<(Anchor, Vec<u8>, bool)> = Vec::new();
+            while literals.len() < count {
+                let anchor = [Anchor::Whole, Anchor::Start, Anchor::End][next(3)];
+                let mut content: Vec<u8> = Vec::new();
+                let pieces_count = if next(20) == 0 { 150 } else { next(7) };
+                for _ in 0..pieces_count {
+                    content.extend_from_slice(pieces[next(pieces.len())]);
+                }
+                if anchor != Anchor::Whole && content.len() < 2 {
+                    continue;
+                }
+                let cased = next(3) == 0;
+                if !cased {
+                    content.make_ascii_lowercase();
+                }
+                literals.push((anchor, content, cased));
+            }
+            let table = StringTable::new(
+                literals
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (anchor, content, cased))| (index, *anchor, &content[..], *cased))
+                    .collect(),
+            );
+            for _ in 0..30 {
+                // Strings made from the literals (case changed, bytes added at either end)
+                // and from the pieces alone.
+                let mut record = b"{".to_vec();
+                for _ in 0..next(12) {
+                    let mut content: Vec<u8> = Vec::new();
+                    if next(4) == 0 {
+                        content.extend_from_slice(pieces[next(pieces.len())]);
+                    }
+                    if next(4) != 0 {
+                        let mut literal = literals[next(literals.len())].1.clone();
+                        if next(2) == 0 {
+                            literal.make_ascii_uppercase();
+                        }
+                        content.extend_from_slice(&literal);
+                    }
+                    if next(4) == 0 {
+                        content.extend_from_slice(pieces[next(pieces.len())]);
+                    }
+                    record.extend_from_slice(b"\"k\":\"");
+                    record.extend_from_slice(&content);
+                    record.extend_from_slice(b"\",");
+                }
+                record.push(b'}');
+                let mut found = Vec::new();
+                table.find(&record, &mut |index| found.push(index));
+                found.sort_unstable();
+                found.dedup();
+                assert_eq!(
+                    found,
+                    reference(&literals, &record),
+                    "{}",
+                    String::from_utf8_lossy(&record)
+                );
+            }
+        }
     }
 }
