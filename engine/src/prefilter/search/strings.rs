@@ -85,24 +85,21 @@ impl Entry {
 }
 
 /// Literals by a 32-bit key (never 0): an open-addressed table with linear probing, at most a
-/// quarter full, of 12-byte slots, so that the tables of a pass stay in the L1 cache and most
-/// look-ups end at their first, empty, slot. A `hashbrown::HashTable` in its place was about
-/// 15 % slower over CloudTrail (a load of its control bytes, then one of the slot).
+/// quarter full, whose keys are an array of their own (4 bytes a slot, the runs of literals
+/// beside it), so that the tables of a pass stay in the L1 cache and most look-ups end at their
+/// first, empty, slot. A `hashbrown::HashTable` in its place was about 15 % slower over
+/// CloudTrail (a load of its control bytes, then one of the slot).
 #[derive(Debug)]
 struct KeyIndex {
-    slots: Box<[Slot]>,
+    /// Each slot's key; 0 is an empty slot. A power of two of them, so that a probe wraps
+    /// around with a mask, not a division.
+    keys: Box<[u32]>,
+    /// Each slot's run of literals in `literals`.
+    runs: Box<[(u32, u32)]>,
     /// 64 minus the number of bits of a slot's position.
     shift: u32,
     /// The literals of each key, one run per key; indexes into [`StringTable::literals`].
     literals: Vec<u32>,
-}
-
-/// A key and its run of literals in [`KeyIndex::literals`]; key 0 is an empty slot.
-#[derive(Clone, Copy, Debug, Default)]
-struct Slot {
-    key: u32,
-    from: u32,
-    to: u32,
 }
 
 impl KeyIndex {
@@ -112,7 +109,8 @@ impl KeyIndex {
         let keys = keyed.chunk_by(|a, b| a.0 == b.0).count();
         let size = (keys * 4).next_power_of_two().max(16);
         let mut index = KeyIndex {
-            slots: vec![Slot::default(); size].into(),
+            keys: vec![0; size].into(),
+            runs: vec![(0, 0); size].into(),
             shift: 64 - size.trailing_zeros(),
             literals: Vec::with_capacity(keyed.len()),
         };
@@ -124,41 +122,40 @@ impl KeyIndex {
                 .literals
                 .extend(run.iter().map(|(_, literal)| *literal));
             let mut at = index.home(key);
-            while index.slots[at].key != 0 {
-                at = (at + 1) % size;
+            while index.keys[at] != 0 {
+                at = (at + 1) & (size - 1);
             }
-            index.slots[at] = Slot {
-                key,
-                from,
-                to: index.literals.len() as u32,
-            };
+            index.keys[at] = key;
+            index.runs[at] = (from, index.literals.len() as u32);
         }
         index
     }
 
     /// The slot where the search for `key` starts.
+    #[inline]
     fn home(&self, key: u32) -> usize {
         (u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
     /// The literals keyed `key`.
+    #[inline]
     fn get(&self, key: u32) -> &[u32] {
         let mut at = self.home(key);
         loop {
-            let slot = self.slots[at];
-            if slot.key == key {
-                return &self.literals[slot.from as usize..slot.to as usize];
+            match self.keys[at] {
+                k if k == key => {
+                    let (from, to) = self.runs[at];
+                    return &self.literals[from as usize..to as usize];
+                }
+                0 => return &[],
+                _ => at = (at + 1) & (self.keys.len() - 1),
             }
-            if slot.key == 0 {
-                return &[];
-            }
-            at = (at + 1) % self.slots.len();
         }
     }
 
     /// Heap memory used, in bytes.
     fn memory_usage(&self) -> usize {
-        self.slots.len() * size_of::<Slot>() + self.literals.capacity() * size_of::<u32>()
+        self.keys.len() * (4 + 8) + self.literals.capacity() * size_of::<u32>()
     }
 }
 
@@ -168,6 +165,7 @@ const FOLD: u8 = 0x20;
 
 /// The key of a whole string's content: its length (modulo 256) and its first, middle and last
 /// bytes, case folded; 1 for the empty string.
+#[inline]
 fn whole_key(content: &[u8]) -> u32 {
     let len = content.len();
     if len == 0 {
@@ -178,12 +176,14 @@ fn whole_key(content: &[u8]) -> u32 {
 }
 
 /// The key of four bytes, case folded.
+#[inline]
 fn word_key(four: &[u8]) -> u32 {
     let word = u32::from_le_bytes(four.try_into().expect("four bytes"));
     word | u32::from_le_bytes([FOLD; 4])
 }
 
 /// The key of the first two bytes of `two`, case folded.
+#[inline]
 fn pair_key(two: &[u8]) -> u32 {
     u32::from(u16::from_le_bytes([two[0] | FOLD, two[1] | FOLD]))
 }
@@ -194,11 +194,13 @@ fn pair_key(two: &[u8]) -> u32 {
 struct Reported([u64; 16]);
 
 impl Reported {
+    #[inline]
     fn has(&self, literal: u32) -> bool {
         let word = self.0.get(literal as usize / 64);
         word.is_some_and(|word| word >> (literal % 64) & 1 == 1)
     }
 
+    #[inline]
     fn add(&mut self, literal: u32) {
         if let Some(word) = self.0.get_mut(literal as usize / 64) {
             *word |= 1 << (literal % 64);
@@ -287,6 +289,7 @@ impl StringTable {
     }
 
     /// [`StringTable::find`] for the raw content of one string.
+    #[inline]
     fn find_in(&self, content: &[u8], reported: &mut Reported, found: &mut impl FnMut(usize)) {
         let mut check = |literals: &[u32], part: Part| {
             for &literal in literals {
