@@ -6,21 +6,14 @@
 //! outside any string), bound the record's strings: exactly its strings when it is valid JSON.
 //! Invalid JSON may pair them otherwise, but it is never parsed, so it never matches.
 //!
-//! A [`StringTable`] then looks each string up by at most five keys, each in a small
-//! open-addressed table of the literals that have it (`KeyIndex`): its length with three of
-//! its bytes for the [`Anchor::Whole`] literals, its first four bytes and its last four for the
-//! [`Anchor::Start`] and [`Anchor::End`] literals of four bytes or more, its first two and last
-//! two for the shorter ones. A literal is compared only when its key matches, and once found
-//! in a record it is not compared again there. The cost is per string, whatever the number of
-//! literals.
-//!
-//! ```text
-//! literals  "consolelogin"  (whole)   "userIdentity (start)   .exe" (end)
-//! string    "ConsoleLogin"  key: 12, c, e, n (length, first, middle, last byte, case folded)
-//! string    "userIdentity"  key: user (first four bytes, case folded)
-//! ```
+//! A [`StringTable`] then looks each string up: its whole content in a hash table of the
+//! [`Anchor::Whole`] literals (after a bitset check on its length and end bytes), its first
+//! two bytes and its last two in bitsets of the first and last two bytes of the
+//! [`Anchor::Start`] and [`Anchor::End`] literals, which are compared only when those match.
+//! The cost is per string, whatever the number of literals.
 
 use crate::blocks::{Escapes, mask, try_for_each_block};
+use hashbrown::HashTable;
 use sigil_compiler::Anchor;
 use std::ops::ControlFlow;
 
@@ -43,23 +36,21 @@ pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize
     });
 }
 
-/// The anchored literals of a pass, looked up per string.
+/// The anchored literals of a pass, looked up per string of a record.
 #[derive(Debug)]
 pub(super) struct StringTable {
-    /// The literals, in the order given (the key indexes point here).
+    /// The literals, by their index in the pass (see [`LiteralSearch`](super::LiteralSearch)).
     literals: Vec<Entry>,
-    /// [`Anchor::Whole`] literals by [`whole_key`].
-    whole: KeyIndex,
+    /// [`Anchor::Whole`] literals, by [`fold_hash`] of their content.
+    whole: HashTable<u32>,
+    /// The [`whole_key`]s of the whole literals' contents.
+    whole_keys: KeySet,
     /// The longest whole literal's content.
     whole_longest: usize,
-    /// [`Anchor::Start`] literals of four bytes or more by their first four ([`word_key`]).
-    starts: KeyIndex,
-    /// [`Anchor::End`] literals of four bytes or more by their last four.
-    ends: KeyIndex,
-    /// Start literals of two or three bytes by their first two ([`pair_key`]).
-    short_starts: KeyIndex,
-    /// End literals of two or three bytes by their last two.
-    short_ends: KeyIndex,
+    /// [`Anchor::Start`] literals by the key of their first two bytes.
+    starts: PairIndex,
+    /// [`Anchor::End`] literals by the key of their last two bytes.
+    ends: PairIndex,
 }
 
 /// One anchored literal.
@@ -84,155 +75,150 @@ impl Entry {
     }
 }
 
-/// Literals by a 32-bit key (never 0): an open-addressed table with linear probing, at most a
-/// quarter full, whose keys are an array of their own (4 bytes a slot, the runs of literals
-/// beside it), so that the tables of a pass stay in the L1 cache and most look-ups end at their
-/// first, empty, slot. A `hashbrown::HashTable` in its place was about 15 % slower over
-/// CloudTrail (a load of its control bytes, then one of the slot).
+/// Literals keyed by two bytes of their content (see [`pair_key`]).
 #[derive(Debug)]
-struct KeyIndex {
-    /// Each slot's key; 0 is an empty slot. A power of two of them, so that a probe wraps
-    /// around with a mask, not a division.
-    keys: Box<[u32]>,
-    /// Each slot's run of literals in `literals`.
-    runs: Box<[(u32, u32)]>,
-    /// 64 minus the number of bits of a slot's position.
-    shift: u32,
-    /// The literals of each key, one run per key; indexes into [`StringTable::literals`].
-    literals: Vec<u32>,
+struct PairIndex {
+    keys: KeySet,
+    /// `(key, literal)` sorted by key; the literal is an index into [`StringTable::literals`].
+    entries: Vec<(u64, u32)>,
 }
 
-impl KeyIndex {
-    /// The index of `(key, literal)` pairs.
-    fn new(mut keyed: Vec<(u32, u32)>) -> KeyIndex {
-        keyed.sort_unstable();
-        let keys = keyed.chunk_by(|a, b| a.0 == b.0).count();
-        let size = (keys * 4).next_power_of_two().max(16);
-        let mut index = KeyIndex {
-            keys: vec![0; size].into(),
-            runs: vec![(0, 0); size].into(),
-            shift: 64 - size.trailing_zeros(),
-            literals: Vec::with_capacity(keyed.len()),
-        };
-        for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let key = run[0].0;
-            debug_assert_ne!(key, 0, "key 0 marks an empty slot");
-            let from = index.literals.len() as u32;
-            index
-                .literals
-                .extend(run.iter().map(|(_, literal)| *literal));
-            let mut at = index.home(key);
-            while index.keys[at] != 0 {
-                at = (at + 1) & (size - 1);
-            }
-            index.keys[at] = key;
-            index.runs[at] = (from, index.literals.len() as u32);
+impl PairIndex {
+    fn new(mut entries: Vec<(u64, u32)>) -> PairIndex {
+        entries.sort_unstable();
+        PairIndex {
+            keys: KeySet::new(entries.iter().map(|(key, _)| *key)),
+            entries,
         }
-        index
-    }
-
-    /// The slot where the search for `key` starts.
-    #[inline]
-    fn home(&self, key: u32) -> usize {
-        (u64::from(key).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
     /// The literals keyed `key`.
-    #[inline]
-    fn get(&self, key: u32) -> &[u32] {
-        let mut at = self.home(key);
-        loop {
-            match self.keys[at] {
-                k if k == key => {
-                    let (from, to) = self.runs[at];
-                    return &self.literals[from as usize..to as usize];
-                }
-                0 => return &[],
-                _ => at = (at + 1) & (self.keys.len() - 1),
-            }
-        }
-    }
-
-    /// Heap memory used, in bytes.
-    fn memory_usage(&self) -> usize {
-        self.keys.len() * (4 + 8) + self.literals.capacity() * size_of::<u32>()
+    fn get(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+        let from = if self.keys.may_hold(key) {
+            self.entries.partition_point(|(k, _)| *k < key)
+        } else {
+            self.entries.len()
+        };
+        self.entries[from..]
+            .iter()
+            .take_while(move |(k, _)| *k == key)
+            .map(|(_, literal)| *literal)
     }
 }
 
-/// ASCII case folded for keys: `b | 0x20` (which also maps some punctuation together; every
-/// match is checked afterwards). It leaves every byte non-zero, and so every key.
+/// A set of keys with false positives: one bit per key's hash, in about 64 bits per key (at
+/// least 4 Kibit, at most 64 Kibit), so that it stays in the L1 cache and mostly answers no.
+#[derive(Debug)]
+struct KeySet {
+    words: Box<[u64]>,
+    /// 64 minus the number of bits of a hash.
+    shift: u32,
+}
+
+impl KeySet {
+    fn new(keys: impl ExactSizeIterator<Item = u64> + Clone) -> KeySet {
+        let bits = (keys.len() * 64)
+            .next_power_of_two()
+            .clamp(1 << 12, 1 << 16);
+        let mut set = KeySet {
+            words: vec![0; bits / 64].into(),
+            shift: 64 - bits.trailing_zeros(),
+        };
+        for key in keys {
+            let bit = set.bit(key);
+            set.words[bit / 64] |= 1 << (bit % 64);
+        }
+        set
+    }
+
+    fn bit(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// Whether `key` may be in the set (it is not if this says no).
+    fn may_hold(&self, key: u64) -> bool {
+        let bit = self.bit(key);
+        self.words[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// ASCII case folded for keys and hashes: `b | 0x20` (which also maps some punctuation
+/// together; every match is checked afterwards).
 const FOLD: u8 = 0x20;
 
-/// The key of a whole string's content: its length (modulo 256) and its first, middle and last
-/// bytes, case folded; 1 for the empty string.
-#[inline]
-fn whole_key(content: &[u8]) -> u32 {
-    let len = content.len();
-    if len == 0 {
-        return 1;
-    }
-    let byte = |at: usize| u32::from(content[at] | FOLD);
-    (len as u32) << 24 | byte(len / 2) << 16 | byte(len - 1) << 8 | byte(0)
+/// The key of two bytes, case folded.
+fn pair_key(first: u8, second: u8) -> u64 {
+    u64::from(u16::from_le_bytes([first | FOLD, second | FOLD]))
 }
 
-/// The key of four bytes, case folded.
-#[inline]
-fn word_key(four: &[u8]) -> u32 {
-    let word = u32::from_le_bytes(four.try_into().expect("four bytes"));
-    word | u32::from_le_bytes([FOLD; 4])
+/// The key of a whole string's content: its length and its end bytes, case folded.
+fn whole_key(content: &[u8]) -> u64 {
+    let first = content.first().map_or(0, |b| b | FOLD);
+    let last = content.last().map_or(0, |b| b | FOLD);
+    (content.len() as u64) << 16 | u64::from(first) << 8 | u64::from(last)
 }
 
-/// The key of the first two bytes of `two`, case folded.
-#[inline]
-fn pair_key(two: &[u8]) -> u32 {
-    u32::from(u16::from_le_bytes([two[0] | FOLD, two[1] | FOLD]))
-}
-
-/// Which of the first 1,024 literals of a table (by their position in it) were found in the
-/// record being looked up: they are not compared again. The others are compared each time.
-#[derive(Default)]
-struct Reported([u64; 16]);
-
-impl Reported {
-    #[inline]
-    fn has(&self, literal: u32) -> bool {
-        let word = self.0.get(literal as usize / 64);
-        word.is_some_and(|word| word >> (literal % 64) & 1 == 1)
-    }
-
-    #[inline]
-    fn add(&mut self, literal: u32) {
-        if let Some(word) = self.0.get_mut(literal as usize / 64) {
-            *word |= 1 << (literal % 64);
+/// A hash of `bytes` that ignores ASCII case (FxHash's step over 8-byte words, each folded).
+/// The last word is read overlapping the one before, or from pieces when there are fewer than
+/// eight bytes, without copying.
+fn fold_hash(bytes: &[u8]) -> u64 {
+    const SEED: u64 = 0x517c_c1b7_2722_0a95;
+    const FOLDED: u64 = 0x2020_2020_2020_2020;
+    let step = |hash: u64, word: u64| (hash.rotate_left(5) ^ (word | FOLDED)).wrapping_mul(SEED);
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let half = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[at..at + 4].try_into().expect("four bytes"),
+        ))
+    };
+    let len = bytes.len();
+    let mut hash = len as u64;
+    match len {
+        0 => {}
+        1..4 => {
+            let pieces = [bytes[0], bytes[len / 2], bytes[len - 1]];
+            hash = step(
+                hash,
+                u64::from(u32::from_le_bytes([pieces[0], pieces[1], pieces[2], 0])),
+            );
+        }
+        4..8 => hash = step(hash, half(0) | half(len - 4) << 32),
+        _ => {
+            let mut at = 0;
+            while at + 8 < len {
+                hash = step(hash, word(at));
+                at += 8;
+            }
+            hash = step(hash, word(len - 8));
         }
     }
+    hash
 }
-
-/// The part of a string's content that a literal of `len` bytes must be: all of it, its start
-/// or its end (`None` when the content is shorter).
-type Part = fn(&[u8], usize) -> Option<&[u8]>;
 
 impl StringTable {
     /// The table of `literals`: each with its index in the pass, its anchor (not
     /// [`Anchor::Anywhere`]), its content (at least two bytes unless whole), and whether it
     /// counts only with its case.
     pub(super) fn new(literals: Vec<(usize, Anchor, &[u8], bool)>) -> StringTable {
-        let mut keyed: [Vec<(u32, u32)>; 5] = Default::default();
-        let [whole, starts, ends, short_starts, short_ends] = &mut keyed;
+        let mut whole = HashTable::new();
+        let (mut whole_keys, mut starts, mut ends) = (Vec::new(), Vec::new(), Vec::new());
         let mut entries: Vec<Entry> = Vec::with_capacity(literals.len());
-        let mut whole_longest = 0;
         for (index, anchor, content, cased) in literals {
             let literal = entries.len() as u32;
-            let len = content.len();
             match anchor {
                 Anchor::Whole => {
-                    whole.push((whole_key(content), literal));
-                    whole_longest = whole_longest.max(len);
+                    whole.insert_unique(fold_hash(content), literal, |&l: &u32| {
+                        fold_hash(&entries[l as usize].content)
+                    });
+                    whole_keys.push(whole_key(content));
                 }
-                Anchor::Start if len >= 4 => starts.push((word_key(&content[..4]), literal)),
-                Anchor::Start => short_starts.push((pair_key(content), literal)),
-                Anchor::End if len >= 4 => ends.push((word_key(&content[len - 4..]), literal)),
-                Anchor::End => short_ends.push((pair_key(&content[len - 2..]), literal)),
+                Anchor::Start => starts.push((pair_key(content[0], content[1]), literal)),
+                Anchor::End => {
+                    let [.., second_last, last] = content else {
+                        unreachable!("an end literal has two bytes")
+                    };
+                    ends.push((pair_key(*second_last, *last), literal));
+                }
                 Anchor::Anywhere => unreachable!("only anchored literals are looked up per string"),
             }
             entries.push(Entry {
@@ -241,15 +227,14 @@ impl StringTable {
                 index,
             });
         }
-        let [whole, starts, ends, short_starts, short_ends] = keyed.map(KeyIndex::new);
+        let whole_longest = whole_keys.iter().map(|key| (key >> 16) as usize).max();
         StringTable {
-            literals: entries,
             whole,
-            whole_longest,
-            starts,
-            ends,
-            short_starts,
-            short_ends,
+            whole_keys: KeySet::new(whole_keys.into_iter()),
+            whole_longest: whole_longest.unwrap_or(0),
+            starts: PairIndex::new(starts),
+            ends: PairIndex::new(ends),
+            literals: entries,
         }
     }
 
@@ -266,57 +251,54 @@ impl StringTable {
     /// Heap memory used, in bytes.
     pub(super) fn memory_usage(&self) -> usize {
         let contents: usize = self.literals.iter().map(|e| e.content.len()).sum();
-        let indexes = [
-            &self.whole,
-            &self.starts,
-            &self.ends,
-            &self.short_starts,
-            &self.short_ends,
-        ];
+        let words = self.whole_keys.words.len() + self.starts.keys.words.len();
         contents
             + self.literals.capacity() * size_of::<Entry>()
-            + indexes.iter().map(|i| i.memory_usage()).sum::<usize>()
+            + self.whole.capacity() * size_of::<u32>()
+            + (words + self.ends.keys.words.len()) * 8
+            + (self.starts.entries.capacity() + self.ends.entries.capacity()) * 12
     }
 
     /// Calls `found` with the index of every literal that one of `record`'s strings holds
-    /// where its anchor says (once for each of the first 1,024 literals, maybe more often for
-    /// the others).
+    /// where its anchor says.
     pub(super) fn find(&self, record: &[u8], found: &mut impl FnMut(usize)) {
-        let mut reported = Reported::default();
         for_each_string(record, |start, end| {
-            self.find_in(&record[start..end], &mut reported, found);
+            let content = &record[start..end];
+            self.find_in(content, found);
         });
     }
 
     /// [`StringTable::find`] for the raw content of one string.
-    #[inline]
-    fn find_in(&self, content: &[u8], reported: &mut Reported, found: &mut impl FnMut(usize)) {
-        let mut check = |literals: &[u32], part: Part| {
-            for &literal in literals {
-                if reported.has(literal) {
-                    continue;
-                }
+    fn find_in(&self, content: &[u8], found: &mut impl FnMut(usize)) {
+        if content.len() <= self.whole_longest && self.whole_keys.may_hold(whole_key(content)) {
+            for &literal in self.whole.iter_hash(fold_hash(content)) {
                 let entry = &self.literals[literal as usize];
-                if part(content, entry.content.len()).is_some_and(|part| entry.is(part)) {
-                    reported.add(literal);
+                if entry.is(content) {
                     found(entry.index);
                 }
             }
+        }
+        let [first, second, ..] = content else {
+            return;
         };
-        let whole: Part = |content, _| Some(content);
-        let start: Part = |content, len| content.get(..len);
-        let end: Part = |content, len| Some(&content[content.len().checked_sub(len)?..]);
-        let len = content.len();
-        if len <= self.whole_longest {
-            check(self.whole.get(whole_key(content)), whole);
+        for literal in self.starts.get(pair_key(*first, *second)) {
+            let entry = &self.literals[literal as usize];
+            if let Some(start) = content.get(..entry.content.len())
+                && entry.is(start)
+            {
+                found(entry.index);
+            }
         }
-        if len >= 4 {
-            check(self.starts.get(word_key(&content[..4])), start);
-            check(self.ends.get(word_key(&content[len - 4..])), end);
-        }
-        if len >= 2 {
-            check(self.short_starts.get(pair_key(content)), start);
-            check(self.short_ends.get(pair_key(&content[len - 2..])), end);
+        let [.., second_last, last] = content else {
+            unreachable!("two bytes at least")
+        };
+        for literal in self.ends.get(pair_key(*second_last, *last)) {
+            let entry = &self.literals[literal as usize];
+            if let Some(from) = content.len().checked_sub(entry.content.len())
+                && entry.is(&content[from..])
+            {
+                found(entry.index);
+            }
         }
     }
 }
@@ -468,7 +450,7 @@ mod tests {
         // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
         let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
         for round in 0..60 {
-            // Past 1,024 literals in some rounds, where found ones are compared again.
+            // Over a thousand literals in some rounds, which fill the key bitsets.
             let count = if round % 10 == 9 { 1100 } else { 1 + next(40) };
             let mut literals: Vec<(Anchor, Vec<u8>, bool)> = Vec::new();
             while literals.len() < count {
