@@ -408,4 +408,109 @@ mod tests {
         // Quotes escaped inside a string do not bound one.
         assert_eq!(found(br#"{"p":"x\"consolelogin\"y"}"#), [] as [usize; 0]);
     }
+
+    /// What the table must find: each literal that one of the record's strings holds where
+    /// its anchor says, compared one by one.
+    fn reference(literals: &[(Anchor, Vec<u8>, bool)], record: &[u8]) -> Vec<usize> {
+        let mut found = Vec::new();
+        for_each_string(record, |start, end| {
+            let content = &record[start..end];
+            for (index, (anchor, literal, cased)) in literals.iter().enumerate() {
+                let part = match anchor {
+                    Anchor::Whole => Some(content),
+                    Anchor::Start => content.get(..literal.len()),
+                    _ => content
+                        .len()
+                        .checked_sub(literal.len())
+                        .map(|from| &content[from..]),
+                };
+                let equal = |part: &[u8]| match cased {
+                    true => part == &literal[..],
+                    false => part.eq_ignore_ascii_case(literal),
+                };
+                if part.is_some_and(equal) {
+                    found.push(index);
+                }
+            }
+        });
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn the_table_finds_what_comparing_each_literal_finds() {
+        let mut state = 5u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
+        let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
+        for round in 0..60 {
+            // Over a thousand literals in some rounds, which fill the key bitsets.
+            let count = if round % 10 == 9 { 1100 } else { 1 + next(40) };
+            let mut literals: Vec<(Anchor, Vec<u8>, bool)> = Vec::new();
+            while literals.len() < count {
+                let anchor = [Anchor::Whole, Anchor::Start, Anchor::End][next(3)];
+                let mut content: Vec<u8> = Vec::new();
+                let pieces_count = if next(20) == 0 { 150 } else { next(7) };
+                for _ in 0..pieces_count {
+                    content.extend_from_slice(pieces[next(pieces.len())]);
+                }
+                if anchor != Anchor::Whole && content.len() < 2 {
+                    continue;
+                }
+                let cased = next(3) == 0;
+                if !cased {
+                    content.make_ascii_lowercase();
+                }
+                literals.push((anchor, content, cased));
+            }
+            let table = StringTable::new(
+                literals
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (anchor, content, cased))| (index, *anchor, &content[..], *cased))
+                    .collect(),
+            );
+            for _ in 0..30 {
+                // Strings made from the literals (case changed, bytes added at either end)
+                // and from the pieces alone.
+                let mut record = b"{".to_vec();
+                for _ in 0..next(12) {
+                    let mut content: Vec<u8> = Vec::new();
+                    if next(4) == 0 {
+                        content.extend_from_slice(pieces[next(pieces.len())]);
+                    }
+                    if next(4) != 0 {
+                        let mut literal = literals[next(literals.len())].1.clone();
+                        if next(2) == 0 {
+                            literal.make_ascii_uppercase();
+                        }
+                        content.extend_from_slice(&literal);
+                    }
+                    if next(4) == 0 {
+                        content.extend_from_slice(pieces[next(pieces.len())]);
+                    }
+                    record.extend_from_slice(b"\"k\":\"");
+                    record.extend_from_slice(&content);
+                    record.extend_from_slice(b"\",");
+                }
+                record.push(b'}');
+                let mut found = Vec::new();
+                table.find(&record, &mut |index| found.push(index));
+                found.sort_unstable();
+                found.dedup();
+                assert_eq!(
+                    found,
+                    reference(&literals, &record),
+                    "{}",
+                    String::from_utf8_lossy(&record)
+                );
+            }
+        }
+    }
 }
