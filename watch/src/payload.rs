@@ -175,6 +175,7 @@ pub fn decode_within(
 }
 
 /// The bytes a string holds of its own (not borrowed from the body).
+#[allow(clippy::ptr_arg, reason = "borrowed or owned is the question")]
 fn owned(data: &Cow<'_, str>) -> usize {
     match data {
         Cow::Borrowed(_) => 0,
