@@ -15,6 +15,10 @@
 //! corpus's own planted attacks match too, and are delivered, but are not timed). The load
 //! generator and the webhook receiver are this program's own threads, on 127.0.0.1; the
 //! watcher is `target/release/sigil` (or `$SIGIL_BIN`).
+//!
+//! The HTTP clients send as an at-least-once sender does: a request answered `503` is sent again
+//! after its `Retry-After`, a broken one after 100 ms; a `4xx` is final. The table counts the
+//! answers and the largest body posted.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
