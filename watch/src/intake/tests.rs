@@ -76,7 +76,10 @@ async fn requests_past_the_budget_are_refused_and_those_taken_are_delivered() {
     assert_eq!(budget.held(), 3 * SIZE);
 
     // A fourth finds the intake full: 503, to be sent again; Firehose gets its JSON.
-    let (status, retry_after, answer) = post(address, &[], body(3, SIZE)).await;
+    let (status, retry_after, answer) = tokio::select! {
+        answer = post(address, &[], body(3, SIZE)) => answer,
+        _ = queue.recv() => panic!("a request past the budget was queued"),
+    };
     assert_eq!(
         (status, retry_after.as_deref()),
         (503, Some("1")),
