@@ -18,12 +18,13 @@
 //! ```
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Bytes held by requests in flight, and the most they may hold.
+/// Bytes held by requests in flight, and the most they may hold: a semaphore of one permit a
+/// byte.
 #[derive(Debug)]
 pub struct Budget {
-    held: AtomicUsize,
+    permits: Arc<Semaphore>,
     limit: usize,
 }
 
@@ -40,14 +41,15 @@ pub enum Refusal {
 #[derive(Debug)]
 pub struct Held {
     budget: Arc<Budget>,
-    bytes: usize,
+    permit: OwnedSemaphorePermit,
 }
 
 impl Budget {
-    /// A budget of `limit` bytes.
+    /// A budget of `limit` bytes (at most [`Semaphore::MAX_PERMITS`]).
     pub fn new(limit: usize) -> Arc<Budget> {
+        let limit = limit.min(Semaphore::MAX_PERMITS);
         Arc::new(Budget {
-            held: AtomicUsize::new(0),
+            permits: Arc::new(Semaphore::new(limit)),
             limit,
         })
     }
@@ -59,25 +61,21 @@ impl Budget {
 
     /// The bytes requests hold now.
     pub fn held(&self) -> usize {
-        self.held.load(Ordering::Acquire)
+        self.limit - self.permits.available_permits()
     }
 
     /// Takes `bytes` for a new request.
     pub fn take(self: &Arc<Self>, bytes: usize) -> Result<Held, Refusal> {
-        let mut held = Held {
+        Ok(Held {
             budget: Arc::clone(self),
-            bytes: 0,
-        };
-        held.grow(bytes)?;
-        Ok(held)
+            permit: self.permits_for(bytes)?,
+        })
     }
 
-    fn add(&self, bytes: usize) -> Result<(), Refusal> {
-        self.held
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
-                held.checked_add(bytes).filter(|&total| total <= self.limit)
-            })
-            .map(drop)
+    fn permits_for(&self, bytes: usize) -> Result<OwnedSemaphorePermit, Refusal> {
+        let bytes = u32::try_from(bytes).map_err(|_| Refusal::TooLarge)?;
+        Arc::clone(&self.permits)
+            .try_acquire_many_owned(bytes)
             .map_err(|_| Refusal::Busy)
     }
 }
@@ -85,29 +83,21 @@ impl Budget {
 impl Held {
     /// The bytes held.
     pub fn bytes(&self) -> usize {
-        self.bytes
+        self.permit.num_permits()
     }
 
     /// Takes `more` bytes.
     pub fn grow(&mut self, more: usize) -> Result<(), Refusal> {
-        if self.bytes.saturating_add(more) > self.budget.limit {
+        if self.bytes().saturating_add(more) > self.budget.limit {
             return Err(Refusal::TooLarge);
         }
-        self.budget.add(more)?;
-        self.bytes += more;
+        self.permit.merge(self.budget.permits_for(more)?);
         Ok(())
     }
 
     /// Gives back what is held beyond `bytes`.
     pub fn shrink_to(&mut self, bytes: usize) {
-        let given = self.bytes.saturating_sub(bytes);
-        self.budget.held.fetch_sub(given, Ordering::AcqRel);
-        self.bytes -= given;
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        self.shrink_to(0);
+        let given = self.bytes().saturating_sub(bytes);
+        drop(self.permit.split(given));
     }
 }
