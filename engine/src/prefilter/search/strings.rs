@@ -329,15 +329,19 @@ mod tests {
         assert_eq!(strings(&record), ["k", long.as_str(), "c", "d"]);
     }
 
-    #[test]
-    fn strings_of_random_records_are_their_strings() {
-        let mut state = 11u64;
-        let mut next = |n: u64| {
+    /// A pseudo-random `next(n)` in `0..n` (an LCG from `seed`), the same each run.
+    fn random(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
+            (state >> 33) as usize % n
+        }
+    }
+
+    #[test]
+    fn strings_of_random_records_are_their_strings() {
+        let mut next = random(11);
         for _ in 0..3000 {
             // Strings of escaped quotes and backslashes, long runs of them too, between
             // punctuation, so that quotes and escapes fall on every side of a block boundary.
@@ -346,8 +350,7 @@ mod tests {
             for _ in 0..next(12) {
                 let mut content = Vec::new();
                 for _ in 0..next(40) {
-                    let piece: &[u8] =
-                        [&b"a"[..], br#"\""#, br#"\\"#, br#"\\\""#, b"xyz"][next(5) as usize];
+                    let piece: &[u8] = [&b"a"[..], br#"\""#, br#"\\"#, br#"\\\""#, b"xyz"][next(5)];
                     content.extend_from_slice(piece);
                 }
                 record.push(b'"');
@@ -440,13 +443,7 @@ mod tests {
 
     #[test]
     fn the_table_finds_what_comparing_each_literal_finds() {
-        let mut state = 5u64;
-        let mut next = |n: usize| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        };
+        let mut next = random(5);
         // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
         let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
         for round in 0..60 {
