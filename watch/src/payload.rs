@@ -364,6 +364,28 @@ mod tests {
     }
 
     #[test]
+    fn broken_gzip_and_base64_inside_gzip_name_their_record() {
+        let whole = gzip(b"{\"a\":1}\n");
+        let body = |second: String| {
+            let first = STANDARD.encode(b"{\"ok\":1}");
+            format!(r#"{{"requestId":"r","records":[{{"data":"{first}"}},{{"data":"{second}"}}]}}"#)
+        };
+        // Gzip cut short: the second record's gzip is broken.
+        let truncated = STANDARD.encode(&whole[..whole.len() - 6]);
+        assert_eq!(
+            decode(body(truncated).as_bytes(), None),
+            Err(PayloadError::Gzip(2))
+        );
+        // Gzip's magic, then text that is not base64: its base64 is broken, not its gzip.
+        let mut bad = STANDARD.encode(&whole);
+        bad.replace_range(8.., "!!!!");
+        assert_eq!(
+            decode(body(bad).as_bytes(), None),
+            Err(PayloadError::Base64(2))
+        );
+    }
+
+    #[test]
     fn decoding_asks_room_for_all_it_allocates_and_stops_when_refused() {
         let records: Vec<String> = (0..50)
             .map(|n| {
