@@ -135,7 +135,7 @@ impl Grams {
             } else {
                 text.eq_ignore_ascii_case(&needle.bytes)
             };
-            if occurs {
+            if occurs && needle.counts_at(record, start + needle.bytes.len()) {
                 found(needle.index);
             }
         }

@@ -163,11 +163,7 @@ impl LiteralSearch {
                     let finder = memmem::Finder::new(bytes).into_owned();
                     deferred.push((index, Deferred { finder, cased }));
                 }
-                None => needles.push(Needle {
-                    bytes: bytes.into(),
-                    cased,
-                    index,
-                }),
+                None => needles.push(Needle::new(bytes, cased, index)),
             }
         }
         let same = |other: &LiteralSearch| {
@@ -181,10 +177,7 @@ impl LiteralSearch {
                 needles
                     .iter()
                     .enumerate()
-                    .map(|(at, needle)| Needle {
-                        index: at,
-                        ..needle.clone()
-                    })
+                    .map(|(at, needle)| Needle::new(&needle.bytes, needle.cased, at))
                     .collect(),
             )),
         };

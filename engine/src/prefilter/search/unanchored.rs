@@ -12,6 +12,15 @@
 //! With all SigmaHQ rules narrowed to CloudTrail (about 460 of these literals), the grams
 //! made the hunt's prefilter about 1.5x as fast as the DFA that held them all before
 //! (`benches/RESULTS.md`, 2026-12-06).
+//!
+//! # Values found inside keys
+//!
+//! A literal that does not count only with its exact case is a value's: the evaluator tests
+//! string patterns against values, never keys. So an occurrence of one inside an object key
+//! is not reported: the keyword `username` is in the key `"userName"` of every CloudTrail
+//! record, and counting it there made `cisco_cli_local_accounts` a candidate of 87 % of them.
+//! [`ends_inside_key`] tells such an occurrence from what follows it, and only when it is
+//! sure; see there why a value's occurrence is never taken for a key's.
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
@@ -42,6 +51,64 @@ pub(super) struct Needle {
     pub(super) cased: bool,
     /// Its index in the pass.
     pub(super) index: usize,
+    /// Whether it is a value's literal that holds no quote, whose occurrences inside object
+    /// keys do not count (see the module docs).
+    value_only: bool,
+}
+
+impl Needle {
+    /// The literal `bytes` (lowercase ASCII unless `cased`), reported as `index`.
+    pub(super) fn new(bytes: &[u8], cased: bool, index: usize) -> Needle {
+        Needle {
+            bytes: bytes.into(),
+            cased,
+            index,
+            value_only: !cased && !bytes.contains(&b'"'),
+        }
+    }
+
+    /// Whether its occurrence that ends at `end` in `record` counts: not if it is a value's
+    /// literal inside an object key.
+    pub(super) fn counts_at(&self, record: &[u8], end: usize) -> bool {
+        !(self.value_only && ends_inside_key(record, end))
+    }
+}
+
+/// Whether the bytes of `record` just before `end`, which an occurrence of a quote-free
+/// literal ends at, are surely inside an object key (`record` being a JSON object): only
+/// string bytes (no quote, backslash, JSON punctuation or whitespace) follow up to a quote,
+/// which is not just after a backslash and is followed by a colon, JSON whitespace allowed.
+///
+/// Why a value's occurrence never passes (for a record that does not parse, no rule matches
+/// and a left-out candidate changes nothing):
+/// - inside a string value, the first quote that no backslash precedes is the string's end,
+///   and a colon never follows a value;
+/// - inside `true`, `false`, `null` or a number, whitespace or punctuation comes before any
+///   quote.
+///
+/// ```text
+/// {"userName":"x"}             username  inside a key
+/// {"a":"username:"}            username  not: a colon before any quote
+/// {"a":"{\"username\":1}"}     username  not: a backslash before the quote
+/// ```
+fn ends_inside_key(record: &[u8], end: usize) -> bool {
+    let rest = &record[end..];
+    let stop = rest.iter().position(|byte| {
+        matches!(
+            byte,
+            b'"' | b'\\' | b',' | b':' | b'{' | b'}' | b'[' | b']' | b' ' | b'\t' | b'\n' | b'\r'
+        )
+    });
+    let Some(quote) = stop.filter(|&at| rest[at] == b'"') else {
+        return false;
+    };
+    if record[..end + quote].last() == Some(&b'\\') {
+        return false;
+    }
+    rest[quote + 1..]
+        .iter()
+        .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(&b':')
 }
 
 /// How the literals that may occur anywhere are looked for.
@@ -170,7 +237,9 @@ impl Stubs {
             let start = stub.start();
             for needle in &self.needles[stub.pattern().as_usize()] {
                 let text = if needle.cased { record } else { folded };
-                if text[start..].starts_with(&needle.bytes) {
+                if text[start..].starts_with(&needle.bytes)
+                    && needle.counts_at(record, start + needle.bytes.len())
+                {
                     found(needle.index);
                 }
             }
@@ -313,7 +382,9 @@ impl<F: FnMut(usize)> Matches<'_, F> {
         }
         for index in 0..automaton.match_len(state) {
             let needle = &self.needles[automaton.match_pattern(state, index).as_usize()];
-            if needle.cased && self.record[end - needle.bytes.len()..end] != *needle.bytes {
+            if needle.cased && self.record[end - needle.bytes.len()..end] != *needle.bytes
+                || !needle.counts_at(self.record, end)
+            {
                 continue;
             }
             (self.found)(needle.index);
@@ -335,17 +406,47 @@ mod tests {
         found
     }
 
-    /// What a plain overlapping search finds (cased needles with their exact bytes).
+    /// The content of each key of `record` (its quotes left out), read from the start of the
+    /// record: a string is a key when a colon follows it, JSON whitespace allowed.
+    fn keys(record: &[u8]) -> Vec<std::ops::Range<usize>> {
+        let mut keys = Vec::new();
+        let mut at = 0;
+        while let Some(open) = record[at..].iter().position(|&b| b == b'"') {
+            let open = at + open;
+            let mut close = open + 1;
+            while close < record.len() && record[close] != b'"' {
+                close += if record[close] == b'\\' { 2 } else { 1 };
+            }
+            let after = record.get(close + 1..).unwrap_or_default();
+            if after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b':') {
+                keys.push(open + 1..close);
+            }
+            at = close + 1;
+            if at >= record.len() {
+                break;
+            }
+        }
+        keys
+    }
+
+    /// What a plain overlapping search finds (cased needles with their exact bytes), but the
+    /// occurrences of value literals inside keys.
     fn reference(needles: &[Needle], record: &[u8]) -> Vec<usize> {
         let searcher = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(needles.iter().map(|n| &n.bytes[..]))
             .unwrap();
+        let keys = keys(record);
+        let in_key = |range: std::ops::Range<usize>| {
+            keys.iter()
+                .any(|key| key.start <= range.start && range.end <= key.end)
+        };
         let mut found: Vec<usize> = searcher
             .find_overlapping_iter(record)
             .filter(|m| {
                 let needle = &needles[m.pattern().as_usize()];
-                !needle.cased || record[m.range()] == *needle.bytes
+                (!needle.cased || record[m.range()] == *needle.bytes)
+                    && (needle.cased || !in_key(m.range()))
             })
             .map(|m| m.pattern().as_usize())
             .collect();
@@ -367,14 +468,11 @@ mod tests {
             // Their rarest grams are not their first four bytes.
             ("abc{{}", false),
             ("nt(x)", false),
+            ("true", false),
         ]
         .into_iter()
         .enumerate()
-        .map(|(index, (bytes, cased))| Needle {
-            bytes: bytes.as_bytes().into(),
-            cased,
-            index,
-        })
+        .map(|(index, (bytes, cased))| Needle::new(bytes.as_bytes(), cased, index))
         .collect();
         let searches = [
             Unanchored::new(needles.clone()),
@@ -404,6 +502,9 @@ mod tests {
                 &br#"{"eventName":"ConsoleLOGIN","EventName":"ABCDEF"}"#[..],
                 br#"{"x":"{\"Effect\":1}","eventname":1}"#,
                 br#"{"x":"ABC{{}","y":"cou NT(X)"}"#,
+                // Value literals inside keys only, then inside values that look like keys.
+                br#"{"LogIn":1,"abcdef" :{"bcd":2},"a":true,":nt(x)":3}"#,
+                br#"{"a":"login:","b":"{\"abcdef\":2}","c":["ogi"],"d":"x\\"}"#,
             ] {
                 let mut record = vec![b'x'; pad];
                 record.extend_from_slice(body);
@@ -416,6 +517,26 @@ mod tests {
             for search in &searches {
                 assert_eq!(found(search, record), expected, "{:?}", search.kind());
             }
+        }
+    }
+
+    #[test]
+    fn an_occurrence_is_inside_a_key_only_when_that_is_sure() {
+        let cases: [(&str, &str, bool); 9] = [
+            (r#"{"userName":"x"}"#, "username", true),
+            (r#"{"o":{"userName" :1}}"#, "username", true),
+            (r#"{"a":"username:"}"#, "username", false),
+            (r#"{"a":"{\"username\":1}"}"#, "username", false),
+            (r#"{"a":"username"}"#, "username", false),
+            (r#"{"a":["username",":"]}"#, "username", false),
+            (r#"{"a":true,":b":1}"#, "true", false),
+            // Keys it cannot be sure of count: a space or an escape before the quote.
+            (r#"{"username x":1}"#, "username", false),
+            (r#"{"username\u0041":1}"#, "username", false),
+        ];
+        for (record, literal, inside) in cases {
+            let end = record.to_ascii_lowercase().find(literal).unwrap() + literal.len();
+            assert_eq!(ends_inside_key(record.as_bytes(), end), inside, "{record}");
         }
     }
 }
