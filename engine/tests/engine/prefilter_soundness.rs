@@ -314,8 +314,7 @@ fn json_value() -> impl Strategy<Value = Json> {
     leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Json::Arr),
-            prop::collection::vec((key(), inner), 1..4)
-                .prop_map(Json::Obj),
+            prop::collection::vec((key(), inner), 1..4).prop_map(Json::Obj),
         ]
     })
 }
