@@ -57,7 +57,10 @@ pub enum TriggerError {
 /// Tells what `payload` is.
 pub fn recognise(payload: Value) -> Result<Trigger, TriggerError> {
     if payload["awslogs"]["data"].is_string() {
-        return Ok(Trigger::Logs(decode(payload.to_string().as_bytes(), None)?));
+        return Ok(Trigger::Logs(decode(
+            payload.to_string().into_bytes(),
+            None,
+        )?));
     }
     if payload["Records"][0]["eventSource"] == "aws:sqs" {
         let batch: SqsEvent =

@@ -17,7 +17,7 @@
 //! ```
 //! use sigil_watch::payload::{Kind, decode};
 //! let body = br#"{"requestId":"r-1","timestamp":1,"records":[{"data":"eyJhIjoxfQ=="}]}"#;
-//! let decoded = decode(body, None).unwrap();
+//! let decoded = decode(body.to_vec(), None).unwrap();
 //! assert_eq!(decoded.kind, Kind::Firehose);
 //! assert_eq!(decoded.request_id.as_deref(), Some("r-1"));
 //! assert_eq!(decoded.document, b"{\"a\":1}\n");
@@ -116,9 +116,10 @@ struct Subscription {
 /// Asked for `n` more bytes before decoding allocates them; `false` refuses.
 pub type Room<'a> = &'a mut dyn FnMut(usize) -> bool;
 
-/// Decodes a request body; `firehose_request_id` is the `X-Amz-Firehose-Request-Id` header.
-pub fn decode(body: &[u8], firehose_request_id: Option<&str>) -> Result<Decoded, PayloadError> {
-    decode_within(body.to_vec(), firehose_request_id, &mut |_| true)
+/// Decodes a request body, taking it (an events body becomes the document without a copy);
+/// `firehose_request_id` is the `X-Amz-Firehose-Request-Id` header.
+pub fn decode(body: Vec<u8>, firehose_request_id: Option<&str>) -> Result<Decoded, PayloadError> {
+    decode_within(body, firehose_request_id, &mut |_| true)
 }
 
 /// Decodes a request body as [`decode`] does, taking it: an events body becomes the document
@@ -318,13 +319,13 @@ mod tests {
     #[test]
     fn events_are_the_body_itself() {
         let body = b"{\"a\":1}\n{\"a\":2}\n";
-        let decoded = decode(body, None).unwrap();
+        let decoded = decode(body.to_vec(), None).unwrap();
         assert_eq!(
             (decoded.kind, &decoded.document[..]),
             (Kind::Events, &body[..])
         );
         let one = br#"{"eventName":"StopLogging"}"#;
-        assert_eq!(decode(one, None).unwrap().document, one);
+        assert_eq!(decode(one.to_vec(), None).unwrap().document, one);
     }
 
     #[test]
@@ -334,7 +335,7 @@ mod tests {
             r#"{{"awslogs":{{"data":"{}"}}}}"#,
             STANDARD.encode(gzip(data))
         );
-        let decoded = decode(body.as_bytes(), None).unwrap();
+        let decoded = decode(body.into(), None).unwrap();
         assert_eq!(decoded.kind, Kind::CloudWatch);
         assert_eq!(decoded.document, [&data[..], b"\n"].concat());
         let control = br#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"#;
@@ -342,7 +343,7 @@ mod tests {
             r#"{{"awslogs":{{"data":"{}"}}}}"#,
             STANDARD.encode(gzip(control))
         );
-        let decoded = decode(body.as_bytes(), None).unwrap();
+        let decoded = decode(body.into(), None).unwrap();
         assert_eq!((decoded.control_messages, decoded.document.len()), (1, 0));
     }
 
@@ -357,10 +358,10 @@ mod tests {
             r#"{{"requestId":"r","timestamp":1,"records":[{}]}}"#,
             data.join(",")
         );
-        let decoded = decode(body.as_bytes(), None).unwrap();
+        let decoded = decode(body.into(), None).unwrap();
         assert_eq!(decoded.document, b"{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n");
         let bad = br#"{"requestId":"r","timestamp":1,"records":[{"data":"not base64!"}]}"#;
-        assert_eq!(decode(bad, None), Err(PayloadError::Base64(1)));
+        assert_eq!(decode(bad.to_vec(), None), Err(PayloadError::Base64(1)));
     }
 
     #[test]
@@ -373,14 +374,14 @@ mod tests {
         // Gzip cut short: the second record's gzip is broken.
         let truncated = STANDARD.encode(&whole[..whole.len() - 6]);
         assert_eq!(
-            decode(body(truncated).as_bytes(), None),
+            decode(body(truncated).into_bytes(), None),
             Err(PayloadError::Gzip(2))
         );
         // Gzip's magic, then text that is not base64: its base64 is broken, not its gzip.
         let mut bad = STANDARD.encode(&whole);
         bad.replace_range(8.., "!!!!");
         assert_eq!(
-            decode(body(bad).as_bytes(), None),
+            decode(body(bad).into_bytes(), None),
             Err(PayloadError::Base64(2))
         );
     }
@@ -406,7 +407,10 @@ mod tests {
             true
         })
         .unwrap();
-        assert_eq!(decoded.document, decode(&body, None).unwrap().document);
+        assert_eq!(
+            decoded.document,
+            decode(body.clone(), None).unwrap().document
+        );
         let listed = 50 * size_of::<FirehoseRecord>();
         assert!(asked >= listed + decoded.document.capacity(), "{asked}");
         // Refused part of the way: no document.
