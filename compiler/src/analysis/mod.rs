@@ -187,7 +187,9 @@ impl Literals {
 
     /// Whether a literal counts only with its exact case (the keys of fields, which the
     /// evaluator compares case-sensitively: `EventID` is not CloudTrail's `eventID`). Its bytes
-    /// keep their case; an automaton that folds case must check the bytes it found.
+    /// keep their case; an automaton that folds case must check the bytes it found. Every
+    /// other literal is a value's, which string patterns find in values only: the engine may
+    /// leave out its occurrences inside object keys.
     pub fn is_cased(&self, id: LiteralId) -> bool {
         self.cased[id.0 as usize]
     }

@@ -12,8 +12,8 @@
 //! 2. runs the search of the record's source (known, or presumed and checked) once over the
 //!    raw bytes, setting one bit per literal seen (in a per-thread [`PrefilterScratch`]): the
 //!    literals anchored at a string's quotes (`"consolelogin"`, `"userIdentity`) are looked up
-//!    in each string of the record, the others found by Teddy or an aho-corasick automaton
-//!    (see `search`);
+//!    in each string of the record, the others found by Teddy, grams or an aho-corasick
+//!    automaton, which leave out a value's literal found inside an object key (see `search`);
 //! 3. evaluates the formulas of the rules triggered by a literal seen, and adds the rules that
 //!    need no literal at all (formula `true`).
 //!
@@ -43,7 +43,9 @@
 //! # Soundness contract
 //!
 //! **If a rule matches a record, the rule is among the record's candidates.** False positives
-//! are allowed, false negatives never. The tests `prefilter_soundness` (random rules and
+//! are allowed, false negatives never. A literal that does not count only with its exact case
+//! is a value's (string patterns test values, never keys), so an occurrence of it that is
+//! surely inside an object key may be left out. The tests `prefilter_soundness` (random rules and
 //! records) and `prefilter_real` (real and generated logs) check it against the exact
 //! evaluator with the prefilter on and off.
 
