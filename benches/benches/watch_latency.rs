@@ -6,7 +6,10 @@
 //! cargo build --release
 //! cargo bench -p sigil-benches --bench watch_latency            # 1k, 10k, 100k events/s, 60 s each
 //! WATCH_SECONDS=10 WATCH_RATES=1000,20000 WATCH_MODES=file cargo bench -p sigil-benches --bench watch_latency
+//! WATCH_MODES=http WATCH_ARGS="--intake-bytes 8000000" cargo bench -p sigil-benches --bench watch_latency
 //! ```
+//!
+//! `WATCH_ARGS` adds options to the watcher's command line (split at whitespace).
 //!
 //! The rules are the SigmaHQ CloudTrail rules (`../shared/data/sigmahq-rules/rules/cloud/aws/
 //! cloudtrail`; skipped with a notice when absent) and the bundled pack. The events are the
@@ -17,8 +20,9 @@
 //! watcher is `target/release/sigil` (or `$SIGIL_BIN`).
 //!
 //! The HTTP clients send as an at-least-once sender does: a request answered `503` is sent again
-//! after its `Retry-After`, a broken one after 100 ms; a `4xx` is final. The table counts the
-//! answers and the largest body posted.
+//! after its `Retry-After`, a broken one after 100 ms; a `4xx` is final. Like a real sender,
+//! they cap a body at [`MAX_BODY`] bytes: the events due while the clients are busy are sent
+//! in as many bodies as that takes. The table counts the answers and the largest body posted.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -31,6 +35,10 @@ use std::time::{Duration, Instant};
 
 /// One probe in this many events.
 const PROBE_EVERY: u64 = 100;
+
+/// Most bytes in one HTTP body, but for a single longer line (Firehose's HTTP endpoint
+/// delivers 1 to 64 MiB at a time, 5 by default).
+const MAX_BODY: usize = 4 << 20;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -205,6 +213,7 @@ fn start(sigil: &Path, rules: &[PathBuf], webhook: &str, file: &Path) -> (Child,
             "--poll-ms",
             "20",
         ])
+        .args(env_or("WATCH_ARGS", "").split_whitespace())
         .arg(file)
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -300,6 +309,29 @@ fn post_once(address: SocketAddr, body: &[u8]) -> (Option<u16>, Option<Duration>
     (status, retry_after)
 }
 
+/// `lines` (each ended by a newline) cut into bodies of at most [`MAX_BODY`] bytes, at line
+/// ends.
+fn batches(lines: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = lines;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let fits = rest[..rest.len().min(MAX_BODY)]
+            .iter()
+            .rposition(|&byte| byte == b'\n');
+        let first_line = || rest.iter().position(|&byte| byte == b'\n');
+        let cut = match fits {
+            _ if rest.len() <= MAX_BODY => rest.len(),
+            Some(end) => end + 1,
+            None => first_line().map_or(rest.len(), |end| end + 1),
+        };
+        let (body, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(body)
+    })
+}
+
 fn run(
     mode: &str,
     rate: u64,
@@ -378,7 +410,9 @@ fn run(
             if mode == "file" {
                 out.write_all(&chunk).unwrap();
             } else {
-                bodies.send(chunk).unwrap();
+                for body in batches(&chunk) {
+                    bodies.send(body.to_vec()).unwrap();
+                }
             }
         }
         std::thread::sleep(tick);

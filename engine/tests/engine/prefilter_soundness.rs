@@ -15,7 +15,7 @@
 //! The CI run checks about 50,000 rule/record pairs. For a long run:
 //!
 //! ```text
-//! SIGIL_PROPTEST_PAIRS=1000000 cargo test --release -p sigil-engine --test prefilter_soundness
+//! SIGIL_PROPTEST_PAIRS=1000000 cargo test --release -p sigil-engine --test engine prefilter_soundness
 //! ```
 //!
 //! Failures are kept in `engine/proptest-regressions/prefilter_soundness.txt` and replayed first;
