@@ -36,6 +36,10 @@ use super::{FoldedRecord, SearchKind};
 /// NFA (compact, slower), since grams would fill their bitset.
 pub const DFA_LITERAL_BYTES: usize = 32 * 1024;
 
+/// Most bytes after an occurrence read to tell whether it is inside a key (see
+/// [`ends_inside_key`]): past them, it counts.
+const KEY_TAIL: usize = 128;
+
 /// Most stubs Teddy is given; more literals go into an automaton.
 const MAX_STUBS: usize = 64;
 
@@ -91,8 +95,11 @@ impl Needle {
 /// {"a":"username:"}            username  not: a colon before any quote
 /// {"a":"{\"username\":1}"}     username  not: a backslash before the quote
 /// ```
+///
+/// It reads at most [`KEY_TAIL`] bytes: a long string full of a literal costs no more than
+/// that per occurrence.
 fn ends_inside_key(record: &[u8], end: usize) -> bool {
-    let rest = &record[end..];
+    let rest = &record[end..record.len().min(end + KEY_TAIL)];
     let stop = rest.iter().position(|byte| {
         matches!(
             byte,
@@ -522,7 +529,9 @@ mod tests {
 
     #[test]
     fn an_occurrence_is_inside_a_key_only_when_that_is_sure() {
-        let cases: [(&str, &str, bool); 9] = [
+        let far = format!(r#"{{"username{}":1}}"#, "x".repeat(KEY_TAIL));
+        let near = format!(r#"{{"username{}":1}}"#, "x".repeat(KEY_TAIL - 3));
+        let cases: [(&str, &str, bool); 11] = [
             (r#"{"userName":"x"}"#, "username", true),
             (r#"{"o":{"userName" :1}}"#, "username", true),
             (r#"{"a":"username:"}"#, "username", false),
@@ -533,6 +542,9 @@ mod tests {
             // Keys it cannot be sure of count: a space or an escape before the quote.
             (r#"{"username x":1}"#, "username", false),
             (r#"{"username\u0041":1}"#, "username", false),
+            // The quote and colon within `KEY_TAIL` bytes, and past them.
+            (&near, "username", true),
+            (&far, "username", false),
         ];
         for (record, literal, inside) in cases {
             let end = record.to_ascii_lowercase().find(literal).unwrap() + literal.len();
