@@ -16,6 +16,7 @@
 //! gather; elsewhere (and for the last bytes of a record) one position at a time.
 
 use super::unanchored::Needle;
+use hashbrown::HashTable;
 
 /// Bytes of a gram.
 pub(super) const GRAM: usize = 4;
@@ -39,6 +40,8 @@ pub(super) struct Grams {
     bits: Box<[u64; WORDS]>,
     /// `(folded gram, offset of the gram in the literal, literal)`, sorted.
     entries: Vec<(u32, u32, u32)>,
+    /// Per folded gram, the range of its entries: `(gram, start, end)`, by [`gram_hash`].
+    ranges: HashTable<(u32, u32, u32)>,
     /// The literals (by their place in the list given).
     needles: Vec<Needle>,
     /// Whether the CPU has AVX2 (see [`Grams::find_avx2`]).
@@ -48,6 +51,12 @@ pub(super) struct Grams {
 /// The folded gram of four bytes.
 fn gram(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(bytes.try_into().expect("four bytes")) | FOLD
+}
+
+/// The hash of a folded gram in [`Grams::ranges`]: all 64 bits, since the table takes its
+/// position from the low ones and a tag from the high ones.
+fn gram_hash(gram: u32) -> u64 {
+    u64::from(gram).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 /// The bit of a folded gram.
@@ -116,9 +125,17 @@ impl Grams {
             })
             .collect();
         entries.sort_unstable();
+        let mut ranges = HashTable::new();
+        let mut start = 0;
+        for group in entries.chunk_by(|a, b| a.0 == b.0) {
+            let range = (group[0].0, start, start + group.len() as u32);
+            ranges.insert_unique(gram_hash(range.0), range, |r| gram_hash(r.0));
+            start = range.2;
+        }
         Grams {
             bits,
             entries,
+            ranges,
             needles,
             avx2: has_avx2(),
         }
@@ -199,11 +216,11 @@ impl Grams {
     /// `at`. Kept out of line: most positions never get here.
     #[inline(never)]
     fn check(&self, record: &[u8], at: usize, folded: u32, found: &mut impl FnMut(usize)) {
-        let from = self.entries.partition_point(|entry| entry.0 < folded);
-        for &(_, offset, needle) in self.entries[from..]
-            .iter()
-            .take_while(|entry| entry.0 == folded)
-        {
+        let Some(&(_, start, end)) = self.ranges.find(gram_hash(folded), |r| r.0 == folded)
+        else {
+            return;
+        };
+        for &(_, offset, needle) in &self.entries[start as usize..end as usize] {
             let needle = &self.needles[needle as usize];
             let Some(start) = at.checked_sub(offset as usize) else {
                 continue;
@@ -227,6 +244,7 @@ impl Grams {
         let needles: usize = self.needles.iter().map(|n| n.bytes.len()).sum();
         self.bits.len() * 8
             + self.entries.capacity() * 12
+            + self.ranges.capacity() * 12
             + needles
             + self.needles.capacity() * size_of::<Needle>()
     }
