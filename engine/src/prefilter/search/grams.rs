@@ -216,10 +216,10 @@ impl Grams {
     /// `at`. Kept out of line: most positions never get here.
     #[inline(never)]
     fn check(&self, record: &[u8], at: usize, folded: u32, found: &mut impl FnMut(usize)) {
-        let Some(&(_, start, end)) = self.ranges.find(gram_hash(folded), |r| r.0 == folded) else {
+        let Some(&(_, from, to)) = self.ranges.find(gram_hash(folded), |r| r.0 == folded) else {
             return;
         };
-        for &(_, offset, needle) in &self.entries[start as usize..end as usize] {
+        for &(_, offset, needle) in &self.entries[from as usize..to as usize] {
             let needle = &self.needles[needle as usize];
             let Some(start) = at.checked_sub(offset as usize) else {
                 continue;
