@@ -104,6 +104,8 @@ pub mod ruletest;
 mod scan;
 mod sink;
 mod source;
+#[cfg(test)]
+mod testing;
 
 pub use correlate::{CorrelationMatch, Location};
 pub use eval::{

@@ -235,15 +235,15 @@ fn keywords_search_every_string() {
 
 /// A random JSON value for the keyword tests: strings over a few letters, a NUL and a quote
 /// (escaped), numbers, booleans, and nested arrays and objects whose keys hold the letters too.
-fn random_value(next: &mut impl FnMut(u64) -> u64, depth: usize) -> String {
-    let text = |next: &mut dyn FnMut(u64) -> u64| {
+fn random_value(next: &mut impl FnMut(usize) -> usize, depth: usize) -> String {
+    let text = |next: &mut dyn FnMut(usize) -> usize| {
         (0..next(5))
-            .map(|_| ["a", "A", "b", "\\u0000", "\\\"", " "][next(6) as usize])
+            .map(|_| ["a", "A", "b", "\\u0000", "\\\"", " "][next(6)])
             .collect::<String>()
     };
     match next(if depth < 3 { 6 } else { 4 }) {
         0 | 1 => format!("\"{}\"", text(next)),
-        2 => ["403", "true", "null"][next(3) as usize].to_string(),
+        2 => ["403", "true", "null"][next(3)].to_string(),
         3 => "\"\"".to_string(),
         4 => {
             let items: Vec<String> = (0..next(4))
@@ -262,13 +262,7 @@ fn random_value(next: &mut impl FnMut(u64) -> u64, depth: usize) -> String {
 
 #[test]
 fn keywords_searched_joined_answer_as_each_string() {
-    let mut state = 5u64;
-    let mut next = |n: u64| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 33) % n
-    };
+    let mut next = crate::testing::random(5);
     let mut joined = 0;
     for _ in 0..400 {
         // Plain keywords (`contains`), wildcards, an equality-like `startswith`, a NUL; few
@@ -276,9 +270,9 @@ fn keywords_searched_joined_answer_as_each_string() {
         let keywords: Vec<String> = (0..1 + next(8))
             .map(|_| {
                 let value: String = (0..next(4))
-                    .map(|_| ["a", "b", "B", " ", "\\0"][next(5) as usize])
+                    .map(|_| ["a", "b", "B", " ", "\\0"][next(5)])
                     .collect();
-                [value.clone(), format!("*{value}*"), format!("{value}*")][next(3) as usize].clone()
+                [value.clone(), format!("*{value}*"), format!("{value}*")][next(3)].clone()
             })
             .collect();
         let quoted: Vec<String> = keywords.iter().map(|k| format!("\"{k}\"")).collect();

@@ -38,8 +38,8 @@ const MULTIPLIER: u32 = 0x9e37_79b1;
 pub(super) struct Grams {
     /// One bit per hash of a literal's folded gram.
     bits: Box<[u64; WORDS]>,
-    /// `(folded gram, offset of the gram in the literal, literal)`, sorted.
-    entries: Vec<(u32, u32, u32)>,
+    /// `(offset of the gram in the literal, literal)`, those of a gram together.
+    entries: Vec<(u32, u32)>,
     /// Per folded gram, the range of its entries: `(gram, start, end)`, by [`gram_hash`].
     ranges: HashTable<(u32, u32, u32)>,
     /// The literals (by their place in the list given).
@@ -113,7 +113,7 @@ impl Grams {
     /// The grams of `needles`, each at least [`GRAM`] bytes long.
     pub(super) fn new(needles: Vec<Needle>) -> Grams {
         let mut bits = Box::new([0u64; WORDS]);
-        let mut entries: Vec<(u32, u32, u32)> = needles
+        let mut grams: Vec<(u32, u32, u32)> = needles
             .iter()
             .enumerate()
             .map(|(at, needle)| {
@@ -124,17 +124,17 @@ impl Grams {
                 (folded, offset as u32, at as u32)
             })
             .collect();
-        entries.sort_unstable();
+        grams.sort_unstable();
         let mut ranges = HashTable::new();
         let mut start = 0;
-        for group in entries.chunk_by(|a, b| a.0 == b.0) {
+        for group in grams.chunk_by(|a, b| a.0 == b.0) {
             let range = (group[0].0, start, start + group.len() as u32);
             ranges.insert_unique(gram_hash(range.0), range, |r| gram_hash(r.0));
             start = range.2;
         }
         Grams {
             bits,
-            entries,
+            entries: grams.iter().map(|&(_, offset, at)| (offset, at)).collect(),
             ranges,
             needles,
             avx2: has_avx2(),
@@ -219,7 +219,7 @@ impl Grams {
         let Some(&(_, from, to)) = self.ranges.find(gram_hash(folded), |r| r.0 == folded) else {
             return;
         };
-        for &(_, offset, needle) in &self.entries[from as usize..to as usize] {
+        for &(offset, needle) in &self.entries[from as usize..to as usize] {
             let needle = &self.needles[needle as usize];
             let Some(start) = at.checked_sub(offset as usize) else {
                 continue;
@@ -242,7 +242,7 @@ impl Grams {
     pub(super) fn memory_usage(&self) -> usize {
         let needles: usize = self.needles.iter().map(|n| n.bytes.len()).sum();
         self.bits.len() * 8
-            + self.entries.capacity() * 12
+            + self.entries.capacity() * 8
             + self.ranges.capacity() * 12
             + needles
             + self.needles.capacity() * size_of::<Needle>()
@@ -252,6 +252,7 @@ impl Grams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::random;
 
     /// The literals `grams` finds in `record`, one position at a time or not, sorted and
     /// deduplicated.
@@ -280,13 +281,7 @@ mod tests {
         // bytes, so that literals occur at every offset of an eight-position block and of the
         // tail.
         let singles = ["a", "B", "]", "[", "\\", "\"", "q", " "];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut random = |n: usize| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1);
-            (state >> 33) as usize % n
-        };
+        let mut random = random(0x2545_f491_4f6c_dd1d);
         let mut hits = 0;
         for length in 0..70 {
             for _ in 0..200 {

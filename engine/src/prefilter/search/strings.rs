@@ -306,6 +306,7 @@ impl StringTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::random;
 
     fn strings(record: &[u8]) -> Vec<String> {
         let mut found = Vec::new();
@@ -327,16 +328,6 @@ mod tests {
         record.extend_from_slice(br#"\"b","c":"d"}"#);
         let long = format!("{}\\\"b", "a".repeat(63 - 6));
         assert_eq!(strings(&record), ["k", long.as_str(), "c", "d"]);
-    }
-
-    /// A pseudo-random `next(n)` in `0..n` (an LCG from `seed`), the same each run.
-    fn random(mut state: u64) -> impl FnMut(usize) -> usize {
-        move |n| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) as usize % n
-        }
     }
 
     #[test]
