@@ -23,7 +23,7 @@
 //! been met. A rule of the pass that the keys do not allow is a candidate only if its literals
 //! are there, and the evaluator then rejects it: more work, never a lost match.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sigil_compiler::RuleId;
@@ -56,6 +56,8 @@ pub(super) struct Scope {
     rules: Vec<RuleId>,
     /// The keys its rules' key formulas mention, ascending.
     keys: Vec<LiteralId>,
+    /// The same keys, one bit per literal (for [`bit`]).
+    key_bits: Vec<u64>,
     /// The foreign sources of its records (see [`Pass`]).
     pub(super) foreign: Option<Vec<(RecordSource, Formula)>>,
 }
@@ -87,6 +89,10 @@ impl Narrowing {
         }
         keys.sort_unstable();
         keys.dedup();
+        let mut key_bits = vec![0; literals.literals().len().div_ceil(64)];
+        for key in &keys {
+            key_bits[key.0 as usize / 64] |= 1 << (key.0 % 64);
+        }
         let always = rules
             .iter()
             .copied()
@@ -95,6 +101,7 @@ impl Narrowing {
         let scope = Scope {
             rules: rules.to_vec(),
             keys,
+            key_bits,
             foreign,
         };
         let empty = scope.narrowed(literals, Vec::new(), HashSet::new(), None);
@@ -128,7 +135,7 @@ impl Narrowing {
                 .hits
                 .iter()
                 .copied()
-                .filter(|id| self.scope.keys.binary_search(id).is_ok()),
+                .filter(|&id| bit(&self.scope.key_bits, id)),
         );
         keys.sort_unstable();
         let local = scratch.narrowed[index].as_mut().expect("set above");
