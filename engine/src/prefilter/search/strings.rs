@@ -8,9 +8,12 @@
 //!
 //! A [`StringTable`] then looks each string up: its whole content in a hash table of the
 //! [`Anchor::Whole`] literals (after a bitset check on its length and end bytes), its first
-//! two bytes and its last two in bitsets of the first and last two bytes of the
-//! [`Anchor::Start`] and [`Anchor::End`] literals, which are compared only when those match.
-//! The cost is per string, whatever the number of literals.
+//! bytes and its last in bitsets of the first and last bytes of the [`Anchor::Start`] and
+//! [`Anchor::End`] literals, which are compared only when those match. The cost is per
+//! string, whatever the number of literals. A literal of four bytes or more is indexed by
+//! four, not two: two bytes (`om` of `.com"`, `ar` of `"arn:`) end too many of the strings of
+//! logs, and each such hit costs a search and comparisons. The shorter literals are indexed
+//! by two bytes, apart.
 
 use crate::blocks::{Escapes, mask, try_for_each_block};
 use hashbrown::HashTable;
@@ -47,10 +50,68 @@ pub(super) struct StringTable {
     whole_keys: KeySet,
     /// The longest whole literal's content.
     whole_longest: usize,
-    /// [`Anchor::Start`] literals by the key of their first two bytes.
-    starts: PairIndex,
-    /// [`Anchor::End`] literals by the key of their last two bytes.
-    ends: PairIndex,
+    /// [`Anchor::Start`] literals by their first bytes.
+    starts: EndIndex,
+    /// [`Anchor::End`] literals by their last bytes.
+    ends: EndIndex,
+}
+
+/// The literals anchored at one end of a string, by the bytes at that end.
+#[derive(Debug)]
+struct EndIndex {
+    /// Those of [`LONG`] bytes or more, by the key of their [`LONG`] bytes at that end.
+    long: KeyIndex,
+    /// The shorter ones, by the key of their two bytes at that end.
+    short: KeyIndex,
+}
+
+/// Bytes at its anchored end by which a start or end literal of that many bytes or more is
+/// indexed.
+const LONG: usize = 4;
+
+impl EndIndex {
+    /// The index of `literals` (each with at least two bytes) anchored at their `anchor` end.
+    fn new(literals: Vec<(&[u8], u32)>, anchor: Anchor) -> EndIndex {
+        let (mut long, mut short) = (Vec::new(), Vec::new());
+        for (content, literal) in literals {
+            match content.len() >= LONG {
+                true => long.push((end_key(end_bytes(content, anchor, LONG)), literal)),
+                false => short.push((end_key(end_bytes(content, anchor, 2)), literal)),
+            }
+        }
+        EndIndex {
+            long: KeyIndex::new(long),
+            short: KeyIndex::new(short),
+        }
+    }
+
+    /// Calls `found` with the index in the pass of each of the `literals` it holds that the
+    /// raw `content` of a string (of two bytes or more) holds at its `anchor` end.
+    #[inline(always)]
+    fn find(
+        &self,
+        literals: &[Entry],
+        content: &[u8],
+        anchor: Anchor,
+        found: &mut impl FnMut(usize),
+    ) {
+        if content.len() >= LONG && !self.long.entries.is_empty() {
+            let key = end_key(end_bytes(content, anchor, LONG));
+            self.long.find(key, literals, content, anchor, found);
+        }
+        if !self.short.entries.is_empty() {
+            let key = end_key(end_bytes(content, anchor, 2));
+            self.short.find(key, literals, content, anchor, found);
+        }
+    }
+}
+
+/// The `width` bytes of `content` at its `anchor` end ([`Anchor::Start`] or [`Anchor::End`]).
+fn end_bytes(content: &[u8], anchor: Anchor, width: usize) -> &[u8] {
+    match anchor {
+        Anchor::Start => &content[..width],
+        _ => &content[content.len() - width..],
+    }
 }
 
 /// One anchored literal.
@@ -75,34 +136,51 @@ impl Entry {
     }
 }
 
-/// Literals keyed by two bytes of their content (see [`pair_key`]).
+/// Literals keyed by some bytes of their content (see [`end_key`]).
 #[derive(Debug)]
-struct PairIndex {
+struct KeyIndex {
     keys: KeySet,
     /// `(key, literal)` sorted by key; the literal is an index into [`StringTable::literals`].
     entries: Vec<(u64, u32)>,
 }
 
-impl PairIndex {
-    fn new(mut entries: Vec<(u64, u32)>) -> PairIndex {
+impl KeyIndex {
+    fn new(mut entries: Vec<(u64, u32)>) -> KeyIndex {
         entries.sort_unstable();
-        PairIndex {
+        KeyIndex {
             keys: KeySet::new(entries.iter().map(|(key, _)| *key)),
             entries,
         }
     }
 
-    /// The literals keyed `key`.
-    fn get(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
-        let from = if self.keys.may_hold(key) {
-            self.entries.partition_point(|(k, _)| *k < key)
-        } else {
-            self.entries.len()
-        };
-        self.entries[from..]
-            .iter()
-            .take_while(move |(k, _)| *k == key)
-            .map(|(_, literal)| *literal)
+    /// Heap memory used, in bytes.
+    fn memory_usage(&self) -> usize {
+        self.keys.words.len() * 8 + self.entries.capacity() * size_of::<(u64, u32)>()
+    }
+
+    /// Calls `found` with the index in the pass of each of the `literals` keyed `key` that
+    /// the raw `content` of a string holds at its `anchor` end. (Inlined: a call for each
+    /// probe of each string of a record costs more than the probe.)
+    #[inline(always)]
+    fn find(
+        &self,
+        key: u64,
+        literals: &[Entry],
+        content: &[u8],
+        anchor: Anchor,
+        found: &mut impl FnMut(usize),
+    ) {
+        if !self.keys.may_hold(key) {
+            return;
+        }
+        let from = self.entries.partition_point(|(k, _)| *k < key);
+        for &(_, literal) in self.entries[from..].iter().take_while(|(k, _)| *k == key) {
+            let entry = &literals[literal as usize];
+            let width = entry.content.len();
+            if width <= content.len() && entry.is(end_bytes(content, anchor, width)) {
+                found(entry.index);
+            }
+        }
     }
 }
 
@@ -146,9 +224,14 @@ impl KeySet {
 /// together; every match is checked afterwards).
 const FOLD: u8 = 0x20;
 
-/// The key of two bytes, case folded.
-fn pair_key(first: u8, second: u8) -> u64 {
-    u64::from(u16::from_le_bytes([first | FOLD, second | FOLD]))
+/// The key of the two or [`LONG`] bytes at one end of a string, case folded.
+#[inline]
+fn end_key(bytes: &[u8]) -> u64 {
+    match *bytes {
+        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d].map(|byte| byte | FOLD))),
+        [a, b] => u64::from(u16::from_le_bytes([a | FOLD, b | FOLD])),
+        _ => unreachable!("two or {LONG} bytes"),
+    }
 }
 
 /// The key of a whole string's content: its length and its end bytes, case folded.
@@ -212,13 +295,8 @@ impl StringTable {
                     });
                     whole_keys.push(whole_key(content));
                 }
-                Anchor::Start => starts.push((pair_key(content[0], content[1]), literal)),
-                Anchor::End => {
-                    let [.., second_last, last] = content else {
-                        unreachable!("an end literal has two bytes")
-                    };
-                    ends.push((pair_key(*second_last, *last), literal));
-                }
+                Anchor::Start => starts.push((content, literal)),
+                Anchor::End => ends.push((content, literal)),
                 Anchor::Anywhere => unreachable!("only anchored literals are looked up per string"),
             }
             entries.push(Entry {
@@ -232,8 +310,8 @@ impl StringTable {
             whole,
             whole_keys: KeySet::new(whole_keys.into_iter()),
             whole_longest: whole_longest.unwrap_or(0),
-            starts: PairIndex::new(starts),
-            ends: PairIndex::new(ends),
+            starts: EndIndex::new(starts, Anchor::Start),
+            ends: EndIndex::new(ends, Anchor::End),
             literals: entries,
         }
     }
@@ -251,12 +329,13 @@ impl StringTable {
     /// Heap memory used, in bytes.
     pub(super) fn memory_usage(&self) -> usize {
         let contents: usize = self.literals.iter().map(|e| e.content.len()).sum();
-        let words = self.whole_keys.words.len() + self.starts.keys.words.len();
+        let indexes = [&self.starts, &self.ends].map(|i| [&i.long, &i.short]);
+        let pairs: usize = indexes.iter().flatten().map(|i| i.memory_usage()).sum();
         contents
             + self.literals.capacity() * size_of::<Entry>()
             + self.whole.capacity() * size_of::<u32>()
-            + (words + self.ends.keys.words.len()) * 8
-            + (self.starts.entries.capacity() + self.ends.entries.capacity()) * 12
+            + self.whole_keys.words.len() * 8
+            + pairs
     }
 
     /// Calls `found` with the index of every literal that one of `record`'s strings holds
@@ -278,27 +357,10 @@ impl StringTable {
                 }
             }
         }
-        let [first, second, ..] = content else {
-            return;
-        };
-        for literal in self.starts.get(pair_key(*first, *second)) {
-            let entry = &self.literals[literal as usize];
-            if let Some(start) = content.get(..entry.content.len())
-                && entry.is(start)
-            {
-                found(entry.index);
-            }
-        }
-        let [.., second_last, last] = content else {
-            unreachable!("two bytes at least")
-        };
-        for literal in self.ends.get(pair_key(*second_last, *last)) {
-            let entry = &self.literals[literal as usize];
-            if let Some(from) = content.len().checked_sub(entry.content.len())
-                && entry.is(&content[from..])
-            {
-                found(entry.index);
-            }
+        if content.len() >= 2 {
+            self.starts
+                .find(&self.literals, content, Anchor::Start, found);
+            self.ends.find(&self.literals, content, Anchor::End, found);
         }
     }
 }
