@@ -228,8 +228,10 @@ const FOLD: u8 = 0x20;
 #[inline]
 fn end_key(bytes: &[u8]) -> u64 {
     match *bytes {
-        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d].map(|byte| byte | FOLD))),
-        [a, b] => u64::from(u16::from_le_bytes([a | FOLD, b | FOLD])),
+        // One OR of the word: folding each byte first was compiled into vector shuffles, which
+        // measured slower.
+        [a, b, c, d] => u64::from(u32::from_le_bytes([a, b, c, d]) | u32::from_ne_bytes([FOLD; 4])),
+        [a, b] => u64::from(u16::from_le_bytes([a, b]) | u16::from_ne_bytes([FOLD; 2])),
         _ => unreachable!("two or {LONG} bytes"),
     }
 }
