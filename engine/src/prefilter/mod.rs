@@ -351,8 +351,7 @@ impl Prefilter {
                 return false;
             };
             let found = deferred.occurs(scanned, folded);
-            let bits = if found { &mut *seen } else { &mut *missing };
-            bits[id.0 as usize / 64] |= 1 << (id.0 % 64);
+            set_bit(if found { &mut *seen } else { &mut *missing }, id);
             checked.push(id);
             found
         };
@@ -576,7 +575,7 @@ impl Pass {
         let mut deferred = vec![0; triggers.len().div_ceil(64)];
         for (index, id) in patterns.iter().enumerate() {
             if search.deferred(index).is_some() {
-                deferred[id.0 as usize / 64] |= 1 << (id.0 % 64);
+                set_bit(&mut deferred, *id);
             }
         }
         Pass {
@@ -609,10 +608,7 @@ impl Pass {
         folded.reset();
         self.search.find(record, folded, &mut |pattern| {
             let id = self.patterns[pattern];
-            let word = &mut seen[id.0 as usize / 64];
-            let mask = 1u64 << (id.0 % 64);
-            if *word & mask == 0 {
-                *word |= mask;
+            if set_bit(seen, id) {
                 hits.push(id);
             }
         });
@@ -663,6 +659,15 @@ impl PrefilterScratch {
     }
 }
 
+/// Whether literal `id`'s bit is set in `seen`.
 fn bit(seen: &[u64], id: LiteralId) -> bool {
     seen[id.0 as usize / 64] & (1u64 << (id.0 % 64)) != 0
+}
+
+/// Sets literal `id`'s bit in `bits`; returns whether it was clear.
+fn set_bit(bits: &mut [u64], id: LiteralId) -> bool {
+    let (word, mask) = (&mut bits[id.0 as usize / 64], 1u64 << (id.0 % 64));
+    let clear = *word & mask == 0;
+    *word |= mask;
+    clear
 }

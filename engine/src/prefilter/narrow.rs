@@ -29,7 +29,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use sigil_compiler::RuleId;
 use sigil_compiler::{Formula, LiteralId, Literals};
 
-use super::{DFA_LITERAL_BYTES, Pass, PrefilterScratch, bit, literal_bytes, wanted_literals};
+use super::{
+    DFA_LITERAL_BYTES, Pass, PrefilterScratch, bit, literal_bytes, set_bit, wanted_literals,
+};
 use crate::logsource::RecordSource;
 
 /// Key sets a thread remembers per route before it starts over (each costs a few words).
@@ -90,8 +92,8 @@ impl Narrowing {
         keys.sort_unstable();
         keys.dedup();
         let mut key_bits = vec![0; literals.literals().len().div_ceil(64)];
-        for key in &keys {
-            key_bits[key.0 as usize / 64] |= 1 << (key.0 % 64);
+        for &key in &keys {
+            set_bit(&mut key_bits, key);
         }
         let always = rules
             .iter()
