@@ -60,8 +60,8 @@ fn main() -> std::io::Result<()> {
         let written: Vec<Vec<u8>> = batch
             .par_iter()
             .map_init(
-                || engine.scanner(),
-                |scanner, (record, line)| {
+                || (engine.scanner(), layout.clone()),
+                |(scanner, layout), (record, line)| {
                     let mut text = Vec::new();
                     let Ok(found) = scanner.scan(line.as_bytes()) else {
                         return text; // a malformed line: a real pipeline would count it

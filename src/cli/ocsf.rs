@@ -67,7 +67,7 @@ pub struct Ocsf {
 }
 
 impl Layout for Ocsf {
-    fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
         let uid = match_id(&rule_key(m.rule), &m.input.name(), "", m.record);
         let mut source = json!({"path": m.input.name(), "record": m.record});
         if let Some(line) = m.line {

@@ -35,7 +35,7 @@ impl Layout for Csv {
         write_row(out, HEADER);
     }
 
-    fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
         let meta = &m.rule.meta;
         write_row(
             out,

@@ -6,6 +6,7 @@
 use super::MatchRecord;
 use super::text::{Layout, TextSink};
 use crate::correlate::{CorrelationMatch, type_name};
+use crate::input::InputSource;
 use serde::Serialize;
 use sigil_compiler::CorrelationType;
 use sigil_compiler::{Rule, RuleKind, RuleMeta, RuleSet};
@@ -24,11 +25,15 @@ impl<W: Write> JsonlSink<W> {
 }
 
 /// The JSON lines layout. Each rule's `rule` object is serialised at its first match, not
-/// per match (nor up front: a hunt with thousands of rules matches few of them).
+/// per match (nor up front: a hunt with thousands of rules matches few of them). What a match
+/// takes from its record (time, source, event) is written once per record and reused for the
+/// record's other matches: a record often matches several rules.
 #[derive(Clone, Debug)]
 pub struct Jsonl {
     /// Per rule (by `RuleId`): its `rule` object, once it matched.
     rule_json: Arc<[OnceLock<String>]>,
+    /// The text of the last record matched.
+    last: RecordText,
 }
 
 impl Jsonl {
@@ -36,17 +41,23 @@ impl Jsonl {
     pub fn new(rules: &RuleSet) -> Jsonl {
         Jsonl {
             rule_json: rules.rules().iter().map(|_| OnceLock::new()).collect(),
+            last: RecordText::default(),
         }
     }
 }
 
 impl Layout for Jsonl {
-    fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
         let rule_json = self.rule_json[m.rule_id.0 as usize].get_or_init(|| {
             serde_json::to_string(&RuleJson::new(&m.rule.meta))
                 .expect("serialising to a String cannot fail")
         });
-        write_match_json(out, rule_json, m);
+        self.last.update(m);
+        out.extend_from_slice(b"{\"rule\":");
+        out.extend_from_slice(rule_json.as_bytes());
+        out.extend_from_slice(&self.last.head);
+        out.extend_from_slice(self.last.event(m));
+        out.extend_from_slice(b"}\n");
     }
 
     fn correlation(&self, out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMatch) {
@@ -77,35 +88,71 @@ impl<'a> RuleJson<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct SourceJson<'a> {
-    path: Cow<'a, str>,
-    record: u64,
-    /// A text log's raw line, so that nothing of the original is lost.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<Cow<'a, str>>,
+/// The text of a match record that comes from its record, not its rule, kept for the
+/// record's next matches. A record is known by its input and its number, which tell its time,
+/// its line and its event.
+#[derive(Clone, Debug, Default)]
+struct RecordText {
+    /// The input of `path`.
+    input: Option<InputSource>,
+    /// The input's name as a JSON string.
+    path: String,
+    /// The record (in `input`) that `head` and `compacted` are for.
+    record: Option<u64>,
+    /// `,"timestamp":…,"source":{…},"event":`
+    head: Vec<u8>,
+    /// The event compacted onto one line, when it was not on one already.
+    compacted: Option<Vec<u8>>,
 }
 
-/// Writes one match as a JSON line; `rule_json` is the rule's `rule` object, serialised.
-pub fn write_match_json(out: &mut Vec<u8>, rule_json: &str, m: &MatchRecord<'_>) {
-    let source = SourceJson {
-        path: m.input.name(),
-        record: m.record,
-        line: m.line.map(String::from_utf8_lossy),
-    };
-    out.extend_from_slice(b"{\"rule\":");
-    out.extend_from_slice(rule_json.as_bytes());
+impl RecordText {
+    /// Makes it the text of the record of `m`, unless it is already.
+    fn update(&mut self, m: &MatchRecord<'_>) {
+        if self.input.as_ref() != Some(m.input) {
+            self.path = serde_json::to_string(&m.input.name())
+                .expect("serialising to a String cannot fail");
+            self.input = Some(m.input.clone());
+            self.record = None;
+        }
+        if self.record == Some(m.record) {
+            return;
+        }
+        self.record = Some(m.record);
+        self.head.clear();
+        write_head(&mut self.head, &self.path, m);
+        self.compacted = match compact_json(m.event) {
+            Cow::Owned(compacted) => Some(compacted),
+            Cow::Borrowed(_) => None,
+        };
+    }
+
+    /// The event of `m`, the match it was last [updated](RecordText::update) for, on one line.
+    fn event<'a>(&'a self, m: &MatchRecord<'a>) -> &'a [u8] {
+        self.compacted
+            .as_deref()
+            .unwrap_or_else(|| m.event.trim_ascii())
+    }
+}
+
+/// Writes what comes between a match record's `rule` and its event's text:
+/// `,"timestamp":…,"source":{…},"event":`, with `path` the input's name as a JSON string.
+fn write_head(out: &mut Vec<u8>, path: &str, m: &MatchRecord<'_>) {
     out.extend_from_slice(b",\"timestamp\":");
     match m.timestamp {
         // RFC 3339 text (`2023-07-10T12:00:01Z`) needs no escaping.
         Some(t) => write!(out, "\"{t}\"").expect("writing to a Vec cannot fail"),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"source\":");
-    serde_json::to_writer(&mut *out, &source).expect("writing to a Vec cannot fail");
-    out.extend_from_slice(b",\"event\":");
-    out.extend_from_slice(&compact_json(m.event));
-    out.extend_from_slice(b"}\n");
+    out.extend_from_slice(b",\"source\":{\"path\":");
+    out.extend_from_slice(path.as_bytes());
+    write!(out, ",\"record\":{}", m.record).expect("writing to a Vec cannot fail");
+    if let Some(line) = m.line {
+        // A text log's raw line, so that nothing of the original is lost.
+        out.extend_from_slice(b",\"line\":");
+        serde_json::to_writer(&mut *out, &String::from_utf8_lossy(line))
+            .expect("writing to a Vec cannot fail");
+    }
+    out.extend_from_slice(b"},\"event\":");
 }
 
 /// A JSON document on one line: line breaks and indentation outside strings are dropped (JSON
@@ -241,6 +288,59 @@ pub fn write_correlation_json(out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Matches of two rules on records of two inputs (one of them pretty-printed, one a text
+    /// log's with its line), in an order that returns to a record and to an input already
+    /// seen: each line tells its own record, as a layout that keeps nothing would write it.
+    #[test]
+    fn a_record_kept_for_its_next_matches_is_never_another_records() {
+        let rules = "title: a\nlogsource: {product: aws}\ndetection: {s: {x: 1}, condition: s}\n---\n\
+                     title: b\nlogsource: {product: aws}\ndetection: {s: {x: 2}, condition: s}\n";
+        let loaded = sigil_compiler::load_str("r.yml".as_ref(), rules, &Default::default());
+        let inputs = [
+            InputSource::Path("a.json".into()),
+            InputSource::Url("s3://b/c \"d\".log".into()),
+        ];
+        let events: [&[u8]; 3] = [b"{\"x\":1}", b"{\n  \"x\": \"p  q\"\n}\n", b"{\"y\":3}"];
+        let time = |s: i64| jiff::Timestamp::from_second(1_700_000_000 + s).unwrap();
+        // (input, record, event, with a line, rule)
+        let order = [
+            (0, 1, 0, false, 0),
+            (0, 1, 0, false, 1),
+            (0, 2, 1, false, 0),
+            (1, 2, 2, true, 0),
+            (1, 2, 2, true, 1),
+            (0, 2, 1, false, 1),
+            (1, 3, 0, false, 1),
+        ];
+        let mut layout = Jsonl::new(&loaded.rules);
+        for (input, record, event, with_line, rule) in order {
+            let rule_id = sigil_compiler::RuleId(rule);
+            let m = MatchRecord {
+                rule_id,
+                rule: loaded.rules.rule(rule_id),
+                timestamp: (record != 3).then(|| time(record as i64)),
+                input: &inputs[input],
+                record,
+                event: events[event],
+                line: with_line.then_some(&b"raw \xff line"[..]),
+            };
+            let mut out = Vec::new();
+            layout.matched(&mut out, &m);
+            let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            let expected_time = m.timestamp.map(|t| t.to_string());
+            assert_eq!(line["timestamp"].as_str(), expected_time.as_deref());
+            assert_eq!(line["rule"]["title"], ["a", "b"][rule as usize]);
+            assert_eq!(line["source"]["path"], *inputs[input].name());
+            assert_eq!(line["source"]["record"], record);
+            assert_eq!(line["source"]["line"].as_str(), with_line.then_some("raw \u{fffd} line"));
+            assert_eq!(
+                serde_json::to_vec(&line["event"]).unwrap(),
+                &*compact_json(events[event]),
+            );
+            assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
+        }
+    }
 
     #[test]
     fn compaction_keeps_strings_intact() {

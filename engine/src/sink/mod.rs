@@ -8,7 +8,7 @@ mod text;
 
 pub use count::{CountBatch, CountSink, Counts, Key};
 pub use csv::{Csv, CsvSink};
-pub use jsonl::{Jsonl, JsonlSink, compact_json, write_correlation_json, write_match_json};
+pub use jsonl::{Jsonl, JsonlSink, compact_json, write_correlation_json};
 pub use table::{Table, TableSink};
 pub use text::{Layout, TextBatch, TextSink};
 

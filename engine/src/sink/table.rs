@@ -33,7 +33,7 @@ impl Layout for Table {
         row(out, "TIME", "LEVEL", "RULE", "SOURCE");
     }
 
-    fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
         let time = m.timestamp.map_or_else(|| "-".into(), time_text);
         let place = format!("{}:{}", m.input, m.record);
         row(out, &time, level(&m.rule.meta), &m.rule.meta.title, &place);

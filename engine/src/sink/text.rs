@@ -10,13 +10,14 @@ use std::io::Write;
 /// [`Csv`](super::csv::Csv), [`Table`](super::table::Table), or a format of one's own.
 ///
 /// A layout is cloned into every batch, so it should be cheap to clone (share big tables
-/// behind an `Arc`).
+/// behind an `Arc`). A batch's clone may keep what it wrote for one match to reuse for the
+/// next ones of the batch (the JSONL layout keeps the text of the last record).
 pub trait Layout: Clone + Send {
     /// Writes what comes before the first match (a header line); nothing by default.
     fn header(&self, _out: &mut Vec<u8>) {}
 
     /// Appends one match to `out`.
-    fn matched(&self, out: &mut Vec<u8>, m: &MatchRecord<'_>);
+    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>);
 
     /// Appends one correlation match of `rule` to `out`.
     fn correlation(&self, out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMatch);
