@@ -333,7 +333,10 @@ mod tests {
             assert_eq!(line["rule"]["title"], ["a", "b"][rule as usize]);
             assert_eq!(line["source"]["path"], *inputs[input].name());
             assert_eq!(line["source"]["record"], record);
-            assert_eq!(line["source"]["line"].as_str(), with_line.then_some("raw \u{fffd} line"));
+            assert_eq!(
+                line["source"]["line"].as_str(),
+                with_line.then_some("raw \u{fffd} line")
+            );
             assert_eq!(
                 serde_json::to_vec(&line["event"]).unwrap(),
                 &*compact_json(events[event]),
