@@ -158,8 +158,8 @@ pub struct PrefilterScratch {
     checked: Vec<LiteralId>,
     /// Per route that is narrowed: this thread's narrowed pass, once a record needed it.
     narrowed: Vec<Option<Narrowed>>,
-    /// The key literals seen in the current record, ascending (for narrowing).
-    keys_seen: Vec<LiteralId>,
+    /// The keys seen in the current record, one bit per key of its route (for narrowing).
+    keys_seen: Vec<u64>,
 }
 
 impl Prefilter {
@@ -666,7 +666,12 @@ fn bit(seen: &[u64], id: LiteralId) -> bool {
 
 /// Sets literal `id`'s bit in `bits`; returns whether it was clear.
 fn set_bit(bits: &mut [u64], id: LiteralId) -> bool {
-    let (word, mask) = (&mut bits[id.0 as usize / 64], 1u64 << (id.0 % 64));
+    set_index_bit(bits, id.0 as usize)
+}
+
+/// Sets bit `index` of `bits`; returns whether it was clear.
+fn set_index_bit(bits: &mut [u64], index: usize) -> bool {
+    let (word, mask) = (&mut bits[index / 64], 1u64 << (index % 64));
     let clear = *word & mask == 0;
     *word |= mask;
     clear

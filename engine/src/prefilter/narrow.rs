@@ -11,7 +11,8 @@
 //!
 //! A narrowed route has one pass, over the rules that applied to some record scanned so far
 //! (starting with none), which the threads share and each copies. The pass also looks for
-//! every key of the route's key formulas, so one scan tells the record's keys. If this set of
+//! every key of the route's key formulas, so one scan tells the record's keys (as a bitset
+//! over the route's keys, which is the same whatever their order in the record). If this set of
 //! keys was met before, the pass already holds every rule they allow. If not, the rules they
 //! allow are worked out; any the pass lacks are added, the pass is rebuilt and the record
 //! scanned again. The pass only grows, so it is rebuilt at most once per rule; with all
@@ -30,7 +31,8 @@ use sigil_compiler::RuleId;
 use sigil_compiler::{Formula, LiteralId, Literals};
 
 use super::{
-    DFA_LITERAL_BYTES, Pass, PrefilterScratch, bit, literal_bytes, set_bit, wanted_literals,
+    DFA_LITERAL_BYTES, Pass, PrefilterScratch, bit, literal_bytes, set_bit, set_index_bit,
+    wanted_literals,
 };
 use crate::logsource::RecordSource;
 
@@ -60,6 +62,8 @@ pub(super) struct Scope {
     keys: Vec<LiteralId>,
     /// The same keys, one bit per literal (for [`bit`]).
     key_bits: Vec<u64>,
+    /// Per literal that is one of `keys`, its place there (the others' entries are unused).
+    key_places: Vec<u32>,
     /// The foreign sources of its records (see [`Pass`]).
     pub(super) foreign: Option<Vec<(RecordSource, Formula)>>,
 }
@@ -69,8 +73,8 @@ pub(super) struct Scope {
 pub(super) struct Narrowed {
     /// The rules the pass holds, ascending.
     rules: Vec<RuleId>,
-    /// Key sets (ascending) whose rules the pass holds.
-    key_sets: HashSet<Box<[LiteralId]>>,
+    /// Key sets (see [`Scope::key_set`]) whose rules the pass holds.
+    key_sets: HashSet<Box<[u64]>>,
     pass: Arc<Pass>,
 }
 
@@ -92,8 +96,10 @@ impl Narrowing {
         keys.sort_unstable();
         keys.dedup();
         let mut key_bits = vec![0; literals.literals().len().div_ceil(64)];
-        for &key in &keys {
+        let mut key_places = vec![0; literals.literals().len()];
+        for (place, &key) in keys.iter().enumerate() {
             set_bit(&mut key_bits, key);
+            key_places[key.0 as usize] = place as u32;
         }
         let always = rules
             .iter()
@@ -104,6 +110,7 @@ impl Narrowing {
             rules: rules.to_vec(),
             keys,
             key_bits,
+            key_places,
             foreign,
         };
         let empty = scope.narrowed(literals, Vec::new(), HashSet::new(), None);
@@ -131,15 +138,7 @@ impl Narrowing {
         );
         pass.scan(record, scratch);
         let mut keys = std::mem::take(&mut scratch.keys_seen);
-        keys.clear();
-        keys.extend(
-            scratch
-                .hits
-                .iter()
-                .copied()
-                .filter(|&id| bit(&self.scope.key_bits, id)),
-        );
-        keys.sort_unstable();
+        self.scope.key_set(&scratch.hits, &mut keys);
         let local = scratch.narrowed[index].as_mut().expect("set above");
         let known = local.key_sets.contains(&keys[..]);
         if !known {
@@ -159,9 +158,9 @@ impl Narrowing {
         current
     }
 
-    /// Adds to the shared pass the rules that `keys` (a record's, whose literals are `seen`)
-    /// allow, rebuilding it if it lacked some, and remembers the key set.
-    fn admit(&self, shared: &mut Narrowed, literals: &Literals, keys: &[LiteralId], seen: &[u64]) {
+    /// Adds to the shared pass the rules that `keys` (a record's key set, whose literals are
+    /// `seen`) allow, rebuilding it if it lacked some, and remembers the key set.
+    fn admit(&self, shared: &mut Narrowed, literals: &Literals, keys: &[u64], seen: &[u64]) {
         if shared.key_sets.len() == MAX_KEY_SETS {
             shared.key_sets.clear();
         }
@@ -191,6 +190,18 @@ impl Narrowing {
 }
 
 impl Scope {
+    /// Makes `set` the key set of a record whose literals found are `hits`: one bit per key
+    /// of the route, set for those among `hits`.
+    fn key_set(&self, hits: &[LiteralId], set: &mut Vec<u64>) {
+        set.clear();
+        set.resize(self.keys.len().div_ceil(64), 0);
+        for &id in hits {
+            if bit(&self.key_bits, id) {
+                set_index_bit(set, self.key_places[id.0 as usize] as usize);
+            }
+        }
+    }
+
     /// A pass over `rules` and this route's keys, or over all the route's rules once `rules`
     /// have too many unanchored literals for a DFA; it shares the automaton of `previous` if
     /// it can (see [`Pass::new`]).
@@ -198,7 +209,7 @@ impl Scope {
         &self,
         literals: &Literals,
         rules: Vec<RuleId>,
-        key_sets: HashSet<Box<[LiteralId]>>,
+        key_sets: HashSet<Box<[u64]>>,
         previous: Option<&Pass>,
     ) -> Narrowed {
         let mut wanted = wanted_literals(literals, &rules, &self.foreign, &self.keys);
