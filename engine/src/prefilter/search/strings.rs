@@ -14,6 +14,15 @@
 //! four, not two: two bytes (`om` of `.com"`, `ar` of `"arn:`) end too many of the strings of
 //! logs, and each such hit costs a search and comparisons. The shorter literals are indexed
 //! by two bytes, apart.
+//!
+//! A literal that counts only with its case is a key's: the compiler makes exactly the keys of
+//! fields cased (see `Literals::is_cased`), and the evaluator finds a field by its key in an
+//! object. Every other literal is a value's, which the evaluator compares with values, never
+//! with keys. So a string that a colon follows (JSON whitespace allowed), an object key, is
+//! looked up among the keys' literals only, and any other string among the values' only: half
+//! the strings of a log are keys, and each is spared the values' look-ups. In invalid JSON a
+//! string may be taken for what it is not, but such a record is never parsed, so it never
+//! matches.
 
 use crate::blocks::{Escapes, mask, try_for_each_block};
 use hashbrown::HashTable;
@@ -39,10 +48,20 @@ pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize
     });
 }
 
-/// The anchored literals of a pass, looked up per string of a record.
+/// The anchored literals of a pass, looked up per string of a record: those of object keys in
+/// the strings a colon follows, the others in the other strings (see the module docs).
 #[derive(Debug)]
 pub(super) struct StringTable {
-    /// The literals, by their index in the pass (see [`LiteralSearch`](super::LiteralSearch)).
+    /// The cased literals: the keys of fields.
+    keys: Lookup,
+    /// The other literals: values'.
+    values: Lookup,
+}
+
+/// Anchored literals looked up in a string's content.
+#[derive(Debug)]
+struct Lookup {
+    /// The literals.
     literals: Vec<Entry>,
     /// [`Anchor::Whole`] literals, by [`fold_hash`] of their content.
     whole: HashTable<u32>,
@@ -283,8 +302,55 @@ fn fold_hash(bytes: &[u8]) -> u64 {
 impl StringTable {
     /// The table of `literals`: each with its index in the pass, its anchor (not
     /// [`Anchor::Anywhere`]), its content (at least two bytes unless whole), and whether it
-    /// counts only with its case.
+    /// counts only with its case, which only a key's literal does.
     pub(super) fn new(literals: Vec<(usize, Anchor, &[u8], bool)>) -> StringTable {
+        let (keys, values) = literals.into_iter().partition(|literal| literal.3);
+        StringTable {
+            keys: Lookup::new(keys),
+            values: Lookup::new(values),
+        }
+    }
+
+    /// Whether it holds no literal.
+    pub(super) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The number of literals it holds.
+    pub(super) fn len(&self) -> usize {
+        self.keys.literals.len() + self.values.literals.len()
+    }
+
+    /// Heap memory used, in bytes.
+    pub(super) fn memory_usage(&self) -> usize {
+        self.keys.memory_usage() + self.values.memory_usage()
+    }
+
+    /// Calls `found` with the index of every literal that one of `record`'s strings holds
+    /// where its anchor says: a key's literal in a key, a value's in any other string.
+    pub(super) fn find(&self, record: &[u8], found: &mut impl FnMut(usize)) {
+        for_each_string(record, |start, end| {
+            let lookup = match is_key(record, end) {
+                true => &self.keys,
+                false => &self.values,
+            };
+            lookup.find_in(&record[start..end], found);
+        });
+    }
+}
+
+/// Whether the string of `record` whose closing quote is at `quote` is an object key: a colon
+/// follows it, JSON whitespace allowed.
+fn is_key(record: &[u8], quote: usize) -> bool {
+    record[quote + 1..]
+        .iter()
+        .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
+        == Some(&b':')
+}
+
+impl Lookup {
+    /// The lookup of `literals` (as [`StringTable::new`] takes them).
+    fn new(literals: Vec<(usize, Anchor, &[u8], bool)>) -> Lookup {
         let mut whole = HashTable::new();
         let (mut whole_keys, mut starts, mut ends) = (Vec::new(), Vec::new(), Vec::new());
         let mut entries: Vec<Entry> = Vec::with_capacity(literals.len());
@@ -308,7 +374,7 @@ impl StringTable {
             });
         }
         let whole_longest = whole_keys.iter().map(|key| (key >> 16) as usize).max();
-        StringTable {
+        Lookup {
             whole,
             whole_keys: KeySet::new(whole_keys.into_iter()),
             whole_longest: whole_longest.unwrap_or(0),
@@ -318,18 +384,8 @@ impl StringTable {
         }
     }
 
-    /// Whether it holds no literal.
-    pub(super) fn is_empty(&self) -> bool {
-        self.literals.is_empty()
-    }
-
-    /// The number of literals it holds.
-    pub(super) fn len(&self) -> usize {
-        self.literals.len()
-    }
-
     /// Heap memory used, in bytes.
-    pub(super) fn memory_usage(&self) -> usize {
+    fn memory_usage(&self) -> usize {
         let contents: usize = self.literals.iter().map(|e| e.content.len()).sum();
         let indexes = [&self.starts, &self.ends].map(|i| [&i.long, &i.short]);
         let pairs: usize = indexes.iter().flatten().map(|i| i.memory_usage()).sum();
@@ -340,16 +396,8 @@ impl StringTable {
             + pairs
     }
 
-    /// Calls `found` with the index of every literal that one of `record`'s strings holds
-    /// where its anchor says.
-    pub(super) fn find(&self, record: &[u8], found: &mut impl FnMut(usize)) {
-        for_each_string(record, |start, end| {
-            let content = &record[start..end];
-            self.find_in(content, found);
-        });
-    }
-
-    /// [`StringTable::find`] for the raw content of one string.
+    /// Calls `found` with the index in the pass of every literal that the raw `content` of a
+    /// string holds where its anchor says.
     fn find_in(&self, content: &[u8], found: &mut impl FnMut(usize)) {
         if content.len() <= self.whole_longest && self.whole_keys.may_hold(whole_key(content)) {
             for &literal in self.whole.iter_hash(fold_hash(content)) {
@@ -462,20 +510,29 @@ mod tests {
         assert_eq!(found(br#"{"userIdentity.type":"Root"}"#), [1]);
         assert_eq!(found(br#"{"useridentity":1,"ab":2}"#), [] as [usize; 0]);
         assert_eq!(found(br#"{"p":"C:\\x\\CMD.EXE","q":""}"#), [2, 3]);
-        assert_eq!(found(br#"{"p":"A\"B","q":"ABc"}"#), [4, 5]);
+        assert_eq!(found(br#"{"p":"A\"B","ABc" :1}"#), [4, 5]);
         // Quotes escaped inside a string do not bound one.
         assert_eq!(found(br#"{"p":"x\"consolelogin\"y"}"#), [] as [usize; 0]);
+        // A key's literal is found in keys only (whitespace before the colon allowed), a
+        // value's in values only.
+        assert_eq!(found(b"{\"userIdentity\"\n\t :1}"), [1]);
+        assert_eq!(
+            found(br#"{"a":"userIdentity","b":["userIdentity"]}"#),
+            [] as [usize; 0]
+        );
+        assert_eq!(found(br#"{"consolelogin":1,"AB":{"ConsoleLogin":2}}"#), [5]);
+        assert_eq!(found(br#"{"a":["ConsoleLogin"],"consolelogin" :1}"#), [0]);
     }
 
-    /// What the table must find: each literal that one of the record's strings holds where
-    /// its anchor says, compared one by one.
-    fn reference(literals: &[(Anchor, Vec<u8>, bool)], record: &[u8]) -> Vec<usize> {
+    /// What the table must find: each literal that one of `strings` (raw contents, and whether
+    /// each is an object key) holds where its anchor says, a key's literal (cased) in a key and
+    /// a value's in a value, compared one by one.
+    fn reference(literals: &[(Anchor, Vec<u8>, bool)], strings: &[(Vec<u8>, bool)]) -> Vec<usize> {
         let mut found = Vec::new();
-        for_each_string(record, |start, end| {
-            let content = &record[start..end];
+        for (content, is_key) in strings {
             for (index, (anchor, literal, cased)) in literals.iter().enumerate() {
                 let part = match anchor {
-                    Anchor::Whole => Some(content),
+                    Anchor::Whole => Some(&content[..]),
                     Anchor::Start => content.get(..literal.len()),
                     _ => content
                         .len()
@@ -486,11 +543,11 @@ mod tests {
                     true => part == &literal[..],
                     false => part.eq_ignore_ascii_case(literal),
                 };
-                if part.is_some_and(equal) {
+                if cased == is_key && part.is_some_and(equal) {
                     found.push(index);
                 }
             }
-        });
+        }
         found.sort_unstable();
         found.dedup();
         found
@@ -501,6 +558,7 @@ mod tests {
         let mut next = random(5);
         // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
         let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
+        let spaces: [&[u8]; 4] = [b"", b"", b" ", b"\n\t "];
         for round in 0..60 {
             // Over a thousand literals in some rounds, which fill the key bitsets.
             let count = if round % 10 == 9 { 1100 } else { 1 + next(40) };
@@ -529,10 +587,10 @@ mod tests {
                     .collect(),
             );
             for _ in 0..30 {
-                // Strings made from the literals (case changed, bytes added at either end)
-                // and from the pieces alone.
-                let mut record = b"{".to_vec();
-                for _ in 0..next(12) {
+                // Members whose keys and values are made from the literals (case changed,
+                // bytes added at either end) and from the pieces alone; a value is a string or
+                // an array of one, and whitespace may surround the colon.
+                let string = |next: &mut dyn FnMut(usize) -> usize| {
                     let mut content: Vec<u8> = Vec::new();
                     if next(4) == 0 {
                         content.extend_from_slice(pieces[next(pieces.len())]);
@@ -547,9 +605,27 @@ mod tests {
                     if next(4) == 0 {
                         content.extend_from_slice(pieces[next(pieces.len())]);
                     }
-                    record.extend_from_slice(b"\"k\":\"");
-                    record.extend_from_slice(&content);
-                    record.extend_from_slice(b"\",");
+                    content
+                };
+                let mut record = b"{".to_vec();
+                let mut strings = Vec::new();
+                for member in 0..next(12) {
+                    let (key, value) = (string(&mut next), string(&mut next));
+                    if member > 0 {
+                        record.push(b',');
+                    }
+                    let array = next(3) == 0;
+                    record.push(b'"');
+                    record.extend_from_slice(&key);
+                    record.push(b'"');
+                    record.extend_from_slice(spaces[next(spaces.len())]);
+                    record.push(b':');
+                    record.extend_from_slice(spaces[next(spaces.len())]);
+                    record.extend_from_slice(if array { b"[\"" } else { b"\"" });
+                    record.extend_from_slice(&value);
+                    record.extend_from_slice(if array { b"\"]" } else { b"\"" });
+                    record.extend_from_slice(spaces[next(spaces.len())]);
+                    strings.extend([(key, true), (value, false)]);
                 }
                 record.push(b'}');
                 let mut found = Vec::new();
@@ -558,7 +634,7 @@ mod tests {
                 found.dedup();
                 assert_eq!(
                     found,
-                    reference(&literals, &record),
+                    reference(&literals, &strings),
                     "{}",
                     String::from_utf8_lossy(&record)
                 );
