@@ -112,7 +112,7 @@ enum Route {
     Scanned(Box<Pass>),
     /// By a pass over the literals of the rules that apply to the keys records have, which
     /// each thread builds as it meets them (see [narrowing](Prefilter#narrowing)).
-    Narrowed(Narrowing),
+    Narrowed(Box<Narrowing>),
 }
 
 /// One search for the literals of some rules, and what each literal triggers.
@@ -458,7 +458,12 @@ impl Route {
     ) -> Route {
         let wanted = wanted_literals(literals, rules, &foreign, &[]);
         if literal_bytes(literals, &wanted) > narrow_above {
-            Route::Narrowed(Narrowing::new(literals, rules, foreign, wanted.len()))
+            Route::Narrowed(Box::new(Narrowing::new(
+                literals,
+                rules,
+                foreign,
+                wanted.len(),
+            )))
         } else {
             Route::Scanned(Box::new(Pass::new(
                 literals,
