@@ -7,6 +7,7 @@ use super::MatchRecord;
 use super::text::{Layout, TextSink};
 use crate::correlate::{CorrelationMatch, type_name};
 use crate::input::InputSource;
+use jiff::Timestamp;
 use serde::Serialize;
 use sigil_compiler::CorrelationType;
 use sigil_compiler::{Rule, RuleKind, RuleMeta, RuleSet};
@@ -25,15 +26,15 @@ impl<W: Write> JsonlSink<W> {
 }
 
 /// The JSON lines layout. Each rule's `rule` object is serialised at its first match, not
-/// per match (nor up front: a hunt with thousands of rules matches few of them). What a match
-/// takes from its record (time, source, event) is written once per record and reused for the
-/// record's other matches: a record often matches several rules.
+/// per match (nor up front: a hunt with thousands of rules matches few of them). A match's
+/// `timestamp` and `source` are written once and reused for the next matches with the same
+/// ones: a record often matches several rules.
 #[derive(Clone, Debug)]
 pub struct Jsonl {
     /// Per rule (by `RuleId`): its `rule` object, once it matched.
     rule_json: Arc<[OnceLock<String>]>,
-    /// The text of the last record matched.
-    last: RecordText,
+    /// The last match's `timestamp` and `source`, written.
+    last: Written,
 }
 
 impl Jsonl {
@@ -41,7 +42,7 @@ impl Jsonl {
     pub fn new(rules: &RuleSet) -> Jsonl {
         Jsonl {
             rule_json: rules.rules().iter().map(|_| OnceLock::new()).collect(),
-            last: RecordText::default(),
+            last: Written::default(),
         }
     }
 }
@@ -55,8 +56,10 @@ impl Layout for Jsonl {
         self.last.update(m);
         out.extend_from_slice(b"{\"rule\":");
         out.extend_from_slice(rule_json.as_bytes());
-        out.extend_from_slice(&self.last.head);
-        out.extend_from_slice(self.last.event(m));
+        out.extend_from_slice(&self.last.timestamp);
+        out.extend_from_slice(&self.last.source);
+        out.extend_from_slice(b",\"event\":");
+        out.extend_from_slice(&compact_json(m.event));
         out.extend_from_slice(b"}\n");
     }
 
@@ -88,61 +91,55 @@ impl<'a> RuleJson<'a> {
     }
 }
 
-/// The text of a match record that comes from its record, not its rule, kept for the
-/// record's next matches. A record is known by its input and its number, which tell its time,
-/// its line and its event.
+/// A match record's `timestamp` and `source`, written, kept for the next matches. The
+/// `source` is known by the input and the record number, which tell its line too; the inner
+/// events of one record (a batch of findings) share it, each with a time of its own.
 #[derive(Clone, Debug, Default)]
-struct RecordText {
+struct Written {
     /// The input of `path`.
     input: Option<InputSource>,
     /// The input's name as a JSON string.
     path: String,
-    /// The record (in `input`) that `head` and `compacted` are for.
+    /// The record (in `input`) that `source` is for.
     record: Option<u64>,
-    /// `,"timestamp":…,"source":{…},"event":`
-    head: Vec<u8>,
-    /// The event compacted onto one line, when it was not on one already.
-    compacted: Option<Vec<u8>>,
+    /// `,"source":{…}`
+    source: Vec<u8>,
+    /// The time that `timestamp` is for.
+    time: Option<Option<Timestamp>>,
+    /// `,"timestamp":…`
+    timestamp: Vec<u8>,
 }
 
-impl RecordText {
-    /// Makes it the text of the record of `m`, unless it is already.
+impl Written {
+    /// Makes it the `timestamp` and `source` of `m`, writing those that differ.
     fn update(&mut self, m: &MatchRecord<'_>) {
+        if self.time != Some(m.timestamp) {
+            self.time = Some(m.timestamp);
+            self.timestamp.clear();
+            self.timestamp.extend_from_slice(b",\"timestamp\":");
+            match m.timestamp {
+                // RFC 3339 text (`2023-07-10T12:00:01Z`) needs no escaping.
+                Some(t) => write!(self.timestamp, "\"{t}\"").expect("writing to a Vec cannot fail"),
+                None => self.timestamp.extend_from_slice(b"null"),
+            }
+        }
         if self.input.as_ref() != Some(m.input) {
             self.path = serde_json::to_string(&m.input.name())
                 .expect("serialising to a String cannot fail");
             self.input = Some(m.input.clone());
             self.record = None;
         }
-        if self.record == Some(m.record) {
-            return;
+        if self.record != Some(m.record) {
+            self.record = Some(m.record);
+            self.source.clear();
+            write_source(&mut self.source, &self.path, m);
         }
-        self.record = Some(m.record);
-        self.head.clear();
-        write_head(&mut self.head, &self.path, m);
-        self.compacted = match compact_json(m.event) {
-            Cow::Owned(compacted) => Some(compacted),
-            Cow::Borrowed(_) => None,
-        };
-    }
-
-    /// The event of `m`, the match it was last [updated](RecordText::update) for, on one line.
-    fn event<'a>(&'a self, m: &MatchRecord<'a>) -> &'a [u8] {
-        self.compacted
-            .as_deref()
-            .unwrap_or_else(|| m.event.trim_ascii())
     }
 }
 
-/// Writes what comes between a match record's `rule` and its event's text:
-/// `,"timestamp":…,"source":{…},"event":`, with `path` the input's name as a JSON string.
-fn write_head(out: &mut Vec<u8>, path: &str, m: &MatchRecord<'_>) {
-    out.extend_from_slice(b",\"timestamp\":");
-    match m.timestamp {
-        // RFC 3339 text (`2023-07-10T12:00:01Z`) needs no escaping.
-        Some(t) => write!(out, "\"{t}\"").expect("writing to a Vec cannot fail"),
-        None => out.extend_from_slice(b"null"),
-    }
+/// Writes the `source` member of a match record, `path` being the input's name as a JSON
+/// string.
+fn write_source(out: &mut Vec<u8>, path: &str, m: &MatchRecord<'_>) {
     out.extend_from_slice(b",\"source\":{\"path\":");
     out.extend_from_slice(path.as_bytes());
     write!(out, ",\"record\":{}", m.record).expect("writing to a Vec cannot fail");
@@ -152,7 +149,7 @@ fn write_head(out: &mut Vec<u8>, path: &str, m: &MatchRecord<'_>) {
         serde_json::to_writer(&mut *out, &String::from_utf8_lossy(line))
             .expect("writing to a Vec cannot fail");
     }
-    out.extend_from_slice(b"},\"event\":");
+    out.push(b'}');
 }
 
 /// A JSON document on one line: line breaks and indentation outside strings are dropped (JSON
@@ -289,11 +286,12 @@ pub fn write_correlation_json(out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMat
 mod tests {
     use super::*;
 
-    /// Matches of two rules on records of two inputs (one of them pretty-printed, one a text
-    /// log's with its line), in an order that returns to a record and to an input already
-    /// seen: each line tells its own record, as a layout that keeps nothing would write it.
+    /// Matches of two rules on records of two inputs (one event pretty-printed, one a text
+    /// log's with its line, two inner events of one record with times of their own), in an
+    /// order that returns to a record, a time and an input already seen: each line tells its
+    /// own event, time and source, as a layout that keeps nothing would write them.
     #[test]
-    fn a_record_kept_for_its_next_matches_is_never_another_records() {
+    fn what_is_kept_for_the_next_matches_is_never_another_matchs() {
         let rules = "title: a\nlogsource: {product: aws}\ndetection: {s: {x: 1}, condition: s}\n---\n\
                      title: b\nlogsource: {product: aws}\ndetection: {s: {x: 2}, condition: s}\n";
         let loaded = sigil_compiler::load_str("r.yml".as_ref(), rules, &Default::default());
@@ -302,24 +300,29 @@ mod tests {
             InputSource::Url("s3://b/c \"d\".log".into()),
         ];
         let events: [&[u8]; 3] = [b"{\"x\":1}", b"{\n  \"x\": \"p  q\"\n}\n", b"{\"y\":3}"];
-        let time = |s: i64| jiff::Timestamp::from_second(1_700_000_000 + s).unwrap();
-        // (input, record, event, with a line, rule)
+        let times = [
+            None,
+            Some(jiff::Timestamp::from_second(1_700_000_000).unwrap()),
+        ];
+        // (input, record, event, time, with a line, rule); a record has one line or none.
         let order = [
-            (0, 1, 0, false, 0),
-            (0, 1, 0, false, 1),
-            (0, 2, 1, false, 0),
-            (1, 2, 2, true, 0),
-            (1, 2, 2, true, 1),
-            (0, 2, 1, false, 1),
-            (1, 3, 0, false, 1),
+            (0, 1, 0, 1, false, 0),
+            (0, 1, 0, 1, false, 1),
+            (0, 1, 2, 0, false, 0),
+            (0, 1, 1, 1, false, 1),
+            (0, 2, 1, 1, false, 0),
+            (1, 2, 2, 1, true, 0),
+            (1, 2, 2, 1, true, 1),
+            (0, 2, 1, 0, false, 1),
+            (1, 3, 0, 0, false, 1),
         ];
         let mut layout = Jsonl::new(&loaded.rules);
-        for (input, record, event, with_line, rule) in order {
+        for (input, record, event, time, with_line, rule) in order {
             let rule_id = sigil_compiler::RuleId(rule);
             let m = MatchRecord {
                 rule_id,
                 rule: loaded.rules.rule(rule_id),
-                timestamp: (record != 3).then(|| time(record as i64)),
+                timestamp: times[time],
                 input: &inputs[input],
                 record,
                 event: events[event],
