@@ -330,11 +330,12 @@ impl StringTable {
     /// where its anchor says: a key's literal in a key, a value's in any other string.
     pub(super) fn find(&self, record: &[u8], found: &mut impl FnMut(usize)) {
         for_each_string(record, |start, end| {
-            let lookup = match is_key(record, end) {
-                true => &self.keys,
-                false => &self.values,
-            };
-            lookup.find_in(&record[start..end], found);
+            let content = &record[start..end];
+            // Two inlined copies of the look-up, so that each has its own branch history.
+            match is_key(record, end) {
+                true => self.keys.find_in(content, found),
+                false => self.values.find_in(content, found),
+            }
         });
     }
 }
@@ -398,6 +399,7 @@ impl Lookup {
 
     /// Calls `found` with the index in the pass of every literal that the raw `content` of a
     /// string holds where its anchor says.
+    #[inline(always)]
     fn find_in(&self, content: &[u8], found: &mut impl FnMut(usize)) {
         if content.len() <= self.whole_longest && self.whole_keys.may_hold(whole_key(content)) {
             for &literal in self.whole.iter_hash(fold_hash(content)) {
