@@ -109,7 +109,7 @@ impl Formula {
     /// assert_eq!(f.triggers(&|_| 1), [a]);
     /// assert_eq!(f.triggers(&|id| if id == a { 5 } else { 1 }), [b, c]);
     /// ```
-    pub fn triggers(&self, cost: &impl Fn(LiteralId) -> u32) -> Vec<LiteralId> {
+    pub fn triggers(&self, cost: &impl Fn(LiteralId) -> u64) -> Vec<LiteralId> {
         match self {
             Formula::True | Formula::False => Vec::new(),
             Formula::Lit(id) => vec![*id],
@@ -117,7 +117,7 @@ impl Formula {
             Formula::And(items) => items
                 .iter()
                 .map(|f| f.triggers(cost))
-                .min_by_key(|set| set.iter().map(|&id| cost(id)).sum::<u32>())
+                .min_by_key(|set| set.iter().map(|&id| cost(id)).sum::<u64>())
                 .unwrap_or_default(),
         }
     }

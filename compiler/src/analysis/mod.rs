@@ -240,14 +240,36 @@ impl Literals {
 
     /// The literals that trigger a look at `formula` (see [`Formula::triggers`]), preferring
     /// long value literals to short ones and to field keys, which most records of a source
-    /// hold.
-    pub fn triggers(&self, formula: &Formula) -> Vec<LiteralId> {
+    /// hold, and literals that few rules mention to those that many do (`mentions`: per
+    /// literal, by [`LiteralId`], the number of rules of the set looked at whose formulas
+    /// mention it). Rules are written about rare events, so a value many of them share (a
+    /// service's endpoint, `"kms.amazonaws.com"`) is common in the logs where one rule's own
+    /// (an API call's name, `"schedulekeydeletion"`) is rare.
+    ///
+    /// ```
+    /// use sigil_compiler::{Literals, RuleId, load_str};
+    /// let rules = "title: a\nlogsource: {product: aws}\ndetection:\n  sel: {eventSource: \
+    ///              kms.amazonaws.com, eventName: DisableKey}\n  condition: sel\n---\ntitle: b\n\
+    ///              logsource: {product: aws}\ndetection:\n  sel: {eventSource: \
+    ///              kms.amazonaws.com, eventName: PutKeyPolicy}\n  condition: sel\n";
+    /// let loaded = load_str("r.yml".as_ref(), rules, &Default::default());
+    /// let literals = Literals::extract(&loaded.rules);
+    /// let mut mentions = vec![0; literals.literals().len()];
+    /// for rule in [RuleId(0), RuleId(1)] {
+    ///     literals.rule(rule).visit_literals(&mut |id| mentions[id.0 as usize] += 1);
+    /// }
+    /// let triggers = literals.triggers(literals.rule(RuleId(0)), &mentions);
+    /// assert_eq!(triggers.len(), 1);
+    /// assert_eq!(literals.literal(triggers[0]), br#""disablekey""#);
+    /// ```
+    pub fn triggers(&self, formula: &Formula, mentions: &[u32]) -> Vec<LiteralId> {
         formula.triggers(&|id| {
-            if self.is_cased(id) {
+            let cost = if self.is_cased(id) {
                 64
             } else {
-                1 + 64 / self.literal(id).len().clamp(1, 64) as u32
-            }
+                1 + 64 / self.literal(id).len().clamp(1, 64) as u64
+            };
+            cost * u64::from(mentions.get(id.0 as usize).copied().unwrap_or(0).max(1))
         })
     }
 
