@@ -61,7 +61,7 @@ pub(super) struct StringTable {
 /// Anchored literals looked up in a string's content.
 #[derive(Debug)]
 struct Lookup {
-    /// The literals.
+    /// The literals (each with its index in the pass, see [`LiteralSearch`](super::LiteralSearch)).
     literals: Vec<Entry>,
     /// [`Anchor::Whole`] literals, by [`fold_hash`] of their content.
     whole: HashTable<u32>,
