@@ -60,7 +60,8 @@ pub(super) struct Scope {
     rules: Vec<RuleId>,
     /// The keys its rules' key formulas mention, ascending.
     keys: Vec<LiteralId>,
-    /// The same keys, one bit per literal (for [`bit`]).
+    /// The same keys, one bit per literal (for [`bit`]): tested for every literal a record
+    /// holds, so kept small enough for the L1 cache, which `key_places` is not.
     key_bits: Vec<u64>,
     /// Per literal that is one of `keys`, its place there (the others' entries are unused).
     key_places: Vec<u32>,

@@ -159,7 +159,7 @@ impl Entry {
 #[derive(Debug)]
 struct KeyIndex {
     keys: KeySet,
-    /// `(key, literal)` sorted by key; the literal is an index into [`StringTable::literals`].
+    /// `(key, literal)` sorted by key; the literal is an index into [`Lookup::literals`].
     entries: Vec<(u64, u32)>,
 }
 
@@ -340,10 +340,10 @@ impl StringTable {
     }
 }
 
-/// Whether the string of `record` whose closing quote is at `quote` is an object key: a colon
+/// Whether the string of `json` whose closing quote is at `quote` is an object key: a colon
 /// follows it, JSON whitespace allowed.
-fn is_key(record: &[u8], quote: usize) -> bool {
-    record[quote + 1..]
+pub(super) fn is_key(json: &[u8], quote: usize) -> bool {
+    json[quote + 1..]
         .iter()
         .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
         == Some(&b':')
@@ -388,13 +388,13 @@ impl Lookup {
     /// Heap memory used, in bytes.
     fn memory_usage(&self) -> usize {
         let contents: usize = self.literals.iter().map(|e| e.content.len()).sum();
-        let indexes = [&self.starts, &self.ends].map(|i| [&i.long, &i.short]);
-        let pairs: usize = indexes.iter().flatten().map(|i| i.memory_usage()).sum();
+        let key_indexes = [&self.starts, &self.ends].map(|i| [&i.long, &i.short]);
+        let key_index_bytes: usize = key_indexes.iter().flatten().map(|i| i.memory_usage()).sum();
         contents
             + self.literals.capacity() * size_of::<Entry>()
             + self.whole.capacity() * size_of::<u32>()
             + self.whole_keys.words.len() * 8
-            + pairs
+            + key_index_bytes
     }
 
     /// Calls `found` with the index in the pass of every literal that the raw `content` of a

@@ -29,6 +29,7 @@ use aho_corasick::packed;
 use aho_corasick::{Anchored, MatchKind, Span};
 
 use super::grams::{GRAM, Grams};
+use super::strings::is_key;
 use super::{FoldedRecord, SearchKind};
 
 /// Literal bytes up to which the literals are found by grams (with a DFA for the shortest), the
@@ -112,10 +113,7 @@ fn ends_inside_key(record: &[u8], end: usize) -> bool {
     if record[..end + quote].last() == Some(&b'\\') {
         return false;
     }
-    rest[quote + 1..]
-        .iter()
-        .find(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r'))
-        == Some(&b':')
+    is_key(rest, quote)
 }
 
 /// How the literals that may occur anywhere are looked for.
