@@ -49,8 +49,11 @@ pub fn check_line(line: &[u8]) -> Result<(), BadReason> {
             None => BadReason::NotAnObject,
         });
     }
-    if object_is_sound(line) {
-        return check_contents(line);
+    if let Some(sound) = object_is_sound(line) {
+        return match sound.ascii && line.len() <= MAX_RECORD_BYTES {
+            true => Ok(()), // ASCII is valid UTF-8
+            false => check_contents(line),
+        };
     }
     match value_end(line, 0) {
         Ok(end) if end == line.len() => check_contents(line),
@@ -113,5 +116,25 @@ impl<'a> Lines<'a> {
             Ok(()) => Ok(self.counter.number(self.buf, range, true)),
             Err(reason) => Err(self.counter.bad(range.start, reason)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sound_line_is_checked_for_utf8_unless_it_is_ascii() {
+        assert_eq!(check_line(br#"{"a":"x","b":[1]}"#), Ok(()));
+        assert_eq!(check_line("{\"a\":\"\u{e9}\"}".as_bytes()), Ok(()));
+        assert_eq!(
+            check_line(b"{\"a\":\"\xc3\"}"),
+            Err(BadReason::InvalidUtf8 { at: 6 })
+        );
+        // A byte that is not ASCII in the last block, padded.
+        let mut line = br#"{"a":""#.to_vec();
+        line.resize(70, b'x');
+        line.extend_from_slice(b"\xff\"}");
+        assert_eq!(check_line(&line), Err(BadReason::InvalidUtf8 { at: 70 }));
     }
 }

@@ -20,7 +20,7 @@
 //! too-deep value still has a known end and framing can continue after it.
 
 use super::MAX_DEPTH;
-use crate::blocks::{BLOCK, Escapes, mask, try_for_each_block};
+use crate::blocks::{Block, BlockVisitor, Escapes, Simd, try_for_each_block};
 use std::ops::ControlFlow;
 
 /// JSON whitespace.
@@ -157,25 +157,39 @@ fn container_end(buf: &[u8], start: usize) -> Result<usize, ScanError> {
 
 /// Whether `buf` is one object whose walk ([`value_end`]) ends exactly at the end of `buf`: a
 /// quick check of what the walk would find, 64 bytes at a time from the bitmasks of a block's
-/// quotes, backslashes and brackets, that answers `false` whenever it is not sure (a backslash
-/// outside a string, nesting deeper than 64), leaving the walk to say what is wrong.
+/// quotes, backslashes and brackets, that answers `None` whenever it is not sure (a backslash
+/// outside a string, nesting deeper than 64), leaving the walk to say what is wrong. When it is
+/// sure, it also tells whether every byte is ASCII, and so valid UTF-8.
 ///
 /// Inside a string a backslash escapes the next byte, as in [`string_end`]: the escaped bytes
 /// of a block are found from its backslashes, in order. The bytes inside strings are then the
 /// prefix XOR of the unescaped quotes (with the state the block before ended in), and the
 /// brackets outside them are matched on a bit stack as the walk matches them.
-pub(crate) fn object_is_sound(buf: &[u8]) -> bool {
+pub(crate) fn object_is_sound(buf: &[u8]) -> Option<Sound> {
     if buf.first() != Some(&b'{') {
-        return false;
+        return None;
     }
-    let mut state = Structure::default();
-    let walked = try_for_each_block(buf, |base, block| state.block(buf.len(), base, block));
-    walked.is_continue() && state.closed
+    let mut state = Structure {
+        len: buf.len(),
+        ..Structure::default()
+    };
+    let sure = try_for_each_block(buf, &mut state).is_continue() && state.closed;
+    sure.then_some(Sound {
+        ascii: state.high_bits == 0,
+    })
+}
+
+/// What the quick check tells of a sound object.
+pub(crate) struct Sound {
+    /// Whether every byte is ASCII.
+    pub(crate) ascii: bool,
 }
 
 /// Where the quick structural check is, between blocks.
 #[derive(Default)]
 struct Structure {
+    /// The length of the buffer.
+    len: usize,
     /// All ones when the last block ended inside a string.
     inside: u64,
     /// The backslashes' escapes (inside strings: one outside stops the check).
@@ -185,21 +199,24 @@ struct Structure {
     depth: u32,
     /// Whether the object has closed, at the last byte.
     closed: bool,
+    /// The bytes that are not ASCII, of all blocks so far ORed together.
+    high_bits: u64,
 }
 
-impl Structure {
-    /// Checks the block at `base` of a buffer of `len` bytes; breaks where the check is not sure
-    /// the buffer is one sound object.
-    fn block(&mut self, len: usize, base: usize, block: &[u8; BLOCK]) -> ControlFlow<()> {
-        let backslashes = mask(block, b'\\');
+impl BlockVisitor for Structure {
+    /// Checks the block at `base`; breaks where the check is not sure the buffer is one sound
+    /// object.
+    #[inline(always)]
+    fn visit<S: Simd>(&mut self, base: usize, block: &Block<'_, S>) -> ControlFlow<()> {
+        self.high_bits |= block.high_bits();
+        let backslashes = block.mask(b'\\');
         let escaped = self.escapes.escaped(backslashes);
-        let inside = prefix_xor(mask(block, b'"') & !escaped) ^ self.inside;
+        let inside = block.prefix_xor(block.mask(b'"') & !escaped) ^ self.inside;
         self.inside = 0u64.wrapping_sub(inside >> 63);
         if backslashes & !inside != 0 {
             return ControlFlow::Break(());
         }
-        let brackets =
-            mask(block, b'{') | mask(block, b'}') | mask(block, b'[') | mask(block, b']');
+        let brackets = block.mask(b'{') | block.mask(b'}') | block.mask(b'[') | block.mask(b']');
         let mut rest = brackets & !inside;
         while rest != 0 {
             let at = rest.trailing_zeros();
@@ -207,7 +224,7 @@ impl Structure {
             if self.closed {
                 return ControlFlow::Break(());
             }
-            match block[at as usize] {
+            match block.bytes[at as usize] {
                 byte @ (b'{' | b'[') if self.depth < u64::BITS => {
                     let bit = 1 << self.depth;
                     self.kinds = self.kinds & !bit | u64::from(byte == b'{') << self.depth;
@@ -220,7 +237,7 @@ impl Structure {
                     }
                     self.depth -= 1;
                     self.closed = self.depth == 0;
-                    if self.closed && base + at as usize + 1 != len {
+                    if self.closed && base + at as usize + 1 != self.len {
                         return ControlFlow::Break(());
                     }
                 }
@@ -229,14 +246,6 @@ impl Structure {
         }
         ControlFlow::Continue(())
     }
-}
-
-/// Bit `i` of the result: the XOR of bits `0..=i` of `bits` (odd quotes so far: inside a string).
-fn prefix_xor(mut bits: u64) -> u64 {
-    for shift in [1, 2, 4, 8, 16, 32] {
-        bits ^= bits << shift;
-    }
-    bits
 }
 
 /// Parses an object member's `"key" :` at `pos` (the key's opening quote): the key's raw bytes
@@ -259,54 +268,80 @@ mod tests {
 
     #[test]
     fn the_quick_check_agrees_with_the_walk_on_sound_objects() {
-        let sound: [&[u8]; 6] = [
-            br#"{}"#,
-            br#"{"a":"x}\"y","b":[1,{"c":2}],"d":"\\"}"#,
-            br#"{"a":"\\\"]","b":[[],{}],"c":"[{"}"#,
-            br#"{ "a" : [ 1 , "2" , { "b" : null } ] }"#,
-            br#"{"policy":"{\"Statement\":[{\"Effect\":\"Allow\"}]}"}"#,
-            br#"{"k":"\u00e9\"\\\/"}"#,
-        ];
-        for buf in sound {
-            assert!(object_is_sound(buf), "{}", String::from_utf8_lossy(buf));
-            assert!(walk_is_sound(buf));
-        }
-        // Across blocks: a long string whose escapes fall on both sides of a boundary.
-        for pad in 50..80 {
-            let mut buf = br#"{"a":""#.to_vec();
-            buf.extend(std::iter::repeat_n(b'x', pad));
-            buf.extend_from_slice(br#"\\\"\\","b":[{}]}"#);
-            assert!(object_is_sound(&buf), "{}", String::from_utf8_lossy(&buf));
-            assert!(walk_is_sound(&buf));
-        }
+        crate::blocks::at_every_level(|| {
+            let sound: [&[u8]; 6] = [
+                br#"{}"#,
+                br#"{"a":"x}\"y","b":[1,{"c":2}],"d":"\\"}"#,
+                br#"{"a":"\\\"]","b":[[],{}],"c":"[{"}"#,
+                br#"{ "a" : [ 1 , "2" , { "b" : null } ] }"#,
+                br#"{"policy":"{\"Statement\":[{\"Effect\":\"Allow\"}]}"}"#,
+                br#"{"k":"\u00e9\"\\\/"}"#,
+            ];
+            for buf in sound {
+                assert!(
+                    object_is_sound(buf).is_some(),
+                    "{}",
+                    String::from_utf8_lossy(buf)
+                );
+                assert!(walk_is_sound(buf));
+            }
+            // Across blocks: a long string whose escapes fall on both sides of a boundary.
+            for pad in 50..80 {
+                let mut buf = br#"{"a":""#.to_vec();
+                buf.extend(std::iter::repeat_n(b'x', pad));
+                buf.extend_from_slice(br#"\\\"\\","b":[{}]}"#);
+                assert!(
+                    object_is_sound(&buf).is_some(),
+                    "{}",
+                    String::from_utf8_lossy(&buf)
+                );
+                assert!(walk_is_sound(&buf));
+            }
+        });
     }
 
     #[test]
     fn the_quick_check_is_never_sure_where_the_walk_is_not() {
-        let mut state = 3u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
-        let pieces: [&[u8]; 12] = [
-            b"{", b"}", b"[", b"]", b"\\", br#"\""#, br#"\\"#, b"\"", b"\"", b":", b",", b"a1 ",
-        ];
-        let mut sure = 0;
-        for _ in 0..200_000 {
-            let mut buf = b"{".to_vec();
-            for _ in 0..next(60) {
-                buf.extend_from_slice(pieces[next(pieces.len() as u64) as usize]);
+        crate::blocks::at_every_level(|| {
+            let mut state = 3u64;
+            let mut next = |n: u64| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state % n
+            };
+            let pieces: [&[u8]; 14] = [
+                b"{",
+                b"}",
+                b"[",
+                b"]",
+                b"\\",
+                br#"\""#,
+                br#"\\"#,
+                b"\"",
+                b"\"",
+                b":",
+                b",",
+                b"a1 ",
+                "\u{e9}".as_bytes(),
+                b"\xff",
+            ];
+            let mut sure = 0;
+            for _ in 0..200_000 {
+                let mut buf = b"{".to_vec();
+                for _ in 0..next(60) {
+                    buf.extend_from_slice(pieces[next(pieces.len() as u64) as usize]);
+                }
+                if next(2) == 0 {
+                    buf.push(b'}');
+                }
+                if let Some(sound) = object_is_sound(&buf) {
+                    sure += 1;
+                    assert!(walk_is_sound(&buf), "{}", String::from_utf8_lossy(&buf));
+                    assert_eq!(sound.ascii, buf.is_ascii(), "{buf:?}");
+                }
             }
-            if next(2) == 0 {
-                buf.push(b'}');
-            }
-            if object_is_sound(&buf) {
-                sure += 1;
-                assert!(walk_is_sound(&buf), "{}", String::from_utf8_lossy(&buf));
-            }
-        }
-        assert!(sure > 100, "the check must be sure of some: {sure}");
+            assert!(sure > 100, "the check must be sure of some: {sure}");
+        });
     }
 }

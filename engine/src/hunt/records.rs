@@ -205,7 +205,11 @@ impl<B: Batch> RecordScan<'_, '_, B> {
         } = &mut *self.worker;
         let rules = scanner.rules();
         let framing_check = || unchecked.then(|| check_line(record).err()).flatten();
-        let found = match scanner.scan_from(record, known) {
+        let scanned = match unchecked {
+            true => scanner.scan_unchecked_line(record, known),
+            false => scanner.scan_from(record, known),
+        };
+        let found = match scanned {
             Ok(found) => found,
             Err(error) => {
                 let kind = match framing_check() {

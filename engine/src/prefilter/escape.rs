@@ -17,7 +17,7 @@
 //! assert!(!spell_out_escapes(br#"{"a":"C:\\users\\x \"q\" \u00e9 \n"}"#, &mut copy));
 //! ```
 
-use crate::blocks::{mask, try_for_each_block};
+use crate::blocks::{Block, BlockVisitor, Simd, try_for_each_block};
 use std::ops::ControlFlow;
 
 /// Writes into `copy` (cleared first) `record` with each optional escape of a printable ASCII
@@ -65,18 +65,28 @@ pub fn spell_out_escapes(record: &[u8], copy: &mut Vec<u8>) -> bool {
 /// walk then tells which are escapes). Most records have none, though many have `\"`: a
 /// check of whole blocks, where the walk stops at every backslash.
 fn may_hold_optional_escapes(record: &[u8]) -> bool {
-    let mut carry = 0;
-    let found = try_for_each_block(record, |_, block| {
-        let backslashes = mask(block, b'\\');
-        let followed = backslashes << 1 | carry;
-        carry = backslashes >> 63;
-        if followed != 0 && followed & (mask(block, b'u') | mask(block, b'/')) != 0 {
+    try_for_each_block(record, &mut OptionalEscapes { carry: 0 }).is_break()
+}
+
+/// [`may_hold_optional_escapes`]'s walk over the blocks of a record: it breaks at the first
+/// backslash before a `u` or a `/`.
+struct OptionalEscapes {
+    /// 1 when the last block ended with a backslash.
+    carry: u64,
+}
+
+impl BlockVisitor for OptionalEscapes {
+    #[inline(always)]
+    fn visit<S: Simd>(&mut self, _: usize, block: &Block<'_, S>) -> ControlFlow<()> {
+        let backslashes = block.mask(b'\\');
+        let followed = backslashes << 1 | self.carry;
+        self.carry = backslashes >> 63;
+        if followed != 0 && followed & (block.mask(b'u') | block.mask(b'/')) != 0 {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
         }
-    });
-    found.is_break()
+    }
 }
 
 /// The printable ASCII character four hex digits name, if they name one.
@@ -100,24 +110,26 @@ mod tests {
 
     #[test]
     fn printable_ascii_is_spelled_out_and_the_rest_kept() {
-        assert_eq!(
-            spelled(r#""\u0053top\u004cogging""#).as_deref(),
-            Some(r#""StopLogging""#)
-        );
-        assert_eq!(
-            spelled(r#""a\u005cu0041""#).as_deref(),
-            Some(r#""a\\u0041""#)
-        );
-        assert_eq!(
-            spelled(r#""\u003D\u001f\u007F""#).as_deref(),
-            Some("\"=\\u001f\u{7f}\"")
-        );
-        assert_eq!(spelled(r#""\\u0041\\/""#), None);
-        assert_eq!(spelled(r#""\ud83d\ude00 \u00e9 \u12 \uzzzz \u""#), None);
-        assert_eq!(spelled(r#"x\"#), None);
-        assert_eq!(spelled(r#"\/"#).as_deref(), Some("/"));
-        // An escape cut by the 64-byte blocks of the check.
-        let long = format!("{}\\u0041", "x".repeat(63));
-        assert_eq!(spelled(&long), Some(format!("{}A", "x".repeat(63))));
+        crate::blocks::at_every_level(|| {
+            assert_eq!(
+                spelled(r#""\u0053top\u004cogging""#).as_deref(),
+                Some(r#""StopLogging""#)
+            );
+            assert_eq!(
+                spelled(r#""a\u005cu0041""#).as_deref(),
+                Some(r#""a\\u0041""#)
+            );
+            assert_eq!(
+                spelled(r#""\u003D\u001f\u007F""#).as_deref(),
+                Some("\"=\\u001f\u{7f}\"")
+            );
+            assert_eq!(spelled(r#""\\u0041\\/""#), None);
+            assert_eq!(spelled(r#""\ud83d\ude00 \u00e9 \u12 \uzzzz \u""#), None);
+            assert_eq!(spelled(r#"x\"#), None);
+            assert_eq!(spelled(r#"\/"#).as_deref(), Some("/"));
+            // An escape cut by the 64-byte blocks of the check.
+            let long = format!("{}\\u0041", "x".repeat(63));
+            assert_eq!(spelled(&long), Some(format!("{}A", "x".repeat(63))));
+        });
     }
 }

@@ -350,6 +350,29 @@ impl<'e> Scanner<'e> {
         record: &[u8],
         known: Option<RecordSource>,
     ) -> Result<RecordMatches<'_>, RecordError> {
+        self.scan_record(record, known, true)
+    }
+
+    /// [`scan_from`](Scanner::scan_from) for an NDJSON line that framing left unchecked: the
+    /// caller checks it with [`check_line`](crate::framing::check_line) when it is not parsed
+    /// (when it has no [view](RecordMatches::view)), which covers the cheap check the scanner
+    /// makes of such a record (UTF-8, and braces at both ends), so that check is skipped.
+    pub(crate) fn scan_unchecked_line(
+        &mut self,
+        record: &[u8],
+        known: Option<RecordSource>,
+    ) -> Result<RecordMatches<'_>, RecordError> {
+        self.scan_record(record, known, false)
+    }
+
+    /// Scans one record; `check_unparsed` tells whether a record that is not parsed gets the
+    /// scanner's cheap check of its shape.
+    fn scan_record(
+        &mut self,
+        record: &[u8],
+        known: Option<RecordSource>,
+        check_unparsed: bool,
+    ) -> Result<RecordMatches<'_>, RecordError> {
         self.stats.records += 1;
         let mut clock = Clock::start(self.stats.records.is_multiple_of(ScanStats::SAMPLE_EVERY));
         let filtered = match (&self.engine.prefilter, &mut self.scratch) {
@@ -363,7 +386,10 @@ impl<'e> Scanner<'e> {
         clock.lap(&mut self.stats.prefilter_time);
         self.matched.clear();
         if filtered && self.candidates.is_empty() {
-            let shape = check_shape(record);
+            let shape = match check_unparsed {
+                true => check_shape(record),
+                false => Ok(()),
+            };
             clock.lap(&mut self.stats.parse_time);
             self.stats.sampled += u64::from(clock.on());
             shape?;

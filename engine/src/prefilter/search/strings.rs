@@ -24,28 +24,45 @@
 //! string may be taken for what it is not, but such a record is never parsed, so it never
 //! matches.
 
-use crate::blocks::{Escapes, mask, try_for_each_block};
+use crate::blocks::{Block, BlockVisitor, Escapes, Simd, try_for_each_block};
 use hashbrown::HashTable;
 use sigil_compiler::Anchor;
 use std::ops::ControlFlow;
 
 /// Calls `string(start, end)` with the bounds of the raw content (between the quotes, escapes
 /// as they are) of every string of `record`, in order (see the module docs).
-pub(super) fn for_each_string(record: &[u8], mut string: impl FnMut(usize, usize)) {
-    let mut open = None;
-    let mut escapes = Escapes::default();
-    let _ = try_for_each_block(record, |base, block| {
-        let mut quotes = mask(block, b'"') & !escapes.escaped(mask(block, b'\\'));
+pub(super) fn for_each_string(record: &[u8], string: impl FnMut(usize, usize)) {
+    let mut walk = StringWalk {
+        open: None,
+        escapes: Escapes::default(),
+        string,
+    };
+    let _ = try_for_each_block(record, &mut walk);
+}
+
+/// [`for_each_string`]'s walk over the blocks of a record.
+struct StringWalk<F> {
+    /// One past the opening quote of the string the walk is in.
+    open: Option<usize>,
+    escapes: Escapes,
+    /// Called with each string's bounds.
+    string: F,
+}
+
+impl<F: FnMut(usize, usize)> BlockVisitor for StringWalk<F> {
+    #[inline(always)]
+    fn visit<S: Simd>(&mut self, base: usize, block: &Block<'_, S>) -> ControlFlow<()> {
+        let mut quotes = block.mask(b'"') & !self.escapes.escaped(block.mask(b'\\'));
         while quotes != 0 {
             let at = base + quotes.trailing_zeros() as usize;
             quotes &= quotes - 1;
-            match open.take() {
-                None => open = Some(at + 1),
-                Some(start) => string(start, at),
+            match self.open.take() {
+                None => self.open = Some(at + 1),
+                Some(start) => (self.string)(start, at),
             }
         }
         ControlFlow::Continue(())
-    });
+    }
 }
 
 /// The anchored literals of a pass, looked up per string of a record: those of object keys in
@@ -432,45 +449,50 @@ mod tests {
 
     #[test]
     fn strings_are_bounded_by_unescaped_quotes() {
-        assert_eq!(
-            strings(br#"{"a":"x\"y","b\\":["\\\"",1,"", "z"]}"#),
-            ["a", r#"x\"y"#, r#"b\\"#, r#"\\\""#, "", "z"]
-        );
-        // A string across a block boundary, and an escape whose backslash ends a block.
-        let mut record = br#"{"k":""#.to_vec();
-        record.resize(63, b'a');
-        record.extend_from_slice(br#"\"b","c":"d"}"#);
-        let long = format!("{}\\\"b", "a".repeat(63 - 6));
-        assert_eq!(strings(&record), ["k", long.as_str(), "c", "d"]);
+        crate::blocks::at_every_level(|| {
+            assert_eq!(
+                strings(br#"{"a":"x\"y","b\\":["\\\"",1,"", "z"]}"#),
+                ["a", r#"x\"y"#, r#"b\\"#, r#"\\\""#, "", "z"]
+            );
+            // A string across a block boundary, and an escape whose backslash ends a block.
+            let mut record = br#"{"k":""#.to_vec();
+            record.resize(63, b'a');
+            record.extend_from_slice(br#"\"b","c":"d"}"#);
+            let long = format!("{}\\\"b", "a".repeat(63 - 6));
+            assert_eq!(strings(&record), ["k", long.as_str(), "c", "d"]);
+        });
     }
 
     #[test]
     fn strings_of_random_records_are_their_strings() {
-        let mut next = random(11);
-        for _ in 0..3000 {
-            // Strings of escaped quotes and backslashes, long runs of them too, between
-            // punctuation, so that quotes and escapes fall on every side of a block boundary.
-            let mut record = b"{".to_vec();
-            let mut expected = Vec::new();
-            for _ in 0..next(12) {
-                let mut content = Vec::new();
-                for _ in 0..next(40) {
-                    let piece: &[u8] = [&b"a"[..], br#"\""#, br#"\\"#, br#"\\\""#, b"xyz"][next(5)];
-                    content.extend_from_slice(piece);
+        crate::blocks::at_every_level(|| {
+            let mut next = random(11);
+            for _ in 0..3000 {
+                // Strings of escaped quotes and backslashes, long runs of them too, between
+                // punctuation, so that quotes and escapes fall on every side of a block boundary.
+                let mut record = b"{".to_vec();
+                let mut expected = Vec::new();
+                for _ in 0..next(12) {
+                    let mut content = Vec::new();
+                    for _ in 0..next(40) {
+                        let piece: &[u8] =
+                            [&b"a"[..], br#"\""#, br#"\\"#, br#"\\\""#, b"xyz"][next(5)];
+                        content.extend_from_slice(piece);
+                    }
+                    record.push(b'"');
+                    record.extend_from_slice(&content);
+                    record.extend_from_slice(br#"":[1, "#);
+                    expected.push(String::from_utf8(content).unwrap());
                 }
-                record.push(b'"');
-                record.extend_from_slice(&content);
-                record.extend_from_slice(br#"":[1, "#);
-                expected.push(String::from_utf8(content).unwrap());
+                record.push(b'}');
+                let found: Vec<String> = strings(&record)
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                expected.retain(|s| !s.is_empty());
+                assert_eq!(found, expected, "{}", String::from_utf8_lossy(&record));
             }
-            record.push(b'}');
-            let found: Vec<String> = strings(&record)
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect();
-            expected.retain(|s| !s.is_empty());
-            assert_eq!(found, expected, "{}", String::from_utf8_lossy(&record));
-        }
+        });
     }
 
     #[test]
@@ -557,90 +579,94 @@ mod tests {
 
     #[test]
     fn the_table_finds_what_comparing_each_literal_finds() {
-        let mut next = random(5);
-        // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
-        let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
-        let spaces: [&[u8]; 4] = [b"", b"", b" ", b"\n\t "];
-        for round in 0..60 {
-            // Over a thousand literals in some rounds, which fill the key bitsets.
-            let count = if round % 10 == 9 { 1100 } else { 1 + next(40) };
-            let mut literals: Vec<(Anchor, Vec<u8>, bool)> = Vec::new();
-            while literals.len() < count {
-                let anchor = [Anchor::Whole, Anchor::Start, Anchor::End][next(3)];
-                let mut content: Vec<u8> = Vec::new();
-                let pieces_count = if next(20) == 0 { 150 } else { next(7) };
-                for _ in 0..pieces_count {
-                    content.extend_from_slice(pieces[next(pieces.len())]);
-                }
-                if anchor != Anchor::Whole && content.len() < 2 {
-                    continue;
-                }
-                let cased = next(3) == 0;
-                if !cased {
-                    content.make_ascii_lowercase();
-                }
-                literals.push((anchor, content, cased));
-            }
-            let table = StringTable::new(
-                literals
-                    .iter()
-                    .enumerate()
-                    .map(|(index, (anchor, content, cased))| (index, *anchor, &content[..], *cased))
-                    .collect(),
-            );
-            for _ in 0..30 {
-                // Members whose keys and values are made from the literals (case changed,
-                // bytes added at either end) and from the pieces alone; a value is a string or
-                // an array of one, and whitespace may surround the colon.
-                let string = |next: &mut dyn FnMut(usize) -> usize| {
+        crate::blocks::at_every_level(|| {
+            let mut next = random(5);
+            // Pieces that fold alike (`a`/`A`, `@`/`` ` ``), an escaped quote, a two-byte letter.
+            let pieces: [&[u8]; 7] = [b"a", b"A", b"b", b"@", b"`", br#"\""#, "\u{e9}".as_bytes()];
+            let spaces: [&[u8]; 4] = [b"", b"", b" ", b"\n\t "];
+            for round in 0..60 {
+                // Over a thousand literals in some rounds, which fill the key bitsets.
+                let count = if round % 10 == 9 { 1100 } else { 1 + next(40) };
+                let mut literals: Vec<(Anchor, Vec<u8>, bool)> = Vec::new();
+                while literals.len() < count {
+                    let anchor = [Anchor::Whole, Anchor::Start, Anchor::End][next(3)];
                     let mut content: Vec<u8> = Vec::new();
-                    if next(4) == 0 {
+                    let pieces_count = if next(20) == 0 { 150 } else { next(7) };
+                    for _ in 0..pieces_count {
                         content.extend_from_slice(pieces[next(pieces.len())]);
                     }
-                    if next(4) != 0 {
-                        let mut literal = literals[next(literals.len())].1.clone();
-                        if next(2) == 0 {
-                            literal.make_ascii_uppercase();
-                        }
-                        content.extend_from_slice(&literal);
+                    if anchor != Anchor::Whole && content.len() < 2 {
+                        continue;
                     }
-                    if next(4) == 0 {
-                        content.extend_from_slice(pieces[next(pieces.len())]);
+                    let cased = next(3) == 0;
+                    if !cased {
+                        content.make_ascii_lowercase();
                     }
-                    content
-                };
-                let mut record = b"{".to_vec();
-                let mut strings = Vec::new();
-                for member in 0..next(12) {
-                    let (key, value) = (string(&mut next), string(&mut next));
-                    if member > 0 {
-                        record.push(b',');
-                    }
-                    let array = next(3) == 0;
-                    record.push(b'"');
-                    record.extend_from_slice(&key);
-                    record.push(b'"');
-                    record.extend_from_slice(spaces[next(spaces.len())]);
-                    record.push(b':');
-                    record.extend_from_slice(spaces[next(spaces.len())]);
-                    record.extend_from_slice(if array { b"[\"" } else { b"\"" });
-                    record.extend_from_slice(&value);
-                    record.extend_from_slice(if array { b"\"]" } else { b"\"" });
-                    record.extend_from_slice(spaces[next(spaces.len())]);
-                    strings.extend([(key, true), (value, false)]);
+                    literals.push((anchor, content, cased));
                 }
-                record.push(b'}');
-                let mut found = Vec::new();
-                table.find(&record, &mut |index| found.push(index));
-                found.sort_unstable();
-                found.dedup();
-                assert_eq!(
-                    found,
-                    reference(&literals, &strings),
-                    "{}",
-                    String::from_utf8_lossy(&record)
+                let table = StringTable::new(
+                    literals
+                        .iter()
+                        .enumerate()
+                        .map(|(index, (anchor, content, cased))| {
+                            (index, *anchor, &content[..], *cased)
+                        })
+                        .collect(),
                 );
+                for _ in 0..30 {
+                    // Members whose keys and values are made from the literals (case changed,
+                    // bytes added at either end) and from the pieces alone; a value is a string or
+                    // an array of one, and whitespace may surround the colon.
+                    let string = |next: &mut dyn FnMut(usize) -> usize| {
+                        let mut content: Vec<u8> = Vec::new();
+                        if next(4) == 0 {
+                            content.extend_from_slice(pieces[next(pieces.len())]);
+                        }
+                        if next(4) != 0 {
+                            let mut literal = literals[next(literals.len())].1.clone();
+                            if next(2) == 0 {
+                                literal.make_ascii_uppercase();
+                            }
+                            content.extend_from_slice(&literal);
+                        }
+                        if next(4) == 0 {
+                            content.extend_from_slice(pieces[next(pieces.len())]);
+                        }
+                        content
+                    };
+                    let mut record = b"{".to_vec();
+                    let mut strings = Vec::new();
+                    for member in 0..next(12) {
+                        let (key, value) = (string(&mut next), string(&mut next));
+                        if member > 0 {
+                            record.push(b',');
+                        }
+                        let array = next(3) == 0;
+                        record.push(b'"');
+                        record.extend_from_slice(&key);
+                        record.push(b'"');
+                        record.extend_from_slice(spaces[next(spaces.len())]);
+                        record.push(b':');
+                        record.extend_from_slice(spaces[next(spaces.len())]);
+                        record.extend_from_slice(if array { b"[\"" } else { b"\"" });
+                        record.extend_from_slice(&value);
+                        record.extend_from_slice(if array { b"\"]" } else { b"\"" });
+                        record.extend_from_slice(spaces[next(spaces.len())]);
+                        strings.extend([(key, true), (value, false)]);
+                    }
+                    record.push(b'}');
+                    let mut found = Vec::new();
+                    table.find(&record, &mut |index| found.push(index));
+                    found.sort_unstable();
+                    found.dedup();
+                    assert_eq!(
+                        found,
+                        reference(&literals, &strings),
+                        "{}",
+                        String::from_utf8_lossy(&record)
+                    );
+                }
             }
-        }
+        });
     }
 }
