@@ -34,12 +34,16 @@ pub struct TextSink<W: Write, L: Layout> {
     layout: L,
     /// Emptied buffers of written batches, for the next batches.
     spare: Vec<Vec<u8>>,
+    /// The capacities of the `spare` buffers, together (at most [`MAX_SPARE_BYTES`]).
+    spare_bytes: usize,
     /// Whether the header was written.
     started: bool,
 }
 
-/// Largest buffer kept for the next batch; one that grew past it (a unit with a huge output)
-/// is freed.
+/// Most bytes the emptied buffers kept for the next batches hold together; a buffer past that
+/// is freed. A bound on each buffer alone is not enough: a wave has a buffer per unit, and a
+/// buffer reused from unit to unit keeps the capacity of the largest output it held, so every
+/// buffer of a long hunt would end at the largest unit output's size.
 const MAX_SPARE_BYTES: usize = 32 << 20;
 
 impl<W: Write, L: Layout> TextSink<W, L> {
@@ -49,6 +53,7 @@ impl<W: Write, L: Layout> TextSink<W, L> {
             out,
             layout,
             spare: Vec::new(),
+            spare_bytes: 0,
             started: false,
         }
     }
@@ -88,8 +93,10 @@ impl<W: Write, L: Layout> Sink for TextSink<W, L> {
     type Batch = TextBatch<L>;
 
     fn batch(&mut self) -> TextBatch<L> {
+        let bytes = self.spare.pop().unwrap_or_default();
+        self.spare_bytes -= bytes.capacity();
         TextBatch {
-            bytes: self.spare.pop().unwrap_or_default(),
+            bytes,
             layout: self.layout.clone(),
         }
     }
@@ -97,8 +104,10 @@ impl<W: Write, L: Layout> Sink for TextSink<W, L> {
     fn write(&mut self, mut batch: TextBatch<L>) -> Result<(), SinkError> {
         self.start()?;
         self.out.write_all(&batch.bytes)?;
-        if batch.bytes.capacity() <= MAX_SPARE_BYTES {
+        let capacity = batch.bytes.capacity();
+        if self.spare_bytes + capacity <= MAX_SPARE_BYTES {
             batch.bytes.clear();
+            self.spare_bytes += capacity;
             self.spare.push(batch.bytes);
         }
         Ok(())
@@ -116,5 +125,41 @@ impl<W: Write, L: Layout> Sink for TextSink<W, L> {
         self.start()?;
         self.out.flush()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A layout that writes nothing itself: the test fills the batches.
+    #[derive(Clone)]
+    struct Nothing;
+
+    impl Layout for Nothing {
+        fn matched(&mut self, _: &mut Vec<u8>, _: &MatchRecord<'_>) {}
+        fn correlation(&self, _: &mut Vec<u8>, _: &Rule, _: &CorrelationMatch) {}
+    }
+
+    #[test]
+    fn the_buffers_kept_for_the_next_batches_hold_at_most_the_bound_together() {
+        let mut sink = TextSink::with_layout(std::io::sink(), Nothing);
+        for round in 0..3 {
+            // A wave of 40 batches of 3 MiB each: 120 MiB in flight, more than the bound.
+            let mut batches: Vec<_> = (0..40).map(|_| sink.batch()).collect();
+            for batch in &mut batches {
+                batch.bytes.resize(3 << 20, b'x');
+            }
+            for batch in batches {
+                sink.write(batch).unwrap();
+            }
+            let kept: usize = sink.spare.iter().map(Vec::capacity).sum();
+            assert_eq!(kept, sink.spare_bytes, "round {round}");
+            assert!(kept <= MAX_SPARE_BYTES, "round {round}: {kept} bytes kept");
+            assert!(
+                kept > MAX_SPARE_BYTES / 2,
+                "round {round}: buffers are still reused"
+            );
+        }
     }
 }
