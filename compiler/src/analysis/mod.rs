@@ -254,10 +254,7 @@ impl Literals {
     ///              kms.amazonaws.com, eventName: PutKeyPolicy}\n  condition: sel\n";
     /// let loaded = load_str("r.yml".as_ref(), rules, &Default::default());
     /// let literals = Literals::extract(&loaded.rules);
-    /// let mut mentions = vec![0; literals.literals().len()];
-    /// for rule in [RuleId(0), RuleId(1)] {
-    ///     literals.rule(rule).visit_literals(&mut |id| mentions[id.0 as usize] += 1);
-    /// }
+    /// let mentions = literals.mentions(&[RuleId(0), RuleId(1)]);
     /// let triggers = literals.triggers(literals.rule(RuleId(0)), &mentions);
     /// assert_eq!(triggers.len(), 1);
     /// assert_eq!(literals.literal(triggers[0]), br#""disablekey""#);
@@ -271,6 +268,23 @@ impl Literals {
             };
             cost * u64::from(mentions.get(id.0 as usize).copied().unwrap_or(0).max(1))
         })
+    }
+
+    /// Per literal (by [`LiteralId`]), the number of `rules` whose formulas mention it, for
+    /// [`triggers`](Literals::triggers).
+    pub fn mentions(&self, rules: &[RuleId]) -> Vec<u32> {
+        let mut mentions = vec![0; self.literals.len()];
+        let mut last_rule: Vec<Option<RuleId>> = vec![None; self.literals.len()];
+        for &rule in rules {
+            self.rule(rule).visit_literals(&mut |id| {
+                let last = &mut last_rule[id.0 as usize];
+                if *last != Some(rule) {
+                    *last = Some(rule);
+                    mentions[id.0 as usize] += 1;
+                }
+            });
+        }
+        mentions
     }
 
     /// A formula with each literal shown in backquotes: `` `"consolelogin"` & `root` ``.

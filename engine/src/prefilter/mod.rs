@@ -549,7 +549,7 @@ impl Pass {
         previous: Option<&Pass>,
     ) -> Pass {
         let mut triggers: Vec<Vec<RuleId>> = vec![Vec::new(); literals.literals().len()];
-        let mentions = mentions(literals, rules);
+        let mentions = literals.mentions(rules);
         let mut always = Vec::new();
         for &rule in rules {
             match literals.rule(rule) {
@@ -663,22 +663,6 @@ impl PrefilterScratch {
         }
         self.generation += 1;
     }
-}
-
-/// Per literal (by [`LiteralId`]), the number of `rules` whose formulas mention it.
-fn mentions(literals: &Literals, rules: &[RuleId]) -> Vec<u32> {
-    let mut mentions = vec![0; literals.literals().len()];
-    let mut last_rule: Vec<Option<RuleId>> = vec![None; literals.literals().len()];
-    for &rule in rules {
-        literals.rule(rule).visit_literals(&mut |id| {
-            let last = &mut last_rule[id.0 as usize];
-            if *last != Some(rule) {
-                *last = Some(rule);
-                mentions[id.0 as usize] += 1;
-            }
-        });
-    }
-    mentions
 }
 
 /// Whether literal `id`'s bit is set in `seen`.
