@@ -28,7 +28,7 @@ use aho_corasick::nfa::contiguous;
 use aho_corasick::packed;
 use aho_corasick::{Anchored, MatchKind, Span};
 
-use super::grams::{GRAM, Grams};
+use super::grams::{GRAM, Grams, MAX_STEP};
 use super::strings::is_key;
 use super::{FoldedRecord, SearchKind};
 
@@ -46,6 +46,14 @@ const MAX_STUBS: usize = 64;
 
 /// Bytes of a stub (every literal has at least this many).
 const STUB_LEN: usize = 3;
+
+/// Most stubs Teddy is given beside grams that skip positions: two per bucket of slim Teddy.
+/// Teddy's false hits grow with its stubs, and those of the literals too short for skipping
+/// grams are often common in logs (`del`, `dir`, `era`). With every SigmaHQ rule on
+/// CloudTrail, 14 stubs beside grams read every second position made the hunt about 4 %
+/// faster than grams read every position beside 4 stubs; 21 stubs beside every third position
+/// and 43 beside every fourth made it slower (`benches/RESULTS.md`, stop 35).
+const MAX_STUBS_BESIDE_GRAMS: usize = 16;
 
 /// One literal looked for anywhere.
 #[derive(Clone, Debug)]
@@ -123,7 +131,7 @@ pub(super) enum Unanchored {
     None,
     /// Teddy over their stubs.
     Stubs(Stubs),
-    /// Grams of those of [`GRAM`] bytes or more, and the search of the others.
+    /// Grams of those long enough for the grams' step, and the search of the others.
     Grams(Box<Grams>, Box<Unanchored>),
     /// An automaton over all of them.
     Automaton(Box<LiteralAutomaton>),
@@ -144,10 +152,42 @@ impl Unanchored {
         }
     }
 
-    /// Grams of the `needles` of [`GRAM`] bytes or more, and a search of the others.
+    /// Grams of the `needles` long enough for them, and a search of the others. The grams read
+    /// every `step`-th position of a record, for the widest step whose shorter literals Teddy
+    /// takes with few stubs (see [`Unanchored::grams_at`]), and every position if there is
+    /// none.
     fn grams(needles: Vec<Needle>) -> Unanchored {
-        let (long, short) = needles.into_iter().partition(|n| n.bytes.len() >= GRAM);
-        Unanchored::Grams(Box::new(Grams::new(long)), Box::new(Unanchored::new(short)))
+        (2..=MAX_STEP)
+            .rev()
+            .find_map(|step| Unanchored::grams_at(&needles, step))
+            .unwrap_or_else(|| {
+                let (long, short) = needles.into_iter().partition(|n| n.bytes.len() >= GRAM);
+                Unanchored::Grams(
+                    Box::new(Grams::new(long, 1)),
+                    Box::new(Unanchored::new(short)),
+                )
+            })
+    }
+
+    /// Grams read every `step`-th position for the `needles` long enough for that, and Teddy
+    /// over the others; `None` when no needle is long enough, or the others have more than
+    /// [`MAX_STUBS_BESIDE_GRAMS`] stubs or Teddy cannot take them.
+    fn grams_at(needles: &[Needle], step: usize) -> Option<Unanchored> {
+        let (long, short): (Vec<Needle>, Vec<Needle>) =
+            (needles.iter().cloned()).partition(|n| n.bytes.len() >= Grams::shortest(step));
+        if long.is_empty() {
+            return None;
+        }
+        let short = match short.is_empty() {
+            true => Unanchored::None,
+            false => Unanchored::Stubs(
+                Stubs::new(&short).filter(|s| s.needles.len() <= MAX_STUBS_BESIDE_GRAMS)?,
+            ),
+        };
+        Some(Unanchored::Grams(
+            Box::new(Grams::new(long, step)),
+            Box::new(short),
+        ))
     }
 
     /// Calls `found` with the index of every literal in `record` (some more than once);
@@ -474,11 +514,18 @@ mod tests {
             ("abc{{}", false),
             ("nt(x)", false),
             ("true", false),
+            // Long enough for grams read every fourth position, one with its rarest
+            // windows at several offsets.
+            ("consolelogin", false),
+            ("x{(abc)}yz", false),
         ]
         .into_iter()
         .enumerate()
         .map(|(index, (bytes, cased))| Needle::new(bytes.as_bytes(), cased, index))
         .collect();
+        let stepping = (1..=MAX_STEP).map(|step| {
+            Unanchored::grams_at(&needles, step).expect("Teddy takes the shorter literals")
+        });
         let searches = [
             Unanchored::new(needles.clone()),
             Unanchored::grams(needles.clone()),
@@ -490,8 +537,13 @@ mod tests {
                     .unwrap(),
                 needles.clone(),
             ))),
-        ];
+        ]
+        .into_iter()
+        .chain(stepping)
+        .collect::<Vec<_>>();
         assert!(matches!(searches[0], Unanchored::Stubs(_)));
+        // The widest step, since Teddy takes the literals shorter than seven bytes.
+        assert!(matches!(&searches[1], Unanchored::Grams(grams, _) if grams.step() == MAX_STEP));
         // Every cut of a literal by a stream's start, records shorter than a literal, the
         // empty one, a key whose case differs from the cased literal, and bytes that fold to
         // the same gram as a literal's (`@` and `` ` ``, `[` and `{`).
@@ -523,6 +575,29 @@ mod tests {
                 assert_eq!(found(search, record), expected, "{:?}", search.kind());
             }
         }
+    }
+
+    #[test]
+    fn grams_skip_positions_when_few_stubs_are_left_for_teddy() {
+        // `short` literals of four bytes and `five` of five, each with a stub of its own,
+        // beside one long literal and one of three bytes.
+        let step_of = |short: usize, five: usize| {
+            let literals = (0..short)
+                .map(|i| format!("{i:03}x"))
+                .chain((0..five).map(|i| format!("{:03}yy", 100 + i)))
+                .chain(["consolelogin".to_string(), "abc".to_string()]);
+            let needles = (literals.enumerate())
+                .map(|(index, literal)| Needle::new(literal.as_bytes(), false, index))
+                .collect();
+            match Unanchored::grams(needles) {
+                Unanchored::Grams(grams, _) => grams.step(),
+                other => panic!("{:?}", other.kind()),
+            }
+        };
+        assert_eq!(step_of(0, 0), MAX_STEP);
+        assert_eq!(step_of(0, MAX_STUBS_BESIDE_GRAMS - 1), MAX_STEP);
+        assert_eq!(step_of(5, MAX_STUBS_BESIDE_GRAMS), 2);
+        assert_eq!(step_of(MAX_STUBS_BESIDE_GRAMS, 0), 1);
     }
 
     #[test]
