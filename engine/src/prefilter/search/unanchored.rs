@@ -577,6 +577,106 @@ mod tests {
         }
     }
 
+    /// A JSON object whose keys and string values are made of pieces of the `needles` (in
+    /// either case) and random bytes, escaped as JSON wants. Keys hold letters only: an
+    /// occurrence in a key with an escape or a space is one the search cannot be sure of, and
+    /// so reports (see [`ends_inside_key`]), where the reference does not.
+    fn random_record(needles: &[Needle], random: &mut impl FnMut(usize) -> usize) -> Vec<u8> {
+        let mut text = |random: &mut dyn FnMut(usize) -> usize| {
+            let mut text = Vec::new();
+            for _ in 0..random(6) {
+                if random(2) == 0 {
+                    let needle = &needles[random(needles.len())].bytes;
+                    let piece = &needle[random(needle.len())..];
+                    match random(2) {
+                        0 => text.extend_from_slice(piece),
+                        _ => text.extend(piece.to_ascii_uppercase()),
+                    }
+                } else {
+                    text.push(b"aAbB:{ \"\\"[random(9)]);
+                }
+            }
+            text
+        };
+        let mut record = b"{".to_vec();
+        for member in 0..random(6) {
+            if member > 0 {
+                record.push(b',');
+            }
+            let key = text(random);
+            record.push(b'"');
+            record.extend(key.iter().filter(|b| b.is_ascii_alphabetic()));
+            record.extend_from_slice([&b"\":"[..], b"\" : "][random(2)]);
+            match random(4) {
+                0 => record.extend_from_slice(b"12"),
+                1 => record.extend_from_slice(b"true"),
+                _ => {
+                    record.push(b'"');
+                    for byte in text(random) {
+                        if matches!(byte, b'"' | b'\\') {
+                            record.push(b'\\');
+                        }
+                        record.push(byte);
+                    }
+                    record.push(b'"');
+                }
+            }
+        }
+        record.push(b'}');
+        record
+    }
+
+    #[test]
+    fn random_literals_in_random_records_are_found_at_every_step() {
+        // Few letters, so that literals overlap and share grams and stubs; quotes, colons
+        // and a backslash, so that occurrences fall inside keys and escapes.
+        const BYTES: &[u8] = b"abcdeABCDE\"\":\\ {}";
+        let mut random = crate::testing::random(0x9e37_79b9_7f4a_7c15);
+        let mut searched = [0usize; MAX_STEP + 1];
+        for _ in 0..300 {
+            let count = 1 + random(120);
+            let needles: Vec<Needle> = (0..count)
+                .map(|index| {
+                    let len = STUB_LEN + random(10);
+                    let bytes: Vec<u8> = (0..len).map(|_| BYTES[random(BYTES.len())]).collect();
+                    let cased = random(4) == 0;
+                    let bytes = match cased {
+                        true => bytes,
+                        false => bytes.to_ascii_lowercase(),
+                    };
+                    Needle::new(&bytes, cased, index)
+                })
+                .collect();
+            let stepping = (1..=MAX_STEP).filter_map(|step| {
+                let search = Unanchored::grams_at(&needles, step)?;
+                searched[step] += 1;
+                Some(search)
+            });
+            let searches: Vec<Unanchored> = [
+                Unanchored::new(needles.clone()),
+                Unanchored::grams(needles.clone()),
+            ]
+            .into_iter()
+            .chain(stepping)
+            .collect();
+            for _ in 0..20 {
+                let record = random_record(&needles, &mut random);
+                let expected = reference(&needles, &record);
+                for search in &searches {
+                    assert_eq!(
+                        found(search, &record),
+                        expected,
+                        "{:?} {:?} {needles:?}",
+                        search.kind(),
+                        String::from_utf8_lossy(&record)
+                    );
+                }
+            }
+        }
+        // Each step met sets of literals it could take.
+        assert!(searched.iter().skip(1).all(|&n| n > 20), "{searched:?}");
+    }
+
     #[test]
     fn grams_skip_positions_when_few_stubs_are_left_for_teddy() {
         // `short` literals of four bytes and `five` of five, each with a stub of its own,
