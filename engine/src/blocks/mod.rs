@@ -1,7 +1,7 @@
 //! A record as 64-byte blocks, the bitmask of where a byte occurs in a block, and which bytes
 //! backslashes escape ([`Escapes`]): the first
 //! step of the prefilter's string scan and escape check, and of framing's quick check of a
-//! line's structure.
+//! line's structure. Also the record lowercased ([`lowercase_into`]), which Teddy searches.
 //!
 //! A walk over a record's blocks ([`try_for_each_block`]) shows each block to a
 //! [`BlockVisitor`], loaded for the widest SIMD level the CPU has (see `simd`): one 64-byte
@@ -60,6 +60,38 @@ impl<S: Simd> Block<'_, S> {
     pub(crate) fn prefix_xor(&self, bits: u64) -> u64 {
         self.simd.prefix_xor(bits)
     }
+
+    /// Writes the bytes to `out` with their ASCII capitals lowercased.
+    #[inline(always)]
+    pub(crate) fn store_lowercase(&self, out: &mut [u8; BLOCK]) {
+        self.simd.store_lowercase(self.loaded, out);
+    }
+}
+
+/// Replaces the bytes of `out` with those of `record`, ASCII capitals lowercased (as
+/// [`<[u8]>::to_ascii_lowercase`](slice::to_ascii_lowercase) does): a block at a time, at the
+/// widest SIMD level the CPU has.
+pub(crate) fn lowercase_into(record: &[u8], out: &mut Vec<u8>) {
+    /// Writes each block lowercased at its place in `out`, which is as long as the record.
+    struct Lowercase<'a>(&'a mut [u8]);
+    impl BlockVisitor for Lowercase<'_> {
+        #[inline(always)]
+        fn visit<S: Simd>(&mut self, base: usize, block: &Block<'_, S>) -> ControlFlow<()> {
+            match self.0.get_mut(base..base + BLOCK) {
+                Some(place) => block.store_lowercase(place.try_into().expect("a whole block")),
+                None => {
+                    let mut last = [0; BLOCK];
+                    block.store_lowercase(&mut last);
+                    let place = &mut self.0[base..];
+                    place.copy_from_slice(&last[..place.len()]);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    out.clear();
+    out.resize(record.len(), 0);
+    let _ = try_for_each_block(record, &mut Lowercase(out));
 }
 
 /// Shows `visitor` each block of `record` in order, until it breaks, with the widest SIMD
@@ -193,6 +225,21 @@ mod tests {
                 "{:?}",
                 Level::best()
             );
+        });
+    }
+
+    #[test]
+    fn a_record_of_any_length_is_lowercased_at_every_level() {
+        let mut random = crate::testing::random(11);
+        let records: Vec<Vec<u8>> = (0..200)
+            .map(|len| (0..len).map(|_| random(256) as u8).collect())
+            .collect();
+        at_every_level(|| {
+            let mut out = b"left over".to_vec();
+            for record in &records {
+                lowercase_into(record, &mut out);
+                assert_eq!(out, record.to_ascii_lowercase(), "{:?}", Level::best());
+            }
         });
     }
 }

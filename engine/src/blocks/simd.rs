@@ -32,6 +32,10 @@ pub(crate) trait Simd: Copy {
     /// Bit `i` of the result: the XOR of bits `0..=i` of `bits` (with the bits of a block's
     /// unescaped quotes: whether byte `i` is inside a string).
     fn prefix_xor(self, bits: u64) -> u64;
+
+    /// Writes a loaded block to `out` with its ASCII capitals lowercased (as
+    /// [`u8::to_ascii_lowercase`] does).
+    fn store_lowercase(self, loaded: Self::Loaded, out: &mut [u8; BLOCK]);
 }
 
 /// A level of SIMD instructions, holding the proof that the CPU has them.
@@ -125,6 +129,19 @@ impl Simd for Avx512 {
         // SAFETY: `self` exists only on a CPU with carry-less multiplication (`detect`).
         unsafe { clmul_prefix_xor(bits) }
     }
+
+    #[inline(always)]
+    fn store_lowercase(self, loaded: Self::Loaded, out: &mut [u8; BLOCK]) {
+        use std::arch::x86_64::*;
+        // SAFETY: `self` exists only on a CPU with AVX-512F and BW (`detect`); `out` is 64
+        // writable bytes, and the store does not need them aligned.
+        unsafe {
+            let from_a = _mm512_sub_epi8(loaded, _mm512_set1_epi8(b'A' as i8));
+            let capitals = _mm512_cmplt_epu8_mask(from_a, _mm512_set1_epi8(26));
+            let lower = _mm512_mask_add_epi8(loaded, capitals, loaded, _mm512_set1_epi8(0x20));
+            _mm512_storeu_si512(out.as_mut_ptr().cast(), lower);
+        }
+    }
 }
 
 /// AVX2: a block is two registers.
@@ -176,6 +193,23 @@ impl Simd for Avx2 {
     fn prefix_xor(self, bits: u64) -> u64 {
         // SAFETY: `self` exists only on a CPU with carry-less multiplication (`detect`).
         unsafe { clmul_prefix_xor(bits) }
+    }
+
+    #[inline(always)]
+    fn store_lowercase(self, loaded: Self::Loaded, out: &mut [u8; BLOCK]) {
+        use std::arch::x86_64::*;
+        for (k, half) in loaded.into_iter().enumerate() {
+            // SAFETY: `self` exists only on a CPU with AVX2 (`detect`); each half of `out` is
+            // 32 writable bytes, and the store does not need them aligned.
+            unsafe {
+                let from_a = _mm256_sub_epi8(half, _mm256_set1_epi8(b'A' as i8));
+                let capitals =
+                    _mm256_cmpeq_epi8(_mm256_min_epu8(from_a, _mm256_set1_epi8(25)), from_a);
+                let lower =
+                    _mm256_or_si256(half, _mm256_and_si256(capitals, _mm256_set1_epi8(0x20)));
+                _mm256_storeu_si256(out[32 * k..].as_mut_ptr().cast(), lower);
+            }
+        }
     }
 }
 
@@ -244,6 +278,21 @@ impl Simd for Sse2 {
     fn prefix_xor(self, bits: u64) -> u64 {
         shifted_prefix_xor(bits)
     }
+
+    #[inline(always)]
+    fn store_lowercase(self, loaded: Self::Loaded, out: &mut [u8; BLOCK]) {
+        use std::arch::x86_64::*;
+        for (k, lane) in loaded.into_iter().enumerate() {
+            // SAFETY: SSE2 is part of the x86-64 baseline; each quarter of `out` is 16 writable
+            // bytes, and the store does not need them aligned.
+            unsafe {
+                let from_a = _mm_sub_epi8(lane, _mm_set1_epi8(b'A' as i8));
+                let capitals = _mm_cmpeq_epi8(_mm_min_epu8(from_a, _mm_set1_epi8(25)), from_a);
+                let lower = _mm_or_si128(lane, _mm_and_si128(capitals, _mm_set1_epi8(0x20)));
+                _mm_storeu_si128(out[16 * k..].as_mut_ptr().cast(), lower);
+            }
+        }
+    }
 }
 
 /// No SIMD: a block is eight 64-bit words.
@@ -289,6 +338,14 @@ impl Simd for Words {
     fn prefix_xor(self, bits: u64) -> u64 {
         shifted_prefix_xor(bits)
     }
+
+    #[inline(always)]
+    fn store_lowercase(self, loaded: Self::Loaded, out: &mut [u8; BLOCK]) {
+        for (k, word) in loaded.into_iter().enumerate() {
+            let bytes = word.to_le_bytes().map(|byte| byte.to_ascii_lowercase());
+            out[8 * k..8 * k + 8].copy_from_slice(&bytes);
+        }
+    }
 }
 
 /// The high bits of the eight bytes of `word` (which has no other bits set), as the low byte.
@@ -331,13 +388,20 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
 
-    /// Each level's masks of `bytes`, high bits, and prefix XOR of the first mask.
-    fn masks(level: Level, block: &[u8; BLOCK], bytes: &[u8]) -> (Vec<u64>, u64, u64) {
-        fn at<S: Simd>(simd: S, block: &[u8; BLOCK], bytes: &[u8]) -> (Vec<u64>, u64, u64) {
+    /// What a level computes of a block: masks of some bytes, high bits, the prefix XOR of
+    /// the first mask, and the block lowercased.
+    type Computed = (Vec<u64>, u64, u64, [u8; BLOCK]);
+
+    /// Each level's masks of `bytes`, high bits, prefix XOR of the first mask, and the block
+    /// lowercased.
+    fn masks(level: Level, block: &[u8; BLOCK], bytes: &[u8]) -> Computed {
+        fn at<S: Simd>(simd: S, block: &[u8; BLOCK], bytes: &[u8]) -> Computed {
             let loaded = simd.load(block);
             let masks: Vec<u64> = bytes.iter().map(|&byte| simd.mask(loaded, byte)).collect();
             let high = simd.high_bits(loaded);
-            (masks.clone(), high, simd.prefix_xor(masks[0]))
+            let mut lower = [0; BLOCK];
+            simd.store_lowercase(loaded, &mut lower);
+            (masks.clone(), high, simd.prefix_xor(masks[0]), lower)
         }
         match level {
             #[cfg(target_arch = "x86_64")]
@@ -351,7 +415,7 @@ mod tests {
     }
 
     #[test]
-    fn every_level_computes_the_same_masks() {
+    fn every_level_computes_the_same_masks_and_lowercase() {
         let levels = Level::available();
         println!("levels on this CPU: {levels:?}");
         let mut block = [0u8; BLOCK];
@@ -359,7 +423,11 @@ mod tests {
         let bytes = [b'"', b'\\', b'a', 0xa2, 0];
         for _ in 0..2000 {
             for byte in &mut block {
-                *byte = [b'"', b'\\', b'a', 0xa2, 0x02, 0, 0x80, 0x7f, 0xff][next(9)];
+                // With the capitals' ends and their neighbours, in and out of ASCII.
+                *byte = [
+                    b'"', b'\\', b'a', 0xa2, 0x02, 0, 0x80, 0x7f, 0xff, b'@', b'A', b'Z', b'[',
+                    0xc1, 0xda,
+                ][next(15)];
             }
             let expected = masks(Level::Words(Words), &block, &bytes);
             let naive: Vec<u64> = bytes
@@ -382,6 +450,7 @@ mod tests {
                 .map(|i| 1u64 << i)
                 .sum();
             assert_eq!(expected.2, odd_so_far);
+            assert_eq!(expected.3, block.map(|byte| byte.to_ascii_lowercase()));
             for &level in &levels {
                 assert_eq!(
                     masks(level, &block, &bytes),

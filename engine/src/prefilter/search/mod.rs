@@ -110,9 +110,7 @@ impl FoldedRecord {
     /// `record` (the same since the last [`reset`](FoldedRecord::reset)) lowercased.
     pub(super) fn of(&mut self, record: &[u8]) -> &[u8] {
         if !self.ready {
-            self.bytes.clear();
-            self.bytes.extend_from_slice(record);
-            self.bytes.make_ascii_lowercase();
+            crate::blocks::lowercase_into(record, &mut self.bytes);
             self.ready = true;
         }
         &self.bytes
