@@ -1,12 +1,12 @@
-//! The ways a block's bitmasks are computed, one per instruction set, and the best one the CPU
-//! has ([`Level::best`]), detected once at run time.
+//! The ways a block's bitmasks (and its lowercased bytes) are computed, one per instruction set,
+//! and the best one the CPU has ([`Level::best`]), detected once at run time.
 //!
-//! | level | a block's mask of one byte | prefix XOR |
-//! |---|---|---|
-//! | [`Avx512`] | one 64-byte comparison into a mask register | one carry-less multiply |
-//! | [`Avx2`] | two 32-byte comparisons | one carry-less multiply |
-//! | [`Sse2`] (the x86-64 baseline) | four 16-byte comparisons | six shifts |
-//! | `Words` (other CPUs) | eight 8-byte words, with bit tricks | six shifts |
+//! | level | a block's mask of one byte | prefix XOR | lowercase |
+//! |---|---|---|---|
+//! | [`Avx512`] | one 64-byte comparison into a mask register | one carry-less multiply | one masked add |
+//! | [`Avx2`] | two 32-byte comparisons | one carry-less multiply | two range tests |
+//! | [`Sse2`] (the x86-64 baseline) | four 16-byte comparisons | six shifts | four range tests |
+//! | `Words` (other CPUs) | eight 8-byte words, with bit tricks | six shifts | byte by byte |
 //!
 //! A value of [`Avx2`] or [`Avx512`] exists only once the CPU was seen to have those
 //! instructions, so holding one is what makes their intrinsics safe to call. Their methods are
