@@ -126,7 +126,7 @@ fn has_avx2() -> bool {
 }
 
 impl Grams {
-    /// The shortest literal that grams read every `step`-th position find.
+    /// The length of the shortest literal that grams reading every `step`-th position find.
     pub(super) fn shortest(step: usize) -> usize {
         GRAM + step - 1
     }
