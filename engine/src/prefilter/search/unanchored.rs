@@ -145,7 +145,7 @@ impl Unanchored {
         }
         let bytes: usize = needles.iter().map(|n| n.bytes.len()).sum();
         let long = needles.iter().any(|n| n.bytes.len() >= GRAM);
-        match Stubs::new(&needles) {
+        match Stubs::new(&needles, MAX_STUBS) {
             Some(stubs) => Unanchored::Stubs(stubs),
             None if long && bytes <= DFA_LITERAL_BYTES => Unanchored::grams(needles),
             None => Unanchored::Automaton(Box::new(LiteralAutomaton::new(needles))),
@@ -180,9 +180,7 @@ impl Unanchored {
         }
         let short = match short.is_empty() {
             true => Unanchored::None,
-            false => Unanchored::Stubs(
-                Stubs::new(&short).filter(|s| s.needles.len() <= MAX_STUBS_BESIDE_GRAMS)?,
-            ),
+            false => Unanchored::Stubs(Stubs::new(&short, MAX_STUBS_BESIDE_GRAMS)?),
         };
         Some(Unanchored::Grams(
             Box::new(Grams::new(long, step)),
@@ -245,8 +243,9 @@ pub(super) struct Stubs {
 }
 
 impl Stubs {
-    /// Teddy over the stubs of `needles`, if they are few enough and the CPU has it.
-    fn new(needles: &[Needle]) -> Option<Stubs> {
+    /// Teddy over the stubs of `needles`, if there are at most `most` of them and the CPU
+    /// has it. The stubs are counted before Teddy is built.
+    fn new(needles: &[Needle], most: usize) -> Option<Stubs> {
         let mut stubs: Vec<[u8; STUB_LEN]> = Vec::new();
         let mut by_stub: Vec<Vec<Needle>> = Vec::new();
         for needle in needles {
@@ -258,7 +257,7 @@ impl Stubs {
             });
             by_stub[at].push(needle.clone());
         }
-        if stubs.len() > MAX_STUBS {
+        if stubs.len() > most {
             return None;
         }
         let searcher = packed::Config::new()
