@@ -140,17 +140,15 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
         text_format,
         progress: Some(&on_unit),
     };
-    let (out, to_terminal): (Box<dyn Write>, bool) = match &args.output {
+    // `Send`: the hunt writes its output from a thread of its own.
+    let (out, to_terminal): (Box<dyn Write + Send>, bool) = match &args.output {
         Some(path) => {
             let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
             (Box::new(BufWriter::new(file)), false)
         }
         None => {
             let terminal = std::io::stdout().is_terminal();
-            (
-                Box::new(progress.writer(std::io::stdout().lock())),
-                terminal,
-            )
+            (Box::new(progress.writer(std::io::stdout())), terminal)
         }
     };
     let format = args.format.unwrap_or(if to_terminal {
@@ -211,7 +209,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
 }
 
 /// Warns about the correlations the hunt cannot evaluate, then hunts.
-fn run_hunt<S: Sink>(
+fn run_hunt<S: Sink + Send>(
     engine: &Engine,
     source: &mut Inputs,
     options: &HuntOptions<'_>,

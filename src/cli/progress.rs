@@ -92,7 +92,7 @@ impl Progress {
 
     /// `out` wrapped so that the progress line is taken off the screen while it writes (the
     /// matches and the progress line may share one terminal).
-    pub fn writer<W: Write>(&self, out: W) -> impl Write {
+    pub fn writer<W: Write + Send>(&self, out: W) -> impl Write + Send {
         Suspending {
             bar: self.bar.clone(),
             out,
