@@ -5,7 +5,7 @@
 //! Source ─inputs─▶ units (files, chunks, stream blocks) ─waves─▶ workers: frame, scan, verdicts
 //!   │                   units.rs, reading.rs                        records.rs ──▶ Sink::Batch
 //!   └─ skipped, errors ─▶ stats.rs                                                   │
-//!                                         Sink::write (input order) ◀───────────────┘
+//!                writing.rs, own thread:  Sink::write (input order) ◀───────────────┘
 //!                                         correlations after the scan ─▶ Sink::correlation
 //! ```
 //!
@@ -13,9 +13,9 @@
 //! scanned in parallel (rayon) in waves of a few per thread (many more when they are small
 //! files), each with the worker's own [`Scanner`](crate::Scanner) and its own sink batch,
 //! while the driver takes the next wave from the source and reads it (downloads,
-//! decompresses), and another hands the wave's batches to the sink in unit order as they are
-//! scanned. So the output is the same whatever the thread count, and memory holds two waves
-//! of input and one of output, however large the input. The pages of a scanned chunk are
+//! decompresses), and another hands the batches to the sink in unit order as they are scanned
+//! (see `writing`). So the output is the same whatever the thread count, and memory holds two
+//! waves of input and about one of output, however large the input. The pages of a scanned chunk are
 //! released, so a hunt's resident size does not grow with the size of a mapped file. Bad
 //! records and unreadable inputs are counted and the first ones reported; they never stop the
 //! hunt. A sink error does: the hunt returns it as a [`HuntError`], with the statistics so far.
@@ -24,6 +24,7 @@ mod reading;
 mod records;
 mod stats;
 mod units;
+mod writing;
 
 pub use stats::{HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS};
 
@@ -40,6 +41,7 @@ pub(crate) use records::{Buffer, Worker, scan_records};
 use std::sync::mpsc;
 use std::time::Instant;
 use units::{Opening, Unit, Units, number_wave};
+use writing::{Writing, write_unit};
 
 /// How to hunt.
 #[derive(Default)]
@@ -101,11 +103,10 @@ where
 
 /// The detection pass: every unit of the source scanned, wave by wave, and its batch written.
 ///
-/// Three threads work side by side: while the workers scan a wave, one thread takes the next
-/// wave from the source and reads it, and another writes the wave's batches, each as soon as
-/// it and those before it are scanned. So a hunt whose output is large (all of SigmaHQ
-/// writing most records to a file) goes on scanning while its output is written, and holds
-/// no more output than before.
+/// Three kinds of threads work side by side: while the workers scan a wave, one thread takes
+/// the next wave from the source and reads it, and another writes the batches in input order
+/// as they are scanned (see `writing`). So a hunt whose output is large (all of SigmaHQ
+/// writing most records to a file) goes on scanning while its output is written.
 fn detect<S: Sink + Send>(
     engine: &Engine,
     source: &mut dyn Source,
@@ -117,37 +118,44 @@ fn detect<S: Sink + Send>(
     let forced = Forced::of(options);
     let mut units = Units::new(source, Opening::of(engine, options, &forced));
     let threads = rayon::current_num_threads();
-    let mut wave = units.wave(threads);
-    // The number of the next record of the file whose chunks are being numbered.
-    let mut next_record = 0;
-    while !wave.is_empty() {
-        number_wave(&mut wave, &mut next_record);
-        let batches: Vec<S::Batch> = wave.iter().map(|_| sink.batch()).collect();
-        let (scanned, outcomes) = mpsc::channel();
-        let (sink, stats, len) = (&mut *sink, &mut *stats, wave.len());
-        let (next, written) = std::thread::scope(|scope| {
-            let reader = scope.spawn(|| units.wave(threads));
-            let writer = scope.spawn(move || write_in_order(outcomes, len, sink, stats));
-            std::mem::take(&mut wave)
-                .into_par_iter()
-                .zip(batches)
-                .enumerate()
-                .map_init(
-                    || Worker::new(engine, correlator),
-                    |worker, (index, (unit, batch))| {
-                        (index, run_unit(worker, unit, batch, options))
-                    },
-                )
-                .for_each_with(scanned, |scanned, outcome| {
-                    // The writer only stops receiving once every unit is in.
-                    let _ = scanned.send(outcome);
-                });
-            (joined(reader), joined(writer))
-        });
-        written?;
-        wave = next;
-    }
-    Ok(())
+    let writing = Writing::new(sink);
+    let (scanned, outcomes) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| writing.write_in_order(outcomes, stats));
+        let mut wave = units.wave(threads);
+        // The index of the wave's first unit among all units.
+        let mut first: usize = 0;
+        // The number of the next record of the file whose chunks are being numbered.
+        let mut next_record = 0;
+        // Each wave waits for the units before the last one of the wave before to be written.
+        while !wave.is_empty() && writing.wait_for(first.saturating_sub(1)) {
+            number_wave(&mut wave, &mut next_record);
+            let batches = writing.batches(wave.len());
+            let len = wave.len();
+            wave = std::thread::scope(|scope| {
+                // The next wave is taken from the source and read while this one is scanned.
+                let reader = scope.spawn(|| units.wave(threads));
+                std::mem::take(&mut wave)
+                    .into_par_iter()
+                    .zip(batches)
+                    .enumerate()
+                    .map_init(
+                        || Worker::new(engine, correlator),
+                        |worker, (index, (unit, batch))| {
+                            (first + index, run_unit(worker, unit, batch, options))
+                        },
+                    )
+                    .for_each_with(scanned.clone(), |scanned, outcome| {
+                        // Fails only once the writer has ended, which it reports itself.
+                        let _ = scanned.send(outcome);
+                    });
+                joined(reader)
+            });
+            first += len;
+        }
+        drop(scanned);
+        joined(writer)
+    })
 }
 
 /// What a scoped thread returned; its panic goes on in this thread.
@@ -155,45 +163,6 @@ fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
     thread
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// Writes the `len` units of a wave to `sink` in their order as their scans come in (each with
-/// its index in the wave; see [`write_unit`]). After an error of the sink, the units left are
-/// received and dropped, and the error is returned.
-fn write_in_order<S: Sink>(
-    outcomes: mpsc::Receiver<(usize, UnitOutcome<S::Batch>)>,
-    len: usize,
-    sink: &mut S,
-    stats: &mut HuntStats,
-) -> Result<(), SinkError> {
-    let mut waiting: Vec<Option<UnitOutcome<S::Batch>>> = (0..len).map(|_| None).collect();
-    let mut next = 0;
-    let mut written = Ok(());
-    for (index, outcome) in outcomes {
-        waiting[index] = Some(outcome);
-        while let Some(outcome) = waiting.get_mut(next).and_then(Option::take) {
-            next += 1;
-            if written.is_ok() {
-                written = write_unit(outcome, sink, stats);
-            }
-        }
-    }
-    written
-}
-
-/// Merges a scanned unit's statistics into `stats`, then writes its batch to `sink` (if the
-/// sink did not refuse a match of the unit, and the batch was kept).
-fn write_unit<S: Sink>(
-    (batch, unit_stats, result): UnitOutcome<S::Batch>,
-    sink: &mut S,
-    stats: &mut HuntStats,
-) -> Result<(), SinkError> {
-    stats.merge(unit_stats);
-    result?;
-    match batch {
-        Some(batch) => sink.write(batch),
-        None => Ok(()),
-    }
 }
 
 /// Scans every unit of `source` on this thread, in order, writing each unit's batch to `sink`
@@ -310,86 +279,4 @@ pub(crate) fn write_correlation<S: Sink>(
         sink.correlation(rule, m)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::RecordView;
-    use crate::correlate::CorrelationMatch;
-    use crate::sink::{Batch, MatchRecord};
-    use sigil_compiler::Rule;
-
-    /// A batch that is only its unit's number.
-    struct Numbered(u64);
-
-    impl Batch for Numbered {
-        fn matched(&mut self, _: &MatchRecord<'_>, _: &RecordView<'_>) -> Result<(), SinkError> {
-            Ok(())
-        }
-    }
-
-    /// Records the numbers of the batches written; refuses the one numbered `refused`.
-    struct Written {
-        numbers: Vec<u64>,
-        refused: Option<u64>,
-    }
-
-    impl Sink for Written {
-        type Batch = Numbered;
-        fn batch(&mut self) -> Numbered {
-            Numbered(0)
-        }
-        fn write(&mut self, batch: Numbered) -> Result<(), SinkError> {
-            if self.refused == Some(batch.0) {
-                return Err(SinkError::Closed);
-            }
-            self.numbers.push(batch.0);
-            Ok(())
-        }
-        fn correlation(&mut self, _: &Rule, _: &CorrelationMatch) -> Result<(), SinkError> {
-            Ok(())
-        }
-    }
-
-    /// Sends the outcomes of units 0..8, whose statistics count one file each, in `order`, and
-    /// writes them with `refused` refused.
-    fn write(order: &[usize], refused: Option<u64>) -> (Vec<u64>, u64, Result<(), SinkError>) {
-        let (sent, outcomes) = mpsc::channel();
-        for &unit in order {
-            let stats = HuntStats {
-                files: 1,
-                ..HuntStats::default()
-            };
-            let outcome = (Some(Numbered(unit as u64)), stats, Ok(()));
-            sent.send((unit, outcome)).unwrap();
-        }
-        drop(sent);
-        let mut sink = Written {
-            numbers: Vec::new(),
-            refused,
-        };
-        let mut stats = HuntStats::default();
-        let written = write_in_order(outcomes, order.len(), &mut sink, &mut stats);
-        (sink.numbers, stats.files, written)
-    }
-
-    #[test]
-    fn units_scanned_out_of_order_are_written_in_order() {
-        let order = [3, 1, 0, 2, 7, 4, 6, 5];
-        let (numbers, files, written) = write(&order, None);
-        assert_eq!(numbers, (0..8).collect::<Vec<_>>());
-        assert_eq!(files, 8);
-        assert!(written.is_ok());
-    }
-
-    #[test]
-    fn a_refused_batch_stops_the_writing_and_the_statistics_at_its_unit() {
-        let order = [5, 0, 7, 2, 1, 3, 6, 4];
-        let (numbers, files, written) = write(&order, Some(4));
-        assert_eq!(numbers, [0, 1, 2, 3]);
-        // The refused unit's statistics are merged (it was scanned), later units' are not.
-        assert_eq!(files, 5);
-        assert!(matches!(written, Err(SinkError::Closed)));
-    }
 }
