@@ -20,7 +20,7 @@ use crate::parse::{Context, ParsedFile, ParsedRule, Placeholders, parse_file};
 use crate::pipeline::{BUILTIN_PIPELINES, Pipeline, builtin_pipeline};
 use crate::source::{SourceFile, SourceId, SourceMap, Span};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// How to load.
@@ -77,7 +77,8 @@ impl Loaded {
 /// The files of each path are read and parsed on rayon's threads, [`LOAD_GROUP`] at a time,
 /// then joined in file order, so the result (source ids, rule order, diagnostics) is that of
 /// a load one file at a time. Each file of a group may compile regexes into its share of the
-/// room [`LoadOptions::max_regex_bytes`] leaves.
+/// room [`LoadOptions::max_regex_bytes`] leaves. A file that several paths reach (the same
+/// canonical path) is loaded once, where it is first reached.
 pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     if let Some(file) = paths.iter().find(|p| compiled::is_compiled_file(p)) {
         return load_compiled(file, paths, options);
@@ -89,8 +90,12 @@ pub fn load_paths(paths: &[PathBuf], options: &LoadOptions) -> Loaded {
     if !loader.read_pipelines(&options.pipelines) {
         return loader.finish();
     }
+    // A file reached through several paths (`-r rules -r rules/aws`, or two links to it) is
+    // loaded once: twice, each of its rules would report every match twice.
+    let mut seen = HashSet::new();
     for path in paths {
-        let files = rule_files(path, &mut loader.loaded);
+        let mut files = rule_files(path, &mut loader.loaded);
+        files.retain(|file| seen.insert(file.canonicalize().unwrap_or_else(|_| file.clone())));
         for group in files.chunks(LOAD_GROUP) {
             // Each file adds exactly one source, so its id is known before it is read.
             let first = loader.loaded.sources.len();

@@ -230,6 +230,40 @@ fn symlinked_rule_files_and_folders_are_followed_and_loops_reported() {
     assert_eq!(loaded.refused, 1);
 }
 
+/// A rule file reached through several paths (a folder and a folder inside it, the same path
+/// twice, a link to it) is loaded once, so that none of its matches is reported twice.
+#[cfg(unix)]
+#[test]
+fn a_rule_file_reached_through_several_paths_is_loaded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("aws")).unwrap();
+    for (file, n) in [("a.yml", 1), ("aws/b.yml", 2)] {
+        let text = format!(
+            "title: rule {n}\nid: 2b6f3c1e-5d7a-4e8b-9c0d-00000000000{n}\nlevel: low\n\
+             logsource: {{product: aws}}\ndetection:\n  sel: {{x: {n}}}\n  condition: sel\n"
+        );
+        std::fs::write(rules.join(file), text).unwrap();
+    }
+    std::os::unix::fs::symlink(rules.join("a.yml"), dir.path().join("link.yml")).unwrap();
+    let paths = [
+        rules.join("aws"),
+        rules.clone(),
+        rules.join("aws/b.yml"),
+        dir.path().join("link.yml"),
+        rules.join("aws/../a.yml"),
+    ];
+    let loaded = load_paths(&paths, &LoadOptions::default());
+    let titles: Vec<&str> = loaded
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect();
+    assert_eq!(titles, ["rule 2", "rule 1"]);
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+}
+
 /// Issue 18 #4: `|windash` is a dash class per dash, not an enumeration, so a value's size does
 /// not grow with its dashes (50,000 such values once took 10 GB); where spellings must be
 /// enumerated (before an encoder), too many is an error, not a silent cut.
