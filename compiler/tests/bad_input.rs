@@ -141,12 +141,7 @@ fn a_folder_loads_in_file_order_with_each_problem_in_its_own_file() {
         .filter_map(|(name, code)| code.map(|code| (name.clone(), code)))
         .collect();
     assert_eq!(errors, wanted);
-    let titles: Vec<&str> = loaded
-        .rules
-        .rules()
-        .iter()
-        .map(|r| r.meta.title.as_str())
-        .collect();
+    let titles = titles(&loaded);
     let wanted: Vec<String> = (0..60)
         .filter(|i| i % 4 == 3)
         .map(|i| format!("rule {i}"))
@@ -204,12 +199,7 @@ fn symlinked_rule_files_and_folders_are_followed_and_loops_reported() {
     symlink(dir.path().join("nothing.yml"), rules.join("gone.yml")).unwrap();
 
     let loaded = load_paths(&[rules], &LoadOptions::default());
-    let mut titles: Vec<&str> = loaded
-        .rules
-        .rules()
-        .iter()
-        .map(|r| r.meta.title.as_str())
-        .collect();
+    let mut titles = titles(&loaded);
     titles.sort();
     assert_eq!(titles, ["in a linked folder", "linked file", "plain"]);
     let found: Vec<(Code, &str)> = loaded
@@ -254,12 +244,7 @@ fn a_rule_file_reached_through_several_paths_is_loaded_once() {
         rules.join("aws/../a.yml"),
     ];
     let loaded = load_paths(&paths, &LoadOptions::default());
-    let titles: Vec<&str> = loaded
-        .rules
-        .rules()
-        .iter()
-        .map(|r| r.meta.title.as_str())
-        .collect();
+    let titles = titles(&loaded);
     assert_eq!(titles, ["rule 2", "rule 1"]);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
 }
@@ -387,4 +372,14 @@ fn a_huge_automaton_gets_a_warning() {
         "{}",
         warning.message
     );
+}
+
+/// The titles of the rules loaded, in their order.
+fn titles(loaded: &Loaded) -> Vec<&str> {
+    loaded
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.meta.title.as_str())
+        .collect()
 }
