@@ -1,5 +1,5 @@
 //! The hunt's output side: scanned units' batches handed to the sink in input order, on a
-//! thread of their own, while the workers scan the next units.
+//! thread of its own, while the workers scan the next units.
 //!
 //! ```text
 //! workers ─(index, outcome)─▶ channel ─▶ writer thread: reorders, Sink::write, counts written
