@@ -179,19 +179,17 @@ fn symlinked_rule_files_and_folders_are_followed_and_loops_reported() {
     let (rules, elsewhere) = (dir.path().join("rules"), dir.path().join("elsewhere"));
     std::fs::create_dir_all(rules.join("sub")).unwrap();
     std::fs::create_dir_all(elsewhere.join("folder")).unwrap();
-    let rule = |title: &str, n: u32| {
-        format!(
-            "title: {title}\nid: 7f0c6d7e-1b1a-4d0e-9a1e-0000000001{n:02}\nlevel: low\n\
-             logsource: {{product: aws}}\ndetection:\n  sel: {{x: {n}}}\n  condition: sel\n"
-        )
-    };
-    std::fs::write(elsewhere.join("linked_file.yml"), rule("linked file", 1)).unwrap();
     std::fs::write(
-        elsewhere.join("folder/inside.yml"),
-        rule("in a linked folder", 2),
+        elsewhere.join("linked_file.yml"),
+        rule_text("linked file", 1),
     )
     .unwrap();
-    std::fs::write(rules.join("plain.yml"), rule("plain", 3)).unwrap();
+    std::fs::write(
+        elsewhere.join("folder/inside.yml"),
+        rule_text("in a linked folder", 2),
+    )
+    .unwrap();
+    std::fs::write(rules.join("plain.yml"), rule_text("plain", 3)).unwrap();
     symlink(elsewhere.join("linked_file.yml"), rules.join("a.yml")).unwrap();
     symlink(elsewhere.join("folder"), rules.join("sub/folder")).unwrap();
     symlink(&rules, rules.join("sub/loop")).unwrap();
@@ -229,11 +227,7 @@ fn a_rule_file_reached_through_several_paths_is_loaded_once() {
     let rules = dir.path().join("rules");
     std::fs::create_dir_all(rules.join("aws")).unwrap();
     for (file, n) in [("a.yml", 1), ("aws/b.yml", 2)] {
-        let text = format!(
-            "title: rule {n}\nid: 2b6f3c1e-5d7a-4e8b-9c0d-00000000000{n}\nlevel: low\n\
-             logsource: {{product: aws}}\ndetection:\n  sel: {{x: {n}}}\n  condition: sel\n"
-        );
-        std::fs::write(rules.join(file), text).unwrap();
+        std::fs::write(rules.join(file), rule_text(&format!("rule {n}"), n)).unwrap();
     }
     std::os::unix::fs::symlink(rules.join("a.yml"), dir.path().join("link.yml")).unwrap();
     let paths = [
@@ -382,4 +376,12 @@ fn titles(loaded: &Loaded) -> Vec<&str> {
         .iter()
         .map(|r| r.meta.title.as_str())
         .collect()
+}
+
+/// A valid rule titled `title`, with an id and a value of its own made from `n`.
+fn rule_text(title: &str, n: u32) -> String {
+    format!(
+        "title: {title}\nid: 7f0c6d7e-1b1a-4d0e-9a1e-0000000001{n:02}\nlevel: low\n\
+         logsource: {{product: aws}}\ndetection:\n  sel: {{x: {n}}}\n  condition: sel\n"
+    )
 }

@@ -172,18 +172,23 @@ mod tests {
         }
     }
 
+    /// The outcome of scanning unit `unit`, with its index: its batch numbered as the unit,
+    /// its statistics counting one file.
+    fn outcome(unit: usize) -> (usize, UnitOutcome<Numbered>) {
+        let stats = HuntStats {
+            files: 1,
+            ..HuntStats::default()
+        };
+        (unit, (Some(Numbered(unit as u64)), stats, Ok(())))
+    }
+
     /// Sends the outcomes of units 0..n, whose statistics count one file each, in `order`,
     /// and writes them with `refused` refused. Returns the numbers written, the files counted
     /// and the writer's result.
     fn write(order: &[usize], refused: Option<u64>) -> (Vec<u64>, u64, Result<(), SinkError>) {
         let (sent, outcomes) = mpsc::channel();
         for &unit in order {
-            let stats = HuntStats {
-                files: 1,
-                ..HuntStats::default()
-            };
-            let outcome = (Some(Numbered(unit as u64)), stats, Ok(()));
-            sent.send((unit, outcome)).unwrap();
+            sent.send(outcome(unit)).unwrap();
         }
         drop(sent);
         let mut sink = Written {
@@ -228,15 +233,10 @@ mod tests {
         std::thread::scope(|scope| {
             let writer = scope.spawn(|| writing.write_in_order(outcomes, &mut stats));
             for unit in 0..2 {
-                sent.send((
-                    unit,
-                    (Some(Numbered(unit as u64)), HuntStats::default(), Ok(())),
-                ))
-                .unwrap();
+                sent.send(outcome(unit)).unwrap();
             }
             assert!(writing.wait_for(2), "units 0 and 1 are written");
-            sent.send((2, (Some(Numbered(2)), HuntStats::default(), Ok(()))))
-                .unwrap();
+            sent.send(outcome(2)).unwrap();
             // Unit 2 is refused: waiting for unit 5 returns at once, saying the writer stopped.
             assert!(!writing.wait_for(5));
             drop(sent);
