@@ -12,7 +12,9 @@ use super::ndjson::is_record_line;
 use super::scan::find_byte;
 
 /// Splits `buf` into at most `parts` ranges (at least one unless `buf` is empty) that cover it
-/// in order and each end just after a newline, or at the end of `buf`.
+/// in order and each end just after a newline, or at the end of `buf`. Each is found as it is
+/// asked for, reading only from about its end to the next newline: a caller can release the
+/// memory of a mapped chunk before the next cut maps more of it in.
 ///
 /// Chunks are about `buf.len() / parts` bytes; a line longer than that makes its chunk longer
 /// (and there may be fewer chunks). `parts == 0` is taken as 1.
@@ -25,7 +27,7 @@ use super::scan::find_byte;
 /// use sigil_engine::framing::{Origin, Shape, count_records, records, split_ndjson};
 ///
 /// let log = b"{\"n\":1}\n\n{\"n\":2}\r\n{\"n\":3}\n  \n{\"n\":4}\n".repeat(1000);
-/// let chunks = split_ndjson(&log, 4);
+/// let chunks: Vec<_> = split_ndjson(&log, 4).collect();
 /// let counts: Vec<u64> = chunks.par_iter().map(|r| count_records(&log[r.clone()])).collect();
 ///
 /// // Each chunk starts numbering after the records of the chunks before it.
@@ -42,20 +44,22 @@ use super::scan::find_byte;
 ///     .collect();
 /// assert_eq!(indices, (1..=4000).collect::<Vec<u64>>());
 /// ```
-pub fn split_ndjson(buf: &[u8], parts: usize) -> Vec<Range<usize>> {
+pub fn split_ndjson(buf: &[u8], parts: usize) -> impl Iterator<Item = Range<usize>> + '_ {
     let target = buf.len().div_ceil(parts.max(1)).max(1);
-    let mut chunks = Vec::with_capacity(parts);
     let mut start = 0;
-    while start < buf.len() {
+    std::iter::from_fn(move || {
+        if start >= buf.len() {
+            return None;
+        }
         let cut = start + target - 1; // the chunk's last byte, if it were a newline
         let end = match buf.get(cut..).and_then(|rest| find_byte(b'\n', rest)) {
             Some(newline) => cut + newline + 1,
             None => buf.len(),
         };
-        chunks.push(start..end);
+        let chunk = start..end;
         start = end;
-    }
-    chunks
+        Some(chunk)
+    })
 }
 
 /// The number of records (good and bad) that NDJSON framing finds in `buf`: its lines that are

@@ -287,9 +287,15 @@ impl<'a> Units<'a> {
         let mut reading = Arc::new(Reading::of(&source, block.bytes(), block.shape(), forced));
         let (block, source) = (Arc::new(block), Arc::new(source));
         let bytes = block.bytes();
-        let ranges = match block.shape() {
+        let ranges: Vec<Range<usize>> = match block.shape() {
+            // Finding a cut reads a line there, which maps its pages in: a whole 2 MiB folio
+            // where the page cache holds the file in huge pages. Each chunk is released as
+            // soon as it is cut, or the whole file would be resident at once, until its
+            // chunk is scanned.
             Shape::Ndjson if !bytes.is_empty() => {
                 split_ndjson(bytes, bytes.len().div_ceil(CHUNK_BYTES))
+                    .inspect(|chunk| block.release(chunk.clone()))
+                    .collect()
             }
             _ => std::iter::once(0..bytes.len()).collect(),
         };

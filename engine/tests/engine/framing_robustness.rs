@@ -141,7 +141,7 @@ fn chunks_cover_the_buffer_at_newlines_and_count_what_framing_finds() {
             .map(|_| ALPHABET[rng.below(ALPHABET.len())])
             .collect();
         let parts = round % 9;
-        let chunks = split_ndjson(&bytes, parts);
+        let chunks: Vec<_> = split_ndjson(&bytes, parts).collect();
         assert!(chunks.len() <= parts.max(1));
         let mut expected_start = 0;
         for chunk in &chunks {

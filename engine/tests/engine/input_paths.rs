@@ -185,7 +185,7 @@ fn chunked(bytes: &[u8], parts: usize) -> Vec<(u64, u64, Vec<u8>)> {
         0
     };
     let body = &bytes[bom..];
-    let chunks = split_ndjson(body, parts);
+    let chunks: Vec<_> = split_ndjson(body, parts).collect();
     assert!(chunks.len() <= parts.max(1));
     let counts: Vec<u64> = chunks
         .par_iter()
