@@ -4,6 +4,10 @@
     benches/ab.py ROUNDS OLD_BINARY NEW_BINARY -- hunt -r rules /tmp/ct200 --threads 1
     benches/ab.py ROUNDS BINARY NAME=VALUE -- hunt ...    (A without the variable, B with it)
 
+With AB_EVICT=FILE[:FILE...], those files are dropped from the page cache before each run
+(posix_fadvise DONTNEED), so that every run reads its input from disk, as a hunt over an
+archive does.
+
 Rounds alternate A and B. Each run's wall time (perf_counter), user + system CPU time, minor
 page faults and peak RSS (os.wait4) are taken; medians and minimums are reported, with B/A.
 Output goes to /dev/null, and a run that fails stops the script.
@@ -13,6 +17,14 @@ import statistics
 import subprocess
 import sys
 import time
+
+
+def evict(files):
+    """Drops each of the `:`-separated `files` from the page cache."""
+    for path in filter(None, files.split(":")):
+        fd = os.open(path, os.O_RDONLY)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
 
 
 def main():
@@ -27,6 +39,7 @@ def main():
     for i in range(rounds):
         for label in ("A", "B") if i % 2 == 0 else ("B", "A"):
             binary, extra = runs[label]
+            evict(os.environ.get("AB_EVICT", ""))
             start = time.perf_counter()
             child = subprocess.Popen(
                 [binary, *args],
