@@ -4,9 +4,9 @@
     benches/ab.py ROUNDS OLD_BINARY NEW_BINARY -- hunt -r rules /tmp/ct200 --threads 1
     benches/ab.py ROUNDS BINARY NAME=VALUE -- hunt ...    (A without the variable, B with it)
 
-With AB_EVICT=FILE[:FILE...], those files are dropped from the page cache before each run
-(posix_fadvise DONTNEED), so that every run reads its input from disk, as a hunt over an
-archive does.
+With AB_EVICT=PATH[:PATH...], those files (and the files below those folders) are dropped
+from the page cache before each run (posix_fadvise DONTNEED), so that every run reads its
+input from disk, as a hunt over an archive does.
 
 Rounds alternate A and B. Each run's wall time (perf_counter), user + system CPU time, minor
 page faults and peak RSS (os.wait4) are taken; medians and minimums are reported, with B/A.
@@ -19,12 +19,16 @@ import sys
 import time
 
 
-def evict(files):
-    """Drops each of the `:`-separated `files` from the page cache."""
-    for path in filter(None, files.split(":")):
-        fd = os.open(path, os.O_RDONLY)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        os.close(fd)
+def evict(paths):
+    """Drops each of the `:`-separated files, and every file below each folder, from the page
+    cache."""
+    for path in filter(None, paths.split(":")):
+        files = [path] if os.path.isfile(path) else (
+            os.path.join(folder, name) for folder, _, names in os.walk(path) for name in names)
+        for file in files:
+            fd = os.open(file, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
 
 
 def main():

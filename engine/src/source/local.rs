@@ -3,13 +3,25 @@
 use super::{Input, Source, SourceItem, Total};
 use crate::input::{Discovery, InputSource, discover};
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::fs::OpenOptions;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Files ahead of the one being opened whose reading is started (see [`read_ahead`]).
+const READ_AHEAD_FILES: usize = 64;
+
+/// The most of each file whose reading is started ahead: the system's own read-ahead takes
+/// over once a file is being read.
+const READ_AHEAD_BYTES: libc::off_t = 2 << 20;
 
 /// Files, folders (walked recursively, in sorted order, digests and noise skipped) and `-` for
 /// stdin, as [`discover`] expands them.
 ///
 /// The paths are listed when the source is made, so [`Source::total`] knows the number and
-/// size of the files; errors of listing come first, then the inputs and skips in order.
+/// size of the files; errors of listing come first, then the inputs and skips in order. As
+/// each item is taken, the reading of the [`READ_AHEAD_FILES`] files after it is started (see
+/// [`read_ahead`]).
 ///
 /// ```
 /// use sigil_engine::{LocalSource, Source, SourceItem};
@@ -32,6 +44,8 @@ use std::path::PathBuf;
 pub struct LocalSource {
     items: VecDeque<SourceItem>,
     total: Total,
+    /// How many of the first `items` had their reading started.
+    read_ahead: usize,
 }
 
 impl LocalSource {
@@ -56,16 +70,100 @@ impl LocalSource {
                 .into_iter()
                 .map(|source| SourceItem::Input(Input::open(source))),
         );
-        LocalSource { items, total }
+        LocalSource {
+            items,
+            total,
+            read_ahead: 0,
+        }
     }
 }
 
 impl Source for LocalSource {
     fn next(&mut self) -> Option<SourceItem> {
-        self.items.pop_front()
+        let item = self.items.pop_front();
+        self.read_ahead = self.read_ahead.saturating_sub(1);
+        for ahead in self
+            .items
+            .range(self.read_ahead..)
+            .take(READ_AHEAD_FILES - self.read_ahead)
+        {
+            if let SourceItem::Input(input) = ahead
+                && let InputSource::Path(path) = &input.source
+            {
+                read_ahead(path);
+            }
+            self.read_ahead += 1;
+        }
+        item
     }
 
     fn total(&self) -> Option<Total> {
         Some(self.total)
+    }
+}
+
+/// Asks the system to start reading the first [`READ_AHEAD_BYTES`] of `path` into the page
+/// cache (`POSIX_FADV_WILLNEED`, which does not wait for the reads), so that a folder of many
+/// small files (CloudTrail's S3 layout) comes from disk while the files before it are
+/// scanned, rather than one file at a time as each is opened. Best effort: a file that cannot
+/// be opened here is reported when it is opened to be read. Only regular files are read
+/// ahead: opening a named pipe here would let its waiting writer start writing to a reader
+/// that is about to close (and die of `SIGPIPE`).
+fn read_ahead(path: &Path) {
+    if !std::fs::metadata(path).is_ok_and(|meta| meta.is_file()) {
+        return;
+    }
+    // Without blocking, should the file have become a named pipe since.
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path);
+    if let Ok(file) = opened {
+        // SAFETY: a valid descriptor; the advice only starts reads into the page cache.
+        unsafe {
+            libc::posix_fadvise(
+                file.as_raw_fd(),
+                0,
+                READ_AHEAD_BYTES,
+                libc::POSIX_FADV_WILLNEED,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::File;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn a_named_pipe_ahead_is_not_opened_before_its_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), "{}\n").unwrap();
+        let fifo = dir.path().join("b.json");
+        let name = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(name.as_ptr(), 0o600) }, 0);
+        // A writer waits for a reader: its open returns once the pipe is opened for reading.
+        let opened = Arc::new(AtomicBool::new(false));
+        let writer = std::thread::spawn({
+            let (fifo, opened) = (fifo.clone(), Arc::clone(&opened));
+            move || {
+                let file = OpenOptions::new().write(true).open(fifo).unwrap();
+                opened.store(true, Ordering::SeqCst);
+                drop(file);
+            }
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200)); // the writer is waiting
+        let mut source = LocalSource::new(&[dir.path().join("a.json"), fifo.clone()]);
+        assert!(matches!(source.next(), Some(SourceItem::Input(_))));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(!opened.load(Ordering::SeqCst), "the pipe was opened ahead");
+        // Its turn: the hunt opens it, and the writer goes on.
+        let reader = File::open(&fifo).unwrap();
+        writer.join().unwrap();
+        drop(reader);
     }
 }
