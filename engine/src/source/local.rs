@@ -20,8 +20,9 @@ const READ_AHEAD_BYTES: libc::off_t = 2 << 20;
 ///
 /// The paths are listed when the source is made, so [`Source::total`] knows the number and
 /// size of the files; errors of listing come first, then the inputs and skips in order. As
-/// each item is taken, the reading of the [`READ_AHEAD_FILES`] files after it is started (see
-/// [`read_ahead`]).
+/// each item is taken, the system is asked to start reading the files after it, up to 64 of
+/// them and 2 MiB of each, so that a folder of many small files comes from disk while the
+/// files before are scanned.
 ///
 /// ```
 /// use sigil_engine::{LocalSource, Source, SourceItem};
