@@ -123,6 +123,12 @@ impl GuardedMap {
         self.shrunk() && !self.reported.swap(true, Ordering::AcqRel)
     }
 
+    /// A second handle on the mapped file (sharing its read position), to read it with reads
+    /// instead.
+    pub(crate) fn file(&self) -> std::io::Result<File> {
+        self.file.try_clone()
+    }
+
     /// The file's size now, if it can be told.
     pub(crate) fn current_len(&self) -> Option<u64> {
         self.file.metadata().ok().map(|meta| meta.len())

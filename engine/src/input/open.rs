@@ -22,9 +22,9 @@
 //!   are reported one by one.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 
-use super::blocks::{Blocks, Stream};
+use super::blocks::{BLOCK_BYTES, Blocks, Stream};
 use super::guard::GuardedMap;
 use super::{Codec, HEAD_BYTES, InputError, InputSource, SkipReason, parquet};
 use crate::formats;
@@ -46,8 +46,9 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub struct OpenOptions {
     /// Allow memory-mapping plain files (default `true`). A driver turns it off where reading
     /// is the better trade, for instance over many small files, where mapping and unmapping
-    /// cost more than a read. When maps are used, and when not, is decided in one place: the
-    /// private `map_plain` function of this module.
+    /// cost more than a read. When maps are used, and when not, is documented in one place:
+    /// the private `map_plain` function of this module (a big JSON document is read even when
+    /// maps are allowed).
     pub mmap: bool,
     /// Frame every input as this shape instead of detecting it (`--input-format`).
     pub shape: Option<Shape>,
@@ -158,6 +159,9 @@ pub fn open_reader(
 /// - mapping succeeds (it can fail, for instance on some network filesystems or when address
 ///   space runs out), and the map can be registered (see below); otherwise the file is read.
 ///
+/// Once its head has shown the content's shape, a JSON document larger than a block is read
+/// instead after all (see [`from_map`]).
+///
 /// A file that another process truncates while it is mapped would make this process fault
 /// (SIGBUS) and die. Maps are therefore [`GuardedMap`]s: a page past the file's new end reads
 /// as zeros, and the map tells it shrank ([`Block::shrunk`](super::Block::shrunk)), so that
@@ -181,6 +185,11 @@ fn read_magic(reader: &mut impl Read) -> io::Result<Vec<u8>> {
 }
 
 /// Opens a memory-mapped plain file.
+///
+/// A JSON document (an envelope, an array, concatenated objects) larger than one block is
+/// read with reads instead, in blocks cut between records like a compressed one: a map of it
+/// would be one unit, scanned by one thread, resident whole and holding all its matches until
+/// its end (a 199 MB envelope peaked at 388 MB).
 fn from_map(
     input: InputSource,
     map: GuardedMap,
@@ -190,6 +199,16 @@ fn from_map(
     let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     let head = &bytes[start..bytes.len().min(start + HEAD_BYTES)];
     Ok(match sniff(&input, head, options)? {
+        Content::Records(shape) if shape.needs_whole_document() && bytes.len() > BLOCK_BYTES => {
+            let io_error = |error| InputError::Io {
+                input: input.clone(),
+                error,
+            };
+            let mut file = map.file().map_err(io_error)?;
+            drop(map);
+            file.seek(io::SeekFrom::Start(0)).map_err(io_error)?;
+            return from_stream(input.clone(), Codec::Plain, file, options);
+        }
         Content::Records(shape) => Opened::Blocks(Blocks::mapped(map, start, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
     })

@@ -305,3 +305,42 @@ fn block_boundaries_do_not_change_records() {
     assert_eq!(streamed.records, mapped.records);
     assert_eq!(chunked(&bytes, 7), mapped.records);
 }
+
+/// A plain JSON document larger than a block is read in blocks cut between records, as a
+/// compressed one is, not mapped as one block: one unit of a hunt would scan it on one thread,
+/// with the whole file resident and all its matches held until its end. Its records are those
+/// of the document framed in one piece.
+#[test]
+fn a_big_plain_document_is_read_in_blocks() {
+    let values = sample_records();
+    let round: Vec<String> = values.iter().map(compact).collect();
+    let round_bytes: usize = round.iter().map(|text| text.len() + 2).sum();
+    let rounds = (6 << 20) / round_bytes + 1; // about 6 MiB, three blocks
+    let texts: Vec<String> = std::iter::repeat_n(&round, rounds)
+        .flatten()
+        .cloned()
+        .collect();
+    let bytes = format!("\u{FEFF}{{\"Records\":[{}]}}\n", texts.join(",\n")).into_bytes();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big-envelope.json");
+    std::fs::write(&path, &bytes).unwrap();
+    let source = sigil_engine::input::InputSource::Path(path.clone());
+    let Ok(sigil_engine::input::Opened::Blocks(blocks)) =
+        sigil_engine::input::open(&source, &OpenOptions::default())
+    else {
+        panic!("not opened as blocks");
+    };
+    assert!(blocks.into_iter().count() > 1, "read as one block");
+    let read = read_path(&path, &OpenOptions::default());
+    assert!(read.bad.is_empty() && read.errors.is_empty());
+    assert_eq!(read.records.len(), texts.len());
+    let after_bom = Origin {
+        index: 1,
+        offset: 3,
+    };
+    let whole: Vec<(u64, u64, Vec<u8>)> = records(&bytes[3..], Shape::Envelope, after_bom)
+        .map(|record| record.unwrap())
+        .map(|record| (record.index, record.offset, record.bytes.to_vec()))
+        .collect();
+    assert_eq!(read.records, whole);
+}
