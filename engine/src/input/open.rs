@@ -90,21 +90,14 @@ pub fn open(input: &InputSource, options: &OpenOptions) -> Result<Opened, InputE
         InputSource::Path(path) => path,
         InputSource::Stdin => return open_reader(input.clone(), io::stdin(), options),
         InputSource::Url(_) => {
-            return Err(InputError::Io {
-                input: input.clone(),
-                error: io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    "an object is read through its source, not opened by name",
-                ),
-            });
+            return Err(io_error(input)(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an object is read through its source, not opened by name",
+            )));
         }
     };
-    let io_error = |error| InputError::Io {
-        input: input.clone(),
-        error,
-    };
-    let mut file = File::open(path).map_err(io_error)?;
-    let magic = read_magic(&mut file).map_err(io_error)?;
+    let mut file = File::open(path).map_err(io_error(input))?;
+    let magic = read_magic(&mut file).map_err(io_error(input))?;
     let codec = Codec::sniff(&magic);
     if codec == Codec::Parquet {
         return Ok(parquet_blocks(input, parquet::file_rows(input, file)?));
@@ -139,10 +132,7 @@ pub fn open_reader(
     mut reader: impl Read + Send + 'static,
     options: &OpenOptions,
 ) -> Result<Opened, InputError> {
-    let magic = read_magic(&mut reader).map_err(|error| InputError::Io {
-        input: input.clone(),
-        error,
-    })?;
+    let magic = read_magic(&mut reader).map_err(io_error(&input))?;
     let codec = Codec::sniff(&magic);
     from_stream(input, codec, io::Cursor::new(magic).chain(reader), options)
 }
@@ -176,6 +166,14 @@ fn map_plain(file: File, codec: Codec, options: &OpenOptions) -> Result<GuardedM
     }
 }
 
+/// The error of an I/O `error` met while opening `input`.
+fn io_error(input: &InputSource) -> impl Fn(io::Error) -> InputError + '_ {
+    |error| InputError::Io {
+        input: input.clone(),
+        error,
+    }
+}
+
 /// Reads the first four bytes of `reader` (fewer if it is shorter), enough to tell codecs
 /// apart, looping over short reads (pipes deliver what they have).
 fn read_magic(reader: &mut impl Read) -> io::Result<Vec<u8>> {
@@ -200,14 +198,11 @@ fn from_map(
     let head = &bytes[start..bytes.len().min(start + HEAD_BYTES)];
     Ok(match sniff(&input, head, options)? {
         Content::Records(shape) if shape.needs_whole_document() && bytes.len() > BLOCK_BYTES => {
-            let io_error = |error| InputError::Io {
-                input: input.clone(),
-                error,
-            };
-            let mut file = map.file().map_err(io_error)?;
+            let mut file = map.file().map_err(io_error(&input))?;
             drop(map);
-            file.seek(io::SeekFrom::Start(0)).map_err(io_error)?;
-            return from_stream(input.clone(), Codec::Plain, file, options);
+            file.seek(io::SeekFrom::Start(0))
+                .map_err(io_error(&input))?;
+            return from_stream(input, Codec::Plain, file, options);
         }
         Content::Records(shape) => Opened::Blocks(Blocks::mapped(map, start, shape)),
         Content::Skip(reason) => Opened::Skipped(reason),
@@ -224,10 +219,7 @@ fn from_stream(
     let reader: Box<dyn Read + Send> = match codec {
         Codec::Plain => Box::new(raw),
         Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(raw)),
-        Codec::Zstd => Box::new(zstd::Decoder::new(raw).map_err(|error| InputError::Io {
-            input: input.clone(),
-            error,
-        })?),
+        Codec::Zstd => Box::new(zstd::Decoder::new(raw).map_err(io_error(&input))?),
         Codec::Parquet => return Ok(parquet_blocks(&input, parquet::stream_rows(&input, raw)?)),
     };
     let mut stream = Stream::new(input.clone(), codec, reader);

@@ -9,7 +9,7 @@ use crate::support::input::{Outcome, read_path, read_stream};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use sigil_engine::framing::{Origin, Shape, count_records, records, split_ndjson};
-use sigil_engine::input::OpenOptions;
+use sigil_engine::input::{InputSource, OpenOptions, Opened, open};
 
 /// Records chosen to trip a structural scanner: brackets and quotes inside strings, escapes,
 /// non-ASCII text, empty containers, deep-ish nesting, a key named `Records`.
@@ -207,11 +207,14 @@ fn chunked(bytes: &[u8], parts: usize) -> Vec<(u64, u64, Vec<u8>)> {
     chunks
         .par_iter()
         .zip(&origins)
-        .flat_map_iter(|(range, &origin)| {
-            records(&body[range.clone()], Shape::Ndjson, origin)
-                .map(|r| r.map(|r| (r.index, r.offset, r.bytes.to_vec())).unwrap())
-                .collect::<Vec<_>>()
-        })
+        .flat_map_iter(|(range, &origin)| framed(&body[range.clone()], Shape::Ndjson, origin))
+        .collect()
+}
+
+/// The records of `bytes` framed in one piece from `origin` (all good): number, offset, bytes.
+fn framed(bytes: &[u8], shape: Shape, origin: Origin) -> Vec<(u64, u64, Vec<u8>)> {
+    records(bytes, shape, origin)
+        .map(|r| r.map(|r| (r.index, r.offset, r.bytes.to_vec())).unwrap())
         .collect()
 }
 
@@ -324,10 +327,8 @@ fn a_big_plain_document_is_read_in_blocks() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big-envelope.json");
     std::fs::write(&path, &bytes).unwrap();
-    let source = sigil_engine::input::InputSource::Path(path.clone());
-    let Ok(sigil_engine::input::Opened::Blocks(blocks)) =
-        sigil_engine::input::open(&source, &OpenOptions::default())
-    else {
+    let source = InputSource::Path(path.clone());
+    let Ok(Opened::Blocks(blocks)) = open(&source, &OpenOptions::default()) else {
         panic!("not opened as blocks");
     };
     assert!(blocks.into_iter().count() > 1, "read as one block");
@@ -338,9 +339,8 @@ fn a_big_plain_document_is_read_in_blocks() {
         index: 1,
         offset: 3,
     };
-    let whole: Vec<(u64, u64, Vec<u8>)> = records(&bytes[3..], Shape::Envelope, after_bom)
-        .map(|record| record.unwrap())
-        .map(|record| (record.index, record.offset, record.bytes.to_vec()))
-        .collect();
-    assert_eq!(read.records, whole);
+    assert_eq!(
+        read.records,
+        framed(&bytes[3..], Shape::Envelope, after_bom)
+    );
 }
