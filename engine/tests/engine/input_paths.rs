@@ -128,11 +128,7 @@ impl Read for Trickle {
 /// Frames `bytes` through every input path, by name.
 fn every_path(bytes: &[u8]) -> Vec<(&'static str, Outcome)> {
     let dir = tempfile::tempdir().unwrap();
-    let file = |name: &str, content: &[u8]| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, content).unwrap();
-        path
-    };
+    let file = |name: &str, content: &[u8]| written(&dir, name, content);
     let mapped = OpenOptions::default();
     let read = OpenOptions {
         mmap: false,
@@ -309,24 +305,40 @@ fn block_boundaries_do_not_change_records() {
     assert_eq!(chunked(&bytes, 7), mapped.records);
 }
 
+/// A CloudTrail envelope of about 6 MiB (three blocks) made of the sample records, after a byte
+/// order mark, with `garbage` in place of the record in its middle; and its number of records.
+fn big_envelope(garbage: Option<&str>) -> (Vec<u8>, usize) {
+    let round: Vec<String> = sample_records().iter().map(compact).collect();
+    let round_bytes: usize = round.iter().map(|text| text.len() + 2).sum();
+    let rounds = (6 << 20) / round_bytes + 1;
+    let mut texts: Vec<String> = std::iter::repeat_n(&round, rounds)
+        .flatten()
+        .cloned()
+        .collect();
+    if let Some(garbage) = garbage {
+        let middle = texts.len() / 2;
+        texts[middle] = garbage.to_string();
+    }
+    let bytes = format!("\u{FEFF}{{\"Records\":[{}]}}\n", texts.join(",\n")).into_bytes();
+    (bytes, texts.len())
+}
+
+/// Writes `bytes` as `name` in `dir`.
+fn written(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
 /// A plain JSON document larger than a block is read in blocks cut between records, as a
 /// compressed one is, not mapped as one block: one unit of a hunt would scan it on one thread,
 /// with the whole file resident and all its matches held until its end. Its records are those
 /// of the document framed in one piece.
 #[test]
 fn a_big_plain_document_is_read_in_blocks() {
-    let values = sample_records();
-    let round: Vec<String> = values.iter().map(compact).collect();
-    let round_bytes: usize = round.iter().map(|text| text.len() + 2).sum();
-    let rounds = (6 << 20) / round_bytes + 1; // about 6 MiB, three blocks
-    let texts: Vec<String> = std::iter::repeat_n(&round, rounds)
-        .flatten()
-        .cloned()
-        .collect();
-    let bytes = format!("\u{FEFF}{{\"Records\":[{}]}}\n", texts.join(",\n")).into_bytes();
+    let (bytes, count) = big_envelope(None);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big-envelope.json");
-    std::fs::write(&path, &bytes).unwrap();
+    let path = written(&dir, "big-envelope.json", &bytes);
     let source = InputSource::Path(path.clone());
     let Ok(Opened::Blocks(blocks)) = open(&source, &OpenOptions::default()) else {
         panic!("not opened as blocks");
@@ -334,7 +346,7 @@ fn a_big_plain_document_is_read_in_blocks() {
     assert!(blocks.into_iter().count() > 1, "read as one block");
     let read = read_path(&path, &OpenOptions::default());
     assert!(read.bad.is_empty() && read.errors.is_empty());
-    assert_eq!(read.records.len(), texts.len());
+    assert_eq!(read.records.len(), count);
     let after_bom = Origin {
         index: 1,
         offset: 3,
@@ -343,4 +355,27 @@ fn a_big_plain_document_is_read_in_blocks() {
         read.records,
         framed(&bytes[3..], Shape::Envelope, after_bom)
     );
+}
+
+/// A bad record in the middle of a big plain document is reported with its number and offset,
+/// and the records after it are read, as they are from the same document gzipped.
+#[test]
+fn a_bad_record_in_a_big_plain_document_is_reported_and_the_rest_read() {
+    let (bytes, count) = big_envelope(Some("tru"));
+    let dir = tempfile::tempdir().unwrap();
+    let plain = read_path(&written(&dir, "bad.json", &bytes), &OpenOptions::default());
+    let gzipped = read_path(
+        &written(&dir, "bad.json.gz", &gzip(&bytes)),
+        &OpenOptions::default(),
+    );
+    assert_eq!(plain.bad.len(), 1, "{:?}", plain.bad);
+    assert_eq!(plain.bad[0].index, count as u64 / 2 + 1);
+    assert_eq!(
+        plain.records.len(),
+        count - 1,
+        "the records after it are read"
+    );
+    assert!(plain.errors.is_empty());
+    assert_eq!(plain.bad, gzipped.bad);
+    assert_eq!(plain.records, gzipped.records);
 }
