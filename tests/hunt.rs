@@ -412,6 +412,34 @@ fn exit_codes() {
 }
 
 #[test]
+fn two_rules_sharing_an_id_are_named_before_the_hunt_reports_them_both() {
+    let fx = Fixture::new();
+    fx.write("events.jsonl", &ndjson());
+    std::fs::create_dir(fx.path("copy")).unwrap();
+    fx.write("copy/rule.yml", RULE.as_bytes());
+    let args = ["hunt", "-r", "rule.yml", "-r", "copy", "events.jsonl"];
+    let (out, err, code) = fx.sigil(&[&args[..], &["--format", "jsonl"]].concat(), Vec::new());
+    // Both rules still hunt: each match is written twice, and the warning says why.
+    assert_eq!((matches(&out).len(), code), (4, 0), "{err}");
+    assert!(err.contains("warning[duplicate_rule_id]"), "{err}");
+    let copy = std::path::Path::new("copy").join("rule.yml");
+    assert!(err.contains(&*copy.to_string_lossy()), "{err}");
+    assert!(
+        err.contains(" rule.yml:1:1"),
+        "the first rule is named too: {err}"
+    );
+    // A warning that changes nothing found (no `level`) is left to `sigil check`.
+    fx.write(
+        "copy/rule.yml",
+        RULE.replace("level: high\n", "")
+            .replace("6c3e", "7c3e")
+            .as_bytes(),
+    );
+    let (out, err, _) = fx.sigil(&[&args[..], &["--format", "jsonl"]].concat(), Vec::new());
+    assert_eq!((matches(&out).len(), err.as_str()), (4, ""));
+}
+
+#[test]
 fn bad_input_is_reported_and_the_rest_is_scanned() {
     let fx = Fixture::new();
     let records = records();

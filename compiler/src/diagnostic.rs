@@ -139,6 +139,20 @@ codes! {
     SymlinkSkipped = ("symlink_skipped", Warning),
 }
 
+impl Code {
+    /// Whether a warning of this code changes what the loaded rules report, not only how a rule
+    /// reads or how fast it runs: two rules sharing an id both report (a record matching them
+    /// is reported twice, under one id), a filter names a rule it does not silence, rules
+    /// behind a link that is not followed are not loaded. The commands that report matches
+    /// show these before they start.
+    pub fn changes_findings(self) -> bool {
+        matches!(
+            self,
+            Code::DuplicateRuleId | Code::FilterNotApplied | Code::SymlinkSkipped
+        )
+    }
+}
+
 /// A span with a message, shown under the source line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {

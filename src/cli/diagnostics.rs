@@ -70,10 +70,26 @@ impl TextRenderer {
                     .label(label.message.as_str()),
             );
         }
-        let title = level
+        let mut title = level
             .primary_title(diag.message.as_str())
             .id(diag.code.id())
             .element(snippet);
+        // Labels in other files (the first rule of a duplicate id) get a snippet each.
+        for label in (diag.secondary.iter()).filter(|l| l.span.source != diag.primary.span.source) {
+            let other = sources.get(label.span.source);
+            let range = clamp(label.span.start, label.span.end, &other.text);
+            title = title.element(
+                Snippet::source(other.text.as_str())
+                    .line_start(1)
+                    .path(other.path.to_string_lossy())
+                    .fold(true)
+                    .annotation(
+                        AnnotationKind::Context
+                            .span(range)
+                            .label(label.message.as_str()),
+                    ),
+            );
+        }
         let mut report = vec![title];
         if let Some(help) = &diag.help {
             report.push(Group::with_title(

@@ -1,6 +1,5 @@
 //! `sigil hunt`: scan inputs with rules and write the matches.
 
-use super::diagnostics::TextRenderer;
 use super::inputs::{Inputs, S3Args};
 use super::progress::Progress;
 use super::{Color, RuleArgs, exit};
@@ -108,7 +107,7 @@ pub fn run(args: &HuntArgs, color: Color) -> Result<ExitCode, String> {
     }
     super::use_threads(args.threads)?;
     let mut loaded = args.rule_args.load(&args.rules);
-    report_refused(&loaded, color);
+    super::report_load(&loaded, color, "hunted");
     // Rules whose `|expand` placeholders have no values cannot run: skipped, each said.
     for (rule, names) in loaded.rules.remove_rules_needing_placeholders() {
         let names = names.iter().map(|n| format!("`%{n}%`")).collect::<Vec<_>>();
@@ -279,21 +278,6 @@ fn refuse_input_as_output(output: &Path, inputs: &[PathBuf]) -> Result<(), Strin
         }
     }
     Ok(())
-}
-
-/// Rules that could not be loaded are reported (errors only) before the hunt.
-fn report_refused(loaded: &sigil_compiler::Loaded, color: Color) {
-    if loaded.refused == 0 {
-        return;
-    }
-    let renderer = TextRenderer::for_stderr(color);
-    for diag in loaded.diagnostics.iter().filter(|d| d.is_error()).take(5) {
-        eprintln!("{}\n", renderer.render(diag, &loaded.sources));
-    }
-    eprintln!(
-        "warning: {} rules could not be loaded and are not hunted for (`sigil check` shows why)",
-        loaded.refused
-    );
 }
 
 /// Bad records and unreadable inputs: the first in full, then a count.

@@ -19,7 +19,7 @@ mod test;
 mod watch;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sigil_compiler::{LoadOptions, Loaded};
+use sigil_compiler::{Diagnostic, LoadOptions, Loaded};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -108,6 +108,39 @@ impl RuleArgs {
             pipelines: self.pipelines.clone(),
             ..LoadOptions::default()
         }
+    }
+}
+
+/// Diagnostics of each kind [`report_load`] shows in full; the others are counted.
+const DIAGNOSTICS_SHOWN: usize = 5;
+
+/// Tells on stderr, before rules are `verb` (hunted, watched), what of the rule files will not
+/// be: the errors of the refused rules, and the warnings that change what is reported
+/// ([`Code::changes_findings`](sigil_compiler::Code::changes_findings)), such as two rules
+/// sharing an id. The first few of each are shown in full, then a count; `sigil check` shows
+/// them all, and the other warnings.
+fn report_load(loaded: &Loaded, color: Color, verb: &str) {
+    let renderer = diagnostics::TextRenderer::for_stderr(color);
+    // Shows the first diagnostics in full; returns how many more there are.
+    let show = |diags: Vec<&Diagnostic>| {
+        for diag in diags.iter().take(DIAGNOSTICS_SHOWN) {
+            eprintln!("{}\n", renderer.render(diag, &loaded.sources));
+        }
+        diags.len().saturating_sub(DIAGNOSTICS_SHOWN)
+    };
+    let (errors, warnings): (Vec<_>, Vec<_>) = (loaded.diagnostics.iter())
+        .filter(|d| d.is_error() || d.code.changes_findings())
+        .partition(|d| d.is_error());
+    show(errors);
+    if loaded.refused > 0 {
+        eprintln!(
+            "warning: {} rules could not be loaded and are not {verb} for (`sigil check` shows why)",
+            loaded.refused
+        );
+    }
+    let more = show(warnings);
+    if more > 0 {
+        eprintln!("warning: … and {more} more warnings like these (`sigil check` shows them)");
     }
 }
 

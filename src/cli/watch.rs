@@ -112,15 +112,10 @@ pub struct WatchArgs {
 
 /// Runs `sigil watch`.
 pub fn run(args: &WatchArgs, color: Color) -> Result<ExitCode, String> {
-    let loaded = args.rule_args.load_reporting_errors(&args.rules, color);
+    let loaded = args.rule_args.load(&args.rules);
+    super::report_load(&loaded, color, "watched");
     if loaded.rules.is_empty() {
         return Err("no rule could be loaded; run `sigil check` on the rules".into());
-    }
-    if loaded.refused > 0 {
-        eprintln!(
-            "warning: {} rules could not be loaded and are not watched for (`sigil check` shows why)",
-            loaded.refused
-        );
     }
     let scan = ScanOptions {
         min_level: args.level,
