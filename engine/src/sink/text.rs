@@ -33,8 +33,8 @@ pub struct TextSink<W: Write, L: Layout> {
     out: W,
     layout: L,
     /// Emptied buffers of written batches, for the next batches.
-    spare: Vec<Vec<u8>>,
-    /// The capacities of the `spare` buffers, together (at most `spare_limit`).
+    spare: Vec<Buffer>,
+    /// The bytes the `spare` buffers held at most, together (at most `spare_limit`).
     spare_bytes: usize,
     /// [`SPARE_BYTES_PER_THREAD`] for each thread that scans.
     spare_limit: usize,
@@ -49,8 +49,9 @@ pub struct TextSink<W: Write, L: Layout> {
 /// at once spend more time in the kernel than in the scan (all SigmaHQ rules, two threads:
 /// 77,000 page faults and 0.27 s of system time at 32 MiB for both, 30,000 and 0.07 s at 32
 /// MiB each). A bound on each buffer alone is not enough either: a buffer reused from unit to
-/// unit keeps the capacity of the largest output it held, so every buffer of a long hunt
-/// would end at the largest unit output's size.
+/// unit keeps the largest output it held resident, so every buffer of a long hunt would end
+/// at the largest unit output's size. A buffer counts for the most bytes it held
+/// ([`Buffer`]), not its capacity, which is up to twice that.
 const SPARE_BYTES_PER_THREAD: usize = 32 << 20;
 
 impl<W: Write, L: Layout> TextSink<W, L> {
@@ -86,13 +87,23 @@ impl<W: Write, L: Layout> TextSink<W, L> {
 /// The matches of one unit, laid out as text.
 #[derive(Debug)]
 pub struct TextBatch<L> {
-    bytes: Vec<u8>,
+    buffer: Buffer,
     layout: L,
+}
+
+/// A batch's buffer, and the most bytes it held over its batches: what of it is resident.
+/// Its capacity is no measure of that: a buffer grown by doubling has up to twice the
+/// capacity of its largest output, and the pages of a large allocation past what was
+/// written are never mapped in.
+#[derive(Debug, Default)]
+struct Buffer {
+    bytes: Vec<u8>,
+    most: usize,
 }
 
 impl<L: Layout> Batch for TextBatch<L> {
     fn matched(&mut self, m: &MatchRecord<'_>, _: &RecordView<'_>) -> Result<(), SinkError> {
-        self.layout.matched(&mut self.bytes, m);
+        self.layout.matched(&mut self.buffer.bytes, m);
         Ok(())
     }
 }
@@ -101,22 +112,23 @@ impl<W: Write, L: Layout> Sink for TextSink<W, L> {
     type Batch = TextBatch<L>;
 
     fn batch(&mut self) -> TextBatch<L> {
-        let bytes = self.spare.pop().unwrap_or_default();
-        self.spare_bytes -= bytes.capacity();
+        let buffer = self.spare.pop().unwrap_or_default();
+        self.spare_bytes -= buffer.most;
         TextBatch {
-            bytes,
+            buffer,
             layout: self.layout.clone(),
         }
     }
 
     fn write(&mut self, mut batch: TextBatch<L>) -> Result<(), SinkError> {
         self.start()?;
-        self.out.write_all(&batch.bytes)?;
-        let capacity = batch.bytes.capacity();
-        if self.spare_bytes + capacity <= self.spare_limit {
-            batch.bytes.clear();
-            self.spare_bytes += capacity;
-            self.spare.push(batch.bytes);
+        let buffer = &mut batch.buffer;
+        self.out.write_all(&buffer.bytes)?;
+        buffer.most = buffer.most.max(buffer.bytes.len());
+        if self.spare_bytes + buffer.most <= self.spare_limit {
+            buffer.bytes.clear();
+            self.spare_bytes += buffer.most;
+            self.spare.push(batch.buffer);
         }
         Ok(())
     }
@@ -158,12 +170,12 @@ mod tests {
             // A wave of 40 batches of 3 MiB each: 120 MiB in flight, more than the bound.
             let mut batches: Vec<_> = (0..40).map(|_| sink.batch()).collect();
             for batch in &mut batches {
-                batch.bytes.resize(3 << 20, b'x');
+                batch.buffer.bytes.resize(3 << 20, b'x');
             }
             for batch in batches {
                 sink.write(batch).unwrap();
             }
-            let kept: usize = sink.spare.iter().map(Vec::capacity).sum();
+            let kept: usize = sink.spare.iter().map(|buffer| buffer.most).sum();
             assert_eq!(kept, sink.spare_bytes, "round {round}");
             assert!(kept <= limit, "round {round}: {kept} bytes kept");
             assert!(kept > limit / 2, "round {round}: buffers are still reused");
@@ -178,5 +190,21 @@ mod tests {
             .unwrap();
         let sink = pool.install(|| TextSink::with_layout(std::io::sink(), Nothing));
         assert_eq!(sink.spare_limit, 3 * SPARE_BYTES_PER_THREAD);
+    }
+
+    #[test]
+    fn a_kept_buffer_counts_the_most_it_held_not_its_last_batch() {
+        let mut sink = TextSink::with_layout(std::io::sink(), Nothing);
+        sink.spare_limit = 32 << 20;
+        for (len, kept) in [(20 << 20, 20 << 20), (1 << 20, 20 << 20), (0, 20 << 20)] {
+            let mut batch = sink.batch(); // the one buffer, emptied
+            assert_eq!(sink.spare_bytes, 0);
+            // Written a MiB at a time, as a layout writes: the capacity doubles past it.
+            for _ in 0..len >> 20 {
+                batch.buffer.bytes.extend_from_slice(&[b'x'; 1 << 20]);
+            }
+            sink.write(batch).unwrap();
+            assert_eq!(sink.spare_bytes, kept, "after a batch of {len} bytes");
+        }
     }
 }
