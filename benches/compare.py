@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,9 @@ SIGIL = ROOT / "target/release/sigil"
 CORPUS = ROOT / "target/release/sigil-corpus"
 SHARED = ROOT.parent / "shared/data"
 AWS_RULES = SHARED / "sigmahq-rules/rules/cloud/aws/cloudtrail"
+# Where the commands that report matches write them: memory where there is a tmpfs, so that
+# writing costs every engine the same copy, and no `| wc -l` shares the cores with the engine.
+OUT = Path("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()) / "sigil-compare.out"
 
 
 def run(cmd, stdout=subprocess.DEVNULL):
@@ -36,7 +40,7 @@ def measure(name, cmd, runs, count=None):
     """Median of `runs` timings; `count(stdout, stderr)` gives the match count of one run."""
     times, rss, matches = [], [], None
     for _ in range(runs):
-        seconds, peak, stdout, stderr = run(cmd, stdout=None if count else subprocess.DEVNULL)
+        seconds, peak, stdout, stderr = run(cmd)
         times.append(seconds)
         rss.append(peak)
         if count:
@@ -44,9 +48,13 @@ def measure(name, cmd, runs, count=None):
     return {"name": name, "seconds": statistics.median(times), "rss": max(rss), "matches": matches, "cmd": cmd}
 
 
-def counted(stdout, _stderr):
-    """The commands that report matches end in `| wc -l`: one line per match."""
-    return int(stdout.strip() or 0)
+def counted(_stdout, _stderr):
+    """The commands that report matches write them to OUT, one line per match: counted after
+    the timed run, and removed."""
+    with open(OUT, "rb") as out:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(1 << 20), b""))
+    OUT.unlink()
+    return lines
 
 
 def main():
@@ -87,16 +95,16 @@ def main():
         for t in (1, threads):
             for prefilter in ("",) if (label, rules) == many else ("", " --no-prefilter"):
                 name = f"sigil {label}, {t} thread{'s' if t > 1 else ''}{', no prefilter' if prefilter else ''}"
-                rows.append(measure(name, f"{SIGIL} hunt {rules} {ndjson} --threads {t}{prefilter} --format jsonl | wc -l", args.runs, counted))
+                rows.append(measure(name, f"{SIGIL} hunt {rules} {ndjson} --threads {t}{prefilter} --format jsonl > {OUT}", args.runs, counted))
         rows.append(measure(f"sigil {label}, gz S3 layout, {threads} threads",
-                            f"{SIGIL} hunt {rules} {s3} --threads {threads} --format jsonl | wc -l", args.runs, counted))
+                            f"{SIGIL} hunt {rules} {s3} --threads {threads} --format jsonl > {OUT}", args.runs, counted))
     if args.rsigma:
         rows.append(measure("rsigma 0.23 SigmaHQ AWS (1 thread)",
-                            f"{args.rsigma} engine eval -r {AWS_RULES} -e @{ndjson} --output-format ndjson 2>/dev/null | wc -l",
+                            f"{args.rsigma} engine eval -r {AWS_RULES} -e @{ndjson} --output-format ndjson 2>/dev/null > {OUT}",
                             args.runs, counted))
     if args.sigma_rust:
         rows.append(measure("sigma-rust 0.7 SigmaHQ AWS (1 thread)",
-                            f"{args.sigma_rust} {AWS_RULES} {ndjson} 2>/dev/null | wc -l", args.runs, counted))
+                            f"{args.sigma_rust} {AWS_RULES} {ndjson} 2>/dev/null > {OUT}", args.runs, counted))
 
     # The share of records the prefilter lets through to the parser (from one `--stats` run).
     parsed = {}
