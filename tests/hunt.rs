@@ -417,8 +417,17 @@ fn two_rules_sharing_an_id_are_named_before_the_hunt_reports_them_both() {
     fx.write("events.jsonl", &ndjson());
     std::fs::create_dir(fx.path("copy")).unwrap();
     fx.write("copy/rule.yml", RULE.as_bytes());
-    let args = ["hunt", "-r", "rule.yml", "-r", "copy", "events.jsonl"];
-    let (out, err, code) = fx.sigil(&[&args[..], &["--format", "jsonl"]].concat(), Vec::new());
+    let args = [
+        "hunt",
+        "-r",
+        "rule.yml",
+        "-r",
+        "copy",
+        "events.jsonl",
+        "--format",
+        "jsonl",
+    ];
+    let (out, err, code) = fx.sigil(&args, Vec::new());
     // Both rules still hunt: each match is written twice, and the warning says why.
     assert_eq!((matches(&out).len(), code), (4, 0), "{err}");
     assert!(err.contains("warning[duplicate_rule_id]"), "{err}");
@@ -435,7 +444,7 @@ fn two_rules_sharing_an_id_are_named_before_the_hunt_reports_them_both() {
             .replace("6c3e", "7c3e")
             .as_bytes(),
     );
-    let (out, err, _) = fx.sigil(&[&args[..], &["--format", "jsonl"]].concat(), Vec::new());
+    let (out, err, _) = fx.sigil(&args, Vec::new());
     assert_eq!((matches(&out).len(), err.as_str()), (4, ""));
 }
 

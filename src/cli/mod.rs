@@ -114,11 +114,11 @@ impl RuleArgs {
 /// Diagnostics of each kind [`report_load`] shows in full; the others are counted.
 const DIAGNOSTICS_SHOWN: usize = 5;
 
-/// Tells on stderr, before rules are `verb` (hunted, watched), what of the rule files will not
-/// be: the errors of the refused rules, and the warnings that change what is reported
-/// ([`Code::changes_findings`](sigil_compiler::Code::changes_findings)), such as two rules
-/// sharing an id. The first few of each are shown in full, then a count; `sigil check` shows
-/// them all, and the other warnings.
+/// Tells on stderr, before the rules are `verb` (hunted, watched), where they will not run as
+/// their files say: the errors of the refused rules, and the warnings that change what is
+/// reported ([`Code::changes_findings`](sigil_compiler::Code::changes_findings)), such as two
+/// rules sharing an id. The first few of each are shown in full, then a count; `sigil check`
+/// shows them all, and the other warnings.
 fn report_load(loaded: &Loaded, color: Color, verb: &str) {
     let renderer = diagnostics::TextRenderer::for_stderr(color);
     // Shows the first diagnostics in full; returns how many more there are.
