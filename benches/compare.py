@@ -27,28 +27,28 @@ AWS_RULES = SHARED / "sigmahq-rules/rules/cloud/aws/cloudtrail"
 OUT = Path("/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()) / "sigil-compare.out"
 
 
-def run(cmd, stdout=subprocess.DEVNULL):
-    """Runs a shell command under GNU time; returns (seconds, peak RSS in MB, stdout text)."""
+def run(cmd):
+    """Runs a shell command under GNU time, its stdout discarded; returns (seconds, peak RSS
+    in MB)."""
     out = subprocess.run(["/usr/bin/time", "-f", "%e %M", "sh", "-c", cmd],
-                         stdout=subprocess.PIPE if stdout is None else stdout,
-                         stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     last = out.stderr.strip().splitlines()[-1].split()
-    return float(last[0]), int(last[1]) / 1024, out.stdout or "", out.stderr
+    return float(last[0]), int(last[1]) / 1024
 
 
 def measure(name, cmd, runs, count=None):
-    """Median of `runs` timings; `count(stdout, stderr)` gives the match count of one run."""
+    """Median of `runs` timings; `count()` gives the match count of the run just made."""
     times, rss, matches = [], [], None
     for _ in range(runs):
-        seconds, peak, stdout, stderr = run(cmd)
+        seconds, peak = run(cmd)
         times.append(seconds)
         rss.append(peak)
         if count:
-            matches = count(stdout, stderr)
+            matches = count()
     return {"name": name, "seconds": statistics.median(times), "rss": max(rss), "matches": matches, "cmd": cmd}
 
 
-def counted(_stdout, _stderr):
+def counted():
     """The commands that report matches write them to OUT, one line per match: counted after
     the timed run, and removed."""
     with open(OUT, "rb") as out:

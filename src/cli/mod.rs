@@ -89,10 +89,8 @@ impl RuleArgs {
     /// output is something else than diagnostics).
     pub fn load_reporting_errors(&self, paths: &[PathBuf], color: Color) -> Loaded {
         let loaded = self.load(paths);
-        let renderer = diagnostics::TextRenderer::for_stderr(color);
-        for diag in loaded.diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{}\n", renderer.render(diag, &loaded.sources));
-        }
+        let errors = loaded.diagnostics.iter().filter(|d| d.is_error());
+        print_diagnostics(&loaded, errors, usize::MAX, color);
         loaded
     }
 
@@ -120,28 +118,38 @@ const DIAGNOSTICS_SHOWN: usize = 5;
 /// rules sharing an id. The first few of each are shown in full, then a count; `sigil check`
 /// shows them all, and the other warnings.
 fn report_load(loaded: &Loaded, color: Color, verb: &str) {
-    let renderer = diagnostics::TextRenderer::for_stderr(color);
-    // Shows the first diagnostics in full; returns how many more there are.
-    let show = |diags: Vec<&Diagnostic>| {
-        for diag in diags.iter().take(DIAGNOSTICS_SHOWN) {
-            eprintln!("{}\n", renderer.render(diag, &loaded.sources));
-        }
-        diags.len().saturating_sub(DIAGNOSTICS_SHOWN)
-    };
     let (errors, warnings): (Vec<_>, Vec<_>) = (loaded.diagnostics.iter())
         .filter(|d| d.is_error() || d.code.changes_findings())
         .partition(|d| d.is_error());
-    show(errors);
+    print_diagnostics(loaded, errors, DIAGNOSTICS_SHOWN, color);
     if loaded.refused > 0 {
         eprintln!(
             "warning: {} rules could not be loaded and are not {verb} for (`sigil check` shows why)",
             loaded.refused
         );
     }
-    let more = show(warnings);
+    let more = print_diagnostics(loaded, warnings, DIAGNOSTICS_SHOWN, color);
     if more > 0 {
         eprintln!("warning: … and {more} more warnings like these (`sigil check` shows them)");
     }
+}
+
+/// Renders the first `most` of `diags` (of `loaded`) to stderr; returns how many were left.
+fn print_diagnostics<'a>(
+    loaded: &'a Loaded,
+    diags: impl IntoIterator<Item = &'a Diagnostic>,
+    most: usize,
+    color: Color,
+) -> usize {
+    let renderer = diagnostics::TextRenderer::for_stderr(color);
+    let mut left = 0;
+    for (i, diag) in diags.into_iter().enumerate() {
+        match i < most {
+            true => eprintln!("{}\n", renderer.render(diag, &loaded.sources)),
+            false => left += 1,
+        }
+    }
+    left
 }
 
 /// Sets the number of threads of every later parallel step, rule loading included, when
