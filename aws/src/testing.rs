@@ -14,9 +14,20 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// A moto server (`python3 -m moto.server`) on a free loopback port, killed when dropped.
+/// The moto server's process: it listens on a port of 127.0.0.1 the kernel picks, prints
+/// that port on a line of its own, and serves until it is killed.
+const SERVE_ON_PORT_ZERO: &str = "\
+import threading
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address='127.0.0.1', port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+threading.Event().wait()
+";
+
+/// A moto server (`moto.server.ThreadedMotoServer`) on a loopback port, killed when dropped.
 pub struct Moto {
     child: Child,
     /// Its port on 127.0.0.1.
@@ -35,7 +46,11 @@ pub enum MotoError {
 }
 
 impl Moto {
-    /// Starts moto on a free port of 127.0.0.1 and waits until it answers.
+    /// Starts moto on a port of 127.0.0.1 that it binds itself, and waits until it listens.
+    ///
+    /// The server binds port 0 and prints the port it got: a port chosen here and handed to
+    /// it could be taken by another test's listener before moto binds it, and requests
+    /// meant for moto would reach that listener.
     pub fn start() -> Result<Moto, MotoError> {
         let installed = Command::new("python3")
             .args(["-c", "import moto.server"])
@@ -46,32 +61,33 @@ impl Moto {
         if !installed {
             return Err(MotoError::Missing);
         }
-        let port = free_port().map_err(|e| MotoError::Start(e.to_string()))?;
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
+        let mut child = Command::new("python3")
+            .args(["-c", SERVE_ON_PORT_ZERO])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| MotoError::Start(e.to_string()))?;
-        let mut moto = Moto { child, port };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                return Err(MotoError::Start(format!("exited with {status}")));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, listening) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let mut moto = Moto { child, port: 0 };
+        let line = listening
+            .recv_timeout(Duration::from_secs(60))
+            .map_err(|_| MotoError::Start("not listening within 60 s".into()))?;
+        match line.trim().parse() {
+            Ok(port) => {
+                moto.port = port;
+                Ok(moto)
             }
-            if http_status(port, "GET", "/", &[]).is_ok() {
-                return Ok(moto);
-            }
-            thread::sleep(Duration::from_millis(200));
+            Err(_) => Err(MotoError::Start(match moto.child.wait() {
+                Ok(status) => format!("exited with {status}"),
+                Err(e) => e.to_string(),
+            })),
         }
-        Err(MotoError::Start("no answer within 60 s".into()))
     }
 
     /// Starts moto, or says why the calling test cannot run: `None` with a notice to print
@@ -180,11 +196,6 @@ fn encode_key(key: &str) -> String {
         .remove(b'.')
         .remove(b'~');
     percent_encoding::utf8_percent_encode(key, KEEP).to_string()
-}
-
-/// A free TCP port on 127.0.0.1 (free when asked; taken by the caller right after).
-pub fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// Sends one HTTP/1.1 request to 127.0.0.1:`port` and returns the response's status.
