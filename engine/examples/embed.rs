@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 use sigil_compiler::{LoadOptions, load_paths, load_str};
-use sigil_engine::{Engine, InputSource, Jsonl, Layout, MatchRecord, ScanOptions};
+use sigil_engine::{Engine, InputSource, Jsonl, Layout, MatchRecord, ScanOptions, TextOut};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -62,9 +62,9 @@ fn main() -> std::io::Result<()> {
             .map_init(
                 || (engine.scanner(), layout.clone()),
                 |(scanner, layout), (record, line)| {
-                    let mut text = Vec::new();
+                    let mut text = TextOut::default();
                     let Ok(found) = scanner.scan(line.as_bytes()) else {
-                        return text; // a malformed line: a real pipeline would count it
+                        return Vec::new(); // a malformed line: a real pipeline would count it
                     };
                     for &rule in found.rules {
                         let m = MatchRecord {
@@ -75,10 +75,11 @@ fn main() -> std::io::Result<()> {
                             record: *record,
                             event: line.as_bytes(),
                             line: None,
+                            shared: None,
                         };
                         layout.matched(&mut text, &m);
                     }
-                    text
+                    text.into_bytes()
                 },
             )
             .collect();

@@ -122,6 +122,7 @@ pub use record::RecordView;
 pub use scan::{Engine, RecordMatches, ScanOptions, ScanStats, Scanner};
 pub use sink::{
     Batch, CountBatch, CountSink, Counts, Csv, CsvSink, Jsonl, JsonlSink, Key, Layout, MatchRecord,
-    Sink, SinkError, Table, TableSink, TextBatch, TextSink, compact_json, write_correlation_json,
+    Sink, SinkError, Table, TableSink, TextBatch, TextOut, TextSink, compact_json,
+    write_correlation_json,
 };
 pub use source::{Content, Input, LocalSource, Source, SourceItem, Total};

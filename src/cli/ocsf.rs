@@ -38,7 +38,7 @@
 use serde_json::{Value, json};
 use sigil_compiler::{Rule, RuleSet};
 use sigil_engine::correlate::CorrelationMatch;
-use sigil_engine::{Jsonl, Layout, MatchRecord, TextSink, compact_json};
+use sigil_engine::{Jsonl, Layout, MatchRecord, TextOut, TextSink, compact_json};
 use sigil_watch::alert::{
     ACCOUNT_FIELDS, REGION_FIELDS, correlation_id, event_text, match_id, rule_key,
 };
@@ -67,7 +67,7 @@ pub struct Ocsf {
 }
 
 impl Layout for Ocsf {
-    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut TextOut, m: &MatchRecord<'_>) {
         let uid = match_id(&rule_key(m.rule), &m.input.name(), "", m.record);
         let mut source = json!({"path": m.input.name(), "record": m.record});
         if let Some(line) = m.line {

@@ -127,6 +127,13 @@ impl<W: Write> Write for Suspending<W> {
         self.bar.suspend(|| self.out.write_all(buf))
     }
 
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        if self.bar.is_hidden() {
+            return self.out.write_vectored(bufs);
+        }
+        self.bar.suspend(|| self.out.write_vectored(bufs))
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }

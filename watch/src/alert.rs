@@ -26,7 +26,7 @@
 use sha2::{Digest, Sha256};
 use sigil_compiler::{FieldPath, Rule, RuleSet};
 use sigil_engine::correlate::CorrelationMatch;
-use sigil_engine::{Batch, Jsonl, Layout, MatchRecord, RecordView, Sink, SinkError};
+use sigil_engine::{Batch, Jsonl, Layout, MatchRecord, RecordView, Sink, SinkError, TextOut};
 use std::sync::Arc;
 
 /// The fields that name an event's AWS account, most telling first (CloudTrail's, then
@@ -185,8 +185,10 @@ impl Batch for AlertBatch {
     fn matched(&mut self, m: &MatchRecord<'_>, record: &RecordView<'_>) -> Result<(), SinkError> {
         let key = &self.keys[m.rule_id.0 as usize];
         let id = match_id(key, &m.input.name(), &self.instance, m.record);
-        let mut line = Vec::with_capacity(m.event.len() + 512);
+        let mut line = TextOut::default();
+        line.reserve(m.event.len() + 512);
         self.layout.matched(&mut line, m);
+        let line = line.into_bytes();
         let account = ACCOUNT_FIELDS
             .iter()
             .find_map(|f| record.first_scalar(&FieldPath::new(f)));

@@ -32,14 +32,14 @@ pub use stats::{HuntStats, Problem, ProblemKind, REPORTED_PROBLEMS};
 use crate::correlate::CorrelationMatch;
 use crate::correlate::Correlator;
 use crate::formats::TextFormat;
-use crate::input::OpenOptions;
+use crate::input::{Block, InputSource, OpenOptions, SharedInput};
 use crate::scan::Engine;
 use crate::sink::{Sink, SinkError};
 use crate::source::Source;
 use rayon::prelude::*;
 pub(crate) use reading::{Forced, Reader, Reading};
 pub(crate) use records::{Buffer, Worker, scan_records};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 use units::{Opening, Unit, Units, number_wave};
 use writing::{Writing, write_unit};
@@ -190,9 +190,24 @@ pub(crate) fn detect_in_order<S: Sink>(
     Ok(())
 }
 
-/// What scanning a unit gave: its batch (none when discarded), its statistics, and whether the
-/// sink refused a match.
-type UnitOutcome<B> = (Option<B>, HuntStats, Result<(), SinkError>);
+/// What scanning a unit gave.
+struct UnitOutcome<B> {
+    /// Its batch; none when what was made of the unit is discarded (its file shrank while it
+    /// was read).
+    batch: Option<B>,
+    stats: HuntStats,
+    /// Whether the sink refused a match.
+    result: Result<(), SinkError>,
+    /// The memory-mapped file the unit was read from, when its batch holds events to write
+    /// from the map: the file is checked again around the write (see `write_unit`).
+    mapped: Option<Mapped>,
+}
+
+/// A memory-mapped block a batch may write events from, and its input.
+struct Mapped {
+    block: Arc<Block>,
+    source: Arc<InputSource>,
+}
 
 /// Scans one unit into `batch`; no batch comes back when what was made of the unit is
 /// discarded (its file shrank while it was read).
@@ -202,9 +217,13 @@ fn run_unit<B: crate::sink::Batch>(
     mut batch: B,
     options: &HuntOptions<'_>,
 ) -> UnitOutcome<B> {
-    let mut kept = true;
-    let (stats, result) = match unit {
-        Unit::Done(stats) => (*stats, Ok(())),
+    let outcome = match unit {
+        Unit::Done(stats) => UnitOutcome {
+            batch: Some(batch),
+            stats: *stats,
+            result: Ok(()),
+            mapped: None,
+        },
         Unit::Chunk {
             source,
             block,
@@ -218,33 +237,42 @@ fn run_unit<B: crate::sink::Batch>(
             if !counted_in_wave {
                 block.populate(range.clone()); // else done by `number_wave`
             }
+            // The batch may hold the unit's bytes to write its events from them; they are
+            // released once it no longer does.
+            let shared = SharedInput::new(block.clone(), range);
             let buffer = Buffer {
-                bytes: &block.bytes()[range.clone()],
+                bytes: shared.bytes(),
                 shape: block.shape(),
                 origin,
                 source: &source,
+                shared: Some(&shared),
             };
             let mut reader = Reader::new(&reading);
             let (mut stats, result) = scan_records(worker, &mut batch, buffer, &mut reader);
-            block.release(range);
+            let held = shared.is_held();
+            drop(shared);
+            stats.files = u64::from(first);
+            stats.stored_bytes = stored;
+            let mut batch = Some(batch);
             if block.shrunk() {
                 // The file shrank under its map while this unit was read: what was made of
                 // its bytes is not to be trusted (`Block::shrunk`); the file is reported once.
-                stats = HuntStats::new(stats.matches_per_rule.len());
-                if let Some(error) = block.shrink_error(&source) {
-                    stats.problem(&source, None, ProblemKind::Input(error));
-                }
-                kept = false;
+                stats.discard_shrunk(&block, &source);
+                batch = None;
             }
-            stats.files = u64::from(first);
-            stats.stored_bytes = stored;
-            (stats, result)
+            let mapped = (held && block.is_mapped()).then_some(Mapped { block, source });
+            UnitOutcome {
+                batch,
+                stats,
+                result,
+                mapped,
+            }
         }
     };
     if let Some(progress) = options.progress {
-        progress(&stats);
+        progress(&outcome.stats);
     }
-    (kept.then_some(batch), stats, result)
+    outcome
 }
 
 /// Evaluates the correlations over the matches observed, and writes those reported.

@@ -6,7 +6,7 @@ use super::stats::{HuntStats, ProblemKind};
 use crate::correlate::{Collector, Correlator, Verdict};
 use crate::formats;
 use crate::framing::{self, Origin, Shape, check_line};
-use crate::input::InputSource;
+use crate::input::{InputSource, SharedInput};
 use crate::logsource::RecordSource;
 use crate::scan::{Engine, Scanner};
 use crate::sink::{Batch, MatchRecord, SinkError};
@@ -41,6 +41,8 @@ pub(crate) struct Buffer<'a> {
     pub shape: Shape,
     pub origin: Origin,
     pub source: &'a InputSource,
+    /// `bytes`, shared with the batch if it can hold them until it is written.
+    pub shared: Option<&'a SharedInput>,
 }
 
 /// Frames and scans the records of one buffer, writing its matches into `batch`. Stops at the
@@ -57,6 +59,7 @@ pub(crate) fn scan_records<B: Batch>(
         batch,
         stats,
         source: buffer.source,
+        shared: buffer.shared,
         probed: None,
     };
     scan.stats.bytes = buffer.bytes.len() as u64;
@@ -77,6 +80,8 @@ struct RecordScan<'a, 's, B> {
     batch: &'a mut B,
     stats: HuntStats,
     source: &'a InputSource,
+    /// The buffer's bytes, shared with the batch.
+    shared: Option<&'a SharedInput>,
     /// The source of this buffer's records that were not parsed, once one was probed.
     probed: Option<RecordSource>,
 }
@@ -271,6 +276,7 @@ impl<B: Batch> RecordScan<'_, '_, B> {
                 record: index,
                 event: record,
                 line,
+                shared: self.shared,
             };
             self.batch.matched(&m, &view)?;
         }

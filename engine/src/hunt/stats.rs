@@ -4,7 +4,7 @@ use crate::correlate::Observations;
 use crate::eval::RecordError;
 use crate::formats::{EnvelopeError, LineError};
 use crate::framing::BadReason;
-use crate::input::{InputError, InputSource, Skipped};
+use crate::input::{Block, InputError, InputSource, Skipped};
 use crate::logsource::RecordSource;
 use crate::scan::ScanStats;
 use std::fmt;
@@ -139,6 +139,19 @@ impl HuntStats {
         } else {
             self.more_problems += 1;
         }
+    }
+
+    /// Discards what was made of a unit whose file shrank while it was read
+    /// ([`Block::shrunk`]): of its statistics only the file and its stored bytes are left, and
+    /// the shrink is reported (once per file).
+    pub(crate) fn discard_shrunk(&mut self, block: &Block, input: &InputSource) {
+        let mut kept = HuntStats::new(self.matches_per_rule.len());
+        kept.files = self.files;
+        kept.stored_bytes = self.stored_bytes;
+        if let Some(error) = block.shrink_error(input) {
+            kept.problem(input, None, ProblemKind::Input(error));
+        }
+        *self = kept;
     }
 
     /// Adds the statistics of a later unit of work.

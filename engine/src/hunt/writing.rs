@@ -12,10 +12,11 @@
 //! before but its last is written, so the output held in memory stays about one wave's, however
 //! slow the sink, and the write of a wave's last unit overlaps the scan of the next wave.
 
-use super::UnitOutcome;
 use super::stats::HuntStats;
+use super::{Mapped, UnitOutcome};
 use crate::sink::{Sink, SinkError};
 use std::collections::BTreeMap;
+use std::io;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 
 /// The sink shared by the driver (which takes empty batches from it) and the writer thread
@@ -119,16 +120,46 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Merges a scanned unit's statistics into `stats`, then writes its batch to `sink` (if the
 /// sink did not refuse a match of the unit, and the batch was kept).
+///
+/// The batch of a unit read through a memory map may hold events to write from the map: the
+/// kernel reads them there during the write, where a file that shrank raises no fault. So
+/// the file is asked for its size first: if it shrank since the scan, the unit is discarded
+/// and the file reported, as a shrink seen during the scan is, and the hunt goes on. If it
+/// shrinks during the write, the events may have been cut short or written as zeros: the
+/// hunt stops with an error naming the file, so the output is never silently wrong.
 pub(super) fn write_unit<S: Sink>(
-    (batch, unit_stats, result): UnitOutcome<S::Batch>,
+    outcome: UnitOutcome<S::Batch>,
     sink: &mut S,
     stats: &mut HuntStats,
 ) -> Result<(), SinkError> {
+    let UnitOutcome {
+        batch,
+        stats: mut unit_stats,
+        result,
+        mapped,
+    } = outcome;
+    let mut batch = batch;
+    if let Some(Mapped { block, source }) = &mapped
+        && batch.is_some()
+        && block.shrunk_now()
+    {
+        unit_stats.discard_shrunk(block, source);
+        batch = None;
+    }
     stats.merge(unit_stats);
     result?;
-    match batch {
-        Some(batch) => sink.write(batch),
-        None => Ok(()),
+    let Some(batch) = batch else {
+        return Ok(());
+    };
+    let written = sink.write(batch);
+    match &mapped {
+        Some(Mapped { block, source }) if block.shrunk_now() => {
+            Err(SinkError::Write(io::Error::other(format!(
+                "{source}: the file shrank while matches read from it were written; their \
+                 events may be cut short or zeros in the output"
+            ))))
+        }
+        _ => written,
     }
 }
 
@@ -179,7 +210,13 @@ mod tests {
             files: 1,
             ..HuntStats::default()
         };
-        (unit, (Some(Numbered(unit as u64)), stats, Ok(())))
+        let outcome = UnitOutcome {
+            batch: Some(Numbered(unit as u64)),
+            stats,
+            result: Ok(()),
+            mapped: None,
+        };
+        (unit, outcome)
     }
 
     /// Sends the outcomes of units 0..n, whose statistics count one file each, in `order`,

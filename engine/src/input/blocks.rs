@@ -109,6 +109,19 @@ impl Block {
         matches!(&self.data, Data::Mapped { map, .. } if map.shrunk())
     }
 
+    /// [`shrunk`](Block::shrunk), or the file of a memory-mapped block is now shorter than its
+    /// map, asked of the file (a system call; the block is then marked shrunk): for bytes of
+    /// the block that the kernel reads, as when a batch is written from them, where a shrink
+    /// raises no fault to tell.
+    pub fn shrunk_now(&self) -> bool {
+        matches!(&self.data, Data::Mapped { map, .. } if map.shrunk_now())
+    }
+
+    /// Whether the block is a memory map of its file (which may shrink under it).
+    pub fn is_mapped(&self) -> bool {
+        matches!(&self.data, Data::Mapped { .. })
+    }
+
     /// The error to report for a block that [`shrunk`](Block::shrunk), the first time it is
     /// asked for (`None` after that, and for blocks that did not shrink): one error per file.
     pub fn shrink_error(&self, input: &InputSource) -> Option<InputError> {
@@ -125,6 +138,18 @@ impl Block {
     /// Frames the block's records (see [`framing::records`]).
     pub fn records(&self) -> Records<'_> {
         framing::records(self.bytes(), self.shape, self.origin)
+    }
+}
+
+#[cfg(test)]
+impl Block {
+    /// A block owning `bytes`, NDJSON from the start of a stream.
+    pub(crate) fn of_bytes(bytes: Vec<u8>) -> Block {
+        Block {
+            data: Data::Owned(bytes),
+            shape: Shape::Ndjson,
+            origin: Origin::START,
+        }
     }
 }
 

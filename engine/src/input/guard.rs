@@ -118,6 +118,20 @@ impl GuardedMap {
         TABLE[self.slot].shrunk.load(Ordering::Acquire)
     }
 
+    /// Whether the file is now shorter than the map, asked of the file (a system call): for
+    /// bytes the kernel reads from the map (a write from it), where a shrink raises no fault
+    /// to tell. If so the map is marked shrunk, as a fault would have marked it.
+    pub(crate) fn shrunk_now(&self) -> bool {
+        if !self.shrunk()
+            && self
+                .current_len()
+                .is_none_or(|len| len < self.map.len() as u64)
+        {
+            TABLE[self.slot].shrunk.store(true, Ordering::Release);
+        }
+        self.shrunk()
+    }
+
     /// Whether the map shrank and this is the first time the question is asked.
     pub(crate) fn take_shrink_report(&self) -> bool {
         self.shrunk() && !self.reported.swap(true, Ordering::AcqRel)

@@ -59,6 +59,7 @@ mod discover;
 mod guard;
 mod open;
 mod parquet;
+mod shared;
 
 use std::fmt;
 use std::io;
@@ -70,6 +71,7 @@ pub use discover::{
 };
 pub use open::{OpenOptions, Opened, open, open_reader};
 pub use parquet::quiet_caught_panics;
+pub use shared::SharedInput;
 
 /// How much of an input's head (its first bytes, decompressed) content sniffing, shape
 /// detection and log format detection look at: 64 KiB.

@@ -261,6 +261,7 @@ impl<'e> LiveScanner<'e> {
             shape: *shape,
             origin: feed.next,
             source: &feed.source,
+            shared: None,
         };
         let mut reader = Reader::new(reading);
         let (scanned, result) = scan_records(&mut self.worker, &mut batch, buffer, &mut reader);

@@ -1,7 +1,7 @@
 //! Comma-separated values, one row per match, quoted by the `csv` crate.
 
 use super::MatchRecord;
-use super::text::{Layout, TextSink};
+use super::text::{Layout, TextOut, TextSink};
 use crate::correlate::CorrelationMatch;
 use sigil_compiler::Rule;
 use std::io::Write;
@@ -35,7 +35,7 @@ impl Layout for Csv {
         write_row(out, HEADER);
     }
 
-    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut TextOut, m: &MatchRecord<'_>) {
         let meta = &m.rule.meta;
         write_row(
             out,

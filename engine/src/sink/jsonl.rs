@@ -4,7 +4,7 @@
 //! pretty-printed), never re-serialised, so it is exactly what the log held.
 
 use super::MatchRecord;
-use super::text::{Layout, TextSink};
+use super::text::{Layout, TextOut, TextSink};
 use crate::correlate::{CorrelationMatch, type_name};
 use crate::input::InputSource;
 use jiff::Timestamp;
@@ -48,7 +48,7 @@ impl Jsonl {
 }
 
 impl Layout for Jsonl {
-    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut TextOut, m: &MatchRecord<'_>) {
         let rule_json = self.rule_json[m.rule_id.0 as usize].get_or_init(|| {
             serde_json::to_string(&RuleJson::new(&m.rule.meta))
                 .expect("serialising to a String cannot fail")
@@ -59,7 +59,7 @@ impl Layout for Jsonl {
         out.extend_from_slice(&self.last.timestamp);
         out.extend_from_slice(&self.last.source);
         out.extend_from_slice(b",\"event\":");
-        out.extend_from_slice(&compact_json(m.event));
+        out.event(m);
         out.extend_from_slice(b"}\n");
     }
 
@@ -327,9 +327,11 @@ mod tests {
                 record,
                 event: events[event],
                 line: with_line.then_some(&b"raw \xff line"[..]),
+                shared: None,
             };
-            let mut out = Vec::new();
+            let mut out = TextOut::default();
             layout.matched(&mut out, &m);
+            let out = out.into_bytes();
             let line: serde_json::Value = serde_json::from_slice(&out).unwrap();
             let expected_time = m.timestamp.map(|t| t.to_string());
             assert_eq!(line["timestamp"].as_str(), expected_time.as_deref());

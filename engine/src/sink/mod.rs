@@ -10,10 +10,10 @@ pub use count::{CountBatch, CountSink, Counts, Key};
 pub use csv::{Csv, CsvSink};
 pub use jsonl::{Jsonl, JsonlSink, compact_json, write_correlation_json};
 pub use table::{Table, TableSink};
-pub use text::{Layout, TextBatch, TextSink};
+pub use text::{Layout, TextBatch, TextOut, TextSink};
 
 use crate::correlate::CorrelationMatch;
-use crate::input::InputSource;
+use crate::input::{InputSource, SharedInput};
 use crate::record::RecordView;
 use jiff::Timestamp;
 use sigil_compiler::{Rule, RuleId};
@@ -129,6 +129,10 @@ pub struct MatchRecord<'a> {
     /// The raw line of a text log (VPC Flow, ALB, CloudFront...), so that nothing of the
     /// original is lost; `None` for JSON records, whose `event` is the original.
     pub line: Option<&'a [u8]>,
+    /// The bytes of the unit of work the record was read from, when the hunt can share them:
+    /// a batch may hold them to write `event` from them later instead of copying it (when
+    /// `event` lies in them, see [`SharedInput::range_of`]).
+    pub shared: Option<&'a SharedInput>,
 }
 
 /// Why a sink could not take a match. It stops the hunt.

@@ -1,7 +1,7 @@
 //! An aligned table for people: time, level, rule title, where.
 
 use super::MatchRecord;
-use super::text::{Layout, TextSink};
+use super::text::{Layout, TextOut, TextSink};
 use crate::correlate::CorrelationMatch;
 use jiff::Timestamp;
 use sigil_compiler::{Rule, RuleMeta};
@@ -33,7 +33,7 @@ impl Layout for Table {
         row(out, "TIME", "LEVEL", "RULE", "SOURCE");
     }
 
-    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>) {
+    fn matched(&mut self, out: &mut TextOut, m: &MatchRecord<'_>) {
         let time = m.timestamp.map_or_else(|| "-".into(), time_text);
         let place = format!("{}:{}", m.input, m.record);
         row(out, &time, level(&m.rule.meta), &m.rule.meta.title, &place);

@@ -1,10 +1,13 @@
 //! The sinks that write text to an `io::Write`: the ordered writing they share.
 
-use super::{Batch, MatchRecord, Sink, SinkError};
+use super::{Batch, MatchRecord, Sink, SinkError, compact_json};
 use crate::correlate::CorrelationMatch;
+use crate::input::SharedInput;
 use crate::record::RecordView;
 use sigil_compiler::Rule;
-use std::io::Write;
+use std::borrow::Cow;
+use std::io::{self, IoSlice, Write};
+use std::ops::{Deref, DerefMut, Range};
 
 /// How a [`TextSink`] lays matches out as text: [`Jsonl`](super::jsonl::Jsonl),
 /// [`Csv`](super::csv::Csv), [`Table`](super::table::Table), or a format of one's own.
@@ -16,8 +19,9 @@ pub trait Layout: Clone + Send {
     /// Writes what comes before the first match (a header line); nothing by default.
     fn header(&self, _out: &mut Vec<u8>) {}
 
-    /// Appends one match to `out`.
-    fn matched(&mut self, out: &mut Vec<u8>, m: &MatchRecord<'_>);
+    /// Appends one match to `out` (its event with [`TextOut::event`], to write it without a
+    /// copy when it can be).
+    fn matched(&mut self, out: &mut TextOut, m: &MatchRecord<'_>);
 
     /// Appends one correlation match of `rule` to `out`.
     fn correlation(&self, out: &mut Vec<u8>, rule: &Rule, m: &CorrelationMatch);
@@ -26,8 +30,9 @@ pub trait Layout: Clone + Send {
 /// A sink that lays matches out as text ([`Layout`]) and writes them, in input order, to an
 /// `io::Write`.
 ///
-/// Each batch is formatted into a buffer of its own on a worker thread; [`Sink::write`] writes
-/// whole buffers, so the writer sees few large writes. Buffers are reused from batch to batch.
+/// Each batch is formatted into a buffer of its own on a worker thread, with the events it
+/// writes from the input held by reference ([`TextOut`]); [`Sink::write`] writes whole
+/// buffers, so the writer sees few large writes. Buffers are reused from batch to batch.
 #[derive(Debug)]
 pub struct TextSink<W: Write, L: Layout> {
     out: W,
@@ -97,13 +102,140 @@ pub struct TextBatch<L> {
 /// written are never mapped in.
 #[derive(Debug, Default)]
 struct Buffer {
-    bytes: Vec<u8>,
+    out: TextOut,
     most: usize,
+}
+
+/// The text a [`Layout`] writes for a batch: bytes it appends (through `Deref` to a
+/// `Vec<u8>`; append only), and the events of its matches, held in the input they were read
+/// from rather than copied ([`TextOut::event`]).
+#[derive(Debug, Default)]
+pub struct TextOut {
+    bytes: Vec<u8>,
+    /// The inputs the held events lie in.
+    inputs: Vec<SharedInput>,
+    /// The held events, in order.
+    held: Vec<Held>,
+}
+
+/// An event written from its input: it comes `at` that offset of [`TextOut::bytes`].
+#[derive(Debug)]
+struct Held {
+    at: usize,
+    input: usize,
+    range: Range<usize>,
+}
+
+/// Events shorter than this are copied: writing a piece of its own costs more than the copy.
+const HOLD_FROM_BYTES: usize = 256;
+
+impl TextOut {
+    /// Appends the event of `m`, compacted onto one line ([`compact_json`]). An event that
+    /// needs no compaction and lies in the input the hunt shares ([`MatchRecord::shared`]) is
+    /// held there, not copied, until the text is written.
+    pub fn event(&mut self, m: &MatchRecord<'_>) {
+        let event = compact_json(m.event);
+        let shared = match (&event, m.shared) {
+            (Cow::Borrowed(event), Some(shared)) if event.len() >= HOLD_FROM_BYTES => {
+                shared.range_of(event).map(|range| (shared, range))
+            }
+            _ => None,
+        };
+        let Some((shared, range)) = shared else {
+            self.bytes.extend_from_slice(&event);
+            return;
+        };
+        if !self.inputs.last().is_some_and(|last| last.same(shared)) {
+            self.inputs.push(shared.clone());
+        }
+        self.held.push(Held {
+            at: self.bytes.len(),
+            input: self.inputs.len() - 1,
+            range,
+        });
+    }
+
+    /// The text, with its held events copied in.
+    pub fn into_bytes(self) -> Vec<u8> {
+        if self.held.is_empty() {
+            return self.bytes;
+        }
+        let mut bytes = Vec::with_capacity(self.len());
+        for piece in self.pieces() {
+            bytes.extend_from_slice(&piece);
+        }
+        bytes
+    }
+
+    /// The length of the text, held events included.
+    pub fn len(&self) -> usize {
+        self.bytes.len() + self.held.iter().map(|h| h.range.len()).sum::<usize>()
+    }
+
+    /// Whether there is no text.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text in order: pieces of the appended bytes, and the held events between them.
+    fn pieces(&self) -> Vec<IoSlice<'_>> {
+        let mut pieces = Vec::with_capacity(2 * self.held.len() + 1);
+        let mut from = 0;
+        for held in &self.held {
+            pieces.push(IoSlice::new(&self.bytes[from..held.at]));
+            pieces.push(IoSlice::new(
+                &self.inputs[held.input].bytes()[held.range.clone()],
+            ));
+            from = held.at;
+        }
+        pieces.push(IoSlice::new(&self.bytes[from..]));
+        pieces
+    }
+
+    /// Writes the text to `out`.
+    fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.held.is_empty() {
+            return out.write_all(&self.bytes);
+        }
+        let mut pieces = self.pieces();
+        let mut pieces = &mut pieces[..];
+        IoSlice::advance_slices(&mut pieces, 0);
+        while !pieces.is_empty() {
+            match out.write_vectored(pieces) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(written) => IoSlice::advance_slices(&mut pieces, written),
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(())
+    }
+
+    /// Empties it, letting go of the inputs it held.
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.inputs.clear();
+        self.held.clear();
+    }
+}
+
+impl Deref for TextOut {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.bytes
+    }
+}
+
+impl DerefMut for TextOut {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
 }
 
 impl<L: Layout> Batch for TextBatch<L> {
     fn matched(&mut self, m: &MatchRecord<'_>, _: &RecordView<'_>) -> Result<(), SinkError> {
-        self.layout.matched(&mut self.buffer.bytes, m);
+        self.layout.matched(&mut self.buffer.out, m);
         Ok(())
     }
 }
@@ -123,10 +255,10 @@ impl<W: Write, L: Layout> Sink for TextSink<W, L> {
     fn write(&mut self, mut batch: TextBatch<L>) -> Result<(), SinkError> {
         self.start()?;
         let buffer = &mut batch.buffer;
-        self.out.write_all(&buffer.bytes)?;
-        buffer.most = buffer.most.max(buffer.bytes.len());
+        buffer.out.write_to(&mut self.out)?;
+        buffer.most = buffer.most.max(buffer.out.bytes.len());
         if self.spare_bytes + buffer.most <= self.spare_limit {
-            buffer.bytes.clear();
+            buffer.out.clear();
             self.spare_bytes += buffer.most;
             self.spare.push(batch.buffer);
         }
@@ -151,13 +283,15 @@ impl<W: Write, L: Layout> Sink for TextSink<W, L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::{Block, InputSource};
+    use std::sync::Arc;
 
     /// A layout that writes nothing itself: the test fills the batches.
     #[derive(Clone)]
     struct Nothing;
 
     impl Layout for Nothing {
-        fn matched(&mut self, _: &mut Vec<u8>, _: &MatchRecord<'_>) {}
+        fn matched(&mut self, _: &mut TextOut, _: &MatchRecord<'_>) {}
         fn correlation(&self, _: &mut Vec<u8>, _: &Rule, _: &CorrelationMatch) {}
     }
 
@@ -170,7 +304,7 @@ mod tests {
             // A wave of 40 batches of 3 MiB each: 120 MiB in flight, more than the bound.
             let mut batches: Vec<_> = (0..40).map(|_| sink.batch()).collect();
             for batch in &mut batches {
-                batch.buffer.bytes.resize(3 << 20, b'x');
+                batch.buffer.out.resize(3 << 20, b'x');
             }
             for batch in batches {
                 sink.write(batch).unwrap();
@@ -201,10 +335,102 @@ mod tests {
             assert_eq!(sink.spare_bytes, 0);
             // Written a MiB at a time, as a layout writes: the capacity doubles past it.
             for _ in 0..len >> 20 {
-                batch.buffer.bytes.extend_from_slice(&[b'x'; 1 << 20]);
+                batch.buffer.out.extend_from_slice(&[b'x'; 1 << 20]);
             }
             sink.write(batch).unwrap();
             assert_eq!(sink.spare_bytes, kept, "after a batch of {len} bytes");
         }
+    }
+
+    /// A writer that takes at most `most` bytes a call, vectored or not.
+    struct Trickle {
+        written: Vec<u8>,
+        most: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.most);
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+            let mut n = 0;
+            for buf in bufs {
+                n += self.write(&buf[..buf.len().min(self.most - n)])?;
+                if n == self.most {
+                    break;
+                }
+            }
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A match of the first rule of `rules` whose event is `event`.
+    fn match_of<'a>(
+        rules: &'a sigil_compiler::RuleSet,
+        input: &'a InputSource,
+        event: &'a [u8],
+        shared: Option<&'a SharedInput>,
+    ) -> MatchRecord<'a> {
+        let rule_id = sigil_compiler::RuleId(0);
+        MatchRecord {
+            rule_id,
+            rule: rules.rule(rule_id),
+            timestamp: None,
+            input,
+            record: 1,
+            event,
+            line: None,
+            shared,
+        }
+    }
+
+    #[test]
+    fn events_in_the_shared_input_are_held_and_written_in_place() {
+        let long = format!("{{\"a\":\"{}\"}}", "x".repeat(300));
+        let pretty = format!("{{\n \"a\": \"{}\"\n}}", "y".repeat(300));
+        let input = format!("{long}\n{{\"b\":1}}\n{pretty}\n");
+        let block = Arc::new(Block::of_bytes(input.clone().into_bytes()));
+        let shared = SharedInput::new(block, 0..input.len());
+        let elsewhere = long.clone().into_bytes();
+        let events: [&[u8]; 4] = [
+            &shared.bytes()[..long.len()],                    // held
+            &shared.bytes()[long.len() + 1..long.len() + 8],  // short: copied
+            &shared.bytes()[long.len() + 9..input.len() - 1], // pretty: compacted
+            &elsewhere,                                       // not in the input: copied
+        ];
+        let source = InputSource::Stdin;
+        let rule = "title: r\nlogsource: {product: aws}\ndetection:\n  s: {a: x}\n  condition: s\n";
+        let rules = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default()).rules;
+        let mut out = TextOut::default();
+        let mut expected = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            out.extend_from_slice(format!("<{i}>").as_bytes());
+            expected.extend_from_slice(format!("<{i}>").as_bytes());
+            let m = match_of(&rules, &source, event, Some(&shared));
+            out.event(&m);
+            expected.extend_from_slice(&compact_json(event));
+        }
+        out.push(b'\n');
+        expected.push(b'\n');
+        assert_eq!(
+            out.held.len(),
+            1,
+            "only the long compact event in the input is held"
+        );
+        assert_eq!(out.len(), expected.len());
+        for most in [1, 7, 300, usize::MAX] {
+            let mut trickle = Trickle {
+                written: Vec::new(),
+                most,
+            };
+            out.write_to(&mut trickle).unwrap();
+            assert_eq!(trickle.written, expected, "{most} bytes a call");
+        }
+        assert_eq!(out.into_bytes(), expected);
     }
 }
