@@ -15,9 +15,10 @@
 //! while the driver takes the next wave from the source and reads it (downloads,
 //! decompresses), and another hands the batches to the sink in unit order as they are scanned
 //! (see `writing`). So the output is the same whatever the thread count, and memory holds two
-//! waves of input and about one of output, however large the input. The pages of a scanned
-//! chunk are released, so a hunt's resident size does not grow with the size of a mapped
-//! file. Bad records and unreadable inputs are counted and the first ones reported; they never
+//! waves of input and about one of output, however large the input. A batch may hold its
+//! unit's input to write the events of its matches from it instead of copying them
+//! ([`SharedInput`]); the pages of a chunk are released once it is scanned and no batch holds
+//! them, so a hunt's resident size does not grow with the size of a mapped file. Bad records and unreadable inputs are counted and the first ones reported; they never
 //! stop the hunt. A sink error does: the hunt returns it as a [`HuntError`], with the
 //! statistics so far.
 
