@@ -501,7 +501,6 @@ fn a_line_over_the_limit_in_a_mapped_file_is_too_large() {
 /// gave up or what it is called inside.
 #[test]
 fn messages_name_what_is_wrong() {
-    use sigil_engine::{Engine, ScanOptions};
     let log: &[u8] = b"{\"eventName\":\"A\"}\n\
         {\"eventName\":\"B\", \"x\": \"open\n\
         {\"eventName\":[\"C\"\n\
@@ -514,11 +513,7 @@ fn messages_name_what_is_wrong() {
     let path = write(&dir, "events.jsonl", log);
     let rule = "title: any\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|exists: true}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("r.yml".as_ref(), rule, &Default::default());
-    let options = ScanOptions {
-        any_logsource: true,
-        ..ScanOptions::default()
-    };
-    let engine = Engine::new(loaded.rules, options);
+    let engine = crate::support::any_source_engine(loaded.rules);
     let (_, stats) = crate::support::hunt_jsonl(&engine, &[path]);
     let reasons: Vec<(u64, String)> = stats
         .problems
@@ -647,7 +642,7 @@ fn a_file_shrinking_under_its_map_is_an_error_for_that_file() {
 /// that test runs it.
 #[test]
 fn shrink_child_hunt() {
-    use sigil_engine::{Engine, HuntOptions, HuntStats, JsonlSink, LocalSource, ScanOptions};
+    use sigil_engine::{HuntOptions, HuntStats, JsonlSink, LocalSource};
     let Some(dir) = std::env::var_os("SIGIL_SHRINK_CHILD_DIR") else {
         return;
     };
@@ -656,11 +651,7 @@ fn shrink_child_hunt() {
     let rules = "title: big\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|startswith: Event}\n  condition: sel\n---\n\
                  title: later\nlogsource: {product: aws}\ndetection:\n  sel: {eventName: Later}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("r.yml".as_ref(), rules, &Default::default());
-    let options = ScanOptions {
-        any_logsource: true,
-        ..ScanOptions::default()
-    };
-    let engine = Engine::new(loaded.rules, options);
+    let engine = crate::support::any_source_engine(loaded.rules);
     drop_from_page_cache(&big);
     let truncated = std::sync::Once::new();
     let progress = |_: &HuntStats| {
@@ -723,8 +714,7 @@ fn shrink_child_hunt() {
 fn a_file_shrinking_while_its_events_are_written_stops_the_hunt() {
     use sigil_compiler::Rule;
     use sigil_engine::{
-        CorrelationMatch, Engine, HuntOptions, Jsonl, JsonlSink, LocalSource, ScanOptions, Sink,
-        SinkError, TextBatch,
+        CorrelationMatch, HuntOptions, Jsonl, JsonlSink, LocalSource, Sink, SinkError, TextBatch,
     };
 
     /// A JSONL sink that truncates `path` as it starts writing the first batch.
@@ -764,11 +754,7 @@ fn a_file_shrinking_while_its_events_are_written_stops_the_hunt() {
     );
     let rules = "title: big\nlogsource: {product: aws}\ndetection:\n  sel: {eventName|startswith: Event}\n  condition: sel\n";
     let loaded = sigil_compiler::load_str("r.yml".as_ref(), rules, &Default::default());
-    let options = ScanOptions {
-        any_logsource: true,
-        ..ScanOptions::default()
-    };
-    let engine = Engine::new(loaded.rules, options);
+    let engine = crate::support::any_source_engine(loaded.rules);
     let mut sink = Truncating {
         inner: JsonlSink::new(Vec::new(), engine.rules()),
         path: path.clone(),
