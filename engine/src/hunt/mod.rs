@@ -18,9 +18,9 @@
 //! waves of input and about one of output, however large the input. A batch may hold its
 //! unit's input to write the events of its matches from it instead of copying them
 //! ([`SharedInput`]); the pages of a chunk are released once it is scanned and no batch holds
-//! them, so a hunt's resident size does not grow with the size of a mapped file. Bad records and unreadable inputs are counted and the first ones reported; they never
-//! stop the hunt. A sink error does: the hunt returns it as a [`HuntError`], with the
-//! statistics so far.
+//! them, so a hunt's resident size does not grow with the size of a mapped file. Bad records
+//! and unreadable inputs are counted and the first ones reported; they never stop the hunt. A
+//! sink error does: the hunt returns it as a [`HuntError`], with the statistics so far.
 
 mod reading;
 mod records;

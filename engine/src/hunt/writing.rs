@@ -133,12 +133,11 @@ pub(super) fn write_unit<S: Sink>(
     stats: &mut HuntStats,
 ) -> Result<(), SinkError> {
     let UnitOutcome {
-        batch,
+        mut batch,
         stats: mut unit_stats,
         result,
         mapped,
     } = outcome;
-    let mut batch = batch;
     if let Some(Mapped { block, source }) = &mapped
         && batch.is_some()
         && block.shrunk_now()

@@ -109,10 +109,10 @@ impl Block {
         matches!(&self.data, Data::Mapped { map, .. } if map.shrunk())
     }
 
-    /// [`shrunk`](Block::shrunk), or the file of a memory-mapped block is now shorter than its
-    /// map, asked of the file (a system call; the block is then marked shrunk): for bytes of
-    /// the block that the kernel reads, as when a batch is written from them, where a shrink
-    /// raises no fault to tell.
+    /// Whether the block [`shrunk`](Block::shrunk), or the file of a memory-mapped block is now
+    /// shorter than its map, asked of the file (a system call; the block is then marked
+    /// shrunk): for bytes of the block that the kernel reads, as when a batch is written from
+    /// them, where a shrink raises no fault to tell.
     pub fn shrunk_now(&self) -> bool {
         matches!(&self.data, Data::Mapped { map, .. } if map.shrunk_now())
     }
