@@ -118,14 +118,17 @@ pub struct TextOut {
     /// The inputs the held events lie in.
     inputs: Vec<SharedInput>,
     /// The held events, in order.
-    held: Vec<Held>,
+    held: Vec<HeldEvent>,
 }
 
-/// An event written from its input: it comes `at` that offset of [`TextOut::bytes`].
+/// An event written from the input it was read from.
 #[derive(Debug)]
-struct Held {
+struct HeldEvent {
+    /// The offset of the appended bytes it comes before.
     at: usize,
+    /// Its input, in [`TextOut::inputs`].
     input: usize,
+    /// Where it lies in that input's bytes.
     range: Range<usize>,
 }
 
@@ -153,7 +156,7 @@ impl TextOut {
         if !self.inputs.last().is_some_and(|last| last.same(shared)) {
             self.inputs.push(shared.clone());
         }
-        self.held.push(Held {
+        self.held.push(HeldEvent {
             at: self.bytes.len(),
             input: self.inputs.len() - 1,
             range,
