@@ -83,10 +83,14 @@ impl Moto {
                 moto.port = port;
                 Ok(moto)
             }
-            Err(_) => Err(MotoError::Start(match moto.child.wait() {
-                Ok(status) => format!("exited with {status}"),
-                Err(e) => e.to_string(),
-            })),
+            // It ended without a port, or printed something else (then it is stopped here,
+            // so that waiting for it cannot hang).
+            Err(_) => Err(MotoError::Start(
+                match moto.child.kill().and_then(|()| moto.child.wait()) {
+                    Ok(status) => format!("printed {:?}, and ended with {status}", line.trim()),
+                    Err(e) => e.to_string(),
+                },
+            )),
         }
     }
 

@@ -202,7 +202,6 @@ impl TextOut {
         }
         let mut pieces = self.pieces();
         let mut pieces = &mut pieces[..];
-        IoSlice::advance_slices(&mut pieces, 0);
         while !pieces.is_empty() {
             match out.write_vectored(pieces) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
